@@ -1,0 +1,12 @@
+// The hang analysis: a pure function of a snapshot. Builds the wait-for graph between threads
+// (and, later, processes and tasks), finds cycles and other hang shapes, and writes the findings,
+// verdict and per-frame annotations into snapshot.diagnosis.
+#pragma once
+
+#include "snapshot/snapshot.h"
+
+namespace pyhang {
+
+void analyze(Snapshot& snapshot);
+
+}  // namespace pyhang

@@ -1,0 +1,19 @@
+// pyhang's documented exit codes (README "Exit codes"; keep both in sync).
+#pragma once
+
+namespace pyhang {
+
+enum ExitCode : int {
+  kExitNoDeadlock = 0,       // report printed, no deadlock found (or --no-analysis)
+  kExitDeadlock = 1,         // report printed, a deadlock was found
+  kExitUsage = 2,            // bad command line
+  kExitNoSuchProcess = 3,    // no such process, or it is a zombie
+  kExitPermission = 4,       // ptrace / memory access refused
+  kExitNotPython = 5,        // no CPython runtime in the target
+  kExitUnsupported = 6,      // a Python version or build pyhang cannot read
+  kExitProcessGone = 7,      // the process exited while it was being read
+  kExitBadCore = 8,          // the core file is unreadable, not a core, or too damaged to use
+  kExitInternal = 10,        // anything else
+};
+
+}  // namespace pyhang

@@ -1,0 +1,122 @@
+// pyhang: why is this Python program stuck? The front door: parse options, build a snapshot,
+// analyse it, render it, map the outcome to an exit code.
+#include <unistd.h>
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "analysis/deadlock_analysis.h"
+#include "cli/exit_codes.h"
+#include "process/thread_stopper.h"
+#include "report/json_report.h"
+#include "report/text_report.h"
+#include "session/inspector.h"
+
+namespace {
+
+using namespace pyhang;
+
+int exitCodeFor(const Error& e, bool core) {
+  switch (e.kind) {
+    case ErrorKind::kPermission: return kExitPermission;
+    case ErrorKind::kNotFound: return kExitNotPython;
+    case ErrorKind::kUnsupported: return kExitUnsupported;
+    case ErrorKind::kProcessGone: return e.message.find("exited while") != std::string::npos ? kExitProcessGone : kExitNoSuchProcess;
+    case ErrorKind::kIo:
+    case ErrorKind::kImplausible:
+    case ErrorKind::kShortRead:
+    case ErrorKind::kUnmapped: return core ? kExitBadCore : kExitInternal;
+  }
+  return kExitInternal;
+}
+
+std::string hintFor(const Error& e, bool core) {
+  switch (e.kind) {
+    case ErrorKind::kPermission: return "hint: run pyhang as root (sudo) or grant it CAP_SYS_PTRACE";
+    case ErrorKind::kNotFound:
+      return core ? "hint: pass the executable (pyhang core CORE EXECUTABLE) or --lib-search-root if files moved"
+                  : "hint: pass the pid of the python process itself (see: ps -ef | grep python)";
+    case ErrorKind::kUnsupported: return "hint: pyhang reads CPython 3.8 to 3.14 (default, GIL builds) on x86_64 Linux";
+    case ErrorKind::kProcessGone: return "hint: check the pid with ps; a process that exits cannot be inspected, take a core (gcore) next time";
+    default: return core ? "hint: check that the file is a complete ELF core dump" : "hint: run with -v and report the problem";
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"pyhang: shows what every thread of a hung Python program is doing, and why it is stuck.\n"
+               "It reads the target's memory without running code in it (CPython 3.8-3.14, x86_64 Linux)."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("pyhang 0.1.0"));
+
+  RenderOptions render;
+  InspectOptions inspect;
+  bool json = false;
+  bool noAnalysis = false;
+  std::vector<pid_t> pids;
+  std::string corePath, executable;
+
+  auto addCommon = [&](CLI::App* sub) {
+    sub->add_flag("--locals", render.locals, "Show each frame's arguments and local variables");
+    sub->add_flag("--json", json, "Print the report as JSON (schema: docs/json-schema.md)");
+    sub->add_flag("--no-analysis", noAnalysis, "Print the stacks only, without the deadlock diagnosis");
+    sub->add_flag("-v,--verbose", render.verbose, "Say more: how long the target was stopped, warnings");
+  };
+  auto* remote = app.add_subcommand("remote", "Inspect a running process (attaches with ptrace, read-only)");
+  remote->add_option("pid", pids, "Process id")->required()->expected(1);
+  remote->add_flag("--no-block", [&](int64_t) { inspect.blocking = false; },
+                   "Do not stop the threads while reading (faster, but the snapshot may be inconsistent)");
+  addCommon(remote);
+  auto* core = app.add_subcommand("core", "Inspect a core dump (gcore, kernel, or .zst/.lz4/.xz/.gz compressed)");
+  core->add_option("core", corePath, "Core file")->required();
+  core->add_option("executable", executable, "The executable that produced the core, if it moved");
+  core->add_option("--lib-search-path", inspect.core.libSearchPaths,
+                   "Directory where the core's libraries can be found by file name (repeatable)");
+  core->add_option("--lib-search-root", inspect.core.libSearchRoot,
+                   "Prefix for the absolute paths recorded in the core (a container's or another machine's root)");
+  addCommon(core);
+  app.footer(
+      "Exit status: 0 no deadlock found, 1 deadlock found, 2 usage error, 3 no such process, 4 permission "
+      "denied, 5 not a Python process, 6 unsupported Python, 7 process exited while read, 8 bad core file, "
+      "10 internal error.");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  render.analysis = !noAnalysis;
+  inspect.renderLocals = render.locals;
+  inspect.core.executable = executable;
+  installDetachOnSignal();
+
+  const bool isCore = core->parsed();
+  Result<Process> process = isCore ? inspectCore(corePath, inspect) : inspectLive(pids.front(), inspect);
+  if (!process) {
+    std::cerr << "pyhang: " << process.error().message << "\n" << hintFor(process.error(), isCore) << "\n";
+    return exitCodeFor(process.error(), isCore);
+  }
+  Snapshot snapshot;
+  snapshot.processes.push_back(std::move(*process));
+  if (render.analysis) analyze(snapshot);
+  if (json) {
+    renderJson(snapshot, render, std::cout);
+  } else {
+    renderText(snapshot, render, std::cout);
+  }
+  std::cout.flush();
+  if (render.analysis && snapshot.diagnosis.verdict == "deadlock") return kExitDeadlock;
+  return kExitNoDeadlock;
+}

@@ -1,0 +1,187 @@
+#include "cpython/frame_walker.h"
+
+#include <algorithm>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+namespace pyhang::cpython {
+
+namespace {
+constexpr int kOwnerGenerator = 1;
+constexpr int kMaxBlocks = 20;  // CO_MAXBLOCKS
+}  // namespace
+
+uint64_t FrameWalker::slotObject(uint64_t slotAddress) const {
+  auto v = objects_.memory().readPtr(slotAddress);
+  if (!v) return 0;
+  uint64_t bits = *v;
+  if (objects_.layout().traits.stackRefs) {
+    if ((bits & 3) == 3 || bits == 1) return 0;  // tagged int or NULL stackref
+    bits &= ~uint64_t{3};
+  }
+  return bits;
+}
+
+Result<uint64_t> FrameWalker::topFrame(uint64_t tstate) const {
+  const Layout& o = objects_.layout().offsets;
+  const auto& mem = objects_.memory();
+  if (o.ts_frame >= 0) return mem.readPtr(tstate + static_cast<uint64_t>(o.ts_frame));
+  if (o.ts_current_frame >= 0) return mem.readPtr(tstate + static_cast<uint64_t>(o.ts_current_frame));
+  PYHANG_TRY(cframe, mem.readPtr(tstate + static_cast<uint64_t>(o.ts_cframe)));
+  if (cframe == 0) return uint64_t{0};
+  return mem.readPtr(cframe + static_cast<uint64_t>(o.cf_current_frame));
+}
+
+void FrameWalker::decodeOld(uint64_t frame, RawFrame& out) const {
+  const Layout& o = objects_.layout().offsets;
+  const auto& mem = objects_.memory();
+  auto code = mem.readPtr(frame + static_cast<uint64_t>(o.f_code));
+  if (!code) {
+    out.error = code.error().describe();
+    return;
+  }
+  auto info = codes_.read(*code);
+  if (!info) {
+    out.error = info.error().describe();
+    return;
+  }
+  out.code = *info;
+  int lasti = mem.readValue<int32_t>(frame + static_cast<uint64_t>(o.f_lasti)).value_or(0);
+  if (lasti < 0) lasti = 0;
+  out.byteOffset = static_cast<uint32_t>(objects_.layout().traits.lastiIsInstructionIndex ? 2 * lasti : lasti);
+  out.slots = frame + static_cast<uint64_t>(o.f_localsplus);
+  out.stackBase = mem.readPtr(frame + static_cast<uint64_t>(o.f_valuestack)).value_or(0);
+  out.globals = mem.readPtr(frame + 48).value_or(0);
+  int iblock = mem.readValue<int32_t>(frame + static_cast<uint64_t>(o.f_iblock)).value_or(0);
+  iblock = std::clamp(iblock, 0, kMaxBlocks);
+  int maxLevel = 0;
+  for (int i = 0; i < iblock; ++i) {
+    auto level = mem.readValue<int32_t>(frame + static_cast<uint64_t>(o.f_blockstack) + 12 * static_cast<uint64_t>(i) + 8);
+    if (level && *level > maxLevel && *level <= out.code->stackSize) maxLevel = *level;
+  }
+  out.protectedDepth = maxLevel;
+  if (o.f_stacktop >= 0) {
+    auto top = mem.readPtr(frame + static_cast<uint64_t>(o.f_stacktop));
+    if (top && *top && *top >= out.stackBase) out.exactDepth = static_cast<int>((*top - out.stackBase) / 8);
+  } else if (o.f_stackdepth >= 0) {
+    auto d = mem.readValue<int32_t>(frame + static_cast<uint64_t>(o.f_stackdepth));
+    if (d && *d >= 0) out.exactDepth = *d;
+  }
+  if (out.exactDepth > out.code->stackSize) out.exactDepth = -1;
+  out.line = codes_.lineFor(*out.code, out.byteOffset);
+}
+
+// Returns false when the frame is a shim/incomplete frame to be skipped (skip=true) or unreadable.
+bool FrameWalker::decodeNew(uint64_t frame, RawFrame& out, bool& skip) const {
+  const PythonLayout& pl = objects_.layout();
+  const Layout& o = pl.offsets;
+  const auto& mem = objects_.memory();
+  skip = false;
+  auto owner = mem.readValue<uint8_t>(frame + static_cast<uint64_t>(o.if_owner));
+  if (!owner) {
+    out.error = owner.error().describe();
+    return false;
+  }
+  if ((o.owner_cstack >= 0 && *owner == o.owner_cstack) || (o.owner_interpreter >= 0 && *owner == o.owner_interpreter)) {
+    skip = true;
+    return false;
+  }
+  uint64_t code = slotObject(frame + static_cast<uint64_t>(o.if_code));
+  auto tn = objects_.typeName(code);
+  if (!tn || *tn != "code") {
+    skip = tn.has_value();  // a non-code executable (None in 3.13 shims) is skipped silently
+    if (!tn) out.error = tn.error().describe();
+    return false;
+  }
+  auto info = codes_.read(code);
+  if (!info) {
+    out.error = info.error().describe();
+    return false;
+  }
+  out.code = *info;
+  auto ip = mem.readPtr(frame + static_cast<uint64_t>(o.if_instr));
+  if (!ip) {
+    out.error = ip.error().describe();
+    return false;
+  }
+  uint64_t start = out.code->bytecode;
+  if (*owner != kOwnerGenerator && *ip < start + 2 * static_cast<uint64_t>(out.code->firstTraceable)) {
+    skip = true;  // pushed but not started (CPython's _PyFrame_IsIncomplete)
+    return false;
+  }
+  if (*ip < start || *ip - start > (1u << 26)) {
+    out.byteOffset = 0;
+  } else {
+    out.byteOffset = static_cast<uint32_t>(*ip - start);
+  }
+  if (o.if_is_entry >= 0) out.isEntry = mem.readValue<uint8_t>(frame + static_cast<uint64_t>(o.if_is_entry)).value_or(0) != 0;
+  out.slots = frame + static_cast<uint64_t>(o.if_localsplus);
+  out.stackBase = out.slots + 8 * out.code->slotNames.size();
+  out.globals = slotObject(frame + static_cast<uint64_t>(o.if_locals) - 16);  // f_globals
+  if (o.if_stackpointer >= 0) {
+    auto sp = mem.readPtr(frame + static_cast<uint64_t>(o.if_stackpointer));
+    if (sp && *sp >= out.stackBase && (*sp - out.stackBase) / 8 <= static_cast<uint64_t>(out.code->stackSize)) {
+      out.exactDepth = static_cast<int>((*sp - out.stackBase) / 8);
+    }
+  } else if (o.if_stacktop >= 0) {
+    auto top = mem.readValue<int32_t>(frame + static_cast<uint64_t>(o.if_stacktop));
+    int n = static_cast<int>(out.code->slotNames.size());
+    if (top && *top >= n && *top - n <= out.code->stackSize) out.exactDepth = *top - n;
+  }
+  if (auto entry = exceptionEntryFor(out.code->exceptionTable, out.byteOffset / 2)) {
+    if (static_cast<int>(entry->depth) <= out.code->stackSize) out.protectedDepth = static_cast<int>(entry->depth);
+  }
+  out.line = codes_.lineFor(*out.code, out.byteOffset);
+  return true;
+}
+
+ThreadFrames FrameWalker::walk(uint64_t firstFrame) const {
+  ThreadFrames result;
+  const PythonLayout& pl = objects_.layout();
+  const Layout& o = pl.offsets;
+  const auto& mem = objects_.memory();
+  const size_t cap = objects_.limits().maxFrames;
+  std::unordered_set<uint64_t> visited;
+  uint64_t frame = firstFrame;
+  bool pendingEntry = false;
+  size_t steps = 0;
+  while (frame != 0) {
+    if (!visited.insert(frame).second) {
+      result.warnings.push_back(fmt::format("frame chain loops at 0x{:x}: stopped", frame));
+      break;
+    }
+    if (++steps > cap * 2 || result.frames.size() >= cap) {
+      result.warnings.push_back(fmt::format("more than {} frames: the rest are not shown", cap));
+      break;
+    }
+    RawFrame raw;
+    raw.address = frame;
+    uint64_t next = 0;
+    if (pl.traits.frames == FrameModel::kFrameObject) {
+      decodeOld(frame, raw);
+      next = mem.readPtr(frame + static_cast<uint64_t>(o.f_back)).value_or(0);
+      result.frames.push_back(std::move(raw));
+    } else {
+      bool skip = false;
+      bool ok = decodeNew(frame, raw, skip);
+      next = mem.readPtr(frame + static_cast<uint64_t>(o.if_previous)).value_or(0);
+      if (skip) {
+        // A shim frame: the frame run above it (the previous one we emitted) is an entry frame.
+        if (!result.frames.empty() && o.owner_cstack >= 0) result.frames.back().isEntry = true;
+        pendingEntry = false;
+      } else {
+        if (!ok && raw.error.empty()) raw.error = "unreadable frame";
+        result.frames.push_back(std::move(raw));
+      }
+    }
+    if (!result.frames.empty() && !result.frames.back().error.empty()) {
+      result.warnings.push_back(fmt::format("frame at 0x{:x} could not be read: {}", frame, result.frames.back().error));
+    }
+    frame = next;
+  }
+  (void)pendingEntry;
+  return result;
+}
+
+}  // namespace pyhang::cpython

@@ -1,0 +1,98 @@
+// CPython structure layouts, one table per minor version, filled from ONE list of fields.
+// layoutFor() is the only place that switches on the version; behaviour that differs between
+// versions is exposed as named predicates on VersionTraits.
+// Offsets: ../shared reference "CPYTHON.md" (verified against DWARF of the pyenv builds and live
+// reads); -1 means "this version has no such field".
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace pyhang::cpython {
+
+// X(name): every field the readers use. The layout tables, the _Py_DebugOffsets loader and the
+// layout test all iterate this one list.
+#define PYHANG_LAYOUT_FIELDS(X)                                                             \
+  /* _PyRuntimeState */                                                                     \
+  X(rt_finalizing) X(rt_interp_head) X(rt_main_thread) X(rt_gil) X(rt_gilstate_current)     \
+  X(rt_gc_collecting)                                                                       \
+  /* PyInterpreterState */                                                                  \
+  X(is_next) X(is_threads_head) X(is_threads_main) X(is_id) X(is_modules) X(is_sysdict)     \
+  X(is_gc_collecting) X(is_ceval_gil)                                                       \
+  /* PyThreadState */                                                                       \
+  X(ts_next) X(ts_interp) X(ts_frame) X(ts_cframe) X(cf_current_frame) X(ts_current_frame)  \
+  X(ts_thread_id) X(ts_native_thread_id) X(ts_status) X(ts_holds_gil) X(ts_state)           \
+  /* PyFrameObject <= 3.10 */                                                               \
+  X(f_back) X(f_code) X(f_locals) X(f_valuestack) X(f_stacktop) X(f_stackdepth) X(f_lasti)  \
+  X(f_iblock) X(f_blockstack) X(f_localsplus)                                               \
+  /* _PyInterpreterFrame >= 3.11 */                                                         \
+  X(if_code) X(if_previous) X(if_locals) X(if_instr) X(if_stacktop) X(if_stackpointer)      \
+  X(if_is_entry) X(if_owner) X(if_localsplus)                                               \
+  /* PyCodeObject */                                                                        \
+  X(co_argcount) X(co_posonlyargcount) X(co_kwonlyargcount) X(co_nlocals) X(co_stacksize)   \
+  X(co_flags) X(co_firstlineno) X(co_code) X(co_varnames) X(co_freevars) X(co_cellvars)     \
+  X(co_cell2arg) X(co_nlocalsplus) X(co_ncellvars) X(co_nfreevars) X(co_localsplusnames)    \
+  X(co_localspluskinds) X(co_filename) X(co_name) X(co_qualname) X(co_linetable)            \
+  X(co_exceptiontable) X(co_firsttraceable) X(co_code_adaptive)                             \
+  /* objects */                                                                             \
+  X(tuple_items) X(str_ascii_size) X(str_compact_size) X(str_legacy_data)                   \
+  X(func_code) X(func_name) X(func_qualname) X(ht_cached_keys)                              \
+  X(gen_frame) X(gen_code) X(gen_name) X(gen_qualname) X(gen_frame_state) X(gen_iframe)     \
+  X(owner_cstack) X(owner_interpreter)
+
+struct Layout {
+#define PYHANG_DECLARE_FIELD(name) int32_t name = -1;
+  PYHANG_LAYOUT_FIELDS(PYHANG_DECLARE_FIELD)
+#undef PYHANG_DECLARE_FIELD
+};
+
+// Calls f(name, value) for every field.
+template <class F>
+void forEachField(const Layout& l, F&& f) {
+#define PYHANG_VISIT_FIELD(name) f(#name, l.name);
+  PYHANG_LAYOUT_FIELDS(PYHANG_VISIT_FIELD)
+#undef PYHANG_VISIT_FIELD
+}
+
+enum class FrameModel { kFrameObject, kInterpreterFrame };
+enum class LongModel { kSignedSize, kTag };
+enum class DictModel { kOld, kNew311 };          // PyDictKeysObject before/after 3.11
+enum class ManagedDictModel { kNone, k311, k312, k313 };
+enum class LockModel { kSemaphore, kPyMutex };   // _thread.lock: sem_t* (<=3.13.0) or PyMutex
+enum class RLockModel { kSemaphore, kRecursiveMutex };
+
+struct VersionTraits {
+  int minor = 0;
+  int micro = 0;
+  FrameModel frames = FrameModel::kFrameObject;
+  LongModel longs = LongModel::kSignedSize;
+  DictModel dicts = DictModel::kOld;
+  ManagedDictModel managedDicts = ManagedDictModel::kNone;
+  LockModel locks = LockModel::kSemaphore;
+  RLockModel rlocks = RLockModel::kSemaphore;
+  bool stackRefs = false;          // 3.14: frame slots are tagged _PyStackRef
+  bool lastiIsInstructionIndex = false;  // 3.10: f_lasti counts 2-byte units
+  bool threadsInInterp = true;     // false only for 3.8-3.10 naming, kept for clarity
+  bool gilPerInterpreter = false;  // 3.12+: interp->ceval.gil pointer
+  bool callSelfAfterCallable = false;  // 3.13+: [callable, self_or_NULL]
+};
+
+struct VersionInfo {
+  int major = 3, minor = 0, micro = 0;
+  std::string str() const;
+};
+
+struct PythonLayout {
+  VersionInfo version;
+  VersionTraits traits;
+  Layout offsets;
+};
+
+// The compiled-in layout for a version, or nullopt when that version is not supported.
+std::optional<PythonLayout> layoutFor(const VersionInfo& version);
+
+constexpr int kMinSupportedMinor = 8;
+constexpr int kMaxSupportedMinor = 14;
+
+}  // namespace pyhang::cpython

@@ -1,0 +1,613 @@
+#include "cpython/object_reader.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace pyhang::cpython {
+
+namespace {
+
+constexpr uint64_t kTpFlagsHeapType = 1ull << 9;
+constexpr uint64_t kTpFlagsManagedDict = 1ull << 4;
+constexpr uint64_t kTpFlagsInlineValues = 1ull << 2;
+constexpr int kTypeName = 24, kTypeBasicSize = 32, kTypeFlags = 168, kTypeBase = 256, kTypeDict = 264,
+              kTypeDictOffset = 288;
+
+void appendUtf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp <= 0x10FFFF) {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out += "\xEF\xBF\xBD";
+  }
+}
+
+// Python's repr() of a str, given its UTF-8 text.
+std::string quoteStr(const std::string& s, bool cut) {
+  bool hasSingle = s.find('\'') != std::string::npos;
+  bool hasDouble = s.find('"') != std::string::npos;
+  char q = (hasSingle && !hasDouble) ? '"' : '\'';
+  std::string out(1, q);
+  for (unsigned char c : s) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c == static_cast<unsigned char>(q)) {
+          out.push_back('\\');
+          out.push_back(static_cast<char>(c));
+        } else if (c < 0x20 || c == 0x7f) {
+          out += fmt::format("\\x{:02x}", c);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out.push_back(q);
+  if (cut) out += "...";
+  return out;
+}
+
+std::string quoteBytes(const std::vector<uint8_t>& b, bool cut) {
+  bool hasSingle = std::find(b.begin(), b.end(), '\'') != b.end();
+  bool hasDouble = std::find(b.begin(), b.end(), '"') != b.end();
+  char q = (hasSingle && !hasDouble) ? '"' : '\'';
+  std::string out = "b";
+  out.push_back(q);
+  for (uint8_t c : b) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else if (c == static_cast<uint8_t>(q)) { out.push_back('\\'); out.push_back(static_cast<char>(c)); }
+    else if (c < 0x20 || c >= 0x7f) out += fmt::format("\\x{:02x}", c);
+    else out.push_back(static_cast<char>(c));
+  }
+  out.push_back(q);
+  if (cut) out += "...";
+  return out;
+}
+
+// Decimal digits of a magnitude given as base-2^30 digits, least significant first.
+std::string digitsToDecimal(std::vector<uint32_t> digits) {
+  while (!digits.empty() && digits.back() == 0) digits.pop_back();
+  if (digits.empty()) return "0";
+  std::vector<uint32_t> chunks;  // base 10^9, least significant first
+  while (!digits.empty()) {
+    uint64_t rem = 0;
+    for (size_t i = digits.size(); i-- > 0;) {
+      uint64_t cur = (rem << 30) | digits[i];
+      digits[i] = static_cast<uint32_t>(cur / 1000000000u);
+      rem = cur % 1000000000u;
+    }
+    chunks.push_back(static_cast<uint32_t>(rem));
+    while (!digits.empty() && digits.back() == 0) digits.pop_back();
+  }
+  std::string out = fmt::format("{}", chunks.back());
+  for (size_t i = chunks.size() - 1; i-- > 0;) out += fmt::format("{:09d}", chunks[i]);
+  return out;
+}
+
+std::string formatFloat(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  double a = std::fabs(v);
+  std::string s;
+  if (a != 0 && (a >= 1e16 || a < 1e-4)) {
+    s = fmt::format("{:e}", v);
+    // Python's repr uses the shortest round-trip mantissa.
+    s = fmt::format("{}", v);
+    if (s.find('e') == std::string::npos) s = fmt::format("{:e}", v);
+  } else {
+    s = fmt::format("{}", v);
+    if (s.find('e') != std::string::npos) s = fmt::format("{:f}", v);
+  }
+  if (s.find_first_of(".eninf") == std::string::npos) s += ".0";
+  return s;
+}
+
+}  // namespace
+
+Result<const TypeInfo*> ObjectReader::typeAt(uint64_t typeAddr) const {
+  if (typeAddr == 0 || (typeAddr & 7) != 0) return fail(ErrorKind::kImplausible, "bad type pointer", typeAddr);
+  auto it = types_.find(typeAddr);
+  if (it != types_.end()) return &it->second;
+  if (types_.size() > 100000) return fail(ErrorKind::kImplausible, "too many types", typeAddr);
+  uint8_t raw[296];
+  if (auto r = mem_.read(typeAddr, raw, sizeof(raw)); !r) return fail(r.error());
+  auto u64 = [&](int off) {
+    uint64_t v;
+    std::memcpy(&v, raw + off, 8);
+    return v;
+  };
+  TypeInfo t;
+  t.address = typeAddr;
+  auto name = mem_.readCString(u64(kTypeName), 200);
+  if (!name || name->empty()) return fail(ErrorKind::kImplausible, "bad tp_name", typeAddr);
+  t.rawName = *name;
+  t.name = *name;
+  t.basicSize = static_cast<int64_t>(u64(kTypeBasicSize));
+  t.flags = u64(kTypeFlags);
+  t.base = u64(kTypeBase);
+  t.dictOffset = static_cast<int64_t>(u64(kTypeDictOffset));
+  auto dot = t.name.rfind('.');
+  if (dot != std::string::npos) {
+    t.module = t.name.substr(0, dot);
+    t.name = t.name.substr(dot + 1);
+  } else if (t.flags & kTpFlagsHeapType) {
+    // Insert first so that reading __module__ (a str) cannot recurse into this type.
+    types_[typeAddr] = t;
+    if (uint64_t tpDict = u64(kTypeDict)) {
+      if (auto mod = dictGet(tpDict, "__module__")) {
+        if (auto s = readStr(*mod, 200)) t.module = *s;
+      }
+    }
+  } else {
+    t.module = "builtins";
+  }
+  types_[typeAddr] = t;
+  return &types_[typeAddr];
+}
+
+Result<const TypeInfo*> ObjectReader::typeOf(uint64_t obj) const {
+  if (obj == 0) return fail(ErrorKind::kImplausible, "NULL object");
+  PYHANG_TRY(typeAddr, mem_.readPtr(obj + 8));
+  return typeAt(typeAddr);
+}
+
+Result<std::string> ObjectReader::typeName(uint64_t obj) const {
+  PYHANG_TRY(t, typeOf(obj));
+  return t->name;
+}
+
+std::string ObjectReader::qualifiedTypeName(uint64_t obj) const {
+  auto t = typeOf(obj);
+  if (!t) return "?";
+  if ((*t)->module.empty() || (*t)->module == "builtins") return (*t)->name;
+  return (*t)->module + "." + (*t)->name;
+}
+
+bool ObjectReader::isInstance(uint64_t obj, std::string_view module, std::string_view name) const {
+  auto t = typeOf(obj);
+  if (!t) return false;
+  const TypeInfo* ti = *t;
+  for (int depth = 0; depth < 32 && ti; ++depth) {
+    if (ti->name == name && (module.empty() || ti->module == module)) return true;
+    if (ti->base == 0) break;
+    auto b = typeAt(ti->base);
+    if (!b) break;
+    ti = *b;
+  }
+  return false;
+}
+
+Result<std::string> ObjectReader::readStr(uint64_t obj, size_t maxChars, bool* cut) const {
+  if (obj == 0) return fail(ErrorKind::kImplausible, "NULL str");
+  bool useCache = maxChars >= 200;
+  if (useCache) {
+    auto it = strCache_.find(obj);
+    if (it != strCache_.end()) {
+      if (cut) *cut = false;
+      return it->second;
+    }
+  }
+  uint8_t hdr[40];
+  if (auto r = mem_.read(obj, hdr, sizeof(hdr)); !r) return fail(r.error());
+  int64_t length;
+  uint32_t state;
+  std::memcpy(&length, hdr + 16, 8);
+  std::memcpy(&state, hdr + 32, 4);
+  if (length < 0 || length > (int64_t{1} << 40)) return fail(ErrorKind::kImplausible, "bad str length", obj);
+  unsigned kind = (state >> 2) & 7;
+  bool compact = (state >> 5) & 1;
+  bool ascii = (state >> 6) & 1;
+  if (kind != 1 && kind != 2 && kind != 4) {
+    return fail(ErrorKind::kImplausible, "str without a supported kind (legacy wstr string?)", obj);
+  }
+  uint64_t data;
+  if (compact && ascii) {
+    data = obj + static_cast<uint64_t>(o_.str_ascii_size);
+  } else if (compact) {
+    data = obj + static_cast<uint64_t>(o_.str_compact_size);
+  } else {
+    PYHANG_TRY(d, mem_.readPtr(obj + static_cast<uint64_t>(o_.str_legacy_data)));
+    data = d;
+  }
+  size_t n = static_cast<size_t>(length);
+  bool wasCut = n > maxChars;
+  if (wasCut) n = maxChars;
+  PYHANG_TRY(bytes, mem_.readBytes(data, n * kind));
+  std::string out;
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t cp = 0;
+    if (kind == 1) cp = bytes[i];
+    else if (kind == 2) { uint16_t v; std::memcpy(&v, &bytes[2 * i], 2); cp = v; }
+    else std::memcpy(&cp, &bytes[4 * i], 4);
+    appendUtf8(out, cp);
+  }
+  if (cut) *cut = wasCut;
+  if (useCache && !wasCut) strCache_[obj] = out;
+  return out;
+}
+
+namespace {
+struct LongHeader {
+  bool negative = false;
+  size_t ndigits = 0;
+};
+}  // namespace
+
+static Result<LongHeader> readLongHeader(const RemoteMemory& mem, uint64_t obj, LongModel model) {
+  PYHANG_TRY(word, mem.readValue<int64_t>(obj + 16));
+  LongHeader h;
+  if (model == LongModel::kTag) {
+    uint64_t tag = static_cast<uint64_t>(word);
+    h.ndigits = tag >> 3;
+    unsigned sign = tag & 3;
+    if (sign == 1) h.ndigits = 0;
+    h.negative = sign == 2;
+  } else {
+    h.negative = word < 0;
+    h.ndigits = static_cast<size_t>(word < 0 ? -word : word);
+  }
+  if (h.ndigits > (size_t{1} << 24)) return fail(ErrorKind::kImplausible, "bad int size", obj);
+  return h;
+}
+
+Result<int64_t> ObjectReader::readSmallInt(uint64_t obj) const {
+  PYHANG_TRY(h, readLongHeader(mem_, obj, layout_.traits.longs));
+  if (h.ndigits > 3) return fail(ErrorKind::kImplausible, "int too large", obj);
+  uint32_t d[3] = {};
+  if (h.ndigits) {
+    if (auto r = mem_.read(obj + 24, d, 4 * h.ndigits); !r) return fail(r.error());
+  }
+  unsigned __int128 v = 0;
+  for (size_t i = h.ndigits; i-- > 0;) v = (v << 30) | (d[i] & 0x3fffffffu);
+  if (v > static_cast<unsigned __int128>(INT64_MAX)) return fail(ErrorKind::kImplausible, "int too large", obj);
+  int64_t s = static_cast<int64_t>(v);
+  return h.negative ? -s : s;
+}
+
+Result<std::string> ObjectReader::readIntDecimal(uint64_t obj) const {
+  PYHANG_TRY(h, readLongHeader(mem_, obj, layout_.traits.longs));
+  size_t n = std::min(h.ndigits, limits_.maxIntDigits);
+  std::vector<uint32_t> digits(n);
+  if (n) {
+    if (auto r = mem_.read(obj + 24, digits.data(), 4 * n); !r) return fail(r.error());
+  }
+  for (auto& d : digits) d &= 0x3fffffffu;
+  if (n < h.ndigits) return fmt::format("<int with {} digits>", h.ndigits * 30 * 3 / 10);
+  std::string s = digitsToDecimal(std::move(digits));
+  return (h.negative && s != "0") ? "-" + s : s;
+}
+
+Result<double> ObjectReader::readFloat(uint64_t obj) const { return mem_.readValue<double>(obj + 16); }
+
+Result<int64_t> ObjectReader::containerSize(uint64_t obj) const {
+  PYHANG_TRY(n, mem_.readValue<int64_t>(obj + 16));
+  if (n < 0 || n > (int64_t{1} << 40)) return fail(ErrorKind::kImplausible, "bad container size", obj);
+  return n;
+}
+
+Result<std::vector<uint64_t>> ObjectReader::tupleItems(uint64_t obj, size_t cap) const {
+  PYHANG_TRY(n, containerSize(obj));
+  size_t count = std::min<size_t>(static_cast<size_t>(n), cap);
+  std::vector<uint64_t> items(count);
+  if (count) {
+    if (auto r = mem_.read(obj + static_cast<uint64_t>(o_.tuple_items), items.data(), 8 * count); !r) return fail(r.error());
+  }
+  return items;
+}
+
+Result<std::vector<uint64_t>> ObjectReader::listItems(uint64_t obj, size_t cap) const {
+  PYHANG_TRY(n, containerSize(obj));
+  size_t count = std::min<size_t>(static_cast<size_t>(n), cap);
+  std::vector<uint64_t> items(count);
+  if (count) {
+    PYHANG_TRY(arr, mem_.readPtr(obj + 24));
+    if (auto r = mem_.read(arr, items.data(), 8 * count); !r) return fail(r.error());
+  }
+  return items;
+}
+
+Result<std::vector<std::pair<uint64_t, uint64_t>>> ObjectReader::keysEntries(uint64_t keys, uint64_t values,
+                                                                               size_t cap) const {
+  std::vector<std::pair<uint64_t, uint64_t>> out;
+  uint64_t entries;
+  int64_t nentries;
+  size_t entrySize;
+  int keyOff, valueOff;
+  if (layout_.traits.dicts == DictModel::kOld) {
+    PYHANG_TRY(size, mem_.readValue<int64_t>(keys + 8));
+    PYHANG_TRY(ne, mem_.readValue<int64_t>(keys + 32));
+    if (size <= 0 || size > (int64_t{1} << 32) || ne < 0 || ne > size) return fail(ErrorKind::kImplausible, "bad dict keys", keys);
+    int width = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffffLL ? 4 : 8;
+    entries = keys + 40 + static_cast<uint64_t>(size) * width;
+    nentries = ne;
+    entrySize = 24;
+    keyOff = 8;
+    valueOff = 16;
+  } else {
+    uint8_t hdr[3];
+    if (auto r = mem_.read(keys + 8, hdr, 3); !r) return fail(r.error());
+    PYHANG_TRY(ne, mem_.readValue<int64_t>(keys + 24));
+    unsigned log2Size = hdr[0], log2IndexBytes = hdr[1], kind = hdr[2];
+    if (log2Size > 32 || log2IndexBytes > 35 || kind > 2 || ne < 0 || ne > (int64_t{1} << log2Size)) {
+      return fail(ErrorKind::kImplausible, "bad dict keys", keys);
+    }
+    entries = keys + 32 + (uint64_t{1} << log2IndexBytes);
+    nentries = ne;
+    if (kind == 0) {
+      entrySize = 24;
+      keyOff = 8;
+      valueOff = 16;
+    } else {
+      entrySize = 16;
+      keyOff = 0;
+      valueOff = 8;
+    }
+  }
+  size_t count = std::min<size_t>(static_cast<size_t>(nentries), std::max(cap, limits_.maxDictEntries));
+  PYHANG_TRY(raw, mem_.readBytes(entries, count * entrySize));
+  std::vector<uint64_t> vals;
+  if (values) {
+    vals.resize(count);
+    if (count) {
+      if (auto r = mem_.read(values, vals.data(), 8 * count); !r) return fail(r.error());
+    }
+  }
+  for (size_t i = 0; i < count && out.size() < cap; ++i) {
+    uint64_t k, v;
+    std::memcpy(&k, &raw[i * entrySize + keyOff], 8);
+    std::memcpy(&v, &raw[i * entrySize + valueOff], 8);
+    if (values) v = vals[i];
+    if (k == 0 || v == 0) continue;
+    out.emplace_back(k, v);
+  }
+  return out;
+}
+
+Result<std::vector<std::pair<uint64_t, uint64_t>>> ObjectReader::dictItems(uint64_t dict, size_t cap) const {
+  PYHANG_TRY(keys, mem_.readPtr(dict + 32));
+  PYHANG_TRY(values, mem_.readPtr(dict + 40));
+  if (keys == 0) return fail(ErrorKind::kImplausible, "dict without keys", dict);
+  uint64_t valuesArray = values;
+  if (values && layout_.traits.minor >= 13) valuesArray = values + 8;
+  return keysEntries(keys, valuesArray, cap);
+}
+
+std::optional<uint64_t> ObjectReader::dictGet(uint64_t dict, std::string_view key) const {
+  auto items = dictItems(dict, limits_.maxDictEntries);
+  if (!items) return std::nullopt;
+  for (const auto& [k, v] : *items) {
+    auto s = readStr(k, 256);
+    if (s && *s == key) return v;
+  }
+  return std::nullopt;
+}
+
+Result<std::vector<uint64_t>> ObjectReader::setItems(uint64_t obj, size_t cap) const {
+  PYHANG_TRY(mask, mem_.readValue<int64_t>(obj + 32));
+  PYHANG_TRY(table, mem_.readPtr(obj + 40));
+  if (mask < 0 || mask > (int64_t{1} << 30)) return fail(ErrorKind::kImplausible, "bad set mask", obj);
+  size_t slots = std::min<size_t>(static_cast<size_t>(mask) + 1, limits_.maxDictEntries);
+  PYHANG_TRY(raw, mem_.readBytes(table, slots * 16));
+  std::vector<uint64_t> out;
+  for (size_t i = 0; i < slots && out.size() < cap; ++i) {
+    uint64_t k;
+    std::memcpy(&k, &raw[i * 16], 8);
+    if (k == 0) continue;
+    auto tn = typeName(k);
+    if (!tn || tn->find("dummy") != std::string::npos) continue;
+    out.push_back(k);
+  }
+  return out;
+}
+
+Result<std::vector<uint64_t>> ObjectReader::dequeItems(uint64_t obj, size_t cap) const {
+  PYHANG_TRY(len, containerSize(obj));
+  PYHANG_TRY(block, mem_.readPtr(obj + 24));
+  PYHANG_TRY(index, mem_.readValue<int64_t>(obj + 40));
+  if (index < 0 || index >= 64) return fail(ErrorKind::kImplausible, "bad deque index", obj);
+  std::vector<uint64_t> out;
+  size_t want = std::min<size_t>(static_cast<size_t>(len), cap);
+  int64_t i = index;
+  while (out.size() < want && block) {
+    PYHANG_TRY(item, mem_.readPtr(block + 8 + 8 * static_cast<uint64_t>(i)));
+    out.push_back(item);
+    if (++i == 64) {
+      PYHANG_TRY(next, mem_.readPtr(block + 520));
+      block = next;
+      i = 0;
+    }
+  }
+  return out;
+}
+
+std::optional<uint64_t> ObjectReader::instanceDict(uint64_t obj, const TypeInfo& type) const {
+  if (layout_.traits.managedDicts != ManagedDictModel::kNone && (type.flags & kTpFlagsManagedDict)) {
+    auto word = mem_.readPtr(obj - 24);
+    if (!word) return std::nullopt;
+    if (layout_.traits.managedDicts == ManagedDictModel::k312 && (*word & 1)) return std::nullopt;
+    if (*word) return *word;
+    return std::nullopt;
+  }
+  if (type.dictOffset > 0 && type.dictOffset < (1 << 20)) {
+    auto d = mem_.readPtr(obj + static_cast<uint64_t>(type.dictOffset));
+    if (d && *d) return *d;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::pair<std::string, uint64_t>> ObjectReader::attrs(uint64_t obj, size_t cap) const {
+  std::vector<std::pair<std::string, uint64_t>> out;
+  auto t = typeOf(obj);
+  if (!t) return out;
+  const TypeInfo type = **t;
+  std::vector<std::pair<uint64_t, uint64_t>> items;
+  if (auto dict = instanceDict(obj, type)) {
+    auto r = dictItems(*dict, cap);
+    if (r) items = std::move(*r);
+  } else if (layout_.traits.managedDicts != ManagedDictModel::kNone && (type.flags & kTpFlagsManagedDict)) {
+    // Values without a materialised dict: keys are the type's cached keys.
+    uint64_t values = 0;
+    switch (layout_.traits.managedDicts) {
+      case ManagedDictModel::k311: {
+        auto v = mem_.readPtr(obj - 32);
+        if (v) values = *v;
+        break;
+      }
+      case ManagedDictModel::k312: {
+        auto w = mem_.readPtr(obj - 24);
+        if (w && (*w & 1)) values = *w + 1;
+        break;
+      }
+      case ManagedDictModel::k313: {
+        if (type.flags & kTpFlagsInlineValues) {
+          uint64_t inlineValues = obj + static_cast<uint64_t>(type.basicSize);
+          auto valid = mem_.readValue<uint8_t>(inlineValues + 3);
+          if (valid && *valid) values = inlineValues + 8;
+        }
+        break;
+      }
+      default: break;
+    }
+    if (values) {
+      auto keys = mem_.readPtr(type.address + static_cast<uint64_t>(o_.ht_cached_keys));
+      if (keys && *keys) {
+        auto r = keysEntries(*keys, values, cap);
+        if (r) items = std::move(*r);
+      }
+    }
+  }
+  for (const auto& [k, v] : items) {
+    auto s = readStr(k, 256);
+    if (s) out.emplace_back(*s, v);
+  }
+  return out;
+}
+
+std::optional<uint64_t> ObjectReader::attr(uint64_t obj, std::string_view name) const {
+  for (const auto& [k, v] : attrs(obj, 4096)) {
+    if (k == name) return v;
+  }
+  return std::nullopt;
+}
+
+Result<std::string> ObjectReader::functionName(uint64_t func) const {
+  PYHANG_TRY(q, mem_.readPtr(func + static_cast<uint64_t>(o_.func_qualname)));
+  return readStr(q, 256);
+}
+
+std::optional<uint64_t> ObjectReader::moduleDict(std::string_view module) const {
+  if (!modules_) return std::nullopt;
+  auto m = dictGet(modules_, module);
+  if (!m) return std::nullopt;
+  auto d = mem_.readPtr(*m + 16);
+  if (!d || !*d) return std::nullopt;
+  return *d;
+}
+
+std::optional<uint64_t> ObjectReader::moduleGlobal(std::string_view module, std::string_view name) const {
+  auto d = moduleDict(module);
+  if (!d) return std::nullopt;
+  return dictGet(*d, name);
+}
+
+std::string ObjectReader::repr(uint64_t obj, size_t depth) const {
+  if (obj == 0) return "<NULL>";
+  auto t = typeOf(obj);
+  if (!t) return fmt::format("<invalid object at 0x{:x}>", obj);
+  const std::string& tn = (*t)->name;
+  const bool builtin = (*t)->module == "builtins";
+  auto invalid = [&]() { return fmt::format("<{} at 0x{:x} (unreadable)>", tn, obj); };
+  if (builtin) {
+    if (tn == "str") {
+      bool cut = false;
+      auto s = readStr(obj, limits_.maxReprChars, &cut);
+      return s ? quoteStr(*s, cut) : invalid();
+    }
+    if (tn == "int") {
+      auto s = readIntDecimal(obj);
+      return s ? *s : invalid();
+    }
+    if (tn == "bool") {
+      auto v = readSmallInt(obj);
+      return v ? (*v ? "True" : "False") : invalid();
+    }
+    if (tn == "NoneType") return "None";
+    if (tn == "float") {
+      auto v = readFloat(obj);
+      return v ? formatFloat(*v) : invalid();
+    }
+    if (tn == "bytes") {
+      auto n = containerSize(obj);
+      if (!n) return invalid();
+      size_t len = std::min<size_t>(static_cast<size_t>(*n), limits_.maxReprChars);
+      auto b = mem_.readBytes(obj + 32, len);
+      return b ? quoteBytes(*b, len < static_cast<size_t>(*n)) : invalid();
+    }
+    bool container = tn == "tuple" || tn == "list" || tn == "dict" || tn == "set" || tn == "frozenset";
+    if (container && depth >= limits_.maxReprDepth) {
+      return tn == "tuple" ? "(...)" : tn == "list" ? "[...]" : "{...}";
+    }
+    auto joinItems = [&](const std::vector<uint64_t>& items, size_t total) {
+      std::string s;
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (i) s += ", ";
+        s += repr(items[i], depth + 1);
+      }
+      if (total > items.size()) s += items.empty() ? "..." : ", ...";
+      return s;
+    };
+    if (tn == "tuple" || tn == "list") {
+      auto n = containerSize(obj);
+      if (!n) return invalid();
+      auto items = tn == "tuple" ? tupleItems(obj, limits_.maxContainerItems) : listItems(obj, limits_.maxContainerItems);
+      if (!items) return invalid();
+      std::string inner = joinItems(*items, static_cast<size_t>(*n));
+      if (tn == "tuple") return "(" + inner + (*n == 1 ? ",)" : ")");
+      return "[" + inner + "]";
+    }
+    if (tn == "dict") {
+      auto used = mem_.readValue<int64_t>(obj + 16);
+      auto items = dictItems(obj, limits_.maxContainerItems);
+      if (!used || !items) return invalid();
+      std::string s = "{";
+      for (size_t i = 0; i < items->size(); ++i) {
+        if (i) s += ", ";
+        s += repr((*items)[i].first, depth + 1) + ": " + repr((*items)[i].second, depth + 1);
+      }
+      if (static_cast<size_t>(std::max<int64_t>(*used, 0)) > items->size()) s += items->empty() ? "..." : ", ...";
+      return s + "}";
+    }
+    if (tn == "set" || tn == "frozenset") {
+      auto used = mem_.readValue<int64_t>(obj + 24);
+      auto items = setItems(obj, limits_.maxContainerItems);
+      if (!used || !items) return invalid();
+      if (*used == 0) return tn + "()";
+      std::string inner = "{" + joinItems(*items, static_cast<size_t>(std::max<int64_t>(*used, 0))) + "}";
+      return tn == "set" ? inner : "frozenset(" + inner + ")";
+    }
+  }
+  return fmt::format("<{} at 0x{:x}>", (*t)->rawName, obj);
+}
+
+}  // namespace pyhang::cpython

@@ -1,0 +1,398 @@
+#include "cpython/process_reader.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "cpython/code_reader.h"
+#include "cpython/frame_walker.h"
+#include "cpython/object_reader.h"
+#include "cpython/sync_reader.h"
+
+namespace pyhang::cpython {
+
+namespace {
+
+// glibc x86_64: struct pthread.tid, used only to find the kernel tid of threads before 3.11
+// that `threading` does not know; the caller validates it against the real thread list.
+constexpr uint64_t kGlibcPthreadTidOffset = 0x2d0;
+
+class SourceCache {
+ public:
+  explicit SourceCache(std::function<std::string(const std::string&)> localPath) : localPath_(std::move(localPath)) {}
+  std::string line(const std::string& file, int line) {
+    if (line <= 0 || file.empty() || file[0] == '<') return {};
+    auto it = files_.find(file);
+    if (it == files_.end()) {
+      std::vector<std::string> lines;
+      std::string path = localPath_ ? localPath_(file) : file;
+      std::ifstream in(path);
+      std::string l;
+      size_t bytes = 0;
+      while (in && std::getline(in, l) && bytes < (64u << 20)) {
+        bytes += l.size();
+        lines.push_back(std::move(l));
+      }
+      it = files_.emplace(file, std::move(lines)).first;
+    }
+    if (static_cast<size_t>(line) > it->second.size()) return {};
+    std::string s = it->second[static_cast<size_t>(line) - 1];
+    auto b = s.find_first_not_of(" \t");
+    auto e = s.find_last_not_of(" \t\r");
+    if (b == std::string::npos) return {};
+    return s.substr(b, e - b + 1);
+  }
+
+ private:
+  std::function<std::string(const std::string&)> localPath_;
+  std::unordered_map<std::string, std::vector<std::string>> files_;
+};
+
+struct ThreadingInfo {
+  std::map<uint64_t, uint64_t> threadsByIdent;  // ident -> Thread object
+};
+
+class Reader {
+ public:
+  Reader(const RemoteMemory& mem, const RuntimeLocation& rt, const ReadOptions& opts, Process& out)
+      : mem_(mem), rt_(rt), opts_(opts), out_(out), layout_(rt.layout), o_(layout_.offsets),
+        objects_(mem, layout_, opts.limits), codes_(objects_), walker_(objects_, codes_), sync_(objects_, walker_),
+        sources_(opts.localPath) {}
+
+  Result<void> run();
+
+ private:
+  uint64_t at(uint64_t base, int32_t off) const { return base + static_cast<uint64_t>(off); }
+  void readThreading();
+  void readThread(uint64_t tstate, uint64_t interp, int interpId, const std::pair<bool, uint64_t>& gil,
+                  bool gcCollecting);
+  std::vector<Variable> variables(const RawFrame& raw, bool argumentsOnly, bool localsOnly);
+  void nameObjects();
+  void addObject(uint64_t addr);
+
+  const RemoteMemory& mem_;
+  const RuntimeLocation& rt_;
+  const ReadOptions& opts_;
+  Process& out_;
+  const PythonLayout& layout_;
+  const Layout& o_;
+  ObjectReader objects_;
+  CodeReader codes_;
+  FrameWalker walker_;
+  SyncReader sync_;
+  SourceCache sources_;
+  ThreadingInfo threading_;
+  uint64_t mainThreadIdent_ = 0;
+  std::set<uint64_t> globalsDicts_;
+};
+
+std::vector<Variable> Reader::variables(const RawFrame& raw, bool argumentsOnly, bool localsOnly) {
+  std::vector<Variable> vars;
+  if (!raw.code || raw.slots == 0) return vars;
+  const CodeInfo& code = *raw.code;
+  size_t n = std::min(code.slotNames.size(), opts_.limits.maxLocals);
+  std::vector<uint64_t> values(n);
+  if (n) {
+    std::vector<uint64_t> rawSlots(n);
+    if (!mem_.read(raw.slots, rawSlots.data(), 8 * n)) return vars;
+    for (size_t i = 0; i < n; ++i) values[i] = walker_.slotObject(raw.slots + 8 * i);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    uint8_t kind = i < code.slotKinds.size() ? code.slotKinds[i] : kFastLocal;
+    if (kind & kFastHidden) continue;
+    bool isArg = static_cast<int>(i) < code.argCount;
+    if (argumentsOnly && !isArg) continue;
+    if (localsOnly && isArg) continue;
+    uint64_t v = values[i];
+    if (v == 0) continue;
+    if (kind & (kFastCell | kFastFree)) {
+      auto tn = objects_.typeName(v);
+      if (tn && *tn == "cell") {
+        v = mem_.readPtr(v + 16).value_or(0);
+        if (v == 0) continue;
+      }
+    }
+    Variable var;
+    var.name = code.slotNames[i];
+    var.address = v;
+    var.isArgument = isArg;
+    auto t = objects_.typeOf(v);
+    var.type = t ? (*t)->name : "?";
+    var.repr = objects_.repr(v);
+    vars.push_back(std::move(var));
+  }
+  return vars;
+}
+
+void Reader::readThreading() {
+  auto active = objects_.moduleGlobal("threading", "_active");
+  if (active) {
+    auto items = objects_.dictItems(*active, opts_.limits.maxThreads);
+    if (items) {
+      for (const auto& [k, v] : *items) {
+        auto ident = objects_.readSmallInt(k);
+        if (ident) threading_.threadsByIdent[static_cast<uint64_t>(*ident)] = v;
+      }
+    }
+  }
+  // Threads that threading tracks but which may already have exited (their names help to
+  // explain locks held by the dead): _dangling is a WeakSet, skipped; _limbo holds starting ones.
+}
+
+void Reader::addObject(uint64_t addr) {
+  if (addr == 0 || out_.objects.count(addr)) return;
+  if (out_.objects.size() > 10000) return;
+  SyncObject s = sync_.describe(addr);
+  uint64_t under = s.underlyingLock;
+  out_.objects[addr] = std::move(s);
+  if (under) addObject(under);
+}
+
+void Reader::readThread(uint64_t tstate, uint64_t interp, int interpId, const std::pair<bool, uint64_t>& gil,
+                        bool gcCollecting) {
+  Thread t;
+  t.interpreterId = interpId;
+  t.ident = mem_.readPtr(at(tstate, o_.ts_thread_id)).value_or(0);
+  if (o_.ts_native_thread_id >= 0) {
+    t.tid = static_cast<int64_t>(mem_.readPtr(at(tstate, o_.ts_native_thread_id)).value_or(0));
+  }
+  auto threadObj = threading_.threadsByIdent.find(t.ident);
+  if (threadObj != threading_.threadsByIdent.end()) {
+    if (auto name = objects_.attr(threadObj->second, "_name")) t.name = objects_.readStr(*name, 256).value_or("");
+    if (t.tid == 0) {
+      if (auto nid = objects_.attr(threadObj->second, "_native_id")) {
+        if (auto v = objects_.readSmallInt(*nid)) t.tid = *v;
+      }
+    }
+  }
+  if (t.tid == 0 && t.ident != 0) {
+    if (auto v = mem_.readValue<int32_t>(t.ident + kGlibcPthreadTidOffset); v && *v > 0) t.tid = *v;
+  }
+  t.isMain = t.ident != 0 && t.ident == mainThreadIdent_;
+  if (t.name.empty() && t.isMain) t.name = "MainThread";
+  if (o_.ts_holds_gil >= 0) {
+    t.holdsGil = mem_.readValue<int32_t>(at(tstate, o_.ts_holds_gil)).value_or(0) != 0;
+  } else if (layout_.traits.minor == 13 && o_.ts_status >= 0) {
+    t.holdsGil = (mem_.readValue<uint32_t>(at(tstate, o_.ts_status)).value_or(0) >> 5) & 1;
+  } else {
+    t.holdsGil = gil.first && gil.second == tstate;
+  }
+  (void)interp;
+
+  auto top = walker_.topFrame(tstate);
+  ThreadFrames walked;
+  if (top && *top) walked = walker_.walk(*top);
+  if (!top) t.warnings.push_back("cannot read the thread's current frame: " + top.error().describe());
+  for (auto& w : walked.warnings) t.warnings.push_back(w);
+
+  // Innermost first while collecting evidence; reversed at the end.
+  std::vector<Frame> frames;
+  bool inInnermostRun = true;
+  for (size_t i = 0; i < walked.frames.size(); ++i) {
+    const RawFrame& raw = walked.frames[i];
+    Frame f;
+    if (!raw.code) {
+      f.location.function = "???";
+      f.location.file = "???";
+      f.marker = raw.error.empty() ? "unreadable frame" : raw.error;
+      frames.push_back(std::move(f));
+      continue;
+    }
+    f.location.file = raw.code->filename;
+    f.location.function = raw.code->name;
+    f.qualname = raw.code->qualname;
+    f.location.line = raw.line.value_or(0);
+    f.isEntry = raw.isEntry;
+    f.sourceLine = sources_.line(f.location.file, f.location.line);
+    f.arguments = variables(raw, true, false);
+    f.locals = variables(raw, false, true);
+    if (raw.globals) globalsDicts_.insert(raw.globals);
+    f.holds = sync_.heldByWith(raw);
+    for (const auto& h : f.holds) addObject(h.object);
+    // Wait evidence: the innermost frame's blocked acquire, and the meaning of each stdlib frame
+    // of the innermost run (Condition.wait, Queue.get, Thread.join...). The analysis decides.
+    if (inInnermostRun) {
+      std::vector<Variable> all = f.arguments;
+      all.insert(all.end(), f.locals.begin(), f.locals.end());
+      std::optional<WaitInfo> w = sync_.stdlibWait(raw, all, i == 0);
+      if (!w && i == 0) w = sync_.blockedAcquire(raw);
+      if (w) {
+        f.waitsOn = w;
+        addObject(w->object);
+      }
+      if (stdlibModuleOf(f.location.file).empty()) inInnermostRun = false;
+    }
+    frames.push_back(std::move(f));
+  }
+  // Between a frame and the __del__ the collector called from inside it, mark the collection.
+  if (gcCollecting) {
+    for (size_t i = 0; i + 1 < frames.size(); ++i) {
+      if (frames[i].kind == Frame::Kind::kPython && frames[i].location.function == "__del__") {
+        Frame marker;
+        marker.kind = Frame::Kind::kMarker;
+        marker.marker = "garbage collection";
+        frames.insert(frames.begin() + static_cast<long>(i) + 1, std::move(marker));
+        t.gcCollecting = true;
+        break;
+      }
+    }
+  }
+  std::reverse(frames.begin(), frames.end());
+  t.frames = std::move(frames);
+  out_.threads.push_back(std::move(t));
+}
+
+void Reader::nameObjects() {
+  if (out_.objects.empty()) return;
+  std::unordered_map<uint64_t, std::vector<std::string>> globalNames, localNames, attrNames;
+  auto note = [&](std::unordered_map<uint64_t, std::vector<std::string>>& into, uint64_t addr, const std::string& name) {
+    auto& v = into[addr];
+    if (std::find(v.begin(), v.end(), name) == v.end() && v.size() < 8) v.push_back(name);
+  };
+  auto isSync = [&](uint64_t a) { return out_.objects.count(a) > 0; };
+  auto attributePaths = [&](std::unordered_map<uint64_t, std::vector<std::string>>& into, const std::string& base,
+                            uint64_t obj) {
+    auto t = objects_.typeOf(obj);
+    if (!t || (*t)->module == "builtins" || (*t)->module.empty()) return;
+    for (const auto& [name, value] : objects_.attrs(obj, 64)) {
+      if (isSync(value)) note(into, value, base + "." + name);
+    }
+  };
+  // Module globals of __main__ and of every module a frame runs in.
+  std::set<uint64_t> dicts = globalsDicts_;
+  if (auto mainDict = objects_.moduleDict("__main__")) dicts.insert(*mainDict);
+  for (uint64_t d : dicts) {
+    auto items = objects_.dictItems(d, 4096);
+    if (!items) continue;
+    for (const auto& [k, v] : *items) {
+      auto key = objects_.readStr(k, 128);
+      if (!key || key->rfind("__", 0) == 0) continue;
+      if (isSync(v)) note(globalNames, v, *key);
+      attributePaths(attrNames, *key, v);
+    }
+  }
+  for (const auto& t : out_.threads) {
+    for (const auto& f : t.frames) {
+      for (const auto* vars : {&f.arguments, &f.locals}) {
+        for (const auto& v : *vars) {
+          if (isSync(v.address) && v.name != "self") note(localNames, v.address, v.name);
+          attributePaths(attrNames, v.name, v.address);
+        }
+      }
+    }
+  }
+  // A lock guarding a Condition/Queue is also known by its owner's name: "jobs.mutex".
+  for (auto& [addr, obj] : out_.objects) {
+    std::vector<std::string> names;
+    for (auto* src : {&globalNames, &localNames, &attrNames}) {
+      auto it = src->find(addr);
+      if (it == src->end()) continue;
+      for (const auto& n : it->second) {
+        if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+      }
+    }
+    obj.names = std::move(names);
+  }
+}
+
+Result<void> Reader::run() {
+  out_.python.major = layout_.version.major;
+  out_.python.minor = layout_.version.minor;
+  out_.python.micro = layout_.version.micro;
+  out_.python.versionString = layout_.version.micro || layout_.version.minor >= 11
+                                  ? layout_.version.str()
+                                  : fmt::format("{}.{}", layout_.version.major, layout_.version.minor);
+  out_.python.library = rt_.file;
+  out_.python.usedDebugOffsets = rt_.usedDebugOffsets;
+  out_.python.staticBuild = rt_.staticBuild;
+  for (const auto& w : rt_.warnings) out_.warnings.push_back(w);
+
+  const uint64_t runtime = rt_.runtimeAddress;
+  PYHANG_TRY(head, mem_.readPtr(at(runtime, o_.rt_interp_head)));
+  if (head == 0) {
+    out_.warnings.push_back("the interpreter is not initialised (starting up or already finalized)");
+    return {};
+  }
+  mainThreadIdent_ = mem_.readPtr(at(runtime, o_.rt_main_thread)).value_or(0);
+  if (auto fin = mem_.readPtr(at(runtime, o_.rt_finalizing)); fin && *fin) {
+    out_.warnings.push_back("the interpreter is shutting down (finalizing)");
+  }
+  std::unordered_set<uint64_t> seenInterps;
+  uint64_t interp = head;
+  bool first = true;
+  while (interp && seenInterps.size() < opts_.limits.maxInterpreters && seenInterps.insert(interp).second) {
+    int64_t id = mem_.readValue<int64_t>(at(interp, o_.is_id)).value_or(-1);
+    if (first || id == 0) {
+      if (auto modules = mem_.readPtr(at(interp, o_.is_modules)); modules && *modules) {
+        objects_.setModulesDict(*modules);
+        readThreading();
+      }
+    }
+    first = false;
+    std::pair<bool, uint64_t> gil{false, 0};
+    uint64_t gilAddr = 0;
+    if (o_.rt_gil >= 0) gilAddr = at(runtime, o_.rt_gil);
+    else if (o_.is_ceval_gil >= 0) gilAddr = mem_.readPtr(at(interp, o_.is_ceval_gil)).value_or(0);
+    if (gilAddr) {
+      gil.first = mem_.readValue<int32_t>(gilAddr + 16).value_or(0) != 0;
+      gil.second = mem_.readPtr(gilAddr + 8).value_or(0);
+    }
+    bool collecting = false;
+    if (o_.rt_gc_collecting >= 0) collecting = mem_.readValue<int32_t>(at(runtime, o_.rt_gc_collecting)).value_or(0) == 1;
+    else if (o_.is_gc_collecting >= 0) collecting = mem_.readValue<int32_t>(at(interp, o_.is_gc_collecting)).value_or(0) == 1;
+    if (collecting) out_.gcCollecting = true;
+
+    std::unordered_set<uint64_t> seenThreads;
+    auto ts = mem_.readPtr(at(interp, o_.is_threads_head));
+    uint64_t tstate = ts.value_or(0);
+    size_t before = out_.threads.size();
+    while (tstate && seenThreads.size() < opts_.limits.maxThreads && seenThreads.insert(tstate).second) {
+      readThread(tstate, interp, static_cast<int>(id), gil, collecting);
+      tstate = mem_.readPtr(at(tstate, o_.ts_next)).value_or(0);
+    }
+    if (seenThreads.size() >= opts_.limits.maxThreads) {
+      out_.warnings.push_back(fmt::format("more than {} threads: the rest are not shown", opts_.limits.maxThreads));
+    }
+    // The collector runs on the thread that holds the GIL when no __del__ frame shows it.
+    if (collecting) {
+      bool marked = false;
+      for (size_t i = before; i < out_.threads.size(); ++i) marked |= out_.threads[i].gcCollecting;
+      if (!marked) {
+        for (size_t i = before; i < out_.threads.size(); ++i) {
+          if (out_.threads[i].holdsGil) out_.threads[i].gcCollecting = true;
+        }
+      }
+    }
+    interp = mem_.readPtr(at(interp, o_.is_next)).value_or(0);
+  }
+  nameObjects();
+  // Thread objects waited on by join(): record which thread they stand for.
+  for (auto& [addr, obj] : out_.objects) {
+    if (obj.kind == ObjectKind::kThread && obj.threadIdent) {
+      bool alive = false;
+      for (const auto& t : out_.threads) alive |= t.ident == *obj.threadIdent;
+      obj.threadAlive = alive;
+    }
+  }
+  for (const auto& [ident, threadObj] : threading_.threadsByIdent) {
+    if (auto name = objects_.attr(threadObj, "_name")) {
+      out_.knownThreadNames[ident] = objects_.readStr(*name, 256).value_or("");
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void> readPythonProcess(const RemoteMemory& mem, const RuntimeLocation& runtime, const ReadOptions& options,
+                               Process& out) {
+  Reader reader(mem, runtime, options, out);
+  return reader.run();
+}
+
+}  // namespace pyhang::cpython

@@ -1,0 +1,28 @@
+// Finds _PyRuntime and the CPython version in a target, from its mapped files.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "cpython/layout.h"
+#include "memory/remote_memory.h"
+#include "process/mapped_file.h"
+
+namespace pyhang::cpython {
+
+struct RuntimeLocation {
+  uint64_t runtimeAddress = 0;
+  std::string file;             // the file that defines _PyRuntime (libpython or the executable)
+  bool staticBuild = false;     // _PyRuntime lives in the executable
+  PythonLayout layout;
+  bool usedDebugOffsets = false;
+  std::vector<std::string> warnings;
+};
+
+// kNotFound: not a Python process; kUnsupported: a Python we cannot read (message says which).
+Result<RuntimeLocation> locateRuntime(const RemoteMemory& mem, const std::vector<MappedFile>& maps,
+                                      const std::string& executablePath);
+
+}  // namespace pyhang::cpython

@@ -1,0 +1,363 @@
+#include "cpython/sync_reader.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "cpython/opcodes.h"
+
+namespace pyhang::cpython {
+
+namespace {
+
+bool endsWith(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+const Variable* findVar(const std::vector<Variable>& vars, std::string_view name) {
+  for (const auto& v : vars) {
+    if (v.name == name) return &v;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::string stdlibModuleOf(const std::string& filename) {
+  // Only files of the standard library directory count (".../lib/python3.X/threading.py").
+  if (filename.find("python3") == std::string::npos && filename.find("Lib/") == std::string::npos) return "";
+  if (endsWith(filename, "/threading.py")) return "threading";
+  if (endsWith(filename, "/queue.py")) return "queue";
+  if (endsWith(filename, "/concurrent/futures/_base.py")) return "concurrent.futures";
+  if (endsWith(filename, "/concurrent/futures/thread.py")) return "concurrent.futures";
+  if (filename.find("/asyncio/") != std::string::npos) return "asyncio";
+  if (filename.find("/multiprocessing/") != std::string::npos) return "multiprocessing";
+  return "";
+}
+
+ObjectKind SyncReader::classify(uint64_t obj) const {
+  if (obj == 0) return ObjectKind::kUnknown;
+  auto t = objects_.typeOf(obj);
+  if (!t) return ObjectKind::kUnknown;
+  const TypeInfo& ti = **t;
+  if (ti.module == "_thread") {
+    if (ti.name == "lock") return ObjectKind::kLock;
+    if (ti.name == "RLock") return ObjectKind::kRLock;
+    if (ti.name == "_ThreadHandle") return ObjectKind::kThreadHandle;
+  }
+  if (ti.module == "builtins" || ti.module.empty()) return ObjectKind::kUnknown;
+  if (objects_.isInstance(obj, "threading", "Condition")) return ObjectKind::kCondition;
+  if (objects_.isInstance(obj, "threading", "Semaphore")) return ObjectKind::kSemaphore;
+  if (objects_.isInstance(obj, "threading", "Event")) return ObjectKind::kEvent;
+  if (objects_.isInstance(obj, "threading", "Barrier")) return ObjectKind::kBarrier;
+  if (objects_.isInstance(obj, "threading", "Thread")) return ObjectKind::kThread;
+  if (objects_.isInstance(obj, "queue", "Queue")) return ObjectKind::kQueue;
+  if (objects_.isInstance(obj, "concurrent.futures._base", "Future")) return ObjectKind::kFuture;
+  return ObjectKind::kUnknown;
+}
+
+bool SyncReader::isLockLike(uint64_t obj) const {
+  ObjectKind k = classify(obj);
+  return k == ObjectKind::kLock || k == ObjectKind::kRLock;
+}
+
+uint64_t SyncReader::underlyingLock(uint64_t obj, ObjectKind kind) const {
+  auto get = [&](uint64_t o, std::string_view name) -> uint64_t { return objects_.attr(o, name).value_or(0); };
+  switch (kind) {
+    case ObjectKind::kCondition: return get(obj, "_lock");
+    case ObjectKind::kSemaphore:
+    case ObjectKind::kEvent:
+    case ObjectKind::kBarrier: {
+      uint64_t cond = get(obj, "_cond");
+      return cond ? get(cond, "_lock") : 0;
+    }
+    case ObjectKind::kQueue: return get(obj, "mutex");
+    default: return 0;
+  }
+}
+
+SyncObject SyncReader::describe(uint64_t obj) const {
+  SyncObject s;
+  s.address = obj;
+  s.kind = classify(obj);
+  s.type = objects_.qualifiedTypeName(obj);
+  const auto& mem = objects_.memory();
+  const auto& traits = objects_.layout().traits;
+  switch (s.kind) {
+    case ObjectKind::kLock:
+      if (traits.locks == LockModel::kPyMutex) {
+        if (auto bits = mem.readValue<uint8_t>(obj + 16)) {
+          s.locked = (*bits & 1) != 0;
+          s.waiters = (*bits & 2) ? 1 : 0;
+        }
+      } else {
+        if (auto locked = mem.readValue<uint8_t>(obj + 32)) s.locked = *locked != 0;
+        if (auto sem = mem.readPtr(obj + 16); sem && *sem) {
+          if (auto data = mem.readValue<uint64_t>(*sem)) s.waiters = static_cast<int>(*data >> 32);
+        }
+      }
+      break;
+    case ObjectKind::kRLock:
+      if (traits.rlocks == RLockModel::kRecursiveMutex) {
+        auto bits = mem.readValue<uint8_t>(obj + 16);
+        auto owner = mem.readValue<uint64_t>(obj + 24);
+        auto level = mem.readValue<uint64_t>(obj + 32);
+        if (bits) {
+          s.locked = (*bits & 1) != 0;
+          s.waiters = (*bits & 2) ? 1 : 0;
+        }
+        if (owner) s.ownerIdent = s.locked.value_or(false) ? *owner : 0;
+        if (level && s.locked.value_or(false)) s.count = *level + 1;
+      } else {
+        auto owner = mem.readValue<uint64_t>(obj + 24);
+        auto count = mem.readValue<uint64_t>(obj + 32);
+        if (count) {
+          s.count = *count;
+          s.locked = *count > 0;
+        }
+        if (owner) s.ownerIdent = s.locked.value_or(false) ? *owner : 0;
+        if (auto sem = mem.readPtr(obj + 16); sem && *sem) {
+          if (auto data = mem.readValue<uint64_t>(*sem)) s.waiters = static_cast<int>(*data >> 32);
+        }
+      }
+      break;
+    case ObjectKind::kCondition:
+    case ObjectKind::kSemaphore:
+    case ObjectKind::kEvent:
+    case ObjectKind::kBarrier:
+    case ObjectKind::kQueue:
+      s.underlyingLock = underlyingLock(obj, s.kind);
+      for (const char* a : {"_value", "_flag", "_parties", "_count", "_state", "maxsize", "unfinished_tasks",
+                            "_initial_value"}) {
+        if (auto v = objects_.attr(obj, a)) s.attrs[a] = objects_.repr(*v);
+      }
+      if (s.kind == ObjectKind::kEvent) {
+        if (auto f = objects_.attr(obj, "_flag")) s.attrs["_flag"] = objects_.repr(*f);
+      }
+      if (s.kind == ObjectKind::kQueue) {
+        if (auto q = objects_.attr(obj, "queue")) {
+          if (auto n = objects_.containerSize(*q)) s.attrs["qsize"] = std::to_string(*n);
+        }
+      }
+      break;
+    case ObjectKind::kThread: {
+      if (auto ident = objects_.attr(obj, "_ident")) {
+        if (auto v = objects_.readSmallInt(*ident)) s.threadIdent = static_cast<uint64_t>(*v);
+      }
+      if (auto name = objects_.attr(obj, "_name")) s.threadName = objects_.readStr(*name, 256).value_or("");
+      break;
+    }
+    default: break;
+  }
+  return s;
+}
+
+std::optional<CallableInfo> SyncReader::callable(uint64_t obj) const {
+  if (obj == 0) return std::nullopt;
+  auto t = objects_.typeOf(obj);
+  if (!t || (*t)->module != "builtins") return std::nullopt;
+  const std::string& tn = (*t)->name;
+  const auto& mem = objects_.memory();
+  const Layout& o = objects_.layout().offsets;
+  CallableInfo c;
+  if (tn == "builtin_function_or_method") {
+    auto ml = mem.readPtr(obj + 16);
+    if (!ml || !*ml) return std::nullopt;
+    auto namePtr = mem.readPtr(*ml);
+    if (!namePtr) return std::nullopt;
+    c.name = mem.readCString(*namePtr, 64).value_or("");
+    c.self = mem.readPtr(obj + 24).value_or(0);
+  } else if (tn == "method") {
+    auto func = mem.readPtr(obj + 16);
+    if (!func) return std::nullopt;
+    auto name = mem.readPtr(*func + static_cast<uint64_t>(o.func_name));
+    if (!name) return std::nullopt;
+    c.name = objects_.readStr(*name, 64).value_or("");
+    c.self = mem.readPtr(obj + 24).value_or(0);
+  } else if (tn == "method_descriptor") {
+    auto def = mem.readPtr(obj + 40);
+    if (!def || !*def) return std::nullopt;
+    auto namePtr = mem.readPtr(*def);
+    if (!namePtr) return std::nullopt;
+    c.name = mem.readCString(*namePtr, 64).value_or("");
+  } else if (tn == "function") {
+    auto name = mem.readPtr(obj + static_cast<uint64_t>(o.func_name));
+    if (!name) return std::nullopt;
+    c.name = objects_.readStr(*name, 64).value_or("");
+  } else {
+    return std::nullopt;
+  }
+  return c;
+}
+
+std::vector<HeldObject> SyncReader::heldByWith(const RawFrame& frame) const {
+  std::vector<HeldObject> out;
+  if (!frame.code || frame.stackBase == 0) return out;
+  const bool pairs = objects_.layout().traits.stackRefs;  // 3.14: [__exit__, self]
+  for (int k = 0; k < frame.protectedDepth; ++k) {
+    uint64_t obj = frames_.slotObject(frame.stackBase + 8 * static_cast<uint64_t>(k));
+    auto c = callable(obj);
+    if (!c || (c->name != "__exit__" && c->name != "__aexit__")) continue;
+    uint64_t self = c->self;
+    if (self == 0 && pairs && k + 1 < frame.protectedDepth) {
+      self = frames_.slotObject(frame.stackBase + 8 * static_cast<uint64_t>(k + 1));
+    }
+    if (self) out.push_back(HeldObject{self, c->name == "__aexit__" ? "async with" : "with"});
+  }
+  return out;
+}
+
+std::optional<WaitInfo> SyncReader::blockedAcquire(const RawFrame& frame) const {
+  if (!frame.code || frame.stackBase == 0) return std::nullopt;
+  const int minor = objects_.layout().traits.minor;
+  uint8_t opcode = 0;
+  if (auto op = objects_.memory().readValue<uint8_t>(frame.code->bytecode + frame.byteOffset)) opcode = *op;
+  std::string_view opname = baseOpcodeName(minor, opcode);
+  const bool enteringWith = opname == "BEFORE_WITH" || opname == "SETUP_WITH";
+  int limit = frame.exactDepth >= 0 ? frame.exactDepth
+                                    : std::min(frame.code->stackSize, frame.protectedDepth + 32);
+  auto isAcquireName = [](const std::string& n) { return n == "acquire" || n == "__enter__" || n == "acquire_lock"; };
+  uint64_t prev = 0;
+  for (int k = frame.protectedDepth; k < limit; ++k) {
+    uint64_t obj = frames_.slotObject(frame.stackBase + 8 * static_cast<uint64_t>(k));
+    uint64_t candidate = 0;
+    std::string how;
+    if (obj && isLockLike(obj)) {
+      auto pc = callable(prev);
+      if (pc && isAcquireName(pc->name) && pc->self == 0) {
+        candidate = obj;
+        how = pc->name == "__enter__" ? "with" : "acquire()";
+      } else if (enteringWith && k + 1 == limit) {
+        candidate = obj;
+        how = "with";
+      } else if (enteringWith && frame.exactDepth < 0) {
+        // 3.12/3.13: the manager stays in its slot while __enter__ runs; D is unknown, so the
+        // first lock above the protected depth is taken, and checked against the lock's state.
+        candidate = obj;
+        how = "with";
+      }
+    } else if (auto c = callable(obj); c && c->self && isLockLike(c->self)) {
+      if (isAcquireName(c->name)) {
+        candidate = c->self;
+        how = c->name == "__enter__" ? "with" : "acquire()";
+      } else if (c->name == "__exit__" && enteringWith) {
+        candidate = c->self;  // 3.8-3.11: __exit__ is pushed before __enter__ is called
+        how = "with";
+      }
+    }
+    if (candidate) {
+      SyncObject s = describe(candidate);
+      // Only a lock that is actually held can block its acquirer.
+      if (s.locked.has_value() && !*s.locked) {
+        prev = obj;
+        continue;
+      }
+      WaitInfo w;
+      w.op = WaitOp::kAcquire;
+      w.object = candidate;
+      w.how = how;
+      w.certain = frame.exactDepth >= 0 || (s.waiters.has_value() && *s.waiters > 0);
+      if (how == "acquire()") {
+        // acquire(blocking, timeout) / acquire(timeout=...): a number after the lock is a timeout.
+        for (int a = k + 1; a < std::min(limit, k + 3); ++a) {
+          uint64_t arg = frames_.slotObject(frame.stackBase + 8 * static_cast<uint64_t>(a));
+          auto tn = objects_.typeOf(arg);
+          if (!tn || (*tn)->module != "builtins") continue;
+          if ((*tn)->name == "float") {
+            if (auto v = objects_.readFloat(arg); v && *v >= 0) w.hasTimeout = true;
+          } else if ((*tn)->name == "int") {
+            if (auto v = objects_.readSmallInt(arg); v && *v >= 0) w.hasTimeout = true;
+          }
+        }
+      }
+      return w;
+    }
+    prev = obj;
+  }
+  return std::nullopt;
+}
+
+std::optional<WaitInfo> SyncReader::stdlibWait(const RawFrame& frame, const std::vector<Variable>& locals,
+                                               bool isInnermost) const {
+  if (!frame.code) return std::nullopt;
+  std::string module = stdlibModuleOf(frame.code->filename);
+  if (module.empty()) return std::nullopt;
+  const Variable* self = findVar(locals, "self");
+  ObjectKind selfKind = self ? classify(self->address) : ObjectKind::kUnknown;
+  const std::string& fn = frame.code->name;
+  auto timeoutFrom = [&](const char* name) {
+    const Variable* t = findVar(locals, name);
+    return t && t->address && t->type != "NoneType";
+  };
+  WaitInfo w;
+  w.object = self ? self->address : 0;
+  if (module == "threading") {
+    if (fn == "wait" && selfKind == ObjectKind::kCondition) {
+      w.op = WaitOp::kWait;
+      w.hasTimeout = timeoutFrom("timeout");
+      w.how = "wait()";
+      return w;
+    }
+    if (fn == "wait_for" && selfKind == ObjectKind::kCondition) {
+      w.op = WaitOp::kWait;
+      w.hasTimeout = timeoutFrom("timeout");
+      w.how = "wait_for()";
+      return w;
+    }
+    if (fn == "wait" && selfKind == ObjectKind::kEvent) {
+      w.op = WaitOp::kWait;
+      w.hasTimeout = timeoutFrom("timeout");
+      w.how = "wait()";
+      return w;
+    }
+    if ((fn == "wait" || fn == "_wait" || fn == "_enter") && selfKind == ObjectKind::kBarrier) {
+      w.op = WaitOp::kWait;
+      w.hasTimeout = timeoutFrom("timeout");
+      w.how = "wait()";
+      return w;
+    }
+    if (fn == "acquire" && selfKind == ObjectKind::kSemaphore) {
+      w.op = WaitOp::kAcquire;
+      w.hasTimeout = timeoutFrom("timeout");
+      w.how = "acquire()";
+      return w;
+    }
+    if (fn == "__enter__" && selfKind == ObjectKind::kSemaphore) {
+      w.op = WaitOp::kAcquire;
+      w.how = "with";
+      return w;
+    }
+    if ((fn == "join" || fn == "_wait_for_tstate_lock") && selfKind == ObjectKind::kThread) {
+      w.op = WaitOp::kJoin;
+      w.hasTimeout = timeoutFrom("timeout");
+      if (fn == "_wait_for_tstate_lock") {
+        // _wait_for_tstate_lock(block=True, timeout=-1): -1 means "no timeout".
+        const Variable* t = findVar(locals, "timeout");
+        w.hasTimeout = t && t->type != "NoneType" && t->repr != "-1";
+      }
+      w.how = "join()";
+      return w;
+    }
+  } else if (module == "queue" && selfKind == ObjectKind::kQueue) {
+    if (fn == "get" || fn == "put" || fn == "join") {
+      w.op = fn == "get" ? WaitOp::kQueueGet : fn == "put" ? WaitOp::kQueuePut : WaitOp::kQueueJoin;
+      w.hasTimeout = timeoutFrom("timeout");
+      const Variable* block = findVar(locals, "block");
+      if (block && block->repr == "False") return std::nullopt;
+      w.how = fn + "()";
+      return w;
+    }
+  } else if (module == "concurrent.futures") {
+    if ((fn == "result" || fn == "exception") && selfKind == ObjectKind::kFuture) {
+      w.op = WaitOp::kFutureResult;
+      w.hasTimeout = timeoutFrom("timeout");
+      w.how = fn + "()";
+      return w;
+    }
+  }
+  (void)isInnermost;
+  return std::nullopt;
+}
+
+}  // namespace pyhang::cpython

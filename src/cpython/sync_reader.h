@@ -1,0 +1,52 @@
+// What a frame holds and what a thread waits for: reads synchronisation objects (locks, RLocks,
+// Conditions, Semaphores, Events, Barriers, Queues, Threads) and the evidence frames leave on
+// their value stacks (CPYTHON.md section 6).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cpython/frame_walker.h"
+#include "cpython/object_reader.h"
+#include "snapshot/snapshot.h"
+
+namespace pyhang::cpython {
+
+struct CallableInfo {
+  std::string name;      // "__exit__", "acquire"
+  uint64_t self = 0;     // bound self, 0 when unbound
+};
+
+class SyncReader {
+ public:
+  SyncReader(const ObjectReader& objects, const FrameWalker& frames) : objects_(objects), frames_(frames) {}
+
+  ObjectKind classify(uint64_t obj) const;
+  // Reads the object's kind, state and underlying lock. Never fails: unknown parts stay empty.
+  SyncObject describe(uint64_t obj) const;
+  // The _thread.lock/RLock that guards a Condition/Semaphore/Event/Barrier/Queue, or 0.
+  uint64_t underlyingLock(uint64_t obj, ObjectKind kind) const;
+
+  std::optional<CallableInfo> callable(uint64_t obj) const;
+
+  // Context managers held by `with` (exit slots below the protected depth).
+  std::vector<HeldObject> heldByWith(const RawFrame& frame) const;
+  // A lock or RLock the innermost frame is blocked acquiring (`with lock:` or lock.acquire()).
+  std::optional<WaitInfo> blockedAcquire(const RawFrame& frame) const;
+  // The wait a stdlib frame (threading, queue, concurrent.futures) stands for, given the frame's
+  // local variables.
+  std::optional<WaitInfo> stdlibWait(const RawFrame& frame, const std::vector<Variable>& locals,
+                                     bool isInnermost) const;
+
+ private:
+  bool isLockLike(uint64_t obj) const;
+  const ObjectReader& objects_;
+  const FrameWalker& frames_;
+};
+
+// The basename-qualified stdlib module a file belongs to: "threading", "queue",
+// "concurrent.futures", "asyncio", or "".
+std::string stdlibModuleOf(const std::string& filename);
+
+}  // namespace pyhang::cpython

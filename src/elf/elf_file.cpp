@@ -1,0 +1,93 @@
+#include "elf/elf_file.h"
+
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace pyhang {
+
+namespace {
+Elf* asElf(void* p) { return static_cast<Elf*>(p); }
+}  // namespace
+
+Result<std::unique_ptr<ElfFile>> ElfFile::open(const std::string& path) {
+  static const bool initialised = elf_version(EV_CURRENT) != EV_NONE;
+  if (!initialised) return fail(ErrorKind::kIo, "libelf initialisation failed");
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail(ErrorKind::kIo, path + ": " + std::strerror(errno));
+  Elf* elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
+  if (elf == nullptr || elf_kind(elf) != ELF_K_ELF) {
+    if (elf) elf_end(elf);
+    ::close(fd);
+    return fail(ErrorKind::kImplausible, path + ": not an ELF file");
+  }
+  std::unique_ptr<ElfFile> f(new ElfFile());
+  f->path_ = path;
+  f->fd_ = fd;
+  f->elf_ = elf;
+  GElf_Ehdr ehdr;
+  if (gelf_getehdr(elf, &ehdr) == nullptr) return fail(ErrorKind::kImplausible, path + ": bad ELF header");
+  f->isExec_ = ehdr.e_type == ET_EXEC;
+  size_t phnum = 0;
+  if (elf_getphdrnum(elf, &phnum) == 0) {
+    for (size_t i = 0; i < phnum; ++i) {
+      GElf_Phdr ph;
+      if (gelf_getphdr(elf, static_cast<int>(i), &ph) && ph.p_type == PT_LOAD) {
+        f->firstLoadDelta_ = (ph.p_vaddr & ~uint64_t{0xfff}) - (ph.p_offset & ~uint64_t{0xfff});
+        break;
+      }
+    }
+  }
+  return f;
+}
+
+ElfFile::~ElfFile() {
+  if (elf_) elf_end(asElf(elf_));
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::optional<ElfSymbol> ElfFile::lookupIn(int sectionType, std::string_view name) const {
+  Elf* elf = asElf(elf_);
+  Elf_Scn* scn = nullptr;
+  while ((scn = elf_nextscn(elf, scn)) != nullptr) {
+    GElf_Shdr sh;
+    if (!gelf_getshdr(scn, &sh) || sh.sh_type != static_cast<GElf_Word>(sectionType)) continue;
+    if (sh.sh_entsize == 0) continue;
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    if (!data) continue;
+    size_t count = sh.sh_size / sh.sh_entsize;
+    for (size_t i = 0; i < count; ++i) {
+      GElf_Sym sym;
+      if (!gelf_getsym(data, static_cast<int>(i), &sym)) break;
+      if (sym.st_value == 0 || sym.st_name == 0) continue;
+      const char* n = elf_strptr(elf, sh.sh_link, sym.st_name);
+      if (n && name == n) return ElfSymbol{sym.st_value, sym.st_size};
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<ElfSymbol> ElfFile::symbol(std::string_view name) const {
+  if (auto s = lookupIn(SHT_DYNSYM, name)) return s;
+  return lookupIn(SHT_SYMTAB, name);
+}
+
+std::optional<uint64_t> ElfFile::sectionAddress(std::string_view name) const {
+  Elf* elf = asElf(elf_);
+  size_t shstrndx = 0;
+  if (elf_getshdrstrndx(elf, &shstrndx) != 0) return std::nullopt;
+  Elf_Scn* scn = nullptr;
+  while ((scn = elf_nextscn(elf, scn)) != nullptr) {
+    GElf_Shdr sh;
+    if (!gelf_getshdr(scn, &sh)) continue;
+    const char* n = elf_strptr(elf, shstrndx, sh.sh_name);
+    if (n && name == n) return sh.sh_addr;
+  }
+  return std::nullopt;
+}
+
+}  // namespace pyhang

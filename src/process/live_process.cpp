@@ -1,0 +1,199 @@
+#include "process/live_process.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace pyhang {
+
+namespace {
+constexpr uint64_t kPage = 4096;
+
+ErrorKind kindForErrno(int err) {
+  switch (err) {
+    case EPERM:
+    case EACCES: return ErrorKind::kPermission;
+    case ESRCH: return ErrorKind::kProcessGone;
+    default: return ErrorKind::kUnmapped;
+  }
+}
+}  // namespace
+
+std::string readProcFile(const std::string& path, size_t maxBytes) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  std::string out;
+  char buf[8192];
+  while (out.size() < maxBytes) {
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  if (out.size() > maxBytes) out.resize(maxBytes);
+  return out;
+}
+
+LiveProcess::LiveProcess(pid_t pid) : pid_(pid) {}
+
+LiveProcess::~LiveProcess() {
+  if (memFd_ >= 0) ::close(memFd_);
+}
+
+Result<void> LiveProcess::readUncached(uint64_t addr, void* out, size_t size) const {
+  iovec local{out, size};
+  iovec remote{reinterpret_cast<void*>(addr), size};
+  ssize_t n = process_vm_readv(pid_, &local, 1, &remote, 1, 0);
+  if (n == static_cast<ssize_t>(size)) return {};
+  int err = n < 0 ? errno : 0;
+  if (n < 0 && err != ENOSYS && err != EPERM) {
+    if (err == ESRCH) return fail(ErrorKind::kProcessGone, "process exited", addr);
+    if (err == EFAULT) return fail(ErrorKind::kUnmapped, "read", addr);
+  }
+  // Fallback: /proc/PID/mem (works where process_vm_readv is filtered).
+  if (memFd_ < 0) {
+    memFd_ = ::open(fmt::format("/proc/{}/mem", pid_).c_str(), O_RDONLY | O_CLOEXEC);
+    if (memFd_ < 0) return fail(kindForErrno(errno), "open /proc/PID/mem", addr);
+  }
+  ssize_t m = pread(memFd_, out, size, static_cast<off_t>(addr));
+  if (m == static_cast<ssize_t>(size)) return {};
+  if (m < 0) return fail(kindForErrno(errno), "read", addr);
+  if (m == 0 && ::kill(pid_, 0) != 0 && errno == ESRCH) return fail(ErrorKind::kProcessGone, "process exited", addr);
+  return fail(m > 0 ? ErrorKind::kShortRead : ErrorKind::kUnmapped, "read", addr);
+}
+
+Result<void> LiveProcess::read(uint64_t addr, void* out, size_t size) const {
+  if (size == 0) return {};
+  if (addr + size < addr) return fail(ErrorKind::kUnmapped, "read wraps around", addr);
+  if (size > 2 * kPage) return readUncached(addr, out, size);
+  auto* dst = static_cast<uint8_t*>(out);
+  uint64_t cur = addr;
+  size_t left = size;
+  while (left > 0) {
+    uint64_t page = cur & ~(kPage - 1);
+    auto it = cache_.find(page);
+    if (it == cache_.end()) {
+      std::vector<uint8_t> buf(kPage);
+      auto r = readUncached(page, buf.data(), kPage);
+      if (!r) {
+        // The page may be only partly readable: read the exact range instead.
+        return readUncached(addr, out, size);
+      }
+      it = cache_.emplace(page, std::move(buf)).first;
+    }
+    size_t off = cur - page;
+    size_t n = std::min<size_t>(left, kPage - off);
+    std::memcpy(dst, it->second.data() + off, n);
+    dst += n;
+    cur += n;
+    left -= n;
+  }
+  return {};
+}
+
+Result<std::vector<MappedFile>> LiveProcess::maps() const {
+  std::string text = readProcFile(fmt::format("/proc/{}/maps", pid_), 64 << 20);
+  if (text.empty()) {
+    if (::kill(pid_, 0) != 0 && errno == ESRCH) return fail(ErrorKind::kProcessGone, "no such process");
+    return fail(ErrorKind::kPermission, fmt::format("cannot read /proc/{}/maps", pid_));
+  }
+  std::vector<MappedFile> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    unsigned long long start = 0, end = 0, offset = 0;
+    char perms[8] = {};
+    int pathPos = 0;
+    if (sscanf(line.c_str(), "%llx-%llx %7s %llx %*s %*s %n", &start, &end, perms, &offset, &pathPos) < 4) continue;
+    MappedFile m;
+    m.start = start;
+    m.end = end;
+    m.fileOffset = offset;
+    m.readable = perms[0] == 'r';
+    m.writable = perms[1] == 'w';
+    m.executable = perms[2] == 'x';
+    m.shared = perms[3] == 's';
+    if (pathPos > 0 && static_cast<size_t>(pathPos) < line.size()) m.path = line.substr(static_cast<size_t>(pathPos));
+    const std::string deleted = " (deleted)";
+    if (m.path.size() > deleted.size() && m.path.compare(m.path.size() - deleted.size(), deleted.size(), deleted) == 0) {
+      m.deleted = true;
+    }
+    if (!m.path.empty() && m.path[0] == '/' && !m.deleted) {
+      // Read through the target's root so that files in containers resolve.
+      m.localPath = fmt::format("/proc/{}/root{}", pid_, m.path);
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+namespace {
+// Parses "pid (comm) S ppid ..." where comm may contain spaces and parentheses.
+bool parseStat(const std::string& stat, char& state, std::string& comm, pid_t& ppid) {
+  auto open = stat.find('(');
+  auto close = stat.rfind(')');
+  if (open == std::string::npos || close == std::string::npos || close < open) return false;
+  comm = stat.substr(open + 1, close - open - 1);
+  int pp = 0;
+  char st = '?';
+  if (sscanf(stat.c_str() + close + 1, " %c %d", &st, &pp) != 2) return false;
+  state = st;
+  ppid = pp;
+  return true;
+}
+}  // namespace
+
+Result<ProcStatus> LiveProcess::status() const {
+  std::string stat = readProcFile(fmt::format("/proc/{}/stat", pid_));
+  ProcStatus s;
+  s.pid = pid_;
+  if (stat.empty() || !parseStat(stat, s.state, s.comm, s.ppid)) {
+    return fail(ErrorKind::kProcessGone, fmt::format("no process with pid {}", pid_));
+  }
+  return s;
+}
+
+Result<std::vector<ProcThread>> LiveProcess::threads() const {
+  std::vector<ProcThread> out;
+  DIR* d = opendir(fmt::format("/proc/{}/task", pid_).c_str());
+  if (!d) return fail(kindForErrno(errno), "cannot list threads");
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    ProcThread t;
+    t.tid = std::atoi(e->d_name);
+    std::string base = fmt::format("/proc/{}/task/{}/", pid_, t.tid);
+    pid_t ignored = 0;
+    parseStat(readProcFile(base + "stat"), t.state, t.comm, ignored);
+    t.wchan = readProcFile(base + "wchan", 256);
+    out.push_back(std::move(t));
+  }
+  closedir(d);
+  std::sort(out.begin(), out.end(), [](const ProcThread& a, const ProcThread& b) { return a.tid < b.tid; });
+  return out;
+}
+
+std::string LiveProcess::commandLine() const {
+  std::string raw = readProcFile(fmt::format("/proc/{}/cmdline", pid_), 1 << 16);
+  while (!raw.empty() && raw.back() == '\0') raw.pop_back();
+  std::replace(raw.begin(), raw.end(), '\0', ' ');
+  return raw;
+}
+
+std::string LiveProcess::executable() const {
+  char buf[4096];
+  ssize_t n = readlink(fmt::format("/proc/{}/exe", pid_).c_str(), buf, sizeof(buf) - 1);
+  if (n <= 0) return {};
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+}  // namespace pyhang

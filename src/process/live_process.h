@@ -1,0 +1,58 @@
+// A live process: memory through process_vm_readv (with /proc/PID/mem as fallback), and what
+// /proc says about it. Reads are cached by page: callers stop the target first, so the cache is
+// one consistent snapshot.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "memory/remote_memory.h"
+#include "process/mapped_file.h"
+
+namespace pyhang {
+
+struct ProcStatus {
+  pid_t pid = 0;
+  pid_t ppid = 0;
+  char state = '?';      // R, S, D, T, t, Z, X
+  std::string comm;
+};
+
+struct ProcThread {
+  pid_t tid = 0;
+  char state = '?';
+  std::string comm;
+  std::string wchan;
+};
+
+class LiveProcess : public RemoteMemory {
+ public:
+  explicit LiveProcess(pid_t pid);
+  ~LiveProcess() override;
+
+  pid_t pid() const { return pid_; }
+  Result<void> read(uint64_t addr, void* out, size_t size) const override;
+  void dropCache() const { cache_.clear(); }
+
+  Result<std::vector<MappedFile>> maps() const;
+  Result<ProcStatus> status() const;
+  Result<std::vector<ProcThread>> threads() const;
+  std::string commandLine() const;
+  std::string executable() const;
+
+ private:
+  Result<void> readUncached(uint64_t addr, void* out, size_t size) const;
+
+  pid_t pid_;
+  mutable int memFd_ = -1;
+  mutable std::unordered_map<uint64_t, std::vector<uint8_t>> cache_;
+};
+
+// Reads a whole small /proc file; "" when it cannot.
+std::string readProcFile(const std::string& path, size_t maxBytes = 1 << 20);
+
+}  // namespace pyhang

@@ -1,0 +1,20 @@
+// A file mapping of the target, from /proc/PID/maps or a core's NT_FILE note.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pyhang {
+
+struct MappedFile {
+  uint64_t start = 0;
+  uint64_t end = 0;
+  uint64_t fileOffset = 0;   // bytes
+  std::string path;          // as the target saw it ("/usr/lib/.../libpython3.12.so.1.0")
+  std::string localPath;     // where pyhang can open it now (may differ for cores), "" if missing
+  bool readable = true, writable = false, executable = false, shared = false;
+  bool deleted = false;      // "(deleted)"
+};
+
+}  // namespace pyhang

@@ -1,0 +1,149 @@
+#include "process/thread_stopper.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <set>
+#include <string>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "process/live_process.h"
+
+namespace pyhang {
+
+namespace {
+
+// The only global state in pyhang: the signal handler must find the seized threads to detach
+// them. Fixed-size, lock-free, async-signal-safe.
+constexpr int kMaxSeized = 1 << 16;
+std::atomic<pid_t> gSeized[kMaxSeized];
+std::atomic<int> gSeizedCount{0};
+
+void registerSeized(pid_t tid) {
+  int i = gSeizedCount.fetch_add(1);
+  if (i < kMaxSeized) gSeized[i].store(tid);
+}
+
+void clearSeized() {
+  int n = std::min(gSeizedCount.load(), kMaxSeized);
+  for (int i = 0; i < n; ++i) gSeized[i].store(0);
+  gSeizedCount.store(0);
+}
+
+void detachAllFromHandler(int sig) {
+  int n = std::min(gSeizedCount.load(), kMaxSeized);
+  for (int i = 0; i < n; ++i) {
+    pid_t tid = gSeized[i].load();
+    if (tid > 0) ptrace(PTRACE_DETACH, tid, nullptr, nullptr);
+  }
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+std::vector<pid_t> listTasks(pid_t pid) {
+  std::vector<pid_t> out;
+  DIR* d = opendir(fmt::format("/proc/{}/task", pid).c_str());
+  if (!d) return out;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] >= '0' && e->d_name[0] <= '9') out.push_back(std::atoi(e->d_name));
+  }
+  closedir(d);
+  return out;
+}
+
+}  // namespace
+
+void installDetachOnSignal() {
+  struct sigaction sa = {};
+  sa.sa_handler = detachAllFromHandler;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE}) sigaction(sig, &sa, nullptr);
+}
+
+std::string ptracePermissionHint(pid_t pid) {
+  std::string scope = readProcFile("/proc/sys/kernel/yama/ptrace_scope", 16);
+  while (!scope.empty() && (scope.back() == '\n' || scope.back() == ' ')) scope.pop_back();
+  std::string status = readProcFile(fmt::format("/proc/{}/status", pid));
+  if (status.find("TracerPid:\t0") == std::string::npos && !status.empty()) {
+    return "the process is already being traced by another debugger (see TracerPid in /proc/PID/status)";
+  }
+  if (geteuid() != 0) {
+    return fmt::format(
+        "run as root or the same user with CAP_SYS_PTRACE (e.g. sudo), or set kernel.yama.ptrace_scope to 0 "
+        "(currently {}); in a container add --cap-add=SYS_PTRACE",
+        scope.empty() ? "unknown" : scope);
+  }
+  return fmt::format("pyhang needs CAP_SYS_PTRACE (kernel.yama.ptrace_scope is {}); in a container add "
+                     "--cap-add=SYS_PTRACE",
+                     scope.empty() ? "unknown" : scope);
+}
+
+Result<std::unique_ptr<ThreadStopper>> ThreadStopper::stopAll(pid_t pid) {
+  std::unique_ptr<ThreadStopper> s(new ThreadStopper());
+  s->stoppedAt_ = std::chrono::steady_clock::now();
+  std::set<pid_t> seized;
+  // Threads may be created while we seize: repeat until the task list is stable.
+  for (int round = 0; round < 100; ++round) {
+    bool added = false;
+    for (pid_t tid : listTasks(pid)) {
+      if (seized.count(tid)) continue;
+      if (ptrace(PTRACE_SEIZE, tid, nullptr, nullptr) != 0) {
+        int err = errno;
+        if (err == ESRCH) continue;  // the thread exited meanwhile
+        s->resume();
+        if (err == EPERM) return fail(ErrorKind::kPermission, "cannot attach: " + ptracePermissionHint(pid));
+        return fail(ErrorKind::kPermission, fmt::format("cannot attach to thread {}: {}", tid, strerror(err)));
+      }
+      registerSeized(tid);
+      seized.insert(tid);
+      s->tids_.push_back(tid);
+      added = true;
+      if (ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr) != 0) continue;
+    }
+    if (!added) break;
+  }
+  if (s->tids_.empty()) return fail(ErrorKind::kProcessGone, fmt::format("process {} has no threads left", pid));
+  // Wait for every seized thread to report its stop.
+  for (pid_t tid : s->tids_) {
+    for (int tries = 0; tries < 1000; ++tries) {
+      int status = 0;
+      pid_t r = waitpid(tid, &status, __WALL);
+      if (r < 0) break;  // gone
+      if (WIFEXITED(status) || WIFSIGNALED(status)) break;
+      if (WIFSTOPPED(status)) {
+        if ((status >> 16) == PTRACE_EVENT_STOP) break;  // our interrupt (or a group stop)
+        // A signal arrived first: re-inject it and wait for the interrupt stop.
+        ptrace(PTRACE_CONT, tid, nullptr, reinterpret_cast<void*>(static_cast<long>(WSTOPSIG(status))));
+        ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr);
+      }
+    }
+  }
+  if (const char* hold = std::getenv("PYHANG_TEST_HOLD_STOP_MS")) {
+    // Test hook: keep the target stopped so that tests can kill pyhang at this moment.
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::atoi(hold)));
+  }
+  return s;
+}
+
+double ThreadStopper::resume() {
+  if (resumed_) return stoppedMs_;
+  resumed_ = true;
+  for (pid_t tid : tids_) ptrace(PTRACE_DETACH, tid, nullptr, nullptr);
+  clearSeized();
+  if (!tids_.empty()) {
+    stoppedMs_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - stoppedAt_).count();
+  }
+  return stoppedMs_;
+}
+
+ThreadStopper::~ThreadStopper() { resume(); }
+
+}  // namespace pyhang

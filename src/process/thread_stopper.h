@@ -1,0 +1,42 @@
+// Stops every thread of a live process for a consistent snapshot, the harmless way:
+// PTRACE_SEIZE + PTRACE_INTERRUPT (if pyhang dies the kernel detaches and the threads run on),
+// and PTRACE_DETACH on every path, including SIGINT/SIGTERM/SIGHUP/SIGQUIT delivered to pyhang.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "common/result.h"
+
+namespace pyhang {
+
+class ThreadStopper {
+ public:
+  // Seizes and interrupts all threads of `pid` (repeating until no new thread appears).
+  static Result<std::unique_ptr<ThreadStopper>> stopAll(pid_t pid);
+  ~ThreadStopper();
+  ThreadStopper(const ThreadStopper&) = delete;
+  ThreadStopper& operator=(const ThreadStopper&) = delete;
+
+  // Detaches every thread; idempotent. Returns how long the target was stopped.
+  double resume();
+  const std::vector<pid_t>& threads() const { return tids_; }
+
+ private:
+  ThreadStopper() = default;
+  std::vector<pid_t> tids_;
+  std::chrono::steady_clock::time_point stoppedAt_;
+  bool resumed_ = false;
+  double stoppedMs_ = 0;
+};
+
+// Installs handlers that detach any seized thread before pyhang exits on a fatal signal.
+void installDetachOnSignal();
+
+// A one-line explanation of why ptrace is not allowed (capability / yama setting).
+std::string ptracePermissionHint(pid_t pid);
+
+}  // namespace pyhang

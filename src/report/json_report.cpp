@@ -1,0 +1,169 @@
+#include "report/json_report.h"
+
+#include <nlohmann/json.hpp>
+
+namespace pyhang {
+
+namespace {
+
+using nlohmann::json;
+
+json location(const SourceLocation& l) {
+  return json{{"file", l.file}, {"line", l.line}, {"function", l.function}};
+}
+
+json variables(const std::vector<Variable>& vars) {
+  json out = json::array();
+  for (const auto& v : vars) {
+    out.push_back(json{{"name", v.name}, {"repr", v.repr}, {"type", v.type}, {"address", v.address}});
+  }
+  return out;
+}
+
+json frameJson(const Frame& f, const RenderOptions& opts) {
+  json j;
+  switch (f.kind) {
+    case Frame::Kind::kPython: j["kind"] = "python"; break;
+    case Frame::Kind::kNative: j["kind"] = "native"; break;
+    case Frame::Kind::kMarker: j["kind"] = "marker"; break;
+  }
+  if (f.kind == Frame::Kind::kMarker) {
+    j["marker"] = f.marker;
+    return j;
+  }
+  j["function"] = f.location.function;
+  j["qualname"] = f.qualname;
+  j["file"] = f.location.file;
+  j["line"] = f.location.line;
+  if (!f.sourceLine.empty()) j["source"] = f.sourceLine;
+  if (!f.marker.empty()) j["error"] = f.marker;
+  j["is_entry"] = f.isEntry;
+  if (opts.locals) {
+    j["arguments"] = variables(f.arguments);
+    j["locals"] = variables(f.locals);
+  }
+  if (f.kind == Frame::Kind::kNative) {
+    j["pc"] = f.pc;
+    j["library"] = f.library;
+    j["inlined"] = f.inlined;
+  }
+  return j;
+}
+
+json objectRef(const Process* p, uint64_t addr) {
+  json j{{"address", addr}};
+  if (p) {
+    auto it = p->objects.find(addr);
+    if (it != p->objects.end()) {
+      j["type"] = it->second.type;
+      j["kind"] = objectKindName(it->second.kind);
+      j["names"] = it->second.names;
+    }
+  }
+  return j;
+}
+
+const Process* processOf(const Snapshot& s, int64_t pid) {
+  for (const auto& p : s.processes) {
+    if (p.pid == pid) return &p;
+  }
+  return nullptr;
+}
+
+json participantJson(const Snapshot& s, const Participant& p) {
+  const Process* proc = processOf(s, p.pid);
+  json j{{"pid", p.pid}, {"tid", p.tid}, {"thread", p.thread}, {"at", location(p.at)}};
+  j["task"] = p.task.empty() ? json(nullptr) : json(p.task);
+  if (p.waitsFor) {
+    json w = objectRef(proc, p.waitsFor->object);
+    w["operation"] = waitOpName(p.waitsFor->op);
+    w["how"] = p.waitsFor->how;
+    w["timeout"] = p.waitsFor->hasTimeout;
+    w["certain"] = p.waitsFor->certain;
+    if (proc) {
+      auto it = proc->objects.find(p.waitsFor->object);
+      if (it != proc->objects.end() && it->second.threadIdent) {
+        w["thread"] = {{"ident", *it->second.threadIdent}, {"name", it->second.threadName}};
+      }
+    }
+    j["waits_for"] = w;
+  } else {
+    j["waits_for"] = nullptr;
+  }
+  json holds = json::array();
+  for (const auto& [h, since] : p.holds) {
+    json o = objectRef(proc, h.object);
+    holds.push_back(json{{"object", o}, {"how", h.how}, {"since", location(since)}});
+  }
+  j["holds"] = holds;
+  j["held_by"] = p.heldBy.empty() ? json(nullptr) : json(p.heldBy);
+  return j;
+}
+
+}  // namespace
+
+void renderJson(const Snapshot& snap, const RenderOptions& opts, std::ostream& out) {
+  json root;
+  root["schema"] = "pyhang/1";
+  json procs = json::array();
+  for (const auto& p : snap.processes) {
+    json jp;
+    jp["pid"] = p.pid;
+    jp["ppid"] = p.ppid;
+    jp["name"] = p.name.empty() ? json(nullptr) : json(p.name);
+    jp["command_line"] = p.commandLine;
+    jp["executable"] = p.executable;
+    jp["source"] = p.source;
+    jp["python"] = {{"version", p.python.versionString},
+                    {"library", p.python.library},
+                    {"static", p.python.staticBuild},
+                    {"debug_offsets", p.python.usedDebugOffsets}};
+    if (p.source == "live") jp["stop_ms"] = p.stopMilliseconds;
+    if (p.source == "core") {
+      jp["core"] = {{"signal", p.terminatingSignal}, {"signal_tid", p.signalTid}, {"gcore", p.fromGcore}};
+    }
+    jp["gc_collecting"] = p.gcCollecting;
+    json threads = json::array();
+    for (const auto& t : p.threads) {
+      json jt{{"tid", t.tid},
+              {"ident", t.ident},
+              {"name", t.name},
+              {"is_main", t.isMain},
+              {"holds_gil", t.holdsGil},
+              {"gc_collecting", t.gcCollecting},
+              {"interpreter", t.interpreterId}};
+      if (!t.kernelState.empty()) jt["kernel_state"] = t.kernelState;
+      json frames = json::array();
+      for (const auto& f : t.frames) frames.push_back(frameJson(f, opts));
+      jt["frames"] = frames;
+      if (!t.warnings.empty()) jt["warnings"] = t.warnings;
+      threads.push_back(jt);
+    }
+    jp["threads"] = threads;
+    jp["tasks"] = json::array();
+    jp["warnings"] = p.warnings;
+    procs.push_back(jp);
+  }
+  root["processes"] = procs;
+  if (opts.analysis && snap.diagnosis.ran) {
+    const Diagnosis& d = snap.diagnosis;
+    json findings = json::array();
+    for (const auto& f : d.findings) {
+      json jf{{"kind", f.kind}, {"summary", f.summary}};
+      json parts = json::array(), bys = json::array();
+      for (const auto& p : f.participants) parts.push_back(participantJson(snap, p));
+      for (const auto& p : f.bystanders) bys.push_back(participantJson(snap, p));
+      jf["participants"] = parts;
+      jf["bystanders"] = bys;
+      jf["explanation"] = f.lines;
+      findings.push_back(jf);
+    }
+    root["diagnosis"] = {{"verdict", d.verdict}, {"summary", d.verdictLine}, {"findings", findings}, {"notes", d.notes}};
+  } else {
+    root["diagnosis"] = nullptr;
+  }
+  root["warnings"] = snap.warnings;
+  out << root.dump(2) << "\n";
+}
+
+}  // namespace pyhang

@@ -1,0 +1,38 @@
+#include "snapshot/snapshot.h"
+
+namespace pyhang {
+
+const char* objectKindName(ObjectKind kind) {
+  switch (kind) {
+    case ObjectKind::kUnknown: return "object";
+    case ObjectKind::kLock: return "lock";
+    case ObjectKind::kRLock: return "rlock";
+    case ObjectKind::kCondition: return "condition";
+    case ObjectKind::kSemaphore: return "semaphore";
+    case ObjectKind::kEvent: return "event";
+    case ObjectKind::kBarrier: return "barrier";
+    case ObjectKind::kQueue: return "queue";
+    case ObjectKind::kThread: return "thread";
+    case ObjectKind::kThreadHandle: return "thread-handle";
+    case ObjectKind::kFuture: return "future";
+  }
+  return "object";
+}
+
+const char* waitOpName(WaitOp op) {
+  switch (op) {
+    case WaitOp::kNone: return "none";
+    case WaitOp::kAcquire: return "acquire";
+    case WaitOp::kWait: return "wait";
+    case WaitOp::kJoin: return "join";
+    case WaitOp::kQueueGet: return "queue-get";
+    case WaitOp::kQueuePut: return "queue-put";
+    case WaitOp::kQueueJoin: return "queue-join";
+    case WaitOp::kFutureResult: return "future-result";
+    case WaitOp::kSleep: return "sleep";
+    case WaitOp::kIo: return "io";
+  }
+  return "none";
+}
+
+}  // namespace pyhang

@@ -1,0 +1,208 @@
+// Plain data in the middle: what was read from the target, with no behaviour.
+// Readers fill it, the analysis reads it and adds a Diagnosis, renderers print it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pyhang {
+
+struct SourceLocation {
+  std::string file;
+  int line = 0;  // 0 when unknown
+  std::string function;
+};
+
+struct Variable {
+  std::string name;
+  std::string repr;       // rendered value, bounded
+  uint64_t address = 0;   // object address (0 for NULL / unbound)
+  std::string type;       // tp_name
+  bool isArgument = false;
+};
+
+// A synchronisation object (or thread/process/task handle) the analysis reasons about.
+enum class ObjectKind {
+  kUnknown,
+  kLock,              // _thread.lock
+  kRLock,             // _thread.RLock
+  kCondition,         // threading.Condition
+  kSemaphore,         // threading.Semaphore / BoundedSemaphore
+  kEvent,             // threading.Event
+  kBarrier,           // threading.Barrier
+  kQueue,             // queue.Queue and subclasses
+  kThread,            // threading.Thread (join target)
+  kThreadHandle,      // _thread._ThreadHandle (3.13+)
+  kFuture,            // concurrent.futures.Future
+};
+
+const char* objectKindName(ObjectKind kind);
+
+struct SyncObject {
+  uint64_t address = 0;
+  ObjectKind kind = ObjectKind::kUnknown;
+  std::string type;                 // tp_name as read
+  std::vector<std::string> names;   // program names: "lock_a", "self.mutex", "second_lock"
+  // Lock state, when it could be read.
+  std::optional<bool> locked;
+  std::optional<int> waiters;       // sem_t nwaiters, or 1 when PyMutex has parked waiters
+  std::optional<uint64_t> ownerIdent;   // RLock owner (thread ident), 0 when unowned
+  std::optional<uint64_t> count;        // RLock recursion count
+  // The lock that guards a Condition/Semaphore/Event/Barrier/Queue (its Condition's lock).
+  uint64_t underlyingLock = 0;
+  // For kThread / kThreadHandle: the thread it stands for.
+  std::optional<uint64_t> threadIdent;
+  std::optional<bool> threadAlive;
+  std::string threadName;
+  // For kSemaphore: current value; for kBarrier: parties / count; for kQueue: item count/maxsize.
+  std::map<std::string, std::string> attrs;
+};
+
+// How a frame relates to a sync object.
+enum class WaitOp {
+  kNone,
+  kAcquire,      // lock.acquire() or entering `with lock:`
+  kWait,         // Condition.wait / Event.wait / Barrier.wait
+  kJoin,         // Thread.join
+  kQueueGet,
+  kQueuePut,
+  kQueueJoin,
+  kFutureResult,
+  kSleep,
+  kIo,
+};
+
+const char* waitOpName(WaitOp op);
+
+struct WaitInfo {
+  WaitOp op = WaitOp::kNone;
+  uint64_t object = 0;          // address of the SyncObject waited on
+  bool hasTimeout = false;      // a finite timeout was passed
+  bool certain = true;          // false when inferred heuristically
+  std::string how;              // "with", "acquire()", "join()" ...
+};
+
+struct HeldObject {
+  uint64_t object = 0;
+  std::string how;              // "with", "acquire()"
+};
+
+struct Frame {
+  enum class Kind { kPython, kNative, kMarker };
+  Kind kind = Kind::kPython;
+  SourceLocation location;
+  std::string qualname;
+  std::string sourceLine;       // the text of `line` when the file is readable
+  std::string marker;           // for kMarker: "garbage collection", "signal handler"
+  bool isEntry = false;         // first frame run by a C-level eval loop invocation
+  std::vector<Variable> arguments;
+  std::vector<Variable> locals;
+  // Evidence for the analysis, filled by the reader.
+  std::vector<HeldObject> holds;          // context managers this frame holds through `with`
+  std::optional<WaitInfo> waitsOn;         // what this frame's call in progress waits for
+  // Native frames.
+  uint64_t pc = 0;
+  std::string library;
+  bool inlined = false;
+};
+
+struct Thread {
+  int64_t tid = 0;              // kernel thread id (ps -L)
+  uint64_t ident = 0;           // threading.get_ident() == pthread_t
+  std::string name;             // threading name, or "" when unknown
+  bool isMain = false;
+  bool holdsGil = false;
+  bool gcCollecting = false;
+  bool waitingForGil = false;
+  std::string kernelState;      // "S (sleeping)", from /proc when live
+  std::string wchan;
+  int interpreterId = 0;
+  std::vector<Frame> frames;    // outermost first
+  std::vector<std::string> warnings;
+};
+
+struct Task {
+  uint64_t address = 0;
+  std::string name;
+  std::string state;
+  std::vector<Frame> frames;    // coroutine stack, outermost first
+  uint64_t awaits = 0;          // task/future address awaited
+};
+
+struct PythonInfo {
+  int major = 0, minor = 0, micro = 0;
+  std::string versionString;    // "3.12.1"
+  std::string library;          // file holding _PyRuntime
+  bool usedDebugOffsets = false;
+  bool staticBuild = false;
+};
+
+struct Process {
+  int64_t pid = 0;
+  int64_t ppid = 0;
+  std::string commandLine;
+  std::string executable;
+  std::string source;           // "live" or "core"
+  std::string name;             // multiprocessing name, when known
+  PythonInfo python;
+  std::vector<Thread> threads;  // in the order of the interpreter's list: newest first
+  std::vector<Task> tasks;
+  std::map<uint64_t, SyncObject> objects;   // sync objects seen, by address
+  // Threads that threading knows about (threading._active) whose OS thread is gone
+  // or that are not in the thread list: ident -> name.
+  std::map<uint64_t, std::string> knownThreadNames;
+  double stopMilliseconds = 0;  // how long the target was stopped
+  bool gcCollecting = false;
+  // Core specifics.
+  int terminatingSignal = 0;
+  int64_t signalTid = 0;
+  bool fromGcore = false;
+  std::vector<std::string> warnings;
+};
+
+struct Participant {
+  int64_t pid = 0;
+  int64_t tid = 0;
+  std::string thread;
+  std::string task;
+  SourceLocation at;
+  std::optional<WaitInfo> waitsFor;
+  std::vector<std::pair<HeldObject, SourceLocation>> holds;   // object, since
+  std::string heldBy;            // "Thread 789 \"Thread-2\"", or "" when unknown
+};
+
+struct Finding {
+  std::string kind;              // lock-order-cycle, self-deadlock, join-cycle, ...
+  std::string summary;
+  std::vector<Participant> participants;
+  std::vector<Participant> bystanders;
+  std::vector<std::string> lines;   // the explanation, one line each, ready to print
+};
+
+// A note the text report prints under one frame ("waiting to acquire lock_b ...").
+struct Annotation {
+  int64_t pid = 0;
+  int64_t tid = 0;
+  size_t frameIndex = 0;         // index into Thread::frames
+  std::string text;
+};
+
+struct Diagnosis {
+  bool ran = false;
+  std::string verdict;           // "deadlock" or "no-deadlock"
+  std::string verdictLine;       // one line for humans
+  std::vector<Finding> findings;
+  std::vector<std::string> notes;   // what the threads that are not deadlocked are doing
+  std::vector<Annotation> annotations;
+};
+
+struct Snapshot {
+  std::vector<Process> processes;
+  Diagnosis diagnosis;
+  std::vector<std::string> warnings;
+};
+
+}  // namespace pyhang
