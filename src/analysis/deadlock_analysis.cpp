@@ -1,11 +1,473 @@
 #include "analysis/deadlock_analysis.h"
 
+#include <algorithm>
+#include <functional>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "analysis/wait_graph.h"
+
 namespace pyhang {
 
-void analyze(Snapshot& snapshot) {
-  snapshot.diagnosis.ran = true;
-  snapshot.diagnosis.verdict = "no-deadlock";
-  snapshot.diagnosis.verdictLine = "No deadlock found.";
+namespace {
+
+std::string baseName(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+class Explainer {
+ public:
+  Explainer(const Snapshot& snap, const WaitGraph& g) : snap_(snap), g_(g) {}
+
+  const Process& proc(const UnitId& id) const { return snap_.processes[id.process]; }
+  const Thread& thread(const UnitId& id) const { return proc(id).threads[id.thread]; }
+
+  std::string threadLabel(const UnitId& id) const {
+    const Thread& t = thread(id);
+    std::string prefix = snap_.processes.size() > 1 ? fmt::format("process {} ", proc(id).pid) : "";
+    if (t.name.empty()) return fmt::format("{}Thread {}", prefix, t.tid);
+    return fmt::format("{}Thread {} \"{}\"", prefix, t.tid, t.name);
+  }
+  std::string threadShort(const Process& p, uint64_t ident, const std::string& fallbackName) const {
+    for (const auto& t : p.threads) {
+      if (t.ident == ident) return t.name.empty() ? fmt::format("thread {}", t.tid) : t.name;
+    }
+    return fallbackName.empty() ? fmt::format("thread 0x{:x}", ident) : fallbackName;
+  }
+
+  std::string where(const Frame& f, int line = 0) const {
+    return fmt::format("{}:{} in {}", baseName(f.location.file), line ? line : f.location.line, f.location.function);
+  }
+
+  const SyncObject* object(const Process& p, uint64_t addr) const {
+    auto it = p.objects.find(addr);
+    return it == p.objects.end() ? nullptr : &it->second;
+  }
+
+  // "lock_b (second_lock) <_thread.lock at 0x...>": the program's names, the frame's own name for
+  // it when different, and the type and address.
+  std::string objectLabel(const Process& p, uint64_t addr, const Frame* frame) const {
+    const SyncObject* o = object(p, addr);
+    std::vector<std::string> names = o ? o->names : std::vector<std::string>{};
+    std::string local;
+    if (frame) {
+      for (const auto* vars : {&frame->arguments, &frame->locals}) {
+        for (const auto& v : *vars) {
+          if (v.address == addr && v.name != "self") local = v.name;
+        }
+      }
+    }
+    std::string type = o ? o->type : "object";
+    std::string s;
+    if (!names.empty()) {
+      s = names.front();
+      if (!local.empty() && local != names.front()) s += fmt::format(" ({})", local);
+      s += " ";
+    } else if (!local.empty()) {
+      s = local + " ";
+    }
+    return s + fmt::format("<{} at 0x{:x}>", type, addr);
+  }
+
+  // The lock the thread waits for, with the object it used to get it ("through self.not_full").
+  std::string waitTarget(const UnitState& u) const {
+    const Process& p = proc(u.id);
+    const Thread& t = thread(u.id);
+    const Frame* at = &t.frames[u.atFrame];
+    const Frame* wf = &t.frames[u.waitFrame];
+    const SyncObject* o = object(p, u.wait->object);
+    std::string label = objectLabel(p, u.wait->object, at);
+    if (label.rfind("<", 0) == 0) label = objectLabel(p, u.wait->object, wf);
+    switch (u.wait->op) {
+      case WaitOp::kAcquire: {
+        std::string what = o && o->kind == ObjectKind::kSemaphore ? "semaphore " : "";
+        return fmt::format("waits to acquire {}{}", what, label);
+      }
+      case WaitOp::kJoin: {
+        std::string name = o ? threadShort(p, o->threadIdent.value_or(0), o->threadName) : "a thread";
+        return fmt::format("waits for {} to finish", name);
+      }
+      case WaitOp::kWait:
+        if (o && o->kind == ObjectKind::kEvent) return fmt::format("waits for event {} to be set", label);
+        if (o && o->kind == ObjectKind::kBarrier) return fmt::format("waits at barrier {}", label);
+        return fmt::format("waits on condition {} for notify()", label);
+      case WaitOp::kQueueGet: return fmt::format("waits for an item from queue {}", label);
+      case WaitOp::kQueuePut: return fmt::format("waits for free space in queue {}", label);
+      case WaitOp::kQueueJoin: return fmt::format("waits until every item of queue {} is task_done()", label);
+      case WaitOp::kFutureResult: return fmt::format("waits for the result of future {}", label);
+      default: return "waits";
+    }
+  }
+
+  std::string atPhrase(const UnitState& u) const {
+    const Thread& t = thread(u.id);
+    const Frame& at = t.frames[u.atFrame];
+    std::string s = "at " + where(at);
+    if (!at.sourceLine.empty()) s += fmt::format(" ({})", at.sourceLine);
+    return s;
+  }
+
+  // "since threads_lock_order.py:12 in background"
+  std::string sincePhrase(const UnitId& holder, const Hold& h) const {
+    const Thread& t = thread(holder);
+    if (h.how == "owner") return "(it is the RLock's recorded owner)";
+    if (h.how == "thread") return "(a thread's own lock, released when it exits)";
+    if (h.frameIndex >= t.frames.size()) return "";
+    const Frame& f = t.frames[h.frameIndex];
+    std::string s = "since " + where(f, h.line);
+    if (h.via != h.lock) {
+      const Process& p = proc(holder);
+      s += fmt::format(" (with {})", objectLabel(p, h.via, &f).substr(0, objectLabel(p, h.via, &f).find(" <")));
+    }
+    return s;
+  }
+
+  const Hold* holdOf(const UnitId& holder, uint64_t lock) const {
+    const UnitState* u = g_.unit(holder);
+    if (!u) return nullptr;
+    for (const auto& h : u->holds) {
+      if (h.lock == lock) return &h;
+    }
+    return nullptr;
+  }
+
+  Participant participant(const UnitState& u, bool withHolds) const {
+    Participant part;
+    const Process& p = proc(u.id);
+    const Thread& t = thread(u.id);
+    part.pid = p.pid;
+    part.tid = t.tid;
+    part.thread = t.name;
+    if (u.wait && u.atFrame < t.frames.size()) part.at = t.frames[u.atFrame].location;
+    part.waitsFor = u.wait;
+    if (withHolds) {
+      for (const auto& h : u.holds) {
+        SourceLocation since;
+        if (h.frameIndex < t.frames.size()) {
+          since = t.frames[h.frameIndex].location;
+          if (h.line) since.line = h.line;
+        }
+        part.holds.emplace_back(HeldObject{h.via, h.how, h.line}, since);
+      }
+    }
+    if (!u.edges.empty()) part.heldBy = threadLabel(u.edges.front().to);
+    return part;
+  }
+
+ private:
+  const Snapshot& snap_;
+  const WaitGraph& g_;
+};
+
+// Elementary cycles through the first edge of each unit (each blocked thread waits for one
+// thing), found by following edges; every cycle is reported once.
+std::vector<std::vector<size_t>> findCycles(const WaitGraph& g) {
+  std::vector<std::vector<size_t>> cycles;
+  std::set<std::set<size_t>> seen;
+  auto indexOf = [&](const UnitId& id) -> std::optional<size_t> {
+    for (size_t i = 0; i < g.units.size(); ++i) {
+      if (g.units[i].id == id) return i;
+    }
+    return std::nullopt;
+  };
+  for (size_t start = 0; start < g.units.size(); ++start) {
+    // Iterative DFS over all out-edges, bounded.
+    struct Item {
+      size_t node;
+      size_t nextEdge;
+    };
+    std::vector<Item> stack{{start, 0}};
+    std::vector<size_t> path{start};
+    size_t steps = 0;
+    while (!stack.empty() && ++steps < 100000) {
+      Item& top = stack.back();
+      const UnitState& u = g.units[top.node];
+      if (!u.blockedForever() || top.nextEdge >= u.edges.size()) {
+        stack.pop_back();
+        path.pop_back();
+        continue;
+      }
+      auto next = indexOf(u.edges[top.nextEdge++].to);
+      if (!next) continue;
+      if (*next == start) {
+        std::set<size_t> key(path.begin(), path.end());
+        if (seen.insert(key).second) cycles.push_back(path);
+        continue;
+      }
+      if (*next < start || std::find(path.begin(), path.end(), *next) != path.end()) continue;
+      if (path.size() > 64) continue;
+      stack.push_back({*next, 0});
+      path.push_back(*next);
+    }
+  }
+  return cycles;
+}
+
+}  // namespace
+
+void analyze(Snapshot& snap) {
+  Diagnosis& d = snap.diagnosis;
+  d = Diagnosis{};
+  d.ran = true;
+  WaitGraph g = buildWaitGraph(snap);
+  Explainer ex(snap, g);
+  std::set<size_t> involved;
+
+  auto edgeTo = [&](const UnitState& u, const UnitId& to) -> const Edge* {
+    for (const auto& e : u.edges) {
+      if (e.to == to) return &e;
+    }
+    return nullptr;
+  };
+  auto indexOf = [&](const UnitId& id) -> size_t {
+    for (size_t i = 0; i < g.units.size(); ++i) {
+      if (g.units[i].id == id) return i;
+    }
+    return SIZE_MAX;
+  };
+
+  for (auto cycle : findCycles(g)) {
+    auto lowest = std::min_element(cycle.begin(), cycle.end(), [&](size_t a, size_t b) {
+      return ex.thread(g.units[a].id).tid < ex.thread(g.units[b].id).tid;
+    });
+    std::rotate(cycle.begin(), lowest, cycle.end());
+    Finding f;
+    const UnitState& first = g.units[cycle.front()];
+    bool anyJoin = false;
+    for (size_t k = 0; k < cycle.size(); ++k) {
+      const UnitState& u = g.units[cycle[k]];
+      const Edge* e = edgeTo(u, g.units[cycle[(k + 1) % cycle.size()]].id);
+      if (e && e->isJoin) anyJoin = true;
+    }
+    if (cycle.size() == 1) {
+      // A thread waits for a lock it holds itself. What ran in between decides the kind.
+      const Thread& t = ex.thread(first.id);
+      const Hold* h = ex.holdOf(first.id, first.waitLock);
+      size_t from = h && h->frameIndex < t.frames.size() ? h->frameIndex : 0;
+      std::string between;
+      size_t markerIndex = SIZE_MAX;
+      for (size_t i = from; i < first.waitFrame && i < t.frames.size(); ++i) {
+        if (t.frames[i].kind == Frame::Kind::kMarker) {
+          between = t.frames[i].marker;
+          markerIndex = i;
+        }
+      }
+      const Process& p = ex.proc(first.id);
+      f.kind = between == "garbage collection" ? "gc-reentrancy"
+               : between == "signal handler"    ? "signal-reentrancy"
+                                                 : "self-deadlock";
+      std::string title = f.kind == "gc-reentrancy"       ? "re-entrancy through the garbage collector"
+                          : f.kind == "signal-reentrancy" ? "re-entrancy through a signal handler"
+                                                          : "self-deadlock";
+      f.lines.push_back(fmt::format("Found a deadlock ({}) in {}:", title, ex.threadLabel(first.id)));
+      f.lines.push_back(fmt::format("  {} {}", ex.threadLabel(first.id), ex.waitTarget(first)));
+      f.lines.push_back(fmt::format("      {}", ex.atPhrase(first)));
+      if (first.waitFrame != first.atFrame) {
+        std::vector<std::string> chain;
+        for (size_t k = first.atFrame + 1; k <= first.waitFrame && k < t.frames.size(); ++k) {
+          chain.push_back(fmt::format("{} ({}:{})", t.frames[k].location.function, baseName(t.frames[k].location.file),
+                                      t.frames[k].location.line));
+        }
+        f.lines.push_back(fmt::format("      inside {}", fmt::join(chain, " -> ")));
+      }
+      if (h) {
+        std::string line = fmt::format("    which it already holds itself {}", ex.sincePhrase(first.id, *h));
+        f.lines.push_back(line);
+        // The program frame that called into the holding stdlib frame, for context.
+        size_t caller = h->frameIndex;
+        while (caller > 0 && caller < t.frames.size() &&
+               t.frames[caller].location.file.find("/threading.py") == std::string::npos &&
+               t.frames[caller].location.file.find("/queue.py") != std::string::npos) {
+          --caller;
+        }
+        if (caller != h->frameIndex && caller < t.frames.size()) {
+          f.lines.push_back(fmt::format("      called from {}", ex.where(t.frames[caller])));
+        }
+      }
+      if (markerIndex != SIZE_MAX && markerIndex > 0 && markerIndex + 1 < t.frames.size()) {
+        const Frame& interrupted = t.frames[markerIndex - 1];
+        const Frame& entered = t.frames[markerIndex + 1];
+        const char* actor = between == "garbage collection" ? "garbage collector" : "signal handler";
+        f.lines.push_back(fmt::format("  The {} interrupted the thread at {} and ran {} ({}),", actor,
+                                      ex.where(interrupted), entered.qualname.empty() ? entered.location.function : entered.qualname,
+                                      baseName(entered.location.file)));
+        f.lines.push_back("  which needs the same lock: a threading.Lock cannot be taken twice by one thread.");
+        f.summary = fmt::format("{} re-entered code that holds {} and waits for it again", between,
+                                ex.objectLabel(p, first.waitLock, nullptr).substr(0, ex.objectLabel(p, first.waitLock, nullptr).find(" <")));
+      } else {
+        f.lines.push_back("  A threading.Lock is not re-entrant: the thread can never get it (use an RLock, or release first).");
+        f.summary = fmt::format("{} waits for a lock it already holds", ex.threadLabel(first.id));
+      }
+    } else {
+      f.kind = anyJoin ? "join-cycle" : "lock-order-cycle";
+      f.lines.push_back(fmt::format("Found a deadlock ({}) between {} threads:",
+                                    anyJoin ? "join cycle" : "lock-order cycle", cycle.size()));
+      for (size_t k = 0; k < cycle.size(); ++k) {
+        const UnitState& u = g.units[cycle[k]];
+        const UnitId& next = g.units[cycle[(k + 1) % cycle.size()]].id;
+        f.lines.push_back(fmt::format("  {} {}", ex.threadLabel(u.id), ex.waitTarget(u)));
+        f.lines.push_back(fmt::format("      {}", ex.atPhrase(u)));
+        const Edge* e = edgeTo(u, next);
+        if (e && !e->isJoin) {
+          const Hold* h = ex.holdOf(next, u.waitLock);
+          f.lines.push_back(fmt::format("    which is held by {} {}", ex.threadLabel(next),
+                                        h ? ex.sincePhrase(next, *h) : ""));
+        }
+      }
+      f.summary = fmt::format("{} threads wait for each other in a {}", cycle.size(),
+                              anyJoin ? "join cycle" : "lock-order cycle");
+    }
+    for (size_t k : cycle) {
+      involved.insert(k);
+      f.participants.push_back(ex.participant(g.units[k], true));
+    }
+    d.findings.push_back(std::move(f));
+  }
+
+  // Held by a thread that has exited.
+  for (size_t i = 0; i < g.units.size(); ++i) {
+    const UnitState& u = g.units[i];
+    if (involved.count(i) || !u.blockedForever() || !u.lockHolderUnknown || u.wait->op != WaitOp::kAcquire) continue;
+    const Process& p = ex.proc(u.id);
+    const SyncObject* lock = ex.object(p, u.waitLock);
+    if (!lock) continue;
+    std::string who;
+    bool certain = false;
+    if (lock->kind == ObjectKind::kRLock && lock->ownerIdent && *lock->ownerIdent) {
+      bool alive = std::any_of(p.threads.begin(), p.threads.end(), [&](const Thread& t) { return t.ident == *lock->ownerIdent; });
+      if (alive) continue;
+      auto it = p.exitedThreads.find(*lock->ownerIdent);
+      auto known = p.knownThreadNames.find(*lock->ownerIdent);
+      who = it != p.exitedThreads.end() && !it->second.empty() ? fmt::format("thread \"{}\"", it->second)
+            : known != p.knownThreadNames.end()                 ? fmt::format("thread \"{}\"", known->second)
+                                                                : fmt::format("thread 0x{:x}", *lock->ownerIdent);
+      certain = true;
+    } else if (lock->kind == ObjectKind::kLock && lock->locked.value_or(true) && !p.exitedThreads.empty()) {
+      std::vector<std::string> names;
+      for (const auto& [ident, name] : p.exitedThreads) names.push_back(fmt::format("\"{}\"", name));
+      who = fmt::format("{} {}", names.size() == 1 ? "thread" : "one of the threads", fmt::join(names, ", "));
+    } else {
+      continue;
+    }
+    Finding f;
+    f.kind = "held-by-dead-thread";
+    f.lines.push_back("Found a deadlock (lock held by a thread that has exited):");
+    f.lines.push_back(fmt::format("  {} {}", ex.threadLabel(u.id), ex.waitTarget(u)));
+    f.lines.push_back(fmt::format("      {}", ex.atPhrase(u)));
+    if (certain) {
+      f.lines.push_back(fmt::format("    which is owned by {}, which has exited without releasing it.", who));
+    } else {
+      f.lines.push_back("    which no live thread holds through a with block; it was most likely taken with acquire()");
+      f.lines.push_back(fmt::format("    by {}, which has exited without releasing it (inferred).", who));
+    }
+    f.summary = fmt::format("{} waits for a lock held by {} which has exited", ex.threadLabel(u.id), who);
+    f.participants.push_back(ex.participant(u, true));
+    involved.insert(i);
+    d.findings.push_back(std::move(f));
+  }
+
+  // Bystanders: threads blocked behind a finding.
+  for (auto& f : d.findings) {
+    std::set<size_t> members;
+    for (const auto& part : f.participants) {
+      for (size_t i = 0; i < g.units.size(); ++i) {
+        const Thread& t = ex.thread(g.units[i].id);
+        if (t.tid == part.tid && ex.proc(g.units[i].id).pid == part.pid) members.insert(i);
+      }
+    }
+    bool grew = true;
+    std::set<size_t> behind;
+    while (grew) {
+      grew = false;
+      for (size_t i = 0; i < g.units.size(); ++i) {
+        if (members.count(i) || behind.count(i) || !g.units[i].blockedForever()) continue;
+        for (const auto& e : g.units[i].edges) {
+          size_t to = indexOf(e.to);
+          if (members.count(to) || behind.count(to)) {
+            behind.insert(i);
+            grew = true;
+            break;
+          }
+        }
+      }
+    }
+    for (size_t i : behind) {
+      const UnitState& u = g.units[i];
+      f.lines.push_back(fmt::format("Stuck behind it: {} {} {}.", ex.threadLabel(u.id), ex.waitTarget(u), ex.atPhrase(u)));
+      f.bystanders.push_back(ex.participant(u, false));
+      involved.insert(i);
+    }
+  }
+
+  // Nothing can ever run again: every thread waits forever for something only another
+  // thread could provide.
+  bool allBlocked = !g.units.empty();
+  for (const auto& u : g.units) allBlocked &= u.blockedForever();
+  if (d.findings.empty() && allBlocked) {
+    Finding f;
+    f.kind = "all-blocked";
+    f.lines.push_back(fmt::format("Found a hang (all threads blocked): none of the {} threads can make progress.",
+                                  g.units.size()));
+    for (size_t i = 0; i < g.units.size(); ++i) {
+      const UnitState& u = g.units[i];
+      f.lines.push_back(fmt::format("  {} {}", ex.threadLabel(u.id), ex.waitTarget(u)));
+      f.lines.push_back(fmt::format("      {}", ex.atPhrase(u)));
+      if (u.lockHolderUnknown) f.lines.push_back("    which no live thread is known to hold");
+      f.participants.push_back(ex.participant(u, true));
+      involved.insert(i);
+    }
+    f.lines.push_back("  Each waits without a timeout for something that only another thread could do.");
+    f.summary = "every thread waits without a timeout and no thread can wake it";
+    d.findings.push_back(std::move(f));
+  }
+
+  // Per-frame annotations and notes for the threads that are not part of a finding.
+  for (size_t i = 0; i < g.units.size(); ++i) {
+    const UnitState& u = g.units[i];
+    const Process& p = ex.proc(u.id);
+    const Thread& t = ex.thread(u.id);
+    if (u.wait) {
+      std::string text = ex.waitTarget(u);
+      text = text.substr(text.find(' ') + 1);  // "to acquire ..." -> keep the verb phrase
+      text = "waiting " + text;
+      if (u.wait->hasTimeout) text += " (with a timeout)";
+      if (!u.edges.empty() && !u.edges.front().isJoin) text += ", held by " + ex.threadLabel(u.edges.front().to);
+      d.annotations.push_back(Annotation{p.pid, t.tid, u.atFrame, text});
+    }
+    for (const auto& h : u.holds) {
+      if (h.frameIndex >= t.frames.size()) continue;
+      std::string text = "holds " + ex.objectLabel(p, h.lock, &t.frames[h.frameIndex]);
+      if (h.via != h.lock) text += fmt::format(" (through {})", ex.objectLabel(p, h.via, &t.frames[h.frameIndex]));
+      if (h.line) text += fmt::format(" since line {}", h.line);
+      d.annotations.push_back(Annotation{p.pid, t.tid, h.frameIndex, text});
+    }
+    if (involved.count(i)) continue;
+    if (u.wait) {
+      d.notes.push_back(fmt::format("{} {}{} {}.", ex.threadLabel(u.id), ex.waitTarget(u),
+                                    u.wait->hasTimeout ? " (with a timeout)" : "", ex.atPhrase(u)));
+    } else if (!t.frames.empty()) {
+      const Frame& inner = t.frames.back();
+      std::string state = t.kernelState == "R" ? "is running" : "is not waiting for a lock or thread";
+      d.notes.push_back(fmt::format("{} {}, at {}.", ex.threadLabel(u.id), state, ex.where(inner)));
+    }
+  }
+
+  if (d.findings.empty()) {
+    d.verdict = "no-deadlock";
+    d.verdictLine = "Verdict: no deadlock found.";
+  } else {
+    d.verdict = "deadlock";
+    std::vector<std::string> kinds;
+    for (const auto& f : d.findings) {
+      if (std::find(kinds.begin(), kinds.end(), f.kind) == kinds.end()) kinds.push_back(f.kind);
+    }
+    size_t stuck = 0;
+    for (const auto& f : d.findings) stuck += f.bystanders.size();
+    d.verdictLine = fmt::format("Verdict: DEADLOCK ({}): {}{}.", fmt::join(kinds, ", "), d.findings.front().summary,
+                                stuck ? fmt::format("; {} more thread{} stuck behind", stuck, stuck == 1 ? " is" : "s are") : "");
+  }
 }
 
 }  // namespace pyhang

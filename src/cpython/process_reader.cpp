@@ -26,7 +26,42 @@ class SourceCache {
  public:
   explicit SourceCache(std::function<std::string(const std::string&)> localPath) : localPath_(std::move(localPath)) {}
   std::string line(const std::string& file, int line) {
-    if (line <= 0 || file.empty() || file[0] == '<') return {};
+    const std::vector<std::string>* lines = all(file);
+    if (!lines || line <= 0 || static_cast<size_t>(line) > lines->size()) return {};
+    std::string s = (*lines)[static_cast<size_t>(line) - 1];
+    auto b = s.find_first_not_of(" \t");
+    auto e = s.find_last_not_of(" \t\r");
+    if (b == std::string::npos) return {};
+    return s.substr(b, e - b + 1);
+  }
+
+  // The lines of the `with` statements enclosing `line`, outermost first (by indentation).
+  std::vector<int> enclosingWiths(const std::string& file, int line) {
+    std::vector<int> out;
+    const std::vector<std::string>* lines = all(file);
+    if (!lines || line <= 0 || static_cast<size_t>(line) > lines->size()) return out;
+    auto indentOf = [](const std::string& s) -> int {
+      auto b = s.find_first_not_of(" \t");
+      return b == std::string::npos ? -1 : static_cast<int>(b);
+    };
+    int threshold = indentOf((*lines)[static_cast<size_t>(line) - 1]);
+    for (int i = line - 1; i >= 1 && threshold > 0; --i) {
+      const std::string& s = (*lines)[static_cast<size_t>(i) - 1];
+      int ind = indentOf(s);
+      if (ind < 0 || ind >= threshold) continue;
+      std::string body = s.substr(static_cast<size_t>(ind));
+      if (body.rfind("#", 0) == 0) continue;
+      threshold = ind;
+      if (body.rfind("with ", 0) == 0 || body.rfind("async with ", 0) == 0) out.push_back(i);
+      if (body.rfind("def ", 0) == 0 || body.rfind("async def ", 0) == 0 || body.rfind("class ", 0) == 0) break;
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
+  }
+
+ private:
+  const std::vector<std::string>* all(const std::string& file) {
+    if (file.empty() || file[0] == '<') return nullptr;
     auto it = files_.find(file);
     if (it == files_.end()) {
       std::vector<std::string> lines;
@@ -40,21 +75,16 @@ class SourceCache {
       }
       it = files_.emplace(file, std::move(lines)).first;
     }
-    if (static_cast<size_t>(line) > it->second.size()) return {};
-    std::string s = it->second[static_cast<size_t>(line) - 1];
-    auto b = s.find_first_not_of(" \t");
-    auto e = s.find_last_not_of(" \t\r");
-    if (b == std::string::npos) return {};
-    return s.substr(b, e - b + 1);
+    return &it->second;
   }
 
- private:
   std::function<std::string(const std::string&)> localPath_;
   std::unordered_map<std::string, std::vector<std::string>> files_;
 };
 
 struct ThreadingInfo {
   std::map<uint64_t, uint64_t> threadsByIdent;  // ident -> Thread object
+  std::map<uint64_t, uint64_t> tstateLocks;     // Thread._tstate_lock (<= 3.12) -> ident
 };
 
 class Reader {
@@ -136,7 +166,11 @@ void Reader::readThreading() {
     if (items) {
       for (const auto& [k, v] : *items) {
         auto ident = objects_.readSmallInt(k);
-        if (ident) threading_.threadsByIdent[static_cast<uint64_t>(*ident)] = v;
+        if (!ident) continue;
+        threading_.threadsByIdent[static_cast<uint64_t>(*ident)] = v;
+        if (auto lock = objects_.attr(v, "_tstate_lock"); lock && *lock) {
+          threading_.tstateLocks[*lock] = static_cast<uint64_t>(*ident);
+        }
       }
     }
   }
@@ -148,6 +182,13 @@ void Reader::addObject(uint64_t addr) {
   if (addr == 0 || out_.objects.count(addr)) return;
   if (out_.objects.size() > 10000) return;
   SyncObject s = sync_.describe(addr);
+  if (auto it = threading_.tstateLocks.find(addr); it != threading_.tstateLocks.end()) {
+    s.threadIdent = it->second;  // held by its thread until the thread exits
+    auto name = threading_.threadsByIdent.find(it->second);
+    if (name != threading_.threadsByIdent.end()) {
+      if (auto n = objects_.attr(name->second, "_name")) s.threadName = objects_.readStr(*n, 256).value_or("");
+    }
+  }
   uint64_t under = s.underlyingLock;
   out_.objects[addr] = std::move(s);
   if (under) addObject(under);
@@ -213,6 +254,13 @@ void Reader::readThread(uint64_t tstate, uint64_t interp, int interpId, const st
     f.locals = variables(raw, false, true);
     if (raw.globals) globalsDicts_.insert(raw.globals);
     f.holds = sync_.heldByWith(raw);
+    if (!f.holds.empty()) {
+      // The i-th innermost `with` statement around the current line holds the i-th innermost exit.
+      std::vector<int> withs = sources_.enclosingWiths(f.location.file, f.location.line);
+      for (size_t k = 0; k < f.holds.size() && k < withs.size(); ++k) {
+        f.holds[f.holds.size() - 1 - k].line = withs[withs.size() - 1 - k];
+      }
+    }
     for (const auto& h : f.holds) addObject(h.object);
     // Wait evidence: the innermost frame's blocked acquire, and the meaning of each stdlib frame
     // of the innermost run (Condition.wait, Queue.get, Thread.join...). The analysis decides.
@@ -248,7 +296,20 @@ void Reader::readThread(uint64_t tstate, uint64_t interp, int interpId, const st
 }
 
 void Reader::nameObjects() {
-  if (out_.objects.empty()) return;
+  std::set<uint64_t> liveIdents;
+  for (const auto& t : out_.threads) liveIdents.insert(t.ident);
+  std::set<uint64_t> checkedThreads;
+  auto noteThread = [&](uint64_t v) {
+    if (checkedThreads.size() > 4096 || !checkedThreads.insert(v).second) return;
+    if (!objects_.isInstance(v, "threading", "Thread")) return;
+    auto identObj = objects_.attr(v, "_ident");
+    if (!identObj) return;
+    auto ident = objects_.readSmallInt(*identObj);
+    if (!ident || *ident == 0 || liveIdents.count(static_cast<uint64_t>(*ident))) return;
+    std::string name;
+    if (auto n = objects_.attr(v, "_name")) name = objects_.readStr(*n, 256).value_or("");
+    out_.exitedThreads[static_cast<uint64_t>(*ident)] = name;
+  };
   std::unordered_map<uint64_t, std::vector<std::string>> globalNames, localNames, attrNames;
   auto note = [&](std::unordered_map<uint64_t, std::vector<std::string>>& into, uint64_t addr, const std::string& name) {
     auto& v = into[addr];
@@ -274,6 +335,7 @@ void Reader::nameObjects() {
       if (!key || key->rfind("__", 0) == 0) continue;
       if (isSync(v)) note(globalNames, v, *key);
       attributePaths(attrNames, *key, v);
+      noteThread(v);
     }
   }
   for (const auto& t : out_.threads) {
@@ -282,6 +344,7 @@ void Reader::nameObjects() {
         for (const auto& v : *vars) {
           if (isSync(v.address) && v.name != "self") note(localNames, v.address, v.name);
           attributePaths(attrNames, v.name, v.address);
+          noteThread(v.address);
         }
       }
     }

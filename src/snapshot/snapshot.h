@@ -53,7 +53,8 @@ struct SyncObject {
   std::optional<uint64_t> count;        // RLock recursion count
   // The lock that guards a Condition/Semaphore/Event/Barrier/Queue (its Condition's lock).
   uint64_t underlyingLock = 0;
-  // For kThread / kThreadHandle: the thread it stands for.
+  // For kThread / kThreadHandle: the thread it stands for. For a kLock: set when it is a
+  // thread's tstate lock, which that thread holds until it exits (join() waits for it).
   std::optional<uint64_t> threadIdent;
   std::optional<bool> threadAlive;
   std::string threadName;
@@ -87,7 +88,8 @@ struct WaitInfo {
 
 struct HeldObject {
   uint64_t object = 0;
-  std::string how;              // "with", "acquire()"
+  std::string how;              // "with", "async with", "owner" (RLock), "thread" (tstate lock)
+  int line = 0;                 // line of the `with` statement in the holding frame, 0 if unknown
 };
 
 struct Frame {
@@ -154,6 +156,8 @@ struct Process {
   // Threads that threading knows about (threading._active) whose OS thread is gone
   // or that are not in the thread list: ident -> name.
   std::map<uint64_t, std::string> knownThreadNames;
+  // Thread objects the program still references whose thread has exited: ident -> name.
+  std::map<uint64_t, std::string> exitedThreads;
   double stopMilliseconds = 0;  // how long the target was stopped
   bool gcCollecting = false;
   // Core specifics.

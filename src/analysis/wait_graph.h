@@ -1,0 +1,59 @@
+// The wait-for model of a snapshot: for every thread, what it waits for and what it holds;
+// for every lock, who holds it. Pure: built from the snapshot alone.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "snapshot/snapshot.h"
+
+namespace pyhang {
+
+// A thread of some process.
+struct UnitId {
+  size_t process = 0;   // index in Snapshot::processes
+  size_t thread = 0;    // index in Process::threads
+  auto operator<=>(const UnitId&) const = default;
+};
+
+struct Hold {
+  uint64_t lock = 0;          // the lock actually held (a Condition's lock, ...)
+  uint64_t via = 0;           // the object the program holds (Condition, Queue, the lock itself)
+  size_t frameIndex = 0;      // holding frame (index into Thread::frames); SIZE_MAX when unknown
+  std::string how;            // "with", "owner", "thread"
+  int line = 0;               // `with` line
+};
+
+struct Edge {
+  UnitId to;
+  uint64_t object = 0;        // the lock / thread object the edge goes through
+  bool isJoin = false;
+};
+
+struct UnitState {
+  UnitId id;
+  std::optional<WaitInfo> wait;     // effective wait
+  size_t waitFrame = 0;             // frame that carries `wait`
+  size_t atFrame = 0;               // the program's own frame where the wait happens
+  uint64_t waitLock = 0;            // for lock waits: the lock (after resolving Conditions...)
+  std::vector<Hold> holds;
+  std::vector<Edge> edges;
+  bool lockHolderUnknown = false;   // waits for a held lock nobody live is known to hold
+  bool blockedForever() const { return wait.has_value() && !wait->hasTimeout; }
+};
+
+struct WaitGraph {
+  std::vector<UnitState> units;
+  std::map<uint64_t, std::vector<std::pair<size_t, Hold>>> holdersByLock;  // per process? keyed by (lock)
+  const UnitState* unit(const UnitId& id) const;
+};
+
+// The lock a program-level object stands for: itself for Lock/RLock, else its underlying lock.
+uint64_t lockOf(const Process& p, uint64_t object);
+
+WaitGraph buildWaitGraph(const Snapshot& snapshot);
+
+}  // namespace pyhang
