@@ -394,6 +394,11 @@ Result<void> Reader::run() {
       if (auto modules = mem_.readPtr(at(interp, o_.is_modules)); modules && *modules) {
         objects_.setModulesDict(*modules);
         readThreading();
+        if (auto argv = objects_.moduleGlobal("sys", "argv")) {
+          if (auto items = objects_.listItems(*argv, 256)) {
+            for (uint64_t a : *items) out_.argv.push_back(objects_.readStr(a, 4096).value_or("?"));
+          }
+        }
       }
     }
     first = false;

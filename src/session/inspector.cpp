@@ -147,6 +147,13 @@ Result<Process> inspectCore(const std::string& corePath, const InspectOptions& o
   };
   auto r = cpython::readPythonProcess(**core, *runtime, ro, out);
   if (!r) return fail(r.error());
+  // gcore records only argv[0]; the kernel cuts the command line at 80 bytes. sys.argv is whole.
+  if (!out.argv.empty()) {
+    std::string first = out.commandLine.substr(0, out.commandLine.find(' '));
+    std::string line = first.empty() ? exe : first;
+    for (const auto& a : out.argv) line += " " + a;
+    out.commandLine = line;
+  }
   std::map<int64_t, bool> coreTids;
   for (const auto& t : info.threads) coreTids[t.tid] = true;
   for (auto& t : out.threads) {

@@ -146,6 +146,7 @@ struct Process {
   int64_t pid = 0;
   int64_t ppid = 0;
   std::string commandLine;
+  std::vector<std::string> argv;   // sys.argv as the program sees it, when readable
   std::string executable;
   std::string source;           // "live" or "core"
   std::string name;             // multiprocessing name, when known
