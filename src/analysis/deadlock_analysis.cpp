@@ -93,7 +93,9 @@ class Explainer {
         if (o && o->kind == ObjectKind::kEvent) return fmt::format("waits for event {} to be set", label);
         if (o && o->kind == ObjectKind::kBarrier) return fmt::format("waits at barrier {}", label);
         return fmt::format("waits on condition {} for notify()", label);
-      case WaitOp::kQueueGet: return fmt::format("waits for an item from queue {}", label);
+      case WaitOp::kQueueGet:
+        if (wf->location.function == "_worker") return "waits for work (an idle ThreadPoolExecutor worker)";
+        return fmt::format("waits for an item from queue {}", label);
       case WaitOp::kQueuePut: return fmt::format("waits for free space in queue {}", label);
       case WaitOp::kQueueJoin: return fmt::format("waits until every item of queue {} is task_done()", label);
       case WaitOp::kFutureResult: return fmt::format("waits for the result of future {}", label);
@@ -160,6 +162,25 @@ class Explainer {
   const Snapshot& snap_;
   const WaitGraph& g_;
 };
+
+// What a thread that waits for no Python-level object is doing, from the kernel's view (live
+// processes) or from what was read.
+std::string kernelActivity(const Thread& t) {
+  const std::string& w = t.wchan;
+  auto has = [&](const char* s) { return w.find(s) != std::string::npos; };
+  if (t.kernelState == "R") return t.holdsGil ? "is running Python code" : "is running";
+  if (t.kernelState == "D") return fmt::format("is in uninterruptible I/O ({})", w.empty() ? "disk or device" : w);
+  if (has("futex")) return "is blocked on a futex in C code (a lock or condition pyhang could not identify)";
+  if (has("nanosleep") || has("clock_nanosleep")) return "is sleeping (time.sleep or similar)";
+  if (has("accept")) return "waits for a connection on a listening socket";
+  if (has("sk_wait") || has("tcp") || has("unix_stream") || has("sock")) return "waits for data on a socket";
+  if (has("pipe")) return "waits on a pipe";
+  if (has("poll") || has("select")) return "waits for I/O (select/poll)";
+  if (has("do_wait") || has("wait_consider")) return "waits for a child process to exit";
+  if (!w.empty() && w != "0") return fmt::format("is sleeping in the kernel ({})", w);
+  if (t.holdsGil) return "holds the GIL (running Python code)";
+  return "is not waiting for a Python lock or thread";
+}
 
 // Elementary cycles through the first edge of each unit (each blocked thread waits for one
 // thing), found by following edges; every cycle is reported once.
@@ -449,8 +470,7 @@ void analyze(Snapshot& snap) {
                                     u.wait->hasTimeout ? " (with a timeout)" : "", ex.atPhrase(u)));
     } else if (!t.frames.empty()) {
       const Frame& inner = t.frames.back();
-      std::string state = t.kernelState == "R" ? "is running" : "is not waiting for a lock or thread";
-      d.notes.push_back(fmt::format("{} {}, at {}.", ex.threadLabel(u.id), state, ex.where(inner)));
+      d.notes.push_back(fmt::format("{} {}, at {}.", ex.threadLabel(u.id), kernelActivity(t), ex.where(inner)));
     }
   }
 

@@ -96,8 +96,11 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
           if (wo && wo->kind == ObjectKind::kLock && wo->threadIdent) u.wait->op = WaitOp::kJoin;
         }
         if (u.wait) {
+          // The program's own frame that made the call; the wait frame itself when the whole
+          // stack is library code (a pool worker, Thread(target=event.wait)).
           size_t at = u.waitFrame;
           while (at > 0 && (isStdlib(t.frames[at].location.file) || t.frames[at].kind != Frame::Kind::kPython)) --at;
+          if (isStdlib(t.frames[at].location.file) || t.frames[at].kind != Frame::Kind::kPython) at = u.waitFrame;
           u.atFrame = at;
         }
       }

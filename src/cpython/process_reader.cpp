@@ -12,6 +12,7 @@
 #include "cpython/code_reader.h"
 #include "cpython/frame_walker.h"
 #include "cpython/object_reader.h"
+#include "cpython/opcodes.h"
 #include "cpython/sync_reader.h"
 
 namespace pyhang::cpython {
@@ -102,6 +103,7 @@ class Reader {
   void readThread(uint64_t tstate, uint64_t interp, int interpId, const std::pair<bool, uint64_t>& gil,
                   bool gcCollecting);
   std::vector<Variable> variables(const RawFrame& raw, bool argumentsOnly, bool localsOnly);
+  bool looksLikeSignalHandler(const RawFrame& frame, const RawFrame& caller) const;
   void nameObjects();
   void addObject(uint64_t addr);
 
@@ -157,6 +159,18 @@ std::vector<Variable> Reader::variables(const RawFrame& raw, bool argumentsOnly,
     vars.push_back(std::move(var));
   }
   return vars;
+}
+
+bool Reader::looksLikeSignalHandler(const RawFrame& frame, const RawFrame& caller) const {
+  if (!frame.code || !caller.code || frame.code->argCount != 2 || frame.code->slotNames.size() < 2) return false;
+  const std::string& a = frame.code->slotNames[0];
+  const std::string& b = frame.code->slotNames[1];
+  bool signum = a == "signum" || a == "sig" || a == "signo" || a == "signal_number" || a == "signalnum";
+  bool stack = b == "frame" || b == "stack" || b == "_frame" || b == "frm";
+  if (!signum || !stack) return false;
+  if (layout_.traits.frames == FrameModel::kInterpreterFrame) return frame.isEntry;
+  // Before 3.11 the signal machinery passes the interrupted frame object itself: the caller.
+  return walker_.slotObject(frame.slots + 8) == caller.address;
 }
 
 void Reader::readThreading() {
@@ -276,6 +290,18 @@ void Reader::readThread(uint64_t tstate, uint64_t interp, int interpId, const st
       if (stdlibModuleOf(f.location.file).empty()) inInnermostRun = false;
     }
     frames.push_back(std::move(f));
+  }
+  // Where a signal handler interrupted Python code, say so: the handler has the (signum, frame)
+  // signature and was not called by its caller's current instruction (3.11+: it starts a new
+  // C-level evaluation, an entry frame).
+  for (size_t i = walked.frames.size(); i-- > 0;) {
+    if (i + 1 >= walked.frames.size() || i >= frames.size()) continue;
+    if (looksLikeSignalHandler(walked.frames[i], walked.frames[i + 1])) {
+      Frame marker;
+      marker.kind = Frame::Kind::kMarker;
+      marker.marker = "signal handler";
+      frames.insert(frames.begin() + static_cast<long>(i) + 1, std::move(marker));
+    }
   }
   // Between a frame and the __del__ the collector called from inside it, mark the collection.
   if (gcCollecting) {

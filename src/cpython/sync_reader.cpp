@@ -348,6 +348,14 @@ std::optional<WaitInfo> SyncReader::stdlibWait(const RawFrame& frame, const std:
       w.how = fn + "()";
       return w;
     }
+  } else if (module == "concurrent.futures" && fn == "_worker") {
+    // An idle ThreadPoolExecutor worker: blocked in work_queue.get(block=True).
+    if (const Variable* q = findVar(locals, "work_queue")) {
+      w.op = WaitOp::kQueueGet;
+      w.object = q->address;
+      w.how = "get()";
+      return w;
+    }
   } else if (module == "concurrent.futures") {
     if ((fn == "result" || fn == "exception") && selfKind == ObjectKind::kFuture) {
       w.op = WaitOp::kFutureResult;
