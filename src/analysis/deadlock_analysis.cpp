@@ -24,11 +24,26 @@ class Explainer {
   const Process& proc(const UnitId& id) const { return snap_.processes[id.process]; }
   const Thread& thread(const UnitId& id) const { return proc(id).threads[id.thread]; }
 
+  std::string processLabel(const Process& p) const {
+    std::string name = p.name;
+    if (name.empty() || name == "MainProcess") {
+      if (p.ppid && std::any_of(snap_.processes.begin(), snap_.processes.end(),
+                                [&](const Process& q) { return q.pid == p.ppid; })) {
+        if (name.empty()) name = "child";
+      } else {
+        name = name.empty() ? "main" : name;
+      }
+    }
+    return fmt::format("process {} (pid {})", name, p.pid);
+  }
+
   std::string threadLabel(const UnitId& id) const {
     const Thread& t = thread(id);
-    std::string prefix = snap_.processes.size() > 1 ? fmt::format("process {} ", proc(id).pid) : "";
-    if (t.name.empty()) return fmt::format("{}Thread {}", prefix, t.tid);
-    return fmt::format("{}Thread {} \"{}\"", prefix, t.tid, t.name);
+    if (snap_.processes.size() > 1) {
+      return fmt::format("{} thread {}", processLabel(proc(id)), t.name.empty() ? std::to_string(t.tid) : t.name);
+    }
+    if (t.name.empty()) return fmt::format("Thread {}", t.tid);
+    return fmt::format("Thread {} \"{}\"", t.tid, t.name);
   }
   std::string threadShort(const Process& p, uint64_t ident, const std::string& fallbackName) const {
     for (const auto& t : p.threads) {
@@ -51,6 +66,37 @@ class Explainer {
   std::string objectLabel(const Process& p, uint64_t addr, const Frame* frame) const {
     const SyncObject* o = object(p, addr);
     std::vector<std::string> names = o ? o->names : std::vector<std::string>{};
+    // A multiprocessing lock is the same semaphore in every process: gather its names, and the
+    // names of the wrappers around it.
+    if (o) {
+      std::string key = o->sharedKey;
+      if (key.empty() && o->underlyingLock) {
+        if (const SyncObject* u = object(p, o->underlyingLock)) key = u->sharedKey;
+      }
+      if (!key.empty()) {
+        for (const auto& q : snap_.processes) {
+          for (const auto& [a, other] : q.objects) {
+            bool same = other.sharedKey == key;
+            if (!same && other.underlyingLock) {
+              auto it = q.objects.find(other.underlyingLock);
+              same = it != q.objects.end() && it->second.sharedKey == key;
+            }
+            if (!same) continue;
+            for (const auto& n : other.names) {
+              if (std::find(names.begin(), names.end(), n) == names.end() && names.size() < 6) names.push_back(n);
+            }
+          }
+        }
+      }
+    }
+    // The program names the wrapper (`lock`), not its `_semlock`: put wrapper names first.
+    if (o && o->kind == ObjectKind::kSemLock) {
+      std::vector<std::string> wrapperFirst, rest;
+      for (const auto& n : names) {
+        (n.size() > 9 && n.compare(n.size() - 9, 9, "._semlock") == 0 ? rest : wrapperFirst).push_back(n);
+      }
+      names = wrapperFirst.empty() ? rest : wrapperFirst;
+    }
     std::string local;
     if (frame) {
       for (const auto* vars : {&frame->arguments, &frame->locals}) {
@@ -83,9 +129,18 @@ class Explainer {
     switch (u.wait->op) {
       case WaitOp::kAcquire: {
         std::string what = o && o->kind == ObjectKind::kSemaphore ? "semaphore " : "";
+        if (o && o->kind == ObjectKind::kMpLock) what = "multiprocessing lock ";
+        if (o && o->kind == ObjectKind::kSemLock) what = "multiprocessing lock ";
         return fmt::format("waits to acquire {}{}", what, label);
       }
       case WaitOp::kJoin: {
+        if (o && o->kind == ObjectKind::kProcess) {
+          std::string who = o->threadName.empty() ? "process" : fmt::format("process {}", o->threadName);
+          if (o->pid == p.ppid) who = fmt::format("its parent {}", who);
+          std::string s = fmt::format("waits for {} (pid {}) to exit", who, o->pid);
+          if (u.waitPidMissing) s += fmt::format(" [pid {} is not in this report: add --children or its pid]", o->pid);
+          return s;
+        }
         std::string name = o ? threadShort(p, o->threadIdent.value_or(0), o->threadName) : "a thread";
         return fmt::format("waits for {} to finish", name);
       }
@@ -318,13 +373,20 @@ void analyze(Snapshot& snap) {
         f.summary = fmt::format("{} re-entered code that holds {} and waits for it again", between,
                                 ex.objectLabel(p, first.waitLock, nullptr).substr(0, ex.objectLabel(p, first.waitLock, nullptr).find(" <")));
       } else {
-        f.lines.push_back("  A threading.Lock is not re-entrant: the thread can never get it (use an RLock, or release first).");
+        const SyncObject* lo = ex.object(p, first.waitLock);
+        bool mp = lo && lo->kind == ObjectKind::kSemLock;
+        f.lines.push_back(fmt::format("  A {} is not re-entrant: the thread can never get it (use an RLock, or release first).",
+                                      mp ? "multiprocessing.Lock" : "threading.Lock"));
         f.summary = fmt::format("{} waits for a lock it already holds", ex.threadLabel(first.id));
       }
     } else {
       f.kind = anyJoin ? "join-cycle" : "lock-order-cycle";
-      f.lines.push_back(fmt::format("Found a deadlock ({}) between {} threads:",
-                                    anyJoin ? "join cycle" : "lock-order cycle", cycle.size()));
+      std::set<size_t> procs;
+      for (size_t k : cycle) procs.insert(g.units[k].id.process);
+      std::string between = procs.size() == cycle.size() && procs.size() > 1
+                                ? fmt::format("{} processes", procs.size())
+                                : fmt::format("{} threads", cycle.size());
+      f.lines.push_back(fmt::format("Found a deadlock ({}) between {}:", anyJoin ? "join cycle" : "lock-order cycle", between));
       for (size_t k = 0; k < cycle.size(); ++k) {
         const UnitState& u = g.units[cycle[k]];
         const UnitId& next = g.units[cycle[(k + 1) % cycle.size()]].id;
@@ -337,8 +399,7 @@ void analyze(Snapshot& snap) {
                                         h ? ex.sincePhrase(next, *h) : ""));
         }
       }
-      f.summary = fmt::format("{} threads wait for each other in a {}", cycle.size(),
-                              anyJoin ? "join cycle" : "lock-order cycle");
+      f.summary = fmt::format("{} wait for each other in a {}", between, anyJoin ? "join cycle" : "lock-order cycle");
     }
     for (size_t k : cycle) {
       involved.insert(k);
@@ -365,6 +426,38 @@ void analyze(Snapshot& snap) {
             : known != p.knownThreadNames.end()                 ? fmt::format("thread \"{}\"", known->second)
                                                                 : fmt::format("thread 0x{:x}", *lock->ownerIdent);
       certain = true;
+    } else if (lock->kind == ObjectKind::kSemLock && lock->locked.value_or(true)) {
+      // A multiprocessing lock no inspected process holds: look for a child that has exited.
+      std::vector<std::string> dead;
+      for (const auto& c : p.children) {
+        if (c.state == "zombie" || c.state == "exited" || c.returncode) {
+          std::string how = c.returncode ? fmt::format(", exit code {}", *c.returncode)
+                            : c.state == "zombie" ? ", exited (a zombie, not reaped yet)"
+                                                  : ", exited";
+          dead.push_back(fmt::format("process {} (pid {}{})", c.name, c.pid, how));
+        }
+      }
+      for (const auto& q : snap.processes) {
+        if ((q.kernelState == 'Z' || q.kernelState == 'X') && q.ppid == p.pid &&
+            std::none_of(p.children.begin(), p.children.end(), [&](const Process::Child& c) { return c.pid == q.pid; })) {
+          dead.push_back(fmt::format("process {} (pid {}, exited: a zombie, not reaped yet)", q.commandLine, q.pid));
+        }
+      }
+      if (dead.empty()) continue;
+      Finding f;
+      f.kind = "held-by-dead-process";
+      f.lines.push_back("Found a deadlock (lock held by a process that has exited):");
+      f.lines.push_back(fmt::format("  {} {}", ex.threadLabel(u.id), ex.waitTarget(u)));
+      f.lines.push_back(fmt::format("      {}", ex.atPhrase(u)));
+      f.lines.push_back("    which no live process holds (its semaphore is taken and no process counts an acquire);");
+      f.lines.push_back(fmt::format("    it was most likely acquired and never released by {} (inferred).",
+                                    fmt::join(dead, " or ")));
+      f.summary = fmt::format("{} waits for a multiprocessing lock held by {}, which has exited", ex.threadLabel(u.id),
+                              dead.front());
+      f.participants.push_back(ex.participant(u, true));
+      involved.insert(i);
+      d.findings.push_back(std::move(f));
+      continue;
     } else if (lock->kind == ObjectKind::kLock && lock->locked.value_or(true) && !p.exitedThreads.empty()) {
       std::vector<std::string> names;
       for (const auto& [ident, name] : p.exitedThreads) names.push_back(fmt::format("\"{}\"", name));

@@ -2,14 +2,17 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 namespace pyhang {
 
 namespace {
 
 bool isStdlib(const std::string& file) {
   static const char* kModules[] = {"/threading.py", "/queue.py", "/concurrent/futures/_base.py",
-                                   "/concurrent/futures/thread.py"};
+                                   "/concurrent/futures/thread.py", "/subprocess.py", "/selectors.py"};
   if (file.find("python3") == std::string::npos && file.find("Lib/") == std::string::npos) return false;
+  if (file.find("/multiprocessing/") != std::string::npos) return true;
   for (const char* m : kModules) {
     std::string_view sv(m);
     if (file.size() >= sv.size() && file.compare(file.size() - sv.size(), sv.size(), sv) == 0) return true;
@@ -22,31 +25,43 @@ const SyncObject* find(const Process& p, uint64_t addr) {
   return it == p.objects.end() ? nullptr : &it->second;
 }
 
+bool isPlainLock(const SyncObject* o) {
+  return o && (o->kind == ObjectKind::kLock || o->kind == ObjectKind::kRLock || o->kind == ObjectKind::kSemLock);
+}
+
 }  // namespace
 
 uint64_t lockOf(const Process& p, uint64_t object) {
   const SyncObject* o = find(p, object);
   if (!o) return object;
-  if (o->kind == ObjectKind::kLock || o->kind == ObjectKind::kRLock) return object;
+  if (isPlainLock(o)) return object;
   if (o->underlyingLock) return o->underlyingLock;
   return object;
 }
 
+std::string lockKey(const Snapshot& s, size_t process, uint64_t lock) {
+  const SyncObject* o = find(s.processes[process], lock);
+  if (o && !o->sharedKey.empty()) return "shm:" + o->sharedKey;
+  return fmt::format("{}:{:x}", process, lock);
+}
+
 const UnitState* WaitGraph::unit(const UnitId& id) const {
-  for (const auto& u : units) {
-    if (u.id == id) return &u;
+  size_t i = indexOf(id);
+  return i == SIZE_MAX ? nullptr : &units[i];
+}
+
+size_t WaitGraph::indexOf(const UnitId& id) const {
+  for (size_t i = 0; i < units.size(); ++i) {
+    if (units[i].id == id) return i;
   }
-  return nullptr;
+  return SIZE_MAX;
 }
 
 WaitGraph buildWaitGraph(const Snapshot& snap) {
   WaitGraph g;
+  // Pass 1: every thread's holds and effective wait.
   for (size_t pi = 0; pi < snap.processes.size(); ++pi) {
     const Process& p = snap.processes[pi];
-    std::map<uint64_t, size_t> threadByIdent;
-    for (size_t ti = 0; ti < p.threads.size(); ++ti) threadByIdent[p.threads[ti].ident] = ti;
-    const size_t firstUnit = g.units.size();
-    // Holds and waits of each thread.
     for (size_t ti = 0; ti < p.threads.size(); ++ti) {
       const Thread& t = p.threads[ti];
       UnitState u;
@@ -56,17 +71,22 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
           const SyncObject* o = find(p, h.object);
           // Holding a Semaphore is not holding its lock; it is counted as a holder of the semaphore.
           uint64_t lock = (o && o->kind == ObjectKind::kSemaphore) ? h.object : lockOf(p, h.object);
-          u.holds.push_back(Hold{lock, h.object, fi, h.how, h.line});
+          u.holds.push_back(Hold{lock, lockKey(snap, pi, lock), h.object, fi, h.how, h.line});
         }
       }
-      // RLocks record their owner; tstate locks are held by their thread until it exits.
+      // RLocks and SemLocks record their owner thread; tstate locks are held by their thread.
       for (const auto& [addr, o] : p.objects) {
-        if (o.kind == ObjectKind::kRLock && o.ownerIdent && *o.ownerIdent == t.ident && o.locked.value_or(false)) {
+        bool owned = (o.kind == ObjectKind::kRLock || o.kind == ObjectKind::kSemLock) && o.ownerIdent &&
+                     *o.ownerIdent == t.ident && o.count.value_or(0) > 0;
+        if (owned) {
           bool known = std::any_of(u.holds.begin(), u.holds.end(), [&](const Hold& h) { return h.lock == addr; });
-          if (!known) u.holds.push_back(Hold{addr, addr, SIZE_MAX, "owner", 0});
+          if (!known) {
+            u.holds.push_back(Hold{addr, lockKey(snap, pi, addr), addr, SIZE_MAX,
+                                   o.kind == ObjectKind::kRLock ? "owner" : "acquire()", 0});
+          }
         }
         if (o.kind == ObjectKind::kLock && o.threadIdent && *o.threadIdent == t.ident) {
-          u.holds.push_back(Hold{addr, addr, SIZE_MAX, "thread", 0});
+          u.holds.push_back(Hold{addr, lockKey(snap, pi, addr), addr, SIZE_MAX, "thread", 0});
         }
       }
       // The effective wait: a real lock acquired by the innermost frame, else the outermost
@@ -75,8 +95,7 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
         size_t last = t.frames.size() - 1;
         const Frame& inner = t.frames[last];
         const SyncObject* io = inner.waitsOn ? find(p, inner.waitsOn->object) : nullptr;
-        if (inner.waitsOn && io && (io->kind == ObjectKind::kLock || io->kind == ObjectKind::kRLock) &&
-            !io->threadIdent) {
+        if (inner.waitsOn && isPlainLock(io) && !io->threadIdent) {
           u.wait = inner.waitsOn;
           u.waitFrame = last;
         } else {
@@ -106,34 +125,52 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
       }
       g.units.push_back(std::move(u));
     }
-    // Edges.
-    for (size_t ui = firstUnit; ui < g.units.size(); ++ui) {
-      UnitState& u = g.units[ui];
-      if (!u.wait) continue;
-      const SyncObject* o = find(p, u.wait->object);
-      if (u.wait->op == WaitOp::kJoin) {
-        std::optional<uint64_t> ident = o ? o->threadIdent : std::nullopt;
-        if (ident) {
-          auto it = threadByIdent.find(*ident);
-          if (it != threadByIdent.end()) u.edges.push_back(Edge{{pi, it->second}, u.wait->object, true});
+  }
+  // Pass 2: edges, across processes for shared semaphores and process joins.
+  for (auto& u : g.units) {
+    if (!u.wait) continue;
+    const size_t pi = u.id.process;
+    const Process& p = snap.processes[pi];
+    const SyncObject* o = find(p, u.wait->object);
+    if (u.wait->op == WaitOp::kJoin) {
+      if (o && o->kind == ObjectKind::kProcess) {
+        u.waitPid = o->pid;
+        u.waitPidMissing = true;
+        for (size_t qi = 0; qi < snap.processes.size(); ++qi) {
+          const Process& q = snap.processes[qi];
+          if (q.pid != o->pid || q.threads.empty()) continue;
+          u.waitPidMissing = false;
+          // A process exits when its main thread does (non-daemon threads are joined by it).
+          size_t main = 0;
+          for (size_t ti = 0; ti < q.threads.size(); ++ti) {
+            if (q.threads[ti].isMain) main = ti;
+          }
+          u.edges.push_back(Edge{{qi, main}, u.wait->object, true});
         }
         continue;
       }
-      if (u.wait->op != WaitOp::kAcquire) continue;
-      uint64_t lock = (o && o->kind == ObjectKind::kSemaphore) ? u.wait->object : lockOf(p, u.wait->object);
-      u.waitLock = lock;
-      bool anyHolder = false;
-      for (size_t vi = firstUnit; vi < g.units.size(); ++vi) {
-        for (const auto& h : g.units[vi].holds) {
-          if (h.lock != lock) continue;
-          // The lock being entered by `with` is not held yet by the waiter's own innermost frame.
-          u.edges.push_back(Edge{g.units[vi].id, lock, false});
-          anyHolder = true;
-          break;
+      std::optional<uint64_t> ident = o ? o->threadIdent : std::nullopt;
+      if (ident) {
+        for (size_t ti = 0; ti < p.threads.size(); ++ti) {
+          if (p.threads[ti].ident == *ident) u.edges.push_back(Edge{{pi, ti}, u.wait->object, true});
         }
       }
-      if (!anyHolder) u.lockHolderUnknown = true;
+      continue;
     }
+    if (u.wait->op != WaitOp::kAcquire) continue;
+    uint64_t lock = (o && o->kind == ObjectKind::kSemaphore) ? u.wait->object : lockOf(p, u.wait->object);
+    u.waitLock = lock;
+    u.waitKey = lockKey(snap, pi, lock);
+    bool anyHolder = false;
+    for (const auto& v : g.units) {
+      for (const auto& h : v.holds) {
+        if (h.key != u.waitKey) continue;
+        u.edges.push_back(Edge{v.id, lock, false});
+        anyHolder = true;
+        break;
+      }
+    }
+    if (!anyHolder) u.lockHolderUnknown = true;
   }
   return g;
 }

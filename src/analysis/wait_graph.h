@@ -1,5 +1,6 @@
-// The wait-for model of a snapshot: for every thread, what it waits for and what it holds;
-// for every lock, who holds it. Pure: built from the snapshot alone.
+// The wait-for model of a snapshot: for every thread (of every process), what it waits for and
+// what it holds; edges from a waiting thread to the threads that can release it. Pure: built
+// from the snapshot alone.
 #pragma once
 
 #include <cstdint>
@@ -20,16 +21,17 @@ struct UnitId {
 };
 
 struct Hold {
-  uint64_t lock = 0;          // the lock actually held (a Condition's lock, ...)
+  uint64_t lock = 0;          // the lock actually held (a Condition's lock, a SemLock ...)
+  std::string key;            // identity of that lock across processes
   uint64_t via = 0;           // the object the program holds (Condition, Queue, the lock itself)
   size_t frameIndex = 0;      // holding frame (index into Thread::frames); SIZE_MAX when unknown
-  std::string how;            // "with", "owner", "thread"
+  std::string how;            // "with", "owner", "thread", "acquire()"
   int line = 0;               // `with` line
 };
 
 struct Edge {
   UnitId to;
-  uint64_t object = 0;        // the lock / thread object the edge goes through
+  uint64_t object = 0;        // the lock / thread / process object the edge goes through
   bool isJoin = false;
 };
 
@@ -39,6 +41,9 @@ struct UnitState {
   size_t waitFrame = 0;             // frame that carries `wait`
   size_t atFrame = 0;               // the program's own frame where the wait happens
   uint64_t waitLock = 0;            // for lock waits: the lock (after resolving Conditions...)
+  std::string waitKey;              // its identity across processes
+  int64_t waitPid = 0;              // for joins on a process: the pid
+  bool waitPidMissing = false;      // ... which is not part of the snapshot
   std::vector<Hold> holds;
   std::vector<Edge> edges;
   bool lockHolderUnknown = false;   // waits for a held lock nobody live is known to hold
@@ -47,12 +52,15 @@ struct UnitState {
 
 struct WaitGraph {
   std::vector<UnitState> units;
-  std::map<uint64_t, std::vector<std::pair<size_t, Hold>>> holdersByLock;  // per process? keyed by (lock)
   const UnitState* unit(const UnitId& id) const;
+  size_t indexOf(const UnitId& id) const;   // SIZE_MAX when absent
 };
 
-// The lock a program-level object stands for: itself for Lock/RLock, else its underlying lock.
+// The lock a program-level object stands for: itself for Lock/RLock/SemLock, else its
+// underlying lock (Condition, Queue, multiprocessing wrappers).
 uint64_t lockOf(const Process& p, uint64_t object);
+// Identity of a lock across processes: the shared semaphore, or (process, address).
+std::string lockKey(const Snapshot& s, size_t process, uint64_t lock);
 
 WaitGraph buildWaitGraph(const Snapshot& snapshot);
 

@@ -59,7 +59,8 @@ int main(int argc, char** argv) {
   bool json = false;
   bool noAnalysis = false;
   std::vector<pid_t> pids;
-  std::string corePath, executable;
+  std::vector<std::string> corePaths;
+  std::string executable;
 
   auto addCommon = [&](CLI::App* sub) {
     sub->add_flag("--locals", render.locals, "Show each frame's arguments and local variables");
@@ -68,13 +69,14 @@ int main(int argc, char** argv) {
     sub->add_flag("-v,--verbose", render.verbose, "Say more: how long the target was stopped, warnings");
   };
   auto* remote = app.add_subcommand("remote", "Inspect a running process (attaches with ptrace, read-only)");
-  remote->add_option("pid", pids, "Process id")->required()->expected(1);
+  remote->add_option("pid", pids, "Process id(s): several are analysed together")->required();
+  remote->add_flag("--children", inspect.children, "Also inspect every descendant process (multiprocessing, subprocess)");
   remote->add_flag("--no-block", [&](int64_t) { inspect.blocking = false; },
                    "Do not stop the threads while reading (faster, but the snapshot may be inconsistent)");
   addCommon(remote);
   auto* core = app.add_subcommand("core", "Inspect a core dump (gcore, kernel, or .zst/.lz4/.xz/.gz compressed)");
-  core->add_option("core", corePath, "Core file")->required();
-  core->add_option("executable", executable, "The executable that produced the core, if it moved");
+  core->add_option("core", corePaths, "Core file(s) (several are analysed together)")->required();
+  core->add_option("--executable", executable, "The executable that produced the core, if it moved");
   core->add_option("--lib-search-path", inspect.core.libSearchPaths,
                    "Directory where the core's libraries can be found by file name (repeatable)");
   core->add_option("--lib-search-root", inspect.core.libSearchRoot,
@@ -103,13 +105,18 @@ int main(int argc, char** argv) {
   installDetachOnSignal();
 
   const bool isCore = core->parsed();
-  Result<Process> process = isCore ? inspectCore(corePath, inspect) : inspectLive(pids.front(), inspect);
-  if (!process) {
-    std::cerr << "pyhang: " << process.error().message << "\n" << hintFor(process.error(), isCore) << "\n";
-    return exitCodeFor(process.error(), isCore);
+  // `pyhang core CORE EXECUTABLE`: a second positional that is an executable, not a core.
+  if (isCore && corePaths.size() == 2 && executable.empty() && access(corePaths[1].c_str(), X_OK) == 0) {
+    executable = corePaths[1];
+    corePaths.pop_back();
+    inspect.core.executable = executable;
   }
-  Snapshot snapshot;
-  snapshot.processes.push_back(std::move(*process));
+  Result<Snapshot> result = isCore ? inspectCores(corePaths, inspect) : inspectLive(pids, inspect);
+  if (!result) {
+    std::cerr << "pyhang: " << result.error().message << "\n" << hintFor(result.error(), isCore) << "\n";
+    return exitCodeFor(result.error(), isCore);
+  }
+  Snapshot snapshot = std::move(*result);
   if (render.analysis) analyze(snapshot);
   if (json) {
     renderJson(snapshot, render, std::cout);

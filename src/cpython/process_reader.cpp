@@ -203,6 +203,9 @@ void Reader::addObject(uint64_t addr) {
       if (auto n = objects_.attr(name->second, "_name")) s.threadName = objects_.readStr(*n, 256).value_or("");
     }
   }
+  if (s.kind == ObjectKind::kSemLock && opts_.sharedKeyOf) {
+    if (auto handle = mem_.readPtr(addr + 16); handle && *handle) s.sharedKey = opts_.sharedKeyOf(*handle);
+  }
   uint64_t under = s.underlyingLock;
   out_.objects[addr] = std::move(s);
   if (under) addObject(under);
@@ -325,7 +328,22 @@ void Reader::nameObjects() {
   std::set<uint64_t> liveIdents;
   for (const auto& t : out_.threads) liveIdents.insert(t.ident);
   std::set<uint64_t> checkedThreads;
+  std::set<uint64_t> checkedProcesses;
+  auto noteProcess = [&](uint64_t v) {
+    if (checkedProcesses.size() > 1024 || !checkedProcesses.insert(v).second) return;
+    if (!objects_.isInstance(v, "multiprocessing.process", "BaseProcess")) return;
+    Process::Child c;
+    if (auto n = objects_.attr(v, "_name")) c.name = objects_.readStr(*n, 256).value_or("");
+    if (auto popen = objects_.attr(v, "_popen"); popen && *popen) {
+      if (auto pid = objects_.attr(*popen, "pid")) c.pid = objects_.readSmallInt(*pid).value_or(0);
+      if (auto rc = objects_.attr(*popen, "returncode"); rc && objects_.typeName(*rc).value_or("") == "int") {
+        if (auto v2 = objects_.readSmallInt(*rc)) c.returncode = static_cast<int>(*v2);
+      }
+    }
+    if (c.pid) out_.children.push_back(c);
+  };
   auto noteThread = [&](uint64_t v) {
+    noteProcess(v);
     if (checkedThreads.size() > 4096 || !checkedThreads.insert(v).second) return;
     if (!objects_.isInstance(v, "threading", "Thread")) return;
     auto identObj = objects_.attr(v, "_ident");
@@ -336,6 +354,33 @@ void Reader::nameObjects() {
     if (auto n = objects_.attr(v, "_name")) name = objects_.readStr(*n, 256).value_or("");
     out_.exitedThreads[static_cast<uint64_t>(*ident)] = name;
   };
+  // multiprocessing wrappers around a SemLock seen in the program: name them too ("lock").
+  {
+    std::vector<uint64_t> candidates;
+    std::set<uint64_t> dicts0 = globalsDicts_;
+    if (auto mainDict = objects_.moduleDict("__main__")) dicts0.insert(*mainDict);
+    for (uint64_t d : dicts0) {
+      if (auto items = objects_.dictItems(d, 4096)) {
+        for (const auto& [k, v] : *items) candidates.push_back(v);
+      }
+    }
+    for (const auto& t : out_.threads) {
+      for (const auto& f : t.frames) {
+        for (const auto* vars : {&f.arguments, &f.locals}) {
+          for (const auto& v : *vars) candidates.push_back(v.address);
+        }
+      }
+    }
+    for (uint64_t v : candidates) {
+      if (out_.objects.count(v)) continue;
+      auto t = objects_.typeOf(v);
+      if (!t || (*t)->module == "builtins") continue;
+      if (sync_.classify(v) == ObjectKind::kMpLock) {
+        uint64_t under = sync_.underlyingLock(v, ObjectKind::kMpLock);
+        if (under && out_.objects.count(under)) addObject(v);
+      }
+    }
+  }
   std::unordered_map<uint64_t, std::vector<std::string>> globalNames, localNames, attrNames;
   auto note = [&](std::unordered_map<uint64_t, std::vector<std::string>>& into, uint64_t addr, const std::string& name) {
     auto& v = into[addr];
@@ -420,6 +465,9 @@ Result<void> Reader::run() {
       if (auto modules = mem_.readPtr(at(interp, o_.is_modules)); modules && *modules) {
         objects_.setModulesDict(*modules);
         readThreading();
+        if (auto current = objects_.moduleGlobal("multiprocessing.process", "_current_process")) {
+          if (auto n = objects_.attr(*current, "_name")) out_.name = objects_.readStr(*n, 256).value_or("");
+        }
         if (auto argv = objects_.moduleGlobal("sys", "argv")) {
           if (auto items = objects_.listItems(*argv, 256)) {
             for (uint64_t a : *items) out_.argv.push_back(objects_.readStr(a, 4096).value_or("?"));

@@ -17,6 +17,9 @@ struct ReadOptions {
   Limits limits;
   // Maps a path as the target saw it to one pyhang can open ("" = cannot), for source lines.
   std::function<std::string(const std::string&)> localPath;
+  // Identity of shared memory at an address ("/dev/shm/sem.x:offset"), "" when not shared; used
+  // to recognise the same multiprocessing semaphore in several processes.
+  std::function<std::string(uint64_t)> sharedKeyOf;
 };
 
 // Fills out.threads, out.objects, out.python, out.gcCollecting; appends warnings.

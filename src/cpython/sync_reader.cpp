@@ -33,6 +33,8 @@ std::string stdlibModuleOf(const std::string& filename) {
   if (endsWith(filename, "/concurrent/futures/thread.py")) return "concurrent.futures";
   if (filename.find("/asyncio/") != std::string::npos) return "asyncio";
   if (filename.find("/multiprocessing/") != std::string::npos) return "multiprocessing";
+  if (endsWith(filename, "/subprocess.py")) return "subprocess";
+  if (endsWith(filename, "/selectors.py")) return "selectors";
   return "";
 }
 
@@ -46,7 +48,14 @@ ObjectKind SyncReader::classify(uint64_t obj) const {
     if (ti.name == "RLock") return ObjectKind::kRLock;
     if (ti.name == "_ThreadHandle") return ObjectKind::kThreadHandle;
   }
+  if (ti.module == "_multiprocessing" && ti.name == "SemLock") return ObjectKind::kSemLock;
   if (ti.module == "builtins" || ti.module.empty()) return ObjectKind::kUnknown;
+  if (objects_.isInstance(obj, "multiprocessing.synchronize", "SemLock")) return ObjectKind::kMpLock;
+  if (objects_.isInstance(obj, "multiprocessing.synchronize", "Condition")) return ObjectKind::kCondition;
+  if (objects_.isInstance(obj, "multiprocessing.synchronize", "Event")) return ObjectKind::kEvent;
+  if (objects_.isInstance(obj, "multiprocessing.process", "BaseProcess")) return ObjectKind::kProcess;
+  if (objects_.isInstance(obj, "multiprocessing.process", "_ParentProcess")) return ObjectKind::kProcess;
+  if (objects_.isInstance(obj, "subprocess", "Popen")) return ObjectKind::kProcess;
   if (objects_.isInstance(obj, "threading", "Condition")) return ObjectKind::kCondition;
   if (objects_.isInstance(obj, "threading", "Semaphore")) return ObjectKind::kSemaphore;
   if (objects_.isInstance(obj, "threading", "Event")) return ObjectKind::kEvent;
@@ -59,18 +68,24 @@ ObjectKind SyncReader::classify(uint64_t obj) const {
 
 bool SyncReader::isLockLike(uint64_t obj) const {
   ObjectKind k = classify(obj);
-  return k == ObjectKind::kLock || k == ObjectKind::kRLock;
+  return k == ObjectKind::kLock || k == ObjectKind::kRLock || k == ObjectKind::kSemLock;
 }
 
 uint64_t SyncReader::underlyingLock(uint64_t obj, ObjectKind kind) const {
   auto get = [&](uint64_t o, std::string_view name) -> uint64_t { return objects_.attr(o, name).value_or(0); };
+  // A multiprocessing Condition's lock is a wrapper (RLock) around the shared SemLock.
+  auto unwrap = [&](uint64_t lock) -> uint64_t {
+    if (lock && classify(lock) == ObjectKind::kMpLock) return get(lock, "_semlock");
+    return lock;
+  };
   switch (kind) {
-    case ObjectKind::kCondition: return get(obj, "_lock");
+    case ObjectKind::kMpLock: return get(obj, "_semlock");
+    case ObjectKind::kCondition: return unwrap(get(obj, "_lock"));
     case ObjectKind::kSemaphore:
     case ObjectKind::kEvent:
     case ObjectKind::kBarrier: {
       uint64_t cond = get(obj, "_cond");
-      return cond ? get(cond, "_lock") : 0;
+      return cond ? unwrap(get(cond, "_lock")) : 0;
     }
     case ObjectKind::kQueue: return get(obj, "mutex");
     default: return 0;
@@ -141,6 +156,46 @@ SyncObject SyncReader::describe(uint64_t obj) const {
         }
       }
       break;
+    case ObjectKind::kSemLock: {
+      // SemLockObject: handle (sem_t*) @16, last_tid @24, count @32, maxvalue @36, kind @40.
+      auto handle = mem.readPtr(obj + 16);
+      auto lastTid = mem.readValue<uint64_t>(obj + 24);
+      auto count = mem.readValue<int32_t>(obj + 32);
+      auto kind = mem.readValue<int32_t>(obj + 40);
+      if (kind) s.recursive = *kind == 0;
+      if (count) {
+        s.count = static_cast<uint64_t>(std::max(0, *count));
+        if (*count > 0 && lastTid) s.ownerIdent = *lastTid;
+      }
+      if (handle && *handle) {
+        if (auto data = mem.readValue<uint64_t>(*handle)) {
+          s.semValue = static_cast<int32_t>(*data & 0xffffffffu);
+          s.waiters = static_cast<int>(*data >> 32);
+          s.locked = *s.semValue <= 0;
+        }
+        s.attrs["handle"] = fmt::format("0x{:x}", *handle);
+      }
+      break;
+    }
+    case ObjectKind::kMpLock:
+      s.underlyingLock = underlyingLock(obj, s.kind);
+      break;
+    case ObjectKind::kProcess: {
+      auto readPid = [&](uint64_t o, std::string_view name) -> int64_t {
+        auto v = objects_.attr(o, name);
+        if (!v) return 0;
+        return objects_.readSmallInt(*v).value_or(0);
+      };
+      if (objects_.isInstance(obj, "multiprocessing.process", "_ParentProcess")) {
+        s.pid = readPid(obj, "_pid");
+      } else if (objects_.isInstance(obj, "subprocess", "Popen")) {
+        s.pid = readPid(obj, "pid");
+      } else if (auto popen = objects_.attr(obj, "_popen"); popen && *popen) {
+        s.pid = readPid(*popen, "pid");
+      }
+      if (auto name = objects_.attr(obj, "_name")) s.threadName = objects_.readStr(*name, 256).value_or("");
+      break;
+    }
     case ObjectKind::kThread: {
       if (auto ident = objects_.attr(obj, "_ident")) {
         if (auto v = objects_.readSmallInt(*ident)) s.threadIdent = static_cast<uint64_t>(*v);
@@ -348,6 +403,12 @@ std::optional<WaitInfo> SyncReader::stdlibWait(const RawFrame& frame, const std:
       w.how = fn + "()";
       return w;
     }
+  } else if ((module == "multiprocessing" && fn == "join" && selfKind == ObjectKind::kProcess) ||
+             (module == "subprocess" && (fn == "wait" || fn == "communicate") && selfKind == ObjectKind::kProcess)) {
+    w.op = WaitOp::kJoin;
+    w.hasTimeout = timeoutFrom("timeout");
+    w.how = fn + "()";
+    return w;
   } else if (module == "concurrent.futures" && fn == "_worker") {
     // An idle ThreadPoolExecutor worker: blocked in work_queue.get(block=True).
     if (const Variable* q = findVar(locals, "work_queue")) {

@@ -112,6 +112,9 @@ void renderJson(const Snapshot& snap, const RenderOptions& opts, std::ostream& o
     jp["ppid"] = p.ppid;
     jp["name"] = p.name.empty() ? json(nullptr) : json(p.name);
     jp["command_line"] = p.commandLine;
+    jp["argv"] = p.argv;
+    jp["is_python"] = p.isPython;
+    if (p.kernelState) jp["state"] = std::string(1, p.kernelState);
     jp["executable"] = p.executable;
     jp["source"] = p.source;
     jp["python"] = {{"version", p.python.versionString},

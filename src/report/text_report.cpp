@@ -38,6 +38,20 @@ void renderText(const Snapshot& snap, const RenderOptions& opts, std::ostream& o
     if (!p.name.empty()) out << fmt::format(" [{}]", p.name);
     if (!p.commandLine.empty()) out << ": " << p.commandLine;
     out << "\n";
+    if (!p.isPython) {
+      if (p.kernelState == 'Z' || p.kernelState == 'X') {
+        out << "Not running: it has exited and is a zombie waiting to be reaped by its parent "
+            << fmt::format("(pid {})\n\n", p.ppid);
+        continue;
+      }
+      out << fmt::format("Not a Python process; what the kernel says about its threads (parent pid {}):\n", p.ppid);
+      for (const auto& t : p.threads) {
+        out << fmt::format("    Thread {} ({}): state {}{}\n", t.tid, t.name, t.kernelState,
+                           t.wchan.empty() || t.wchan == "0" ? "" : ", waiting in " + t.wchan);
+      }
+      out << "\n";
+      continue;
+    }
     out << fmt::format("Python {} ({}{}), {}", p.python.versionString, p.python.library,
                        p.python.staticBuild ? ", static" : "", p.source == "core" ? "core dump" : "live process");
     if (p.source == "core") {

@@ -1,10 +1,15 @@
 #include "session/inspector.h"
 
+#include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <map>
+#include <memory>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -17,91 +22,251 @@ namespace pyhang {
 
 namespace {
 
-Error withHint(const Error& e, const std::string& prefix) {
-  Error out = e;
-  out.message = prefix + e.message;
+// "/dev/shm/sem.mp-x:0x40" for an address inside a shared file mapping, "" otherwise.
+std::string sharedKeyIn(const std::vector<MappedFile>& maps, uint64_t addr) {
+  for (const auto& m : maps) {
+    if (addr < m.start || addr >= m.end || m.path.empty()) continue;
+    if (!m.shared && m.path.find("/dev/shm/") == std::string::npos) return "";
+    std::string path = m.path;
+    const std::string deleted = " (deleted)";
+    if (path.size() > deleted.size() && path.compare(path.size() - deleted.size(), deleted.size(), deleted) == 0) {
+      path.resize(path.size() - deleted.size());
+    }
+    return fmt::format("{}:0x{:x}", path, addr - m.start + m.fileOffset);
+  }
+  return "";
+}
+
+// Every descendant of `root`, breadth first, from one scan of /proc.
+std::vector<pid_t> descendantsOf(pid_t root) {
+  std::multimap<pid_t, pid_t> childrenOf;
+  if (DIR* d = opendir("/proc")) {
+    while (dirent* e = readdir(d)) {
+      if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+      pid_t pid = std::atoi(e->d_name);
+      LiveProcess p(pid);
+      if (auto st = p.status()) childrenOf.emplace(st->ppid, pid);
+    }
+    closedir(d);
+  }
+  std::vector<pid_t> out;
+  std::vector<pid_t> queue{root};
+  std::set<pid_t> seen{root};
+  for (size_t i = 0; i < queue.size() && out.size() < 4096; ++i) {
+    auto range = childrenOf.equal_range(queue[i]);
+    for (auto it = range.first; it != range.second; ++it) {
+      if (seen.insert(it->second).second) {
+        queue.push_back(it->second);
+        out.push_back(it->second);
+      }
+    }
+  }
   return out;
 }
 
-}  // namespace
-
-Result<Process> inspectLive(pid_t pid, const InspectOptions& options) {
-  LiveProcess proc(pid);
-  auto status = proc.status();
-  if (!status) {
-    return fail(ErrorKind::kProcessGone, fmt::format("no such process: {}", pid));
-  }
-  if (status->state == 'Z' || status->state == 'X') {
-    return fail(ErrorKind::kProcessGone,
-                fmt::format("process {} is a zombie: it has exited and waits for its parent (pid {}) to reap it",
-                            pid, status->ppid));
-  }
+struct Target {
+  pid_t pid = 0;
+  bool explicitlyAsked = false;
+  std::unique_ptr<LiveProcess> proc;
+  std::vector<MappedFile> maps;
+  std::optional<cpython::RuntimeLocation> runtime;
+  std::unique_ptr<ThreadStopper> stopper;
   Process out;
-  out.pid = pid;
+  std::map<int64_t, ProcThread> kernelThreads;
+};
+
+// A process shown with what /proc says: not Python, or a zombie.
+void fillFromProc(Target& t) {
+  t.out.isPython = false;
+  if (auto ts = t.proc->threads()) {
+    for (auto& pt : *ts) {
+      Thread th;
+      th.tid = pt.tid;
+      th.name = pt.comm;
+      th.isMain = pt.tid == t.pid;
+      th.kernelState = std::string(1, pt.state);
+      th.wchan = pt.wchan;
+      t.out.threads.push_back(std::move(th));
+    }
+  }
+}
+
+// Status, maps and the runtime, before anything is stopped. An error is fatal only for a process
+// the user named; descendants that are not Python are shown with their /proc state.
+Result<void> prepare(Target& t) {
+  auto status = t.proc->status();
+  if (!status) return fail(ErrorKind::kProcessGone, fmt::format("no such process: {}", t.pid));
+  Process& out = t.out;
+  out.pid = t.pid;
   out.ppid = status->ppid;
   out.source = "live";
-  out.commandLine = proc.commandLine();
-  out.executable = proc.executable();
-  if (access(fmt::format("/proc/{}/mem", pid).c_str(), R_OK) != 0 && errno == EACCES) {
-    return fail(ErrorKind::kPermission, fmt::format("permission denied reading process {}: {}", pid,
-                                                    ptracePermissionHint(pid)));
+  out.kernelState = status->state;
+  out.commandLine = t.proc->commandLine();
+  out.executable = t.proc->executable();
+  if (out.commandLine.empty()) out.commandLine = "[" + status->comm + "]";
+  if (status->state == 'Z' || status->state == 'X') {
+    if (t.explicitlyAsked) {
+      return fail(ErrorKind::kProcessGone,
+                  fmt::format("process {} is a zombie: it has exited and waits for its parent (pid {}) to reap it",
+                              t.pid, status->ppid));
+    }
+    out.isPython = false;
+    return {};
   }
-  PYHANG_TRY(maps, proc.maps());
-  auto runtime = cpython::locateRuntime(proc, maps, out.executable);
+  if (access(fmt::format("/proc/{}/mem", t.pid).c_str(), R_OK) != 0 && errno == EACCES) {
+    return fail(ErrorKind::kPermission,
+                fmt::format("permission denied reading process {}: {}", t.pid, ptracePermissionHint(t.pid)));
+  }
+  PYHANG_TRY(maps, t.proc->maps());
+  t.maps = std::move(maps);
+  auto runtime = cpython::locateRuntime(*t.proc, t.maps, out.executable);
   if (!runtime) {
     if (runtime.error().kind == ErrorKind::kNotFound) {
-      return fail(ErrorKind::kNotFound, fmt::format("process {} ({}) is not a Python process: {}", pid,
-                                                    out.executable, runtime.error().message));
+      if (t.explicitlyAsked) {
+        return fail(ErrorKind::kNotFound, fmt::format("process {} ({}) is not a Python process: {}", t.pid,
+                                                      out.executable, runtime.error().message));
+      }
+      fillFromProc(t);
+      return {};
     }
     if (runtime.error().kind == ErrorKind::kPermission) {
       return fail(ErrorKind::kPermission,
-                  fmt::format("permission denied reading process {}: {}", pid, ptracePermissionHint(pid)));
+                  fmt::format("permission denied reading process {}: {}", t.pid, ptracePermissionHint(t.pid)));
     }
     return fail(runtime.error());
   }
+  t.runtime = std::move(*runtime);
   // Kernel view of each thread (before stopping: a stopped thread reads as 't').
-  std::map<int64_t, ProcThread> kernelThreads;
-  if (auto ts = proc.threads()) {
-    for (auto& t : *ts) kernelThreads[t.tid] = t;
+  if (auto ts = t.proc->threads()) {
+    for (auto& pt : *ts) t.kernelThreads[pt.tid] = pt;
   }
+  return {};
+}
 
-  std::unique_ptr<ThreadStopper> stopper;
-  if (options.blocking) {
-    auto s = ThreadStopper::stopAll(pid);
-    if (!s) {
-      if (s.error().kind == ErrorKind::kPermission) return fail(withHint(s.error(), fmt::format("process {}: ", pid)));
-      return fail(s.error());
-    }
-    stopper = std::move(*s);
-  }
+Result<void> readTarget(Target& t, const InspectOptions& options) {
   cpython::ReadOptions ro;
   ro.renderLocals = options.renderLocals;
   ro.limits = options.limits;
+  pid_t pid = t.pid;
   ro.localPath = [pid](const std::string& path) {
     if (!path.empty() && path[0] == '/') return fmt::format("/proc/{}/root{}", pid, path);
     return fmt::format("/proc/{}/cwd/{}", pid, path);
   };
-  auto r = cpython::readPythonProcess(proc, *runtime, ro, out);
-  if (stopper) out.stopMilliseconds = stopper->resume();
+  const auto* maps = &t.maps;
+  ro.sharedKeyOf = [maps](uint64_t addr) { return sharedKeyIn(*maps, addr); };
+  auto r = cpython::readPythonProcess(*t.proc, *t.runtime, ro, t.out);
   if (!r) {
     if (kill(pid, 0) != 0 && errno == ESRCH) {
       return fail(ErrorKind::kProcessGone, fmt::format("process {} exited while it was being read", pid));
     }
     return fail(r.error());
   }
-  for (auto& t : out.threads) {
-    auto it = kernelThreads.find(t.tid);
-    if (it == kernelThreads.end()) {
+  return {};
+}
+
+void attachKernelView(Target& t) {
+  for (auto& c : t.out.children) {
+    LiveProcess child(static_cast<pid_t>(c.pid));
+    auto st = child.status();
+    if (!st || st->ppid != t.pid) c.state = "exited";
+    else c.state = (st->state == 'Z' || st->state == 'X') ? "zombie" : "running";
+  }
+  for (auto& th : t.out.threads) {
+    auto it = t.kernelThreads.find(th.tid);
+    if (it == t.kernelThreads.end()) {
       // Before 3.11 the tid comes from threading or glibc: accept only a real thread of this process.
-      if (t.tid != 0) t.warnings.push_back(fmt::format("thread id {} not found in /proc; shown as 0", t.tid));
-      t.tid = 0;
+      if (th.tid != 0) th.warnings.push_back(fmt::format("thread id {} not found in /proc; shown as 0", th.tid));
+      th.tid = 0;
       continue;
     }
-    t.kernelState = std::string(1, it->second.state);
-    t.wchan = it->second.wchan;
+    th.kernelState = std::string(1, it->second.state);
+    th.wchan = it->second.wchan;
   }
-  return out;
 }
+
+}  // namespace
+
+Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOptions& options) {
+  std::vector<Target> targets;
+  std::set<pid_t> seen;
+  for (pid_t pid : pids) {
+    if (!seen.insert(pid).second) continue;
+    Target t;
+    t.pid = pid;
+    t.explicitlyAsked = true;
+    targets.push_back(std::move(t));
+  }
+  if (options.children) {
+    for (pid_t root : pids) {
+      for (pid_t child : descendantsOf(root)) {
+        if (!seen.insert(child).second) continue;
+        Target t;
+        t.pid = child;
+        targets.push_back(std::move(t));
+      }
+    }
+  }
+  Snapshot snap;
+  for (auto& t : targets) {
+    t.proc = std::make_unique<LiveProcess>(t.pid);
+    auto r = prepare(t);
+    if (!r) {
+      if (targets.size() == 1 || (t.explicitlyAsked && r.error().kind != ErrorKind::kProcessGone)) return fail(r.error());
+      snap.warnings.push_back(r.error().message);
+      t.runtime.reset();
+      t.out.isPython = false;
+      if (t.out.pid == 0) t.pid = 0;  // vanished: dropped below
+    }
+  }
+  // Stop every Python process before reading any, so that the snapshot is one moment.
+  if (options.blocking) {
+    for (auto& t : targets) {
+      if (!t.runtime) continue;
+      auto s = ThreadStopper::stopAll(t.pid);
+      if (!s) {
+        for (auto& other : targets) {
+          if (other.stopper) other.stopper->resume();
+        }
+        if (s.error().kind == ErrorKind::kPermission) {
+          Error e = s.error();
+          e.message = fmt::format("process {}: {}", t.pid, e.message);
+          return fail(e);
+        }
+        if (targets.size() == 1) return fail(s.error());
+        snap.warnings.push_back(fmt::format("process {} could not be stopped: {}", t.pid, s.error().message));
+        t.runtime.reset();
+        continue;
+      }
+      t.stopper = std::move(*s);
+    }
+  }
+  std::optional<Error> firstError;
+  for (auto& t : targets) {
+    if (!t.runtime) continue;
+    auto r = readTarget(t, options);
+    if (!r) {
+      if (!firstError) firstError = r.error();
+      snap.warnings.push_back(r.error().message);
+      t.pid = 0;
+    }
+  }
+  for (auto& t : targets) {
+    if (t.stopper) t.out.stopMilliseconds = t.stopper->resume();
+  }
+  if (firstError && targets.size() == 1) return fail(*firstError);
+  for (auto& t : targets) {
+    if (t.pid == 0) continue;
+    attachKernelView(t);
+    snap.processes.push_back(std::move(t.out));
+  }
+  if (snap.processes.empty()) {
+    if (firstError) return fail(*firstError);
+    return fail(ErrorKind::kNotFound, "none of the processes could be read");
+  }
+  return snap;
+}
+
+namespace {
 
 Result<Process> inspectCore(const std::string& corePath, const InspectOptions& options) {
   auto core = CoreFile::open(corePath, options.core);
@@ -145,6 +310,8 @@ Result<Process> inspectCore(const std::string& corePath, const InspectOptions& o
   ro.localPath = [root = options.core.libSearchRoot](const std::string& path) {
     return root.empty() ? path : root + path;
   };
+  const auto* files = &info.files;
+  ro.sharedKeyOf = [files](uint64_t addr) { return sharedKeyIn(*files, addr); };
   auto r = cpython::readPythonProcess(**core, *runtime, ro, out);
   if (!r) return fail(r.error());
   // gcore records only argv[0]; the kernel cuts the command line at 80 bytes. sys.argv is whole.
@@ -163,6 +330,23 @@ Result<Process> inspectCore(const std::string& corePath, const InspectOptions& o
     }
   }
   return out;
+}
+
+}  // namespace
+
+Result<Snapshot> inspectCores(const std::vector<std::string>& corePaths, const InspectOptions& options) {
+  Snapshot snap;
+  for (const auto& path : corePaths) {
+    auto p = inspectCore(path, options);
+    if (!p) {
+      if (corePaths.size() == 1) return fail(p.error());
+      snap.warnings.push_back(fmt::format("{}: {}", path, p.error().message));
+      continue;
+    }
+    snap.processes.push_back(std::move(*p));
+  }
+  if (snap.processes.empty()) return fail(ErrorKind::kIo, "none of the cores could be read");
+  return snap;
 }
 
 }  // namespace pyhang

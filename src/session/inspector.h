@@ -1,4 +1,4 @@
-// Builds a Snapshot from a live process or a core file: the one call the CLI makes.
+// Builds a Snapshot from live processes or core files: the one call the CLI makes.
 #pragma once
 
 #include <sys/types.h>
@@ -15,13 +15,15 @@ namespace pyhang {
 
 struct InspectOptions {
   bool blocking = true;          // stop the threads while reading (PTRACE_SEIZE + INTERRUPT)
+  bool children = false;         // also inspect every descendant process
   bool renderLocals = false;
   Limits limits;
   CoreOptions core;
 };
 
 // Errors carry the kind the exit code is derived from; the message is one line for the user.
-Result<Process> inspectLive(pid_t pid, const InspectOptions& options);
-Result<Process> inspectCore(const std::string& corePath, const InspectOptions& options);
+// With several processes, a process that cannot be read becomes a warning, not an error.
+Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOptions& options);
+Result<Snapshot> inspectCores(const std::vector<std::string>& corePaths, const InspectOptions& options);
 
 }  // namespace pyhang

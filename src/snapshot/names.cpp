@@ -15,6 +15,17 @@ const char* objectKindName(ObjectKind kind) {
     case ObjectKind::kThread: return "thread";
     case ObjectKind::kThreadHandle: return "thread-handle";
     case ObjectKind::kFuture: return "future";
+    case ObjectKind::kSemLock: return "semlock";
+    case ObjectKind::kMpLock: return "multiprocessing-lock";
+    case ObjectKind::kProcess: return "process";
+    case ObjectKind::kAsyncLock: return "asyncio-lock";
+    case ObjectKind::kAsyncEvent: return "asyncio-event";
+    case ObjectKind::kAsyncCondition: return "asyncio-condition";
+    case ObjectKind::kAsyncSemaphore: return "asyncio-semaphore";
+    case ObjectKind::kAsyncQueue: return "asyncio-queue";
+    case ObjectKind::kAsyncBarrier: return "asyncio-barrier";
+    case ObjectKind::kTask: return "task";
+    case ObjectKind::kAsyncFuture: return "asyncio-future";
   }
   return "object";
 }

@@ -2,6 +2,7 @@
 // Readers fill it, the analysis reads it and adds a Diagnosis, renderers print it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -37,6 +38,18 @@ enum class ObjectKind {
   kThread,            // threading.Thread (join target)
   kThreadHandle,      // _thread._ThreadHandle (3.13+)
   kFuture,            // concurrent.futures.Future
+  kSemLock,           // _multiprocessing.SemLock (shared between processes)
+  kMpLock,            // multiprocessing.synchronize.Lock / RLock / Semaphore ... (wraps a SemLock)
+  kProcess,           // multiprocessing Process / subprocess.Popen (join target)
+  // --- asyncio (issue 7): appended, keep at the end ---
+  kAsyncLock,         // asyncio.Lock
+  kAsyncEvent,        // asyncio.Event
+  kAsyncCondition,    // asyncio.Condition
+  kAsyncSemaphore,    // asyncio.Semaphore / BoundedSemaphore
+  kAsyncQueue,        // asyncio.Queue and subclasses
+  kAsyncBarrier,      // asyncio.Barrier (3.11+)
+  kTask,              // asyncio.Task
+  kAsyncFuture,       // asyncio.Future (and _GatheringFuture)
 };
 
 const char* objectKindName(ObjectKind kind);
@@ -58,6 +71,13 @@ struct SyncObject {
   std::optional<uint64_t> threadIdent;
   std::optional<bool> threadAlive;
   std::string threadName;
+  // For kSemLock: the semaphore's identity across processes ("/dev/shm/sem.x:offset"), its
+  // value and kind; ownerIdent/count are this process's (count > 0: this process holds it).
+  std::string sharedKey;
+  std::optional<int64_t> semValue;
+  bool recursive = false;
+  // For kProcess: the process waited for.
+  int64_t pid = 0;
   // For kSemaphore: current value; for kBarrier: parties / count; for kQueue: item count/maxsize.
   std::map<std::string, std::string> attrs;
 };
@@ -83,6 +103,7 @@ struct WaitInfo {
   uint64_t object = 0;          // address of the SyncObject waited on
   bool hasTimeout = false;      // a finite timeout was passed
   bool certain = true;          // false when inferred heuristically
+  int64_t targetPid = 0;        // kJoin on a process: the pid waited for
   std::string how;              // "with", "acquire()", "join()" ...
 };
 
@@ -126,13 +147,68 @@ struct Thread {
   std::vector<std::string> warnings;
 };
 
+// --- asyncio (issue 7) ---------------------------------------------------------------------
+// What a task is suspended on.
+struct TaskAwait {
+  // task, future, lock, event, condition, semaphore, barrier, queue, sleep, io, gather, wait,
+  // taskgroup, executor, ready (scheduled to run), running, none
+  std::string kind;
+  uint64_t object = 0;               // the task / future / primitive awaited (0 when none)
+  uint64_t future = 0;               // the future the task's next step waits for (fut_waiter)
+  std::string how;                   // "acquire()", "wait()", "get()", "join()", "await", ...
+  std::vector<uint64_t> children;    // gather / wait / TaskGroup: what is awaited together
+  size_t frameIndex = SIZE_MAX;      // program frame (index into Task::frames) that awaits
+  bool hasTimeout = false;           // a timer ends the wait (sleep, asyncio.timeout, wait_for)
+  std::optional<double> when;        // loop.time() at which that timer fires
+  std::optional<double> firesIn;     // seconds from the snapshot (live processes only)
+  int64_t fd = -1;                   // io: the file descriptor
+  std::string detail;                // extra words for humans ("socket fd 7", "0 items")
+};
+
 struct Task {
-  uint64_t address = 0;
+  uint64_t address = 0;         // 0: a finished task known only from evidence (see `evidence`)
   std::string name;
-  std::string state;
+  std::string state;            // pending, running, cancelled, finished
   std::vector<Frame> frames;    // coroutine stack, outermost first
   uint64_t awaits = 0;          // task/future address awaited
+  // asyncio (issue 7)
+  std::string coroutine;        // qualified name of the task's coroutine
+  uint64_t loop = 0;            // its event loop
+  int64_t tid = 0;              // kernel tid of the thread running that loop, 0 when none
+  bool eager = false;           // an eager task (3.12+)
+  std::optional<TaskAwait> await;
+  std::vector<uint64_t> awaitedBy;     // tasks awaiting it (directly, or through gather/TaskGroup)
+  std::string exception;        // finished with an exception: its repr
+  std::string evidence;         // address == 0: where pyhang learnt about the task
+  SourceLocation definedAt;     // address == 0: where its coroutine function is defined
+  std::vector<int> acquireLines;  // address == 0: lines of its coroutine calling acquire()
+  std::vector<std::string> warnings;
 };
+
+// A file descriptor an event loop's selector watches.
+struct LoopFd {
+  int64_t fd = -1;
+  bool read = false, write = false;
+  bool wakeup = false;          // the loop's own self-pipe / socketpair
+  std::string callback;         // "_accept_connection", "_read_ready", ...
+  std::string what;             // "listening socket", "socket", ...
+};
+
+struct EventLoop {
+  uint64_t address = 0;
+  std::string type;             // "_UnixSelectorEventLoop"
+  int64_t tid = 0;              // thread running it (0: not running)
+  bool stateRead = false;       // the fields below could be read
+  bool stopping = false;
+  size_t readyCallbacks = 0;
+  std::vector<std::string> ready;       // the ready callbacks, described (capped)
+  size_t timers = 0;                    // scheduled, not cancelled
+  std::optional<double> nextTimer;      // loop.time() of the earliest timer
+  std::optional<double> nextTimerIn;    // seconds from the snapshot (live)
+  std::vector<LoopFd> fds;
+  std::vector<std::string> warnings;
+};
+// --- end asyncio -----------------------------------------------------------------------------
 
 struct PythonInfo {
   int major = 0, minor = 0, micro = 0;
@@ -153,12 +229,23 @@ struct Process {
   PythonInfo python;
   std::vector<Thread> threads;  // in the order of the interpreter's list: newest first
   std::vector<Task> tasks;
+  std::vector<EventLoop> loops;   // asyncio event loops (issue 7)
   std::map<uint64_t, SyncObject> objects;   // sync objects seen, by address
   // Threads that threading knows about (threading._active) whose OS thread is gone
   // or that are not in the thread list: ident -> name.
   std::map<uint64_t, std::string> knownThreadNames;
   // Thread objects the program still references whose thread has exited: ident -> name.
   std::map<uint64_t, std::string> exitedThreads;
+  // Child processes the program knows (multiprocessing Process / subprocess Popen objects).
+  struct Child {
+    int64_t pid = 0;
+    std::string name;
+    std::optional<int> returncode;
+    std::string state;          // live: "running", "zombie" (exited, not reaped) or "exited"
+  };
+  std::vector<Child> children;
+  bool isPython = true;         // false: a process shown with its /proc state only
+  char kernelState = 0;         // live: /proc state of the process (Z: exited, not reaped)
   double stopMilliseconds = 0;  // how long the target was stopped
   bool gcCollecting = false;
   // Core specifics.
