@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "analysis/task_analysis.h"
 #include "analysis/wait_graph.h"
 
 namespace pyhang {
@@ -66,37 +67,6 @@ class Explainer {
   std::string objectLabel(const Process& p, uint64_t addr, const Frame* frame) const {
     const SyncObject* o = object(p, addr);
     std::vector<std::string> names = o ? o->names : std::vector<std::string>{};
-    // A multiprocessing lock is the same semaphore in every process: gather its names, and the
-    // names of the wrappers around it.
-    if (o) {
-      std::string key = o->sharedKey;
-      if (key.empty() && o->underlyingLock) {
-        if (const SyncObject* u = object(p, o->underlyingLock)) key = u->sharedKey;
-      }
-      if (!key.empty()) {
-        for (const auto& q : snap_.processes) {
-          for (const auto& [a, other] : q.objects) {
-            bool same = other.sharedKey == key;
-            if (!same && other.underlyingLock) {
-              auto it = q.objects.find(other.underlyingLock);
-              same = it != q.objects.end() && it->second.sharedKey == key;
-            }
-            if (!same) continue;
-            for (const auto& n : other.names) {
-              if (std::find(names.begin(), names.end(), n) == names.end() && names.size() < 6) names.push_back(n);
-            }
-          }
-        }
-      }
-    }
-    // The program names the wrapper (`lock`), not its `_semlock`: put wrapper names first.
-    if (o && o->kind == ObjectKind::kSemLock) {
-      std::vector<std::string> wrapperFirst, rest;
-      for (const auto& n : names) {
-        (n.size() > 9 && n.compare(n.size() - 9, 9, "._semlock") == 0 ? rest : wrapperFirst).push_back(n);
-      }
-      names = wrapperFirst.empty() ? rest : wrapperFirst;
-    }
     std::string local;
     if (frame) {
       for (const auto* vars : {&frame->arguments, &frame->locals}) {
@@ -136,7 +106,8 @@ class Explainer {
       case WaitOp::kJoin: {
         if (o && o->kind == ObjectKind::kProcess) {
           std::string who = o->threadName.empty() ? "process" : fmt::format("process {}", o->threadName);
-          if (o->pid == p.ppid) who = fmt::format("its parent {}", who);
+          auto role = o->attrs.find("role");
+          if (o->pid == p.ppid || (role != o->attrs.end() && role->second == "parent")) who = fmt::format("its parent {}", who);
           std::string s = fmt::format("waits for {} (pid {}) to exit", who, o->pid);
           if (u.waitPidMissing) s += fmt::format(" [pid {} is not in this report: add --children or its pid]", o->pid);
           return s;
@@ -181,11 +152,13 @@ class Explainer {
     return s;
   }
 
-  const Hold* holdOf(const UnitId& holder, uint64_t lock) const {
+  // The hold through which `holder` holds the lock `waiter` waits for (locks are compared by
+  // their identity across processes).
+  const Hold* holdOf(const UnitId& holder, const UnitState& waiter) const {
     const UnitState* u = g_.unit(holder);
     if (!u) return nullptr;
     for (const auto& h : u->holds) {
-      if (h.lock == lock) return &h;
+      if (h.key == waiter.waitKey) return &h;
     }
     return nullptr;
   }
@@ -195,6 +168,7 @@ class Explainer {
     const Process& p = proc(u.id);
     const Thread& t = thread(u.id);
     part.pid = p.pid;
+    part.process = p.name;
     part.tid = t.tid;
     part.thread = t.name;
     if (u.wait && u.atFrame < t.frames.size()) part.at = t.frames[u.atFrame].location;
@@ -287,6 +261,7 @@ void analyze(Snapshot& snap) {
   Diagnosis& d = snap.diagnosis;
   d = Diagnosis{};
   d.ran = true;
+  unifySharedNames(snap);
   WaitGraph g = buildWaitGraph(snap);
   Explainer ex(snap, g);
   std::set<size_t> involved;
@@ -320,7 +295,7 @@ void analyze(Snapshot& snap) {
     if (cycle.size() == 1) {
       // A thread waits for a lock it holds itself. What ran in between decides the kind.
       const Thread& t = ex.thread(first.id);
-      const Hold* h = ex.holdOf(first.id, first.waitLock);
+      const Hold* h = ex.holdOf(first.id, first);
       size_t from = h && h->frameIndex < t.frames.size() ? h->frameIndex : 0;
       std::string between;
       size_t markerIndex = SIZE_MAX;
@@ -394,7 +369,7 @@ void analyze(Snapshot& snap) {
         f.lines.push_back(fmt::format("      {}", ex.atPhrase(u)));
         const Edge* e = edgeTo(u, next);
         if (e && !e->isJoin) {
-          const Hold* h = ex.holdOf(next, u.waitLock);
+          const Hold* h = ex.holdOf(next, u);
           f.lines.push_back(fmt::format("    which is held by {} {}", ex.threadLabel(next),
                                         h ? ex.sincePhrase(next, *h) : ""));
         }
@@ -517,8 +492,9 @@ void analyze(Snapshot& snap) {
 
   // Nothing can ever run again: every thread waits forever for something only another
   // thread could provide.
+  // Only when everything waited for is in the snapshot: a process outside it could still act.
   bool allBlocked = !g.units.empty();
-  for (const auto& u : g.units) allBlocked &= u.blockedForever();
+  for (const auto& u : g.units) allBlocked &= u.blockedForever() && !u.waitPidMissing;
   if (d.findings.empty() && allBlocked) {
     Finding f;
     f.kind = "all-blocked";
@@ -567,6 +543,8 @@ void analyze(Snapshot& snap) {
     }
   }
 
+  analyzeTasks(snap);  // asyncio tasks (issue 7): their findings count for the verdict
+
   if (d.findings.empty()) {
     d.verdict = "no-deadlock";
     d.verdictLine = "Verdict: no deadlock found.";
@@ -576,10 +554,15 @@ void analyze(Snapshot& snap) {
     for (const auto& f : d.findings) {
       if (std::find(kinds.begin(), kinds.end(), f.kind) == kinds.end()) kinds.push_back(f.kind);
     }
-    size_t stuck = 0;
-    for (const auto& f : d.findings) stuck += f.bystanders.size();
-    d.verdictLine = fmt::format("Verdict: DEADLOCK ({}): {}{}.", fmt::join(kinds, ", "), d.findings.front().summary,
-                                stuck ? fmt::format("; {} more thread{} stuck behind", stuck, stuck == 1 ? " is" : "s are") : "");
+    size_t stuck = 0, stuckTasks = 0;
+    for (const auto& f : d.findings) {
+      for (const auto& b : f.bystanders) (b.task.empty() ? stuck : stuckTasks) += 1;
+    }
+    std::string behind = stuck ? fmt::format("; {} more thread{} stuck behind", stuck, stuck == 1 ? " is" : "s are") : "";
+    if (stuckTasks) {
+      behind += fmt::format("; {} more task{} stuck behind", stuckTasks, stuckTasks == 1 ? " is" : "s are");
+    }
+    d.verdictLine = fmt::format("Verdict: DEADLOCK ({}): {}{}.", fmt::join(kinds, ", "), d.findings.front().summary, behind);
   }
 }
 

@@ -57,6 +57,37 @@ size_t WaitGraph::indexOf(const UnitId& id) const {
   return SIZE_MAX;
 }
 
+void unifySharedNames(Snapshot& snap) {
+  auto isSemlockPath = [](const std::string& n) {
+    return n.size() > 9 && n.compare(n.size() - 9, 9, "._semlock") == 0;
+  };
+  std::map<std::string, std::vector<std::string>> wrapperNames, otherNames;
+  auto add = [](std::vector<std::string>& v, const std::string& n) {
+    if (std::find(v.begin(), v.end(), n) == v.end() && v.size() < 8) v.push_back(n);
+  };
+  for (const auto& p : snap.processes) {
+    for (const auto& [addr, o] : p.objects) {
+      std::string key = o.sharedKey;
+      bool wrapper = false;
+      if (key.empty() && o.underlyingLock) {
+        auto it = p.objects.find(o.underlyingLock);
+        if (it != p.objects.end()) key = it->second.sharedKey;
+        wrapper = true;
+      }
+      if (key.empty()) continue;
+      for (const auto& n : o.names) add(wrapper || !isSemlockPath(n) ? wrapperNames[key] : otherNames[key], n);
+    }
+  }
+  for (auto& p : snap.processes) {
+    for (auto& [addr, o] : p.objects) {
+      if (o.kind != ObjectKind::kSemLock || o.sharedKey.empty()) continue;
+      std::vector<std::string> names = wrapperNames[o.sharedKey];
+      if (names.empty()) names = otherNames[o.sharedKey];
+      if (!names.empty()) o.names = names;
+    }
+  }
+}
+
 WaitGraph buildWaitGraph(const Snapshot& snap) {
   WaitGraph g;
   // Pass 1: every thread's holds and effective wait.

@@ -64,4 +64,9 @@ std::string lockKey(const Snapshot& s, size_t process, uint64_t lock);
 
 WaitGraph buildWaitGraph(const Snapshot& snapshot);
 
+// A multiprocessing lock is one semaphore in several processes, and the program names its
+// wrapper (`lock`), not the wrapper's `_semlock`: give every SemLock the names used for it in
+// any process, wrapper names first.
+void unifySharedNames(Snapshot& snapshot);
+
 }  // namespace pyhang

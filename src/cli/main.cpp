@@ -67,6 +67,17 @@ int main(int argc, char** argv) {
     sub->add_flag("--json", json, "Print the report as JSON (schema: docs/json-schema.md)");
     sub->add_flag("--no-analysis", noAnalysis, "Print the stacks only, without the deadlock diagnosis");
     sub->add_flag("-v,--verbose", render.verbose, "Say more: how long the target was stopped, warnings");
+    // --- native stacks (issue 4) ---
+    auto* n = sub->add_flag_callback("--native", [&] { inspect.nativeMode = native::NativeMode::kNative; },
+                                     "Show each thread's native (C) stack with the Python frames merged in, "
+                                     "hiding CPython's own evaluation frames");
+    auto* a = sub->add_flag_callback("--native-all", [&] { inspect.nativeMode = native::NativeMode::kAll; },
+                                     "Like --native, but show every native frame");
+    auto* l = sub->add_flag_callback("--native-last", [&] { inspect.nativeMode = native::NativeMode::kLast; },
+                                     "Show the Python frames and only the native frames below the innermost one");
+    n->excludes(a)->excludes(l);
+    a->excludes(l);
+    // --- end native stacks ---
   };
   auto* remote = app.add_subcommand("remote", "Inspect a running process (attaches with ptrace, read-only)");
   remote->add_option("pid", pids, "Process id(s): several are analysed together")->required();
@@ -118,6 +129,7 @@ int main(int argc, char** argv) {
   }
   Snapshot snapshot = std::move(*result);
   if (render.analysis) analyze(snapshot);
+  native::mergeNativeStacks(snapshot, inspect.nativeMode);  // issue 4: after the analysis, which reads Python frames
   if (json) {
     renderJson(snapshot, render, std::cout);
   } else {

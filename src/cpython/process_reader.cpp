@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "cpython/asyncio_reader.h"
 #include "cpython/code_reader.h"
 #include "cpython/frame_walker.h"
 #include "cpython/object_reader.h"
@@ -271,6 +272,10 @@ void Reader::readThread(uint64_t tstate, uint64_t interp, int interpId, const st
     f.locals = variables(raw, false, true);
     if (raw.globals) globalsDicts_.insert(raw.globals);
     f.holds = sync_.heldByWith(raw);
+    // Only synchronisation objects matter here (not files, sockets or selectors in a `with`).
+    f.holds.erase(std::remove_if(f.holds.begin(), f.holds.end(),
+                                 [&](const HeldObject& h) { return sync_.classify(h.object) == ObjectKind::kUnknown; }),
+                  f.holds.end());
     if (!f.holds.empty()) {
       // The i-th innermost `with` statement around the current line holds the i-th innermost exit.
       std::vector<int> withs = sources_.enclosingWiths(f.location.file, f.location.line);
@@ -375,10 +380,9 @@ void Reader::nameObjects() {
       if (out_.objects.count(v)) continue;
       auto t = objects_.typeOf(v);
       if (!t || (*t)->module == "builtins") continue;
-      if (sync_.classify(v) == ObjectKind::kMpLock) {
-        uint64_t under = sync_.underlyingLock(v, ObjectKind::kMpLock);
-        if (under && out_.objects.count(under)) addObject(v);
-      }
+      // Every multiprocessing lock the program holds a name for: the same semaphore may be the
+      // one another process waits for or holds (bounded: a program has few of them).
+      if (out_.objects.size() < 2000 && sync_.classify(v) == ObjectKind::kMpLock) addObject(v);
     }
   }
   std::unordered_map<uint64_t, std::vector<std::string>> globalNames, localNames, attrNames;
@@ -526,6 +530,7 @@ Result<void> Reader::run() {
       out_.knownThreadNames[ident] = objects_.readStr(*name, 256).value_or("");
     }
   }
+  readAsyncio(AsyncioInputs{mem_, rt_, objects_, codes_, walker_, sync_, opts_}, out_);  // asyncio tasks (issue 7)
   return {};
 }
 

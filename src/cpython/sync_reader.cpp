@@ -188,6 +188,7 @@ SyncObject SyncReader::describe(uint64_t obj) const {
       };
       if (objects_.isInstance(obj, "multiprocessing.process", "_ParentProcess")) {
         s.pid = readPid(obj, "_pid");
+        s.attrs["role"] = "parent";
       } else if (objects_.isInstance(obj, "subprocess", "Popen")) {
         s.pid = readPid(obj, "pid");
       } else if (auto popen = objects_.attr(obj, "_popen"); popen && *popen) {

@@ -111,11 +111,16 @@ Result<std::vector<MappedFile>> LiveProcess::maps() const {
   std::istringstream in(text);
   std::string line;
   while (std::getline(in, line)) {
-    unsigned long long start = 0, end = 0, offset = 0;
+    unsigned long long start = 0, end = 0, offset = 0, inode = 0;
     char perms[8] = {};
+    char dev[16] = {};
     int pathPos = 0;
-    if (sscanf(line.c_str(), "%llx-%llx %7s %llx %*s %*s %n", &start, &end, perms, &offset, &pathPos) < 4) continue;
+    if (sscanf(line.c_str(), "%llx-%llx %7s %llx %15s %llu %n", &start, &end, perms, &offset, dev, &inode, &pathPos) < 6) {
+      continue;
+    }
     MappedFile m;
+    m.device = dev;
+    m.inode = inode;
     m.start = start;
     m.end = end;
     m.fileOffset = offset;

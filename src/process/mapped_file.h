@@ -15,6 +15,8 @@ struct MappedFile {
   std::string localPath;     // where pyhang can open it now (may differ for cores), "" if missing
   bool readable = true, writable = false, executable = false, shared = false;
   bool deleted = false;      // "(deleted)"
+  std::string device;        // "00:1b" (live only)
+  uint64_t inode = 0;        // live only; identifies a shared file even when renamed or deleted
 };
 
 }  // namespace pyhang

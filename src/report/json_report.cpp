@@ -73,6 +73,7 @@ const Process* processOf(const Snapshot& s, int64_t pid) {
 json participantJson(const Snapshot& s, const Participant& p) {
   const Process* proc = processOf(s, p.pid);
   json j{{"pid", p.pid}, {"tid", p.tid}, {"thread", p.thread}, {"at", location(p.at)}};
+  j["process"] = p.process.empty() ? json(nullptr) : json(p.process);
   j["task"] = p.task.empty() ? json(nullptr) : json(p.task);
   if (p.waitsFor) {
     json w = objectRef(proc, p.waitsFor->object);
@@ -99,6 +100,103 @@ json participantJson(const Snapshot& s, const Participant& p) {
   j["held_by"] = p.heldBy.empty() ? json(nullptr) : json(p.heldBy);
   return j;
 }
+
+// --- asyncio (issue 7) -----------------------------------------------------------------------
+
+json taskRef(const Process& p, uint64_t addr) {
+  json j{{"address", addr}};
+  for (const auto& t : p.tasks) {
+    if (t.address == addr && addr) {
+      j["name"] = t.name;
+      return j;
+    }
+  }
+  return j;
+}
+
+json tasksJson(const Process& p, const RenderOptions& opts) {
+  json out = json::array();
+  for (const auto& t : p.tasks) {
+    json jt;
+    jt["address"] = t.address ? json(t.address) : json(nullptr);
+    jt["name"] = t.name;
+    jt["state"] = t.state;
+    jt["thread"] = t.tid ? json(t.tid) : json(nullptr);
+    jt["loop"] = t.loop ? json(t.loop) : json(nullptr);
+    jt["coroutine"] = t.coroutine;
+    jt["eager"] = t.eager;
+    json frames = json::array();
+    for (const auto& f : t.frames) frames.push_back(frameJson(f, opts));
+    jt["coroutine_stack"] = frames;
+    if (t.await) {
+      const TaskAwait& a = *t.await;
+      json ja = objectRef(&p, a.object);
+      ja["kind"] = a.kind;
+      if (auto it = p.objects.find(a.object); it != p.objects.end()) ja["object_kind"] = objectKindName(it->second.kind);
+      ja["how"] = a.how;
+      ja["future"] = a.future ? json(a.future) : json(nullptr);
+      if (a.kind == "task") ja["task"] = taskRef(p, a.object);
+      json children = json::array();
+      for (uint64_t c : a.children) children.push_back(taskRef(p, c));
+      if (a.kind == "gather" || a.kind == "wait" || a.kind == "taskgroup") ja["children"] = children;
+      ja["frame"] = a.frameIndex < t.frames.size() ? json(a.frameIndex) : json(nullptr);
+      ja["timeout"] = a.hasTimeout;
+      ja["when"] = a.when ? json(*a.when) : json(nullptr);
+      ja["fires_in"] = a.firesIn ? json(*a.firesIn) : json(nullptr);
+      ja["fd"] = a.fd >= 0 ? json(a.fd) : json(nullptr);
+      if (!a.detail.empty()) ja["detail"] = a.detail;
+      jt["awaits"] = ja;
+    } else {
+      jt["awaits"] = nullptr;
+    }
+    json by = json::array();
+    for (uint64_t b : t.awaitedBy) by.push_back(taskRef(p, b));
+    jt["awaited_by"] = by;
+    json holds = json::array();
+    for (size_t i = 0; i < t.frames.size(); ++i) {
+      for (const auto& h : t.frames[i].holds) {
+        json o = objectRef(&p, h.object);
+        holds.push_back(json{{"object", o},
+                             {"how", h.how},
+                             {"frame", i},
+                             {"since", location(SourceLocation{t.frames[i].location.file,
+                                                               h.line ? h.line : t.frames[i].location.line,
+                                                               t.frames[i].location.function})}});
+      }
+    }
+    jt["holds"] = holds;
+    jt["exception"] = t.exception.empty() ? json(nullptr) : json(t.exception);
+    if (!t.address) {
+      jt["evidence"] = t.evidence;
+      jt["defined_at"] = location(t.definedAt);
+      jt["acquire_lines"] = t.acquireLines;
+    }
+    if (!t.warnings.empty()) jt["warnings"] = t.warnings;
+    out.push_back(jt);
+  }
+  return out;
+}
+
+json loopsJson(const Process& p) {
+  json out = json::array();
+  for (const auto& l : p.loops) {
+    json jl{{"address", l.address}, {"type", l.type}, {"thread", l.tid ? json(l.tid) : json(nullptr)},
+            {"state_read", l.stateRead}, {"stopping", l.stopping}, {"ready_callbacks", l.readyCallbacks},
+            {"ready", l.ready}, {"timers", l.timers},
+            {"next_timer", l.nextTimer ? json(*l.nextTimer) : json(nullptr)},
+            {"next_timer_in", l.nextTimerIn ? json(*l.nextTimerIn) : json(nullptr)}};
+    json fds = json::array();
+    for (const auto& f : l.fds) {
+      fds.push_back(json{{"fd", f.fd}, {"read", f.read}, {"write", f.write}, {"wakeup", f.wakeup},
+                         {"callback", f.callback}, {"what", f.what}});
+    }
+    jl["fds"] = fds;
+    if (!l.warnings.empty()) jl["warnings"] = l.warnings;
+    out.push_back(jl);
+  }
+  return out;
+}
+// --- end asyncio -----------------------------------------------------------------------------
 
 }  // namespace
 
@@ -134,7 +232,10 @@ void renderJson(const Snapshot& snap, const RenderOptions& opts, std::ostream& o
               {"is_main", t.isMain},
               {"holds_gil", t.holdsGil},
               {"gc_collecting", t.gcCollecting},
+              {"waiting_for_gil", t.waitingForGil},
+              {"dropping_gil", t.droppingGil},
               {"interpreter", t.interpreterId}};
+      if (t.nativeOnly) jt["native_only"] = true;  // issue 4: an OS thread with no Python thread state
       if (!t.kernelState.empty()) jt["kernel_state"] = t.kernelState;
       json frames = json::array();
       for (const auto& f : t.frames) frames.push_back(frameJson(f, opts));
@@ -143,7 +244,8 @@ void renderJson(const Snapshot& snap, const RenderOptions& opts, std::ostream& o
       threads.push_back(jt);
     }
     jp["threads"] = threads;
-    jp["tasks"] = json::array();
+    jp["tasks"] = tasksJson(p, opts);   // asyncio (issue 7)
+    jp["event_loops"] = loopsJson(p);
     jp["warnings"] = p.warnings;
     procs.push_back(jp);
   }

@@ -2,7 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
+#include <sstream>
+#include <set>
+
+#include "analysis/task_analysis.h"
 
 namespace pyhang {
 
@@ -20,15 +25,210 @@ std::string threadHeader(const Thread& t) {
   if (t.isMain && t.name != "MainThread") s += " [Main thread]";
   if (t.holdsGil) s += " [Has the GIL]";
   if (t.waitingForGil) s += " [Waiting for the GIL]";
+  if (t.droppingGil) s += " [Dropping the GIL]";
   if (t.gcCollecting) s += " [Garbage collecting]";
   return s + " (most recent call last):";
 }
+
+// --- asyncio (issue 7): a running loop's tasks, as a tree of who awaits whom -------------------
+
+using TaskNotes = std::map<std::pair<uint64_t, size_t>, std::vector<std::string>>;
+
+std::string fmtSeconds(double s) { return s < 10 ? fmt::format("{:.1f} s", s) : fmt::format("{:.0f} s", s); }
+
+std::string loopSummary(const Process& p, const EventLoop& l) {
+  size_t pending = 0;
+  for (const auto& t : p.tasks) pending += t.loop == l.address && t.address && (t.state == "pending" || t.state == "running");
+  std::vector<std::string> parts;
+  parts.push_back(fmt::format("{} pending task{}", pending, pending == 1 ? "" : "s"));
+  if (!l.stateRead) {
+    parts.push_back("its state could not be read");
+  } else {
+    parts.push_back(l.readyCallbacks ? fmt::format("{} ready callback{}", l.readyCallbacks, l.readyCallbacks == 1 ? "" : "s")
+                                     : "no ready callbacks");
+    if (l.timers) {
+      parts.push_back(fmt::format("{} timer{}{}", l.timers, l.timers == 1 ? "" : "s",
+                                  l.nextTimerIn ? fmt::format(" (next in {})", fmtSeconds(*l.nextTimerIn)) : ""));
+    } else {
+      parts.push_back("no timers");
+    }
+    std::vector<std::string> fds;
+    for (const auto& fd : l.fds) fds.push_back(fmt::format("fd {} ({})", fd.fd, fd.what));
+    parts.push_back(fds.empty() ? "no file descriptors watched" : "watching " + fmt::format("{}", fmt::join(fds, ", ")));
+    if (l.stopping) parts.push_back("stopping");
+  }
+  return fmt::format("{}", fmt::join(parts, "; "));
+}
+
+// Children in the await tree: the pending tasks a task awaits directly or through
+// gather/wait/TaskGroup.
+std::vector<size_t> awaitedTasks(const Process& p, const Task& t, const std::map<uint64_t, size_t>& byAddr) {
+  std::vector<size_t> out;
+  if (!t.await) return out;
+  auto add = [&](uint64_t a) {
+    auto it = byAddr.find(a);
+    if (it == byAddr.end()) return;
+    const Task& c = p.tasks[it->second];
+    if (c.state != "pending" && c.state != "running") return;
+    if (std::find(out.begin(), out.end(), it->second) == out.end()) out.push_back(it->second);
+  };
+  if (t.await->kind == "task") add(t.await->object);
+  for (uint64_t c : t.await->children) add(c);
+  return out;
+}
+
+void renderTaskNode(std::ostream& out, const Process& p, const Task& t, const std::string& head, const std::string& body,
+                    const RenderOptions& opts, const TaskNotes& notes, const std::string& suffix) {
+  std::string state = t.state;
+  if (t.eager) state += ", eager";
+  out << head << fmt::format("(T) {} ({}) [{}]{}\n", t.name, t.coroutine.empty() ? "?" : t.coroutine, state, suffix);
+  if (!suffix.empty()) return;
+  for (const auto& w : t.warnings) out << body << "WARNING: " << w << "\n";
+  for (size_t i = 0; i < t.frames.size(); ++i) {
+    const Frame& f = t.frames[i];
+    if (!f.marker.empty()) {
+      out << body << fmt::format("<unreadable frame: {}>\n", f.marker);
+      continue;
+    }
+    out << body << fmt::format("File \"{}\", line {}, in {}\n", f.location.file, f.location.line, f.location.function);
+    if (!f.sourceLine.empty()) out << body << "    " << f.sourceLine << "\n";
+    auto it = notes.find({t.address, i});
+    if (it != notes.end()) {
+      for (const auto& n : it->second) out << body << "    >>> " << n << "\n";
+    }
+    if (opts.locals) {
+      std::ostringstream vars;
+      renderVariables(vars, "Arguments", f.arguments);
+      renderVariables(vars, "Locals", f.locals);
+      std::istringstream lines(vars.str());
+      for (std::string l; std::getline(lines, l);) out << body << l << "\n";
+    }
+  }
+  bool noted = t.await && notes.count({t.address, t.await->frameIndex});
+  if (!noted) {
+    std::string phrase = taskWaitPhrase(p, t);
+    if (!phrase.empty()) out << body << ">>> " << phrase << "\n";
+  }
+  if (!t.exception.empty()) out << body << ">>> finished with " << t.exception << "\n";
+}
+
+void renderTaskTree(std::ostream& out, const Process& p, const std::vector<size_t>& tasks, const RenderOptions& opts,
+                    const TaskNotes& notes) {
+  std::map<uint64_t, size_t> byAddr;
+  for (size_t i = 0; i < p.tasks.size(); ++i) {
+    if (p.tasks[i].address) byAddr[p.tasks[i].address] = i;
+  }
+  std::set<size_t> mine(tasks.begin(), tasks.end()), awaited;
+  for (size_t i : tasks) {
+    if (p.tasks[i].state != "pending" && p.tasks[i].state != "running") continue;
+    for (size_t c : awaitedTasks(p, p.tasks[i], byAddr)) awaited.insert(c);
+  }
+  std::vector<size_t> roots;
+  for (size_t i : tasks) {
+    if (!awaited.count(i)) roots.push_back(i);
+  }
+  // Tasks on a cycle are awaited by someone and are no root: start from the first of them.
+  std::set<size_t> shown;
+  struct Item {
+    size_t task;
+    std::string prefix;
+    bool last;
+  };
+  auto renderFrom = [&](const std::vector<size_t>& starts) {
+    for (size_t r = 0; r < starts.size(); ++r) {
+      if (shown.count(starts[r])) continue;
+      std::vector<Item> stack{{starts[r], "", true}};
+      size_t steps = 0;
+      while (!stack.empty() && ++steps < 200000) {
+        Item it = stack.back();
+        stack.pop_back();
+        const Task& t = p.tasks[it.task];
+        std::string head = it.prefix + (it.last ? "└── " : "├── ");
+        std::string childPrefix = it.prefix + (it.last ? "    " : "│   ");
+        if (shown.count(it.task)) {
+          renderTaskNode(out, p, t, head, childPrefix, opts, notes, " (shown above: it is awaited more than once, or the awaits form a cycle)");
+          continue;
+        }
+        shown.insert(it.task);
+        std::vector<size_t> kids = awaitedTasks(p, t, byAddr);
+        renderTaskNode(out, p, t, head, childPrefix + (kids.empty() ? "    " : "│   "), opts, notes, "");
+        for (size_t k = kids.size(); k-- > 0;) stack.push_back({kids[k], childPrefix, k + 1 == kids.size()});
+      }
+    }
+  };
+  renderFrom(roots);
+  std::vector<size_t> rest;
+  for (size_t i : tasks) {
+    if (!shown.count(i)) rest.push_back(i);
+  }
+  if (!rest.empty()) out << "    (tasks that await each other in a cycle)\n";
+  renderFrom(rest);
+  (void)mine;
+}
+
+void renderAsyncioLoop(std::ostream& out, const Process& p, const EventLoop& l, const RenderOptions& opts,
+                       const TaskNotes& notes) {
+  out << fmt::format("Asyncio event loop <{} at 0x{:x}>", l.type, l.address);
+  if (l.tid) out << fmt::format(" run by thread {}", l.tid);
+  out << ": " << loopSummary(p, l) << "\n";
+  for (const auto& w : l.warnings) out << "    WARNING: " << w << "\n";
+  if (!l.ready.empty()) out << fmt::format("    ready: {}\n", fmt::join(l.ready, ", "));
+  std::vector<size_t> tasks;
+  for (size_t i = 0; i < p.tasks.size(); ++i) {
+    if (p.tasks[i].address && p.tasks[i].loop == l.address) tasks.push_back(i);
+  }
+  renderTaskTree(out, p, tasks, opts, notes);
+  out << "\n";
+}
+
+TaskNotes taskNotes(const Snapshot& snap, const Process& p, const RenderOptions& opts) {
+  TaskNotes notes;
+  if (opts.analysis && snap.diagnosis.ran) {
+    for (const auto& a : snap.diagnosis.annotations) {
+      if (a.task && a.pid == p.pid) notes[{a.task, a.frameIndex}].push_back(a.text);
+    }
+  }
+  return notes;
+}
+
+void renderOtherTasks(std::ostream& out, const Process& p, const RenderOptions& opts, const TaskNotes& notes) {
+  std::set<uint64_t> running;
+  for (const auto& l : p.loops) {
+    if (l.tid) running.insert(l.address);
+  }
+  std::vector<size_t> idle, finished;
+  for (size_t i = 0; i < p.tasks.size(); ++i) {
+    const Task& t = p.tasks[i];
+    if (!t.address) finished.push_back(i);
+    else if (!running.count(t.loop)) idle.push_back(i);
+  }
+  if (!idle.empty()) {
+    out << "Asyncio tasks of event loops that no thread is running:\n";
+    renderTaskTree(out, p, idle, opts, notes);
+    out << "\n";
+  }
+  if (!finished.empty()) {
+    out << "Asyncio tasks that have finished (no longer in memory):\n";
+    for (size_t i : finished) {
+      const Task& t = p.tasks[i];
+      out << fmt::format("    (T) {} ({}), defined at {}:{}: finished{}\n", t.name, t.coroutine, t.definedAt.file,
+                         t.definedAt.line, t.exception.empty() ? "" : " with " + t.exception);
+      for (int line : t.acquireLines) out << fmt::format("        calls acquire() at line {}\n", line);
+      if (!t.evidence.empty()) out << "        (" << t.evidence << ")\n";
+    }
+    out << "\n";
+  }
+}
+// --- end asyncio -----------------------------------------------------------------------------
 
 }  // namespace
 
 void renderText(const Snapshot& snap, const RenderOptions& opts, std::ostream& out) {
   std::map<std::tuple<int64_t, int64_t, size_t>, std::vector<std::string>> notes;
-  for (const auto& a : snap.diagnosis.annotations) notes[{a.pid, a.tid, a.frameIndex}].push_back(a.text);
+  for (const auto& a : snap.diagnosis.annotations) {
+    if (a.task) continue;  // a task's coroutine frame: printed with the tasks (asyncio, issue 7)
+    notes[{a.pid, a.tid, a.frameIndex}].push_back(a.text);
+  }
 
   bool firstProcess = true;
   for (const auto& p : snap.processes) {
@@ -72,9 +272,10 @@ void renderText(const Snapshot& snap, const RenderOptions& opts, std::ostream& o
           out << fmt::format("    <{}: the frames below were called by it>\n", f.marker);
           continue;
         }
-        if (f.kind == Frame::Kind::kNative) {
-          out << fmt::format("    (C) File \"{}\", line {}, in {} ({})\n", f.location.file, f.location.line,
-                             f.location.function, f.library);
+        if (f.kind == Frame::Kind::kNative) {  // PyStack's layout (issue 4)
+          out << fmt::format("    (C) File \"{}\", line {}, in {}{} ({})\n",
+                             f.location.file.empty() ? "???" : f.location.file, f.location.line,
+                             f.location.function, f.inlined ? " [inlined]" : "", f.library);
           continue;
         }
         anyPython = true;
@@ -96,7 +297,11 @@ void renderText(const Snapshot& snap, const RenderOptions& opts, std::ostream& o
       }
       if (!anyPython) out << "    (no Python frames)\n";
       out << "\n";
+      for (const auto& l : p.loops) {  // asyncio (issue 7): the loop this thread runs, and its tasks
+        if (l.tid && l.tid == t.tid) renderAsyncioLoop(out, p, l, opts, taskNotes(snap, p, opts));
+      }
     }
+    if (!p.tasks.empty()) renderOtherTasks(out, p, opts, taskNotes(snap, p, opts));  // asyncio (issue 7)
   }
   for (const auto& w : snap.warnings) out << "WARNING: " << w << "\n";
   if (!opts.analysis || !snap.diagnosis.ran) return;

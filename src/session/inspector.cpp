@@ -32,6 +32,9 @@ std::string sharedKeyIn(const std::vector<MappedFile>& maps, uint64_t addr) {
     if (path.size() > deleted.size() && path.compare(path.size() - deleted.size(), deleted.size(), deleted) == 0) {
       path.resize(path.size() - deleted.size());
     }
+    // glibc's sem_open creates "sem.XXXXXX" and links it to its final name, so processes can
+    // see one semaphore under two names: the inode identifies it when /proc gives one.
+    if (m.inode) return fmt::format("inode {}:{}:0x{:x}", m.device, m.inode, addr - m.start + m.fileOffset);
     return fmt::format("{}:0x{:x}", path, addr - m.start + m.fileOffset);
   }
   return "";
@@ -73,7 +76,16 @@ struct Target {
   std::unique_ptr<ThreadStopper> stopper;
   Process out;
   std::map<int64_t, ProcThread> kernelThreads;
+  native::NativeCapture native;   // --native (issue 4)
 };
+
+// --- native stacks (issue 4) ---
+std::map<int64_t, native::OsThreadInfo> osThreadsOf(const Target& t) {
+  std::map<int64_t, native::OsThreadInfo> out;
+  for (const auto& [tid, pt] : t.kernelThreads) out[tid] = {pt.comm, std::string(1, pt.state), pt.wchan};
+  return out;
+}
+// --- end native stacks ---
 
 // A process shown with what /proc says: not Python, or a zombie.
 void fillFromProc(Target& t) {
@@ -250,6 +262,15 @@ Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOption
       t.pid = 0;
     }
   }
+  // --- native stacks (issue 4): unwound while the threads are still stopped ---
+  if (options.nativeMode != native::NativeMode::kOff) {
+    for (auto& t : targets) {
+      if (!t.runtime || t.pid == 0) continue;
+      if (t.stopper) { t.native = native::captureLive(t.pid); if (getenv("PYHANG_NT")) fprintf(stderr, "unwind %.3f ms\n", t.native.unwindMs); }
+      else t.native.error = "unwinding needs the threads stopped (not done with --no-block)";
+    }
+  }
+  // --- end native stacks ---
   for (auto& t : targets) {
     if (t.stopper) t.out.stopMilliseconds = t.stopper->resume();
   }
@@ -257,6 +278,9 @@ Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOption
   for (auto& t : targets) {
     if (t.pid == 0) continue;
     attachKernelView(t);
+    if (options.nativeMode != native::NativeMode::kOff && t.runtime) {
+      native::attachNativeStacks(t.native, t.out, osThreadsOf(t));  // issue 4: symbolized now the target runs
+    }
     snap.processes.push_back(std::move(t.out));
   }
   if (snap.processes.empty()) {
@@ -329,6 +353,12 @@ Result<Process> inspectCore(const std::string& corePath, const InspectOptions& o
       t.tid = 0;
     }
   }
+  // --- native stacks (issue 4) ---
+  if (options.nativeMode != native::NativeMode::kOff) {
+    native::NativeCapture capture = native::captureCore(corePath, **core, exe);
+    native::attachNativeStacks(capture, out, {});
+  }
+  // --- end native stacks ---
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include "common/result.h"
 #include "cpython/limits.h"
 #include "memory/core_file.h"
+#include "native/stack_merger.h"
 #include "snapshot/snapshot.h"
 
 namespace pyhang {
@@ -19,6 +20,10 @@ struct InspectOptions {
   bool renderLocals = false;
   Limits limits;
   CoreOptions core;
+  // --native / --native-all / --native-last (issue 4): unwind every thread's native stack (live:
+  // while the threads are stopped). The merge into the frames happens after the analysis:
+  // native::mergeNativeStacks.
+  native::NativeMode nativeMode = native::NativeMode::kOff;
 };
 
 // Errors carry the kind the exit code is derived from; the message is one line for the user.

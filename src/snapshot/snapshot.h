@@ -145,6 +145,11 @@ struct Thread {
   int interpreterId = 0;
   std::vector<Frame> frames;    // outermost first
   std::vector<std::string> warnings;
+  // --- native stacks (issue 4) ---
+  bool droppingGil = false;     // drop_gil on the native stack
+  bool nativeOnly = false;      // an OS thread with no Python thread state (a C thread)
+  std::vector<Frame> nativeFrames;   // innermost first; merged into `frames` after the analysis
+  // --- end native stacks ---
 };
 
 // --- asyncio (issue 7) ---------------------------------------------------------------------
@@ -248,6 +253,9 @@ struct Process {
   char kernelState = 0;         // live: /proc state of the process (Z: exited, not reaped)
   double stopMilliseconds = 0;  // how long the target was stopped
   bool gcCollecting = false;
+  // --native (issue 4): OS threads without a Python thread state, appended to `threads` after
+  // the analysis (native/stack_merger.h).
+  std::vector<Thread> nativeOnlyThreads;
   // Core specifics.
   int terminatingSignal = 0;
   int64_t signalTid = 0;
@@ -257,6 +265,7 @@ struct Process {
 
 struct Participant {
   int64_t pid = 0;
+  std::string process;           // multiprocessing name ("Process-1"), or "" when unknown
   int64_t tid = 0;
   std::string thread;
   std::string task;
@@ -280,6 +289,7 @@ struct Annotation {
   int64_t tid = 0;
   size_t frameIndex = 0;         // index into Thread::frames
   std::string text;
+  uint64_t task = 0;             // asyncio (issue 7): a frame of this task's coroutine stack instead
 };
 
 struct Diagnosis {

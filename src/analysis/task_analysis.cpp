@@ -1,0 +1,739 @@
+#include "analysis/task_analysis.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "analysis/wait_graph.h"
+
+namespace pyhang {
+
+namespace {
+
+constexpr size_t kMaxTaskNotes = 40;      // notes about tasks that are not deadlocked, per process
+constexpr size_t kMaxCycleSteps = 200000;
+constexpr size_t kMaxCycleLength = 64;
+
+std::string baseName(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+bool isPending(const Task& t) { return t.address != 0 && (t.state == "pending" || t.state == "running"); }
+
+// The task waits for something that only another task (or thread) can provide, with no timer.
+bool waitsForever(const Task& t) {
+  if (!isPending(t) || !t.await || t.await->hasTimeout) return false;
+  static const std::set<std::string> kKinds = {"lock",  "semaphore", "event", "condition", "barrier", "queue",
+                                               "task",  "future",    "gather", "wait",     "taskgroup"};
+  return kKinds.count(t.await->kind) > 0;
+}
+
+const SyncObject* objectOf(const Process& p, uint64_t addr) {
+  auto it = p.objects.find(addr);
+  return it == p.objects.end() ? nullptr : &it->second;
+}
+
+// The lock an asyncio object stands for: a Condition's lock, else itself.
+uint64_t asyncLockOf(const Process& p, uint64_t obj) {
+  const SyncObject* o = objectOf(p, obj);
+  if (o && o->kind == ObjectKind::kAsyncCondition && o->underlyingLock) return o->underlyingLock;
+  return obj;
+}
+
+bool isAsyncLockKind(const Process& p, uint64_t obj) {
+  const SyncObject* o = objectOf(p, obj);
+  return o && (o->kind == ObjectKind::kAsyncLock || o->kind == ObjectKind::kAsyncSemaphore ||
+               o->kind == ObjectKind::kAsyncCondition);
+}
+
+// "lock1 (lock2) <asyncio.locks.Lock at 0x...>": the program's names, the frame's own name when
+// different, the type and the address (as the thread findings do).
+std::string objectLabel(const Process& p, uint64_t addr, const Frame* frame) {
+  const SyncObject* o = objectOf(p, addr);
+  std::vector<std::string> names = o ? o->names : std::vector<std::string>{};
+  std::string local;
+  if (frame) {
+    for (const auto* vars : {&frame->arguments, &frame->locals}) {
+      for (const auto& v : *vars) {
+        if (v.address == addr && v.name != "self") local = v.name;
+      }
+    }
+  }
+  std::string type = o ? o->type : "object";
+  std::string s;
+  if (!names.empty()) {
+    s = names.front();
+    if (!local.empty() && local != names.front()) s += fmt::format(" ({})", local);
+    s += " ";
+  } else if (!local.empty()) {
+    s = local + " ";
+  }
+  return s + fmt::format("<{} at 0x{:x}>", type, addr);
+}
+
+std::string shortObjectName(const Process& p, uint64_t addr) {
+  const SyncObject* o = objectOf(p, addr);
+  if (o && !o->names.empty()) return o->names.front();
+  return fmt::format("<{} at 0x{:x}>", o ? o->type : "object", addr);
+}
+
+const Task* taskAt(const Process& p, uint64_t addr) {
+  if (!addr) return nullptr;
+  for (const auto& t : p.tasks) {
+    if (t.address == addr) return &t;
+  }
+  return nullptr;
+}
+
+const Thread* threadOf(const Process& p, int64_t tid) {
+  if (!tid) return nullptr;
+  for (const auto& t : p.threads) {
+    if (t.tid == tid) return &t;
+  }
+  return nullptr;
+}
+
+std::string threadLabel(const Snapshot& s, const Process& p, int64_t tid) {
+  const Thread* t = threadOf(p, tid);
+  std::string prefix = s.processes.size() > 1 ? fmt::format("process {} ", p.pid) : "";
+  if (!t || t->name.empty()) return fmt::format("{}Thread {}", prefix, tid);
+  return fmt::format("{}Thread {} \"{}\"", prefix, tid, t->name);
+}
+
+std::string loopPhrase(const Snapshot& s, const Process& p, int64_t tid) {
+  if (!tid) return "an event loop that no thread is running";
+  return "the event loop in " + threadLabel(s, p, tid);
+}
+
+std::string where(const Frame& f, int line = 0) {
+  return fmt::format("{}:{} in {}", baseName(f.location.file), line ? line : f.location.line, f.location.function);
+}
+
+std::string fmtSeconds(double s) {
+  if (s < 0) return "overdue";
+  if (s < 10) return fmt::format("{:.1f} s", s);
+  return fmt::format("{:.0f} s", s);
+}
+
+const Frame* awaitFrame(const Task& t) {
+  if (!t.await || t.await->frameIndex >= t.frames.size()) return t.frames.empty() ? nullptr : &t.frames.back();
+  return &t.frames[t.await->frameIndex];
+}
+
+std::string atPhrase(const Task& t) {
+  const Frame* f = awaitFrame(t);
+  if (!f) return "";
+  std::string s = "at " + where(*f);
+  if (!f->sourceLine.empty()) s += fmt::format(" ({})", f->sourceLine);
+  return s;
+}
+
+std::string childList(const Process& p, const std::vector<uint64_t>& children, size_t cap = 6) {
+  std::vector<std::string> names;
+  size_t pending = 0;
+  for (uint64_t c : children) {
+    const Task* t = taskAt(p, c);
+    if (t && !isPending(*t)) continue;
+    ++pending;
+    if (names.size() < cap) names.push_back(t ? taskLabel(*t) : shortObjectName(p, c));
+  }
+  std::string s = fmt::format("{}", fmt::join(names, ", "));
+  if (pending > names.size()) s += fmt::format(" and {} more", pending - names.size());
+  if (pending < children.size()) s += fmt::format(" ({} of {} done)", children.size() - pending, children.size());
+  if (names.empty()) s = fmt::format("{} awaitables, all done", children.size());
+  return s;
+}
+
+}  // namespace
+
+std::string taskLabel(const Task& t) {
+  if (t.coroutine.empty()) return fmt::format("Task \"{}\"", t.name);
+  return fmt::format("Task \"{}\" ({})", t.name, t.coroutine);
+}
+
+std::string taskWaitPhrase(const Process& p, const Task& t) {
+  if (!t.await) return t.state == "finished" ? "has finished" : t.state == "cancelled" ? "was cancelled" : "";
+  const TaskAwait& a = *t.await;
+  const Frame* f = awaitFrame(t);
+  std::string label = a.object ? objectLabel(p, a.object, f) : "";
+  std::string s;
+  const SyncObject* o = objectOf(p, a.object);
+  if (a.kind == "lock") {
+    s = "waits to acquire " + label;
+  } else if (a.kind == "semaphore") {
+    s = "waits to acquire semaphore " + label;
+    if (o && o->attrs.count("_value")) s += fmt::format(" (value {})", o->attrs.at("_value"));
+  } else if (a.kind == "event") {
+    s = fmt::format("waits for event {} to be set", label);
+  } else if (a.kind == "condition") {
+    s = fmt::format("waits on condition {} for notify()", label);
+  } else if (a.kind == "barrier") {
+    s = fmt::format("waits at barrier {}", label);
+  } else if (a.kind == "queue") {
+    std::string size = o && o->attrs.count("qsize") ? fmt::format(" ({} items)", o->attrs.at("qsize")) : "";
+    if (a.how == "put()") s = fmt::format("waits for free space in queue {}{}", label, size);
+    else if (a.how == "join()") {
+      std::string unfinished = o && o->attrs.count("_unfinished_tasks")
+                                   ? fmt::format(" ({} not done)", o->attrs.at("_unfinished_tasks"))
+                                   : "";
+      s = fmt::format("waits until every item of queue {} is task_done(){}", label, unfinished);
+    } else {
+      s = fmt::format("waits for an item from queue {}{}", label, size);
+    }
+  } else if (a.kind == "task") {
+    const Task* other = taskAt(p, a.object);
+    s = "awaits " + (other ? taskLabel(*other) : label);
+    if (other && !isPending(*other)) s += fmt::format(" (which has {})", other->state);
+  } else if (a.kind == "gather") {
+    s = "awaits gather() of " + childList(p, a.children);
+  } else if (a.kind == "wait") {
+    s = "awaits asyncio.wait() of " + childList(p, a.children);
+  } else if (a.kind == "taskgroup") {
+    s = fmt::format("waits for the tasks of its TaskGroup: {}", childList(p, a.children));
+  } else if (a.kind == "future") {
+    s = "awaits future " + label;
+  } else if (a.kind == "executor") {
+    s = "awaits a function running in an executor thread";
+    if (a.how == "to_thread()") s = "awaits a function running in another thread (asyncio.to_thread)";
+  } else if (a.kind == "sleep") {
+    if (a.firesIn) s = fmt::format("sleeps for {} more", fmtSeconds(*a.firesIn));
+    else if (a.when) s = fmt::format("sleeps until loop time {:.1f}", *a.when);
+    else s = "sleeps";
+    return s;
+  } else if (a.kind == "io") {
+    s = "waits for I/O";
+    if (a.fd >= 0) s += fmt::format(" on fd {}", a.fd);
+    if (!a.detail.empty()) s += fmt::format(" ({})", a.detail);
+  } else if (a.kind == "ready") {
+    return "is scheduled to run";
+  } else if (a.kind == "running") {
+    return "is running";
+  } else {
+    return "is pending (what it waits for is unknown)";
+  }
+  if (a.hasTimeout) {
+    if (a.firesIn) s += fmt::format(" (with a timeout, in {})", fmtSeconds(*a.firesIn));
+    else s += " (with a timeout)";
+  }
+  return s;
+}
+
+namespace {
+
+struct Holder {
+  size_t task = 0;      // index into Process::tasks
+  size_t frame = 0;     // holding frame
+  HeldObject hold;
+};
+
+struct TEdge {
+  size_t to = 0;
+  uint64_t object = 0;  // the lock or the awaited task
+  bool viaLock = false;
+};
+
+class TaskAnalyzer {
+ public:
+  TaskAnalyzer(Snapshot& s, size_t pi) : snap_(s), p_(s.processes[pi]), d_(s.diagnosis) {}
+
+  void run();
+
+ private:
+  void buildGraph();
+  std::vector<std::vector<size_t>> findCycles() const;
+  void reportCycle(std::vector<size_t> cycle);
+  void reportFinishedHolders();
+  void reportLoops();
+  void reportBystanders(Finding& f, const std::set<size_t>& members);
+  void annotateAndNote();
+
+  Participant participant(size_t i, bool withHolds) const;
+  const Holder* holdOf(size_t task, uint64_t lock) const;
+  std::string since(const Holder& h) const;
+  std::string header(const char* what, size_t count, const Task& any) const;
+  bool loopDead(const EventLoop& l, std::vector<size_t>* tasks) const;
+
+  Snapshot& snap_;
+  Process& p_;
+  Diagnosis& d_;
+  std::map<uint64_t, size_t> byAddr_;
+  std::map<uint64_t, std::vector<Holder>> holders_;   // lock -> pending tasks holding it
+  std::vector<std::vector<TEdge>> edges_;
+  std::set<size_t> involved_;
+  std::set<int64_t> deadLoopTids_;
+  std::map<size_t, size_t> findingOfTask_;          // task index -> index into d_.findings
+};
+
+const Holder* TaskAnalyzer::holdOf(size_t task, uint64_t lock) const {
+  auto it = holders_.find(lock);
+  if (it == holders_.end()) return nullptr;
+  for (const auto& h : it->second) {
+    if (h.task == task) return &h;
+  }
+  return nullptr;
+}
+
+std::string TaskAnalyzer::since(const Holder& h) const {
+  const Task& t = p_.tasks[h.task];
+  if (h.frame >= t.frames.size()) return "";
+  return "since " + where(t.frames[h.frame], h.hold.line);
+}
+
+std::string TaskAnalyzer::header(const char* what, size_t count, const Task& any) const {
+  return fmt::format("Found a deadlock ({}) between {} tasks of {}:", what, count, loopPhrase(snap_, p_, any.tid));
+}
+
+void TaskAnalyzer::buildGraph() {
+  for (size_t i = 0; i < p_.tasks.size(); ++i) {
+    if (p_.tasks[i].address) byAddr_[p_.tasks[i].address] = i;
+  }
+  for (size_t i = 0; i < p_.tasks.size(); ++i) {
+    const Task& t = p_.tasks[i];
+    if (!isPending(t)) continue;
+    for (size_t fi = 0; fi < t.frames.size(); ++fi) {
+      for (const auto& h : t.frames[fi].holds) {
+        if (!isAsyncLockKind(p_, h.object)) continue;
+        holders_[asyncLockOf(p_, h.object)].push_back(Holder{i, fi, h});
+      }
+    }
+  }
+  edges_.assign(p_.tasks.size(), {});
+  for (size_t i = 0; i < p_.tasks.size(); ++i) {
+    const Task& t = p_.tasks[i];
+    if (!waitsForever(t)) continue;
+    const TaskAwait& a = *t.await;
+    auto toTask = [&](uint64_t addr, uint64_t via) {
+      auto it = byAddr_.find(addr);
+      if (it != byAddr_.end() && isPending(p_.tasks[it->second])) edges_[i].push_back(TEdge{it->second, via, false});
+    };
+    if (a.kind == "task") toTask(a.object, a.object);
+    if (a.kind == "gather" || a.kind == "wait" || a.kind == "taskgroup") {
+      for (uint64_t c : a.children) toTask(c, c);
+    }
+    if (a.kind == "lock" || a.kind == "semaphore") {
+      uint64_t lock = asyncLockOf(p_, a.object);
+      auto it = holders_.find(lock);
+      if (it == holders_.end()) continue;
+      // A semaphore blocks only while every holder keeps its unit: one holder is a real edge,
+      // several are an AND that a single cycle does not prove.
+      if (a.kind == "semaphore" && it->second.size() != 1) continue;
+      std::set<size_t> seen;
+      for (const auto& h : it->second) {
+        if (seen.insert(h.task).second) edges_[i].push_back(TEdge{h.task, lock, true});
+      }
+    }
+  }
+}
+
+std::vector<std::vector<size_t>> TaskAnalyzer::findCycles() const {
+  std::vector<std::vector<size_t>> cycles;
+  std::set<std::set<size_t>> seen;
+  size_t steps = 0;
+  for (size_t start = 0; start < p_.tasks.size(); ++start) {
+    if (!waitsForever(p_.tasks[start])) continue;
+    struct Item {
+      size_t node;
+      size_t next;
+    };
+    std::vector<Item> stack{{start, 0}};
+    std::vector<size_t> path{start};
+    while (!stack.empty() && ++steps < kMaxCycleSteps) {
+      Item& top = stack.back();
+      const auto& out = edges_[top.node];
+      if (!waitsForever(p_.tasks[top.node]) || top.next >= out.size()) {
+        stack.pop_back();
+        path.pop_back();
+        continue;
+      }
+      size_t next = out[top.next++].to;
+      if (next == start) {
+        std::set<size_t> key(path.begin(), path.end());
+        if (seen.insert(key).second) cycles.push_back(path);
+        continue;
+      }
+      if (next < start || std::find(path.begin(), path.end(), next) != path.end()) continue;
+      if (path.size() >= kMaxCycleLength) continue;
+      stack.push_back({next, 0});
+      path.push_back(next);
+    }
+  }
+  return cycles;
+}
+
+Participant TaskAnalyzer::participant(size_t i, bool withHolds) const {
+  const Task& t = p_.tasks[i];
+  Participant part;
+  part.pid = p_.pid;
+  part.process = p_.name;
+  part.tid = t.tid;
+  if (const Thread* th = threadOf(p_, t.tid)) part.thread = th->name;
+  part.task = t.name;
+  if (const Frame* f = awaitFrame(t)) {
+    part.at = f->location;
+    part.waitsFor = f->waitsOn;
+  }
+  if (withHolds) {
+    for (size_t fi = 0; fi < t.frames.size(); ++fi) {
+      for (const auto& h : t.frames[fi].holds) {
+        SourceLocation s = t.frames[fi].location;
+        if (h.line) s.line = h.line;
+        part.holds.emplace_back(h, s);
+      }
+    }
+  }
+  if (!edges_[i].empty()) part.heldBy = taskLabel(p_.tasks[edges_[i].front().to]);
+  return part;
+}
+
+void TaskAnalyzer::reportCycle(std::vector<size_t> cycle) {
+  std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()), cycle.end());
+  auto edgeTo = [&](size_t from, size_t to) -> const TEdge* {
+    for (const auto& e : edges_[from]) {
+      if (e.to == to) return &e;
+    }
+    return nullptr;
+  };
+  bool anyLock = false, anyAwait = false;
+  for (size_t k = 0; k < cycle.size(); ++k) {
+    const TEdge* e = edgeTo(cycle[k], cycle[(k + 1) % cycle.size()]);
+    if (!e) continue;
+    (e->viaLock ? anyLock : anyAwait) = true;
+  }
+  Finding f;
+  const Task& first = p_.tasks[cycle.front()];
+  if (cycle.size() == 1) {
+    f.kind = "self-deadlock";
+    const TaskAwait& a = *first.await;
+    uint64_t lock = asyncLockOf(p_, a.object);
+    const Holder* h = holdOf(cycle.front(), lock);
+    f.lines.push_back(fmt::format("Found a deadlock (self-deadlock) in {} of {}:", taskLabel(first),
+                                  loopPhrase(snap_, p_, first.tid)));
+    f.lines.push_back(fmt::format("  {} {}", taskLabel(first), taskWaitPhrase(p_, first)));
+    f.lines.push_back(fmt::format("      {}", atPhrase(first)));
+    if (a.frameIndex + 1 < first.frames.size()) {
+      std::vector<std::string> chain;
+      for (size_t k = a.frameIndex + 1; k < first.frames.size(); ++k) {
+        const Frame& fr = first.frames[k];
+        chain.push_back(fmt::format("{} ({}:{})", fr.location.function, baseName(fr.location.file), fr.location.line));
+      }
+      f.lines.push_back(fmt::format("      inside {}", fmt::join(chain, " -> ")));
+    }
+    if (h) {
+      f.lines.push_back(fmt::format("    which it already holds itself {} ({})", since(*h), h->hold.how));
+      if (h->frame < a.frameIndex && a.frameIndex < first.frames.size()) {
+        std::vector<std::string> calls;
+        for (size_t k = h->frame + 1; k <= a.frameIndex; ++k) calls.push_back(first.frames[k].location.function);
+        f.lines.push_back(fmt::format("      and, still holding it, awaited {}", fmt::join(calls, " -> ")));
+      }
+    }
+    const SyncObject* o = objectOf(p_, lock);
+    bool sem = o && o->kind == ObjectKind::kAsyncSemaphore;
+    f.lines.push_back(sem ? "  The semaphore has no unit left and only this task could release one: it waits forever."
+                          : "  An asyncio.Lock is not re-entrant: the task can never get it (release it first, or take it once).");
+    f.summary = fmt::format("{} waits for {} {}, which it already holds", taskLabel(first),
+                            sem ? "asyncio.Semaphore" : "asyncio.Lock", shortObjectName(p_, lock));
+  } else {
+    const char* title = anyLock && anyAwait ? "join cycle" : anyLock ? "lock-order cycle" : "await cycle";
+    f.kind = anyLock && anyAwait ? "join-cycle" : anyLock ? "lock-order-cycle" : "await-cycle";
+    f.lines.push_back(header(title, cycle.size(), first));
+    for (size_t k = 0; k < cycle.size(); ++k) {
+      size_t i = cycle[k];
+      size_t next = cycle[(k + 1) % cycle.size()];
+      const Task& t = p_.tasks[i];
+      f.lines.push_back(fmt::format("  {} {}", taskLabel(t), taskWaitPhrase(p_, t)));
+      f.lines.push_back(fmt::format("      {}", atPhrase(t)));
+      const TEdge* e = edgeTo(i, next);
+      if (e && e->viaLock) {
+        const Holder* h = holdOf(next, e->object);
+        f.lines.push_back(fmt::format("    which is held by {} {}", taskLabel(p_.tasks[next]), h ? since(*h) : ""));
+      } else if (e && t.await && t.await->kind != "task") {
+        f.lines.push_back(fmt::format("    which needs {} to finish", taskLabel(p_.tasks[next])));
+      }
+    }
+    if (f.kind == "await-cycle") {
+      f.lines.push_back("  Each task awaits the next one to finish, and the last awaits the first: none can ever finish.");
+      f.summary = fmt::format("{} tasks await each other in a cycle", cycle.size());
+    } else if (f.kind == "lock-order-cycle") {
+      f.summary = fmt::format("{} tasks wait for each other's asyncio locks in a lock-order cycle", cycle.size());
+    } else {
+      f.lines.push_back("  A task that holds a lock while it awaits another task that needs the same lock can never finish.");
+      f.summary = fmt::format("{} tasks wait for each other in a join cycle (a lock holder awaits a task that needs the lock)",
+                              cycle.size());
+    }
+  }
+  std::set<size_t> members(cycle.begin(), cycle.end());
+  for (size_t i : cycle) {
+    f.participants.push_back(participant(i, true));
+    involved_.insert(i);
+  }
+  reportBystanders(f, members);
+  for (size_t i : members) findingOfTask_.emplace(i, d_.findings.size());
+  d_.findings.push_back(std::move(f));
+}
+
+void TaskAnalyzer::reportBystanders(Finding& f, const std::set<size_t>& members) {
+  std::set<size_t> behind;
+  bool grew = true;
+  while (grew) {
+    grew = false;
+    for (size_t i = 0; i < p_.tasks.size(); ++i) {
+      if (members.count(i) || behind.count(i) || involved_.count(i) || !waitsForever(p_.tasks[i])) continue;
+      for (const auto& e : edges_[i]) {
+        if (members.count(e.to) || behind.count(e.to)) {
+          behind.insert(i);
+          grew = true;
+          break;
+        }
+      }
+    }
+  }
+  for (size_t i : behind) {
+    const Task& t = p_.tasks[i];
+    f.lines.push_back(fmt::format("Stuck behind it: {} {} {}.", taskLabel(t), taskWaitPhrase(p_, t), atPhrase(t)));
+    f.bystanders.push_back(participant(i, false));
+    involved_.insert(i);
+    findingOfTask_.emplace(i, d_.findings.size());
+  }
+}
+
+// A loop that can never run again: nothing ready, no timers, no I/O but its own wake-up socket,
+// not stopping, and every pending task of it waits forever. `tasks` gets its pending tasks.
+bool TaskAnalyzer::loopDead(const EventLoop& l, std::vector<size_t>* tasks) const {
+  if (!l.stateRead || l.stopping || l.readyCallbacks > 0 || l.timers > 0) return false;
+  for (const auto& fd : l.fds) {
+    if (!fd.wakeup) return false;
+  }
+  size_t n = 0;
+  for (size_t i = 0; i < p_.tasks.size(); ++i) {
+    const Task& t = p_.tasks[i];
+    if (t.loop != l.address || !isPending(t)) continue;
+    if (!waitsForever(t)) return false;
+    ++n;
+    if (tasks) tasks->push_back(i);
+  }
+  return n > 0;
+}
+
+void TaskAnalyzer::reportFinishedHolders() {
+  for (size_t i = 0; i < p_.tasks.size(); ++i) {
+    const Task& t = p_.tasks[i];
+    if (involved_.count(i) || !waitsForever(t) || (t.await->kind != "lock" && t.await->kind != "semaphore")) continue;
+    uint64_t lock = asyncLockOf(p_, t.await->object);
+    const SyncObject* o = objectOf(p_, lock);
+    if (!o || !o->locked.value_or(false) || holders_.count(lock)) continue;
+    // Finished tasks known from evidence; those whose coroutine calls acquire() first.
+    std::vector<const Task*> finished, acquirers;
+    for (const auto& ft : p_.tasks) {
+      if (ft.address != 0 || ft.state != "finished") continue;
+      finished.push_back(&ft);
+      if (!ft.acquireLines.empty()) acquirers.push_back(&ft);
+    }
+    const EventLoop* loop = nullptr;
+    for (const auto& l : p_.loops) {
+      if (l.address == t.loop) loop = &l;
+    }
+    bool dead = loop && loopDead(*loop, nullptr);
+    const std::vector<const Task*>& who = acquirers.empty() ? finished : acquirers;
+    if (who.empty() && !dead) continue;
+    Finding f;
+    f.kind = "held-by-finished-task";
+    f.lines.push_back(fmt::format("Found a deadlock (lock held by a task that has finished) in {}:",
+                                  loopPhrase(snap_, p_, t.tid)));
+    f.lines.push_back(fmt::format("  {} {}", taskLabel(t), taskWaitPhrase(p_, t)));
+    f.lines.push_back(fmt::format("      {}", atPhrase(t)));
+    std::string lockName = (o->kind == ObjectKind::kAsyncSemaphore ? "asyncio.Semaphore " : "asyncio.Lock ") +
+                           shortObjectName(p_, lock);
+    if (who.size() == 1) {
+      const Task& ft = *who.front();
+      std::string how;
+      if (!ft.acquireLines.empty()) {
+        how = fmt::format(" acquired it with acquire() at {}:{} in {}", baseName(ft.definedAt.file), ft.acquireLines.front(),
+                          ft.definedAt.function);
+      } else {
+        how = " most likely acquired it";
+      }
+      f.lines.push_back(fmt::format("    which no pending task holds: {}{}", taskLabel(ft), how));
+      std::string exc = ft.exception.empty() ? "" : fmt::format(" with {}", ft.exception);
+      f.lines.push_back(fmt::format("    and has finished{} without releasing it{}.", exc,
+                                    ft.evidence.empty() ? "" : fmt::format(" ({})", ft.evidence)));
+      f.summary = fmt::format("{} waits for {}, held by {} which has finished{}", taskLabel(t), lockName,
+                              taskLabel(ft), exc);
+    } else if (!who.empty()) {
+      std::vector<std::string> names;
+      for (const Task* ft : who) {
+        names.push_back(ft->exception.empty() ? taskLabel(*ft) : fmt::format("{} ({})", taskLabel(*ft), ft->exception));
+      }
+      f.lines.push_back("    which no pending task holds; it was most likely taken with acquire() by one of the tasks");
+      f.lines.push_back(fmt::format("    that have finished without releasing it (inferred): {}.", fmt::join(names, ", ")));
+      f.summary = fmt::format("{} waits for {}, held by a task that has finished", taskLabel(t), lockName);
+    } else {
+      f.lines.push_back("    which no pending task holds through `async with`; it was most likely taken with acquire()");
+      f.lines.push_back("    by a task that has finished without releasing it (inferred: the task is gone from memory).");
+      f.summary = fmt::format("{} waits for {}, which no pending task holds", taskLabel(t), lockName);
+    }
+    f.participants.push_back(participant(i, true));
+    involved_.insert(i);
+    std::set<size_t> members{i};
+    reportBystanders(f, members);
+    findingOfTask_.emplace(i, d_.findings.size());
+    d_.findings.push_back(std::move(f));
+  }
+}
+
+void TaskAnalyzer::reportLoops() {
+  // Other threads that could still wake a loop (call_soon_threadsafe): any thread that is not
+  // blocked forever, other than the threads of loops that are dead themselves.
+  WaitGraph g = buildWaitGraph(snap_);
+  size_t pi = static_cast<size_t>(&p_ - &snap_.processes[0]);
+  std::set<int64_t> candidates;
+  for (const auto& l : p_.loops) {
+    if (l.tid && loopDead(l, nullptr)) candidates.insert(l.tid);
+  }
+  auto threadCanWake = [&](const Thread& t) {
+    if (candidates.count(t.tid)) return false;
+    for (const auto& u : g.units) {
+      if (u.id.process == pi && &p_.threads[u.id.thread] == &t) return !u.blockedForever();
+    }
+    return true;
+  };
+  for (const auto& l : p_.loops) {
+    std::vector<size_t> tasks;
+    if (!l.tid || !loopDead(l, &tasks)) continue;
+    std::vector<std::string> wakers;
+    for (const auto& t : p_.threads) {
+      if (t.tid != l.tid && threadCanWake(t)) wakers.push_back(threadLabel(snap_, p_, t.tid));
+    }
+    std::string nothing = "has nothing else to run: no ready callbacks, no timers, no I/O besides its own wake-up socket";
+    if (!wakers.empty()) {
+      d_.notes.push_back(fmt::format("The event loop in {} {}; only another thread could still wake it "
+                                     "(call_soon_threadsafe): {}.",
+                                     threadLabel(snap_, p_, l.tid), nothing, fmt::join(wakers, ", ")));
+      continue;
+    }
+    deadLoopTids_.insert(l.tid);
+    // Findings that already explain some of its tasks get the loop's state as their last line.
+    std::set<size_t> covered;
+    for (size_t i : tasks) {
+      auto it = findingOfTask_.find(i);
+      if (it != findingOfTask_.end()) covered.insert(it->second);
+    }
+    if (!covered.empty()) {
+      Finding& f = d_.findings[*covered.begin()];
+      auto pos = std::find_if(f.lines.begin(), f.lines.end(),
+                              [](const std::string& line) { return line.rfind("Stuck behind it:", 0) == 0; });
+      f.lines.insert(pos, fmt::format("  The event loop in {} {}: the program can never make progress.",
+                                      threadLabel(snap_, p_, l.tid), nothing));
+      continue;
+    }
+    Finding f;
+    f.kind = "all-blocked";
+    f.lines.push_back(fmt::format("Found a hang (all tasks blocked): the event loop in {} can never run again.",
+                                  threadLabel(snap_, p_, l.tid)));
+    f.lines.push_back("  It has no ready callbacks, no timers and watches no I/O besides its own wake-up socket,");
+    f.lines.push_back(fmt::format("  and each of its {} tasks waits:", tasks.size()));
+    for (size_t i : tasks) {
+      const Task& t = p_.tasks[i];
+      f.lines.push_back(fmt::format("  {} {}", taskLabel(t), taskWaitPhrase(p_, t)));
+      f.lines.push_back(fmt::format("      {}", atPhrase(t)));
+      if (t.await && (t.await->kind == "lock" || t.await->kind == "semaphore") &&
+          !holders_.count(asyncLockOf(p_, t.await->object))) {
+        f.lines.push_back("    which no pending task is known to hold");
+      }
+      f.participants.push_back(participant(i, true));
+      involved_.insert(i);
+    }
+    f.lines.push_back("  Each waits without a timeout for something that only another task could do.");
+    f.summary = fmt::format("the event loop in {} can never run again: all {} tasks wait and nothing can wake them",
+                            threadLabel(snap_, p_, l.tid), tasks.size());
+    d_.findings.push_back(std::move(f));
+  }
+}
+
+void TaskAnalyzer::annotateAndNote() {
+  size_t noted = 0, skipped = 0;
+  for (size_t i = 0; i < p_.tasks.size(); ++i) {
+    const Task& t = p_.tasks[i];
+    if (!isPending(t)) continue;
+    if (t.await && t.await->frameIndex < t.frames.size()) {
+      std::string text = taskWaitPhrase(p_, t);
+      if (text.rfind("waits ", 0) == 0) text = "waiting " + text.substr(6);
+      else if (text.rfind("awaits ", 0) == 0) text = "awaiting " + text.substr(7);
+      else if (text.rfind("sleeps", 0) == 0) text = "sleeping" + text.substr(6);
+      if (!edges_[i].empty() && edges_[i].front().viaLock) {
+        std::vector<std::string> hs;
+        for (const auto& e : edges_[i]) hs.push_back(e.to == i ? "itself" : taskLabel(p_.tasks[e.to]));
+        text += fmt::format(", held by {}", fmt::join(hs, ", "));
+      }
+      d_.annotations.push_back(Annotation{p_.pid, t.tid, t.await->frameIndex, text, t.address});
+    }
+    for (size_t fi = 0; fi < t.frames.size(); ++fi) {
+      for (const auto& h : t.frames[fi].holds) {
+        if (objectOf(p_, h.object) == nullptr) continue;
+        std::string text = fmt::format("holds {}", objectLabel(p_, h.object, &t.frames[fi]));
+        if (h.line) text += fmt::format(" since line {}", h.line);
+        if (h.how == "async with") text += " (async with)";
+        d_.annotations.push_back(Annotation{p_.pid, t.tid, fi, text, t.address});
+      }
+    }
+    if (involved_.count(i)) continue;
+    if (noted >= kMaxTaskNotes) {
+      ++skipped;
+      continue;
+    }
+    std::string at = atPhrase(t);
+    d_.notes.push_back(fmt::format("{} {}{}.", taskLabel(t), taskWaitPhrase(p_, t), at.empty() ? "" : " " + at));
+    ++noted;
+  }
+  if (skipped) d_.notes.push_back(fmt::format("... and {} more tasks.", skipped));
+  // What each running loop is doing, when it is not dead.
+  for (const auto& l : p_.loops) {
+    if (!l.tid || deadLoopTids_.count(l.tid) || !l.stateRead) continue;
+    size_t pending = 0;
+    for (const auto& t : p_.tasks) pending += t.loop == l.address && isPending(t);
+    std::vector<std::string> parts;
+    if (l.readyCallbacks) parts.push_back(fmt::format("{} ready callback{}", l.readyCallbacks, l.readyCallbacks == 1 ? "" : "s"));
+    if (l.timers) {
+      std::string next = l.nextTimerIn ? fmt::format(", the next in {}", fmtSeconds(*l.nextTimerIn)) : "";
+      parts.push_back(fmt::format("{} timer{}{}", l.timers, l.timers == 1 ? "" : "s", next));
+    }
+    std::vector<std::string> fds;
+    for (const auto& fd : l.fds) {
+      if (!fd.wakeup) fds.push_back(fmt::format("fd {} ({})", fd.fd, fd.what));
+    }
+    if (!fds.empty()) parts.push_back(fmt::format("I/O on {}", fmt::join(fds, ", ")));
+    d_.notes.push_back(fmt::format("The event loop in {} has {} pending task{}{}{}.", threadLabel(snap_, p_, l.tid), pending,
+                                   pending == 1 ? "" : "s", parts.empty() ? "" : "; it waits for ",
+                                   fmt::join(parts, "; ")));
+  }
+}
+
+void TaskAnalyzer::run() {
+  buildGraph();
+  for (const auto& cycle : findCycles()) reportCycle(cycle);
+  reportFinishedHolders();
+  reportLoops();
+  // A thread that runs an event loop "waits for I/O (select/poll)": the loop notes and findings
+  // say what it really waits for.
+  for (const auto& l : p_.loops) {
+    if (!l.tid || !l.stateRead) continue;
+    std::string prefix = threadLabel(snap_, p_, l.tid) + " waits for I/O (select/poll)";
+    d_.notes.erase(std::remove_if(d_.notes.begin(), d_.notes.end(),
+                                  [&](const std::string& n) { return n.rfind(prefix, 0) == 0; }),
+                   d_.notes.end());
+  }
+  annotateAndNote();
+}
+
+}  // namespace
+
+void analyzeTasks(Snapshot& snapshot) {
+  for (size_t pi = 0; pi < snapshot.processes.size(); ++pi) {
+    if (snapshot.processes[pi].tasks.empty() && snapshot.processes[pi].loops.empty()) continue;
+    TaskAnalyzer(snapshot, pi).run();
+  }
+}
+
+}  // namespace pyhang

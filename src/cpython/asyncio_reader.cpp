@@ -1,0 +1,1522 @@
+#include "cpython/asyncio_reader.h"
+
+#include <time.h>
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "cpython/opcodes.h"
+
+namespace pyhang::cpython {
+
+namespace {
+
+constexpr size_t kMaxTasks = 20000;        // tasks read per process
+constexpr size_t kMaxChain = 512;          // coroutine frames per task
+constexpr size_t kMaxTimers = 100000;      // TimerHandles scanned per loop
+constexpr size_t kMaxFds = 4096;           // selector keys per loop
+constexpr size_t kMaxChildren = 4096;      // gather / wait / TaskGroup children
+constexpr size_t kMaxReady = 100000;       // ready handles scanned per loop
+constexpr size_t kMaxReadyShown = 16;
+constexpr size_t kMaxNamedObjects = 4096;  // instances whose attributes are searched for names
+constexpr uint64_t kScanChunk = 1 << 20;   // finished-task evidence: memory windows
+constexpr size_t kMaxScanChunks = 64;
+
+// 3.14: _PyThreadStateImpl and PyInterpreterState fields (CPYTHON.md 7.1, verified values).
+constexpr uint64_t kTs314RunningLoop = 864, kTs314RunningTask = 872, kTs314TasksHead = 880;
+constexpr uint64_t kInterp314TasksHead = 10880;
+// PyModuleObject.md_state; 3.14 _asyncio module state: non_asyncio_tasks / eager tasks.
+constexpr uint64_t kModuleState = 32, kAsyncioState314NonAsyncioTasks = 48, kAsyncioState314NonAsyncioEager = 56;
+
+// _asyncio FutureObj / TaskObj fields (CPYTHON.md 7.2).
+struct TaskOffsets {
+  int loop = 16, callback0 = 24, callbacks = 40, exception = 48, result = 56, state = 72;
+  int waiter = 104, coro = 112, name = 120;
+  int awaitedBy = -1, awaitedByIsSet = -1, node = -1;
+};
+
+TaskOffsets taskOffsets(int minor, bool alt310) {
+  TaskOffsets o;
+  switch (minor) {
+    case 8: break;
+    case 9: o.state = 80; o.waiter = 144; o.coro = 152; o.name = 160; break;
+    case 10:
+      if (alt310) {  // 3.10.0-3.10.x before fut_exception_tb was added: the 3.9 layout
+        o.state = 80; o.waiter = 144; o.coro = 152; o.name = 160;
+      } else {
+        o.result = 64; o.state = 88; o.waiter = 152; o.coro = 160; o.name = 168;
+      }
+      break;
+    case 11:
+    case 12: o.result = 64; o.state = 88; o.waiter = 128; o.coro = 136; o.name = 144; break;
+    case 13: o.result = 64; o.state = 96; o.waiter = 112; o.coro = 120; o.name = 128; break;
+    default:  // 14
+      o.result = 64; o.state = 104; o.waiter = 120; o.coro = 128; o.name = 136;
+      o.awaitedBy = 96; o.awaitedByIsSet = 109; o.node = 152;
+      break;
+  }
+  return o;
+}
+
+bool endsWith(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// "asyncio/locks.py" -> "locks"; "" for files outside the asyncio package of the stdlib.
+std::string asyncioModuleOf(const std::string& file) {
+  if (stdlibModuleOf(file) != "asyncio") return "";
+  auto pos = file.rfind("/asyncio/");
+  if (pos == std::string::npos) return "";
+  std::string rest = file.substr(pos + 9);
+  if (endsWith(rest, ".py")) rest.resize(rest.size() - 3);
+  return rest;
+}
+
+const Variable* findVar(const Frame& f, std::string_view name) {
+  for (const auto* vars : {&f.arguments, &f.locals}) {
+    for (const auto& v : *vars) {
+      if (v.name == name) return &v;
+    }
+  }
+  return nullptr;
+}
+
+uint64_t varAddr(const Frame& f, std::string_view name) {
+  const Variable* v = findVar(f, name);
+  return v ? v->address : 0;
+}
+
+double monotonicNow() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+// Source lines, for the frames' text and the lines of `with` statements (as the thread reader).
+class Sources {
+ public:
+  explicit Sources(std::function<std::string(const std::string&)> localPath) : localPath_(std::move(localPath)) {}
+
+  std::string line(const std::string& file, int n) {
+    const auto* lines = all(file);
+    if (!lines || n <= 0 || static_cast<size_t>(n) > lines->size()) return {};
+    return trim((*lines)[static_cast<size_t>(n) - 1]);
+  }
+
+  std::vector<int> enclosingWiths(const std::string& file, int n) {
+    std::vector<int> out;
+    const auto* lines = all(file);
+    if (!lines || n <= 0 || static_cast<size_t>(n) > lines->size()) return out;
+    int threshold = indentOf((*lines)[static_cast<size_t>(n) - 1]);
+    for (int i = n - 1; i >= 1 && threshold > 0; --i) {
+      const std::string& s = (*lines)[static_cast<size_t>(i) - 1];
+      int ind = indentOf(s);
+      if (ind < 0 || ind >= threshold) continue;
+      std::string body = s.substr(static_cast<size_t>(ind));
+      if (body.rfind("#", 0) == 0) continue;
+      threshold = ind;
+      if (body.rfind("with ", 0) == 0 || body.rfind("async with ", 0) == 0) out.push_back(i);
+      if (body.rfind("def ", 0) == 0 || body.rfind("async def ", 0) == 0 || body.rfind("class ", 0) == 0) break;
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
+  }
+
+  // Lines of the function defined at `defLine` (its body, by indentation) that contain `needle`.
+  std::vector<int> linesInFunction(const std::string& file, int defLine, std::string_view needle) {
+    std::vector<int> out;
+    const auto* lines = all(file);
+    if (!lines || defLine <= 0 || static_cast<size_t>(defLine) > lines->size()) return out;
+    // Decorators: the code object's first line may be a decorator; find the def.
+    size_t def = static_cast<size_t>(defLine) - 1;
+    for (size_t k = 0; k < 20 && def < lines->size(); ++k, ++def) {
+      std::string t = trim((*lines)[def]);
+      if (t.rfind("def ", 0) == 0 || t.rfind("async def ", 0) == 0) break;
+    }
+    if (def >= lines->size()) return out;
+    int base = indentOf((*lines)[def]);
+    for (size_t i = def + 1; i < lines->size() && i < def + 2000; ++i) {
+      int ind = indentOf((*lines)[i]);
+      if (ind < 0) continue;
+      if (ind <= base) break;
+      if ((*lines)[i].find(needle) != std::string::npos) out.push_back(static_cast<int>(i) + 1);
+    }
+    return out;
+  }
+
+ private:
+  static int indentOf(const std::string& s) {
+    auto b = s.find_first_not_of(" \t");
+    return b == std::string::npos ? -1 : static_cast<int>(b);
+  }
+  static std::string trim(const std::string& s) {
+    auto b = s.find_first_not_of(" \t");
+    auto e = s.find_last_not_of(" \t\r");
+    if (b == std::string::npos) return {};
+    return s.substr(b, e - b + 1);
+  }
+  const std::vector<std::string>* all(const std::string& file) {
+    if (file.empty() || file[0] == '<') return nullptr;
+    auto it = files_.find(file);
+    if (it == files_.end()) {
+      if (files_.size() > 256) return nullptr;
+      std::vector<std::string> lines;
+      std::ifstream in(localPath_ ? localPath_(file) : file);
+      std::string l;
+      size_t bytes = 0;
+      while (in && std::getline(in, l) && bytes < (64u << 20)) {
+        bytes += l.size();
+        lines.push_back(std::move(l));
+      }
+      it = files_.emplace(file, std::move(lines)).first;
+    }
+    return &it->second;
+  }
+  std::function<std::string(const std::string&)> localPath_;
+  std::unordered_map<std::string, std::vector<std::string>> files_;
+};
+
+struct TimerInfo {
+  uint64_t handle = 0;
+  double when = 0;
+  std::string callback;
+  uint64_t callbackSelf = 0;
+  std::vector<uint64_t> args;
+};
+
+struct LoopInternal {
+  size_t index = 0;                        // into out.loops
+  std::vector<TimerInfo> timers;           // not cancelled
+  std::vector<std::pair<LoopFd, std::vector<uint64_t>>> fdArgs;   // fd, its handles' args
+  std::set<uint64_t> readyTasks;           // tasks whose step or wake-up is in _ready
+  std::unordered_map<uint64_t, int64_t> fdOfFileobj;   // selector key fileobj -> fd
+};
+
+struct ChainLink {
+  uint64_t coro = 0;
+  RawFrame raw;
+};
+
+struct Chain {
+  std::vector<ChainLink> links;  // outermost first
+  uint64_t leaf = 0;             // the innermost awaited object that is not a coroutine
+  std::vector<std::string> warnings;
+};
+
+class AioReader {
+ public:
+  AioReader(const AsyncioInputs& in, Process& out)
+      : in_(in), mem_(in.mem), objects_(in.objects), sync_(in.sync), out_(out), layout_(in.objects.layout()),
+        o_(layout_.offsets), minor_(layout_.traits.minor), sources_(in.options.localPath) {}
+
+  void run();
+
+ private:
+  // Discovery
+  void collectThreadStates();
+  void discoverTasks();
+  void addCandidate(uint64_t obj, bool eager);
+  std::vector<uint64_t> weakSetItems(uint64_t ws, size_t cap);
+  bool isTask(uint64_t obj) const;
+  bool isCTask(uint64_t obj) const { return objects_.isInstance(obj, "_asyncio", "Task"); }
+  void chooseOffsets();
+
+  // Loops
+  size_t loopIndex(uint64_t loop);
+  void findRunningLoops();
+  void readLoop(uint64_t loop, LoopInternal& li);
+
+  // Tasks
+  void readTask(uint64_t addr);
+  Chain coroutineChain(uint64_t coro);
+  std::optional<RawFrame> generatorFrame(uint64_t gen);
+  uint64_t yieldFromTarget(uint64_t gen, const RawFrame& raw);
+  Frame makeFrame(const RawFrame& raw);
+  std::vector<Variable> variables(const RawFrame& raw, bool argumentsOnly, bool localsOnly);
+  TaskAwait classify(const Task& task, uint64_t waiter, uint64_t leaf);
+  bool matchStdlibFrame(const Frame& f, const std::string& module, TaskAwait& a);
+  void addTimers(const Task& task, TaskAwait& a, const LoopInternal* li);
+  void addIo(TaskAwait& a, const LoopInternal* li, uint64_t sockOrTransport);
+  std::string taskName(uint64_t nameObj);
+  std::string exceptionRepr(uint64_t exc);
+  std::vector<uint64_t> childrenOf(uint64_t container);
+  // An instance attribute, from the __dict__ or from a __slots__ member (Handle, TimerHandle).
+  std::optional<uint64_t> attr(uint64_t obj, std::string_view name) const;
+
+  // Objects
+  ObjectKind asyncKind(uint64_t obj) const;
+  void addObject(uint64_t addr);
+  void nameObjects();
+
+  // Finished tasks known from asyncio's "exception was never retrieved" log record.
+  void findFinishedTasks();
+
+  const AsyncioInputs& in_;
+  const RemoteMemory& mem_;
+  const ObjectReader& objects_;
+  const SyncReader& sync_;
+  Process& out_;
+  const PythonLayout& layout_;
+  const Layout& o_;
+  const int minor_;
+  Sources sources_;
+  TaskOffsets to_;
+  double now_ = 0;
+
+  std::map<uint64_t, uint64_t> tstateByIdent_;      // thread ident -> tstate
+  std::vector<std::pair<uint64_t, bool>> candidates_;   // task address, eager
+  std::unordered_set<uint64_t> candidateSet_;
+  std::map<uint64_t, LoopInternal> loops_;           // loop address -> internal state
+  std::set<uint64_t> currentTasks_;
+  std::set<uint64_t> myObjects_;
+  std::unordered_map<uint64_t, std::vector<uint64_t>> cAwaitedBy_;   // 3.14 task_awaited_by
+  std::vector<uint64_t> frameGlobals_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Attributes
+
+std::optional<uint64_t> AioReader::attr(uint64_t obj, std::string_view name) const {
+  if (auto v = objects_.attr(obj, name)) return v;
+  // __slots__: the class (or a base) maps the name to a member_descriptor whose PyMemberDef
+  // gives the offset in the instance.
+  constexpr uint64_t kTypeDict = 264, kDescrMember = 40, kMemberOffset = 16;
+  auto t = objects_.typeOf(obj);
+  if (!t) return std::nullopt;
+  const TypeInfo* ti = *t;
+  for (int depth = 0; depth < 8 && ti && ti->module != "builtins"; ++depth) {
+    uint64_t dict = mem_.readPtr(ti->address + kTypeDict).value_or(0);
+    if (dict) {
+      if (auto d = objects_.dictGet(dict, name)) {
+        if (objects_.typeName(*d).value_or("") != "member_descriptor") return std::nullopt;
+        auto def = mem_.readPtr(*d + kDescrMember);
+        if (!def || !*def) return std::nullopt;
+        auto off = mem_.readValue<int64_t>(*def + kMemberOffset);
+        if (!off || *off < 16 || *off > ti->basicSize || *off > (1 << 16)) return std::nullopt;
+        auto v = mem_.readPtr(obj + static_cast<uint64_t>(*off));
+        if (!v || !*v) return std::nullopt;
+        return *v;
+      }
+    }
+    if (!ti->base) break;
+    auto b = objects_.typeAt(ti->base);
+    if (!b) break;
+    ti = *b;
+  }
+  return std::nullopt;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Discovery
+
+void AioReader::collectThreadStates() {
+  const uint64_t runtime = in_.runtime.runtimeAddress;
+  auto head = mem_.readPtr(runtime + static_cast<uint64_t>(o_.rt_interp_head));
+  if (!head || !*head) return;
+  std::unordered_set<uint64_t> seen;
+  auto ts = mem_.readPtr(*head + static_cast<uint64_t>(o_.is_threads_head));
+  uint64_t tstate = ts.value_or(0);
+  while (tstate && seen.size() < in_.options.limits.maxThreads && seen.insert(tstate).second) {
+    if (auto ident = mem_.readPtr(tstate + static_cast<uint64_t>(o_.ts_thread_id))) tstateByIdent_[*ident] = tstate;
+    tstate = mem_.readPtr(tstate + static_cast<uint64_t>(o_.ts_next)).value_or(0);
+  }
+}
+
+bool AioReader::isTask(uint64_t obj) const {
+  if (obj == 0) return false;
+  return isCTask(obj) || objects_.isInstance(obj, "asyncio.tasks", "Task") || objects_.isInstance(obj, "asyncio.tasks", "_PyTask");
+}
+
+void AioReader::addCandidate(uint64_t obj, bool eager) {
+  if (candidates_.size() >= kMaxTasks || obj == 0) return;
+  if (!candidateSet_.insert(obj).second) {
+    if (eager) {
+      for (auto& [a, e] : candidates_) {
+        if (a == obj) e = true;
+      }
+    }
+    return;
+  }
+  if (!isTask(obj)) {
+    candidateSet_.erase(obj);
+    return;
+  }
+  candidates_.emplace_back(obj, eager);
+}
+
+std::vector<uint64_t> AioReader::weakSetItems(uint64_t ws, size_t cap) {
+  std::vector<uint64_t> out;
+  auto data = objects_.attr(ws, "data");
+  if (!data) return out;
+  auto refs = objects_.setItems(*data, cap);
+  if (!refs) return out;
+  for (uint64_t r : *refs) {
+    auto target = mem_.readPtr(r + 16);  // PyWeakReference.wr_object
+    if (target && *target) out.push_back(*target);
+  }
+  return out;
+}
+
+void AioReader::discoverTasks() {
+  if (minor_ >= 14) {
+    // Intrusive per-thread lists, then the interpreter's list of tasks whose thread has exited.
+    std::vector<uint64_t> heads;
+    for (const auto& [ident, ts] : tstateByIdent_) heads.push_back(ts + kTs314TasksHead);
+    auto head = mem_.readPtr(in_.runtime.runtimeAddress + static_cast<uint64_t>(o_.rt_interp_head));
+    if (head && *head) heads.push_back(*head + kInterp314TasksHead);
+    for (uint64_t h : heads) {
+      uint64_t node = mem_.readPtr(h).value_or(0);
+      std::unordered_set<uint64_t> seen;
+      while (node && node != h && seen.size() < kMaxTasks && seen.insert(node).second) {
+        uint64_t task = node - static_cast<uint64_t>(to_.node);
+        if (!isTask(task)) {
+          out_.warnings.push_back(fmt::format("asyncio: the task list at 0x{:x} holds something that is not a task "
+                                              "(0x{:x}); the rest of that list is not shown", h, task));
+          break;
+        }
+        addCandidate(task, false);
+        node = mem_.readPtr(node).value_or(0);
+      }
+    }
+    // Tasks of classes that are not _asyncio.Task are kept in the C module's state.
+    if (auto modules = objects_.moduleGlobal("sys", "modules")) {
+      if (auto mod = objects_.dictGet(*modules, "_asyncio")) {
+        uint64_t state = mem_.readPtr(*mod + kModuleState).value_or(0);
+        if (state) {
+          uint64_t ws = mem_.readPtr(state + kAsyncioState314NonAsyncioTasks).value_or(0);
+          uint64_t eager = mem_.readPtr(state + kAsyncioState314NonAsyncioEager).value_or(0);
+          if (ws && objects_.isInstance(ws, "_weakrefset", "WeakSet")) {
+            for (uint64_t t : weakSetItems(ws, kMaxTasks)) addCandidate(t, false);
+          }
+          if (eager && objects_.typeName(eager).value_or("") == "set") {
+            if (auto items = objects_.setItems(eager, kMaxTasks)) {
+              for (uint64_t t : *items) addCandidate(t, true);
+            }
+          }
+        }
+      }
+    }
+  }
+  auto tasksDict = objects_.moduleDict("asyncio.tasks");
+  if (!tasksDict) return;
+  auto get = [&](std::string_view name) { return objects_.dictGet(*tasksDict, name); };
+  if (minor_ <= 11) {
+    if (auto all = get("_all_tasks")) {
+      for (uint64_t t : weakSetItems(*all, kMaxTasks)) addCandidate(t, false);
+    }
+  } else if (minor_ <= 13) {
+    if (auto sched = get("_scheduled_tasks")) {
+      for (uint64_t t : weakSetItems(*sched, kMaxTasks)) addCandidate(t, false);
+    }
+    if (auto eager = get("_eager_tasks")) {
+      if (auto items = objects_.setItems(*eager, kMaxTasks)) {
+        for (uint64_t t : *items) addCandidate(t, true);
+      }
+    }
+  }
+  // Current tasks: loop -> task.
+  if (auto cur = get("_current_tasks")) {
+    if (auto items = objects_.dictItems(*cur, 4096)) {
+      for (const auto& [loop, task] : *items) {
+        if (isTask(task)) {
+          currentTasks_.insert(task);
+          addCandidate(task, false);
+        }
+        (void)loop;
+      }
+    }
+  }
+}
+
+// The per-version Task layout; 3.10 micro releases differ (fut_exception_tb), so the candidates
+// decide: the layout under which the tasks' coroutine and name fields read as such wins.
+void AioReader::chooseOffsets() {
+  to_ = taskOffsets(minor_, false);
+  if (minor_ != 10) return;
+  auto score = [&](const TaskOffsets& o) {
+    int ok = 0;
+    size_t n = 0;
+    for (const auto& [t, eager] : candidates_) {
+      if (!isCTask(t)) continue;
+      if (++n > 8) break;
+      auto name = mem_.readPtr(t + static_cast<uint64_t>(o.name));
+      auto coro = mem_.readPtr(t + static_cast<uint64_t>(o.coro));
+      if (name && objects_.typeName(*name).value_or("") == "str") ++ok;
+      if (coro && *coro && objects_.typeOf(*coro)) ++ok;
+    }
+    return ok;
+  };
+  TaskOffsets alt = taskOffsets(10, true);
+  if (score(alt) > score(to_)) to_ = alt;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loops
+
+size_t AioReader::loopIndex(uint64_t loop) {
+  auto it = loops_.find(loop);
+  if (it != loops_.end()) return it->second.index;
+  LoopInternal li;
+  li.index = out_.loops.size();
+  EventLoop l;
+  l.address = loop;
+  l.type = objects_.qualifiedTypeName(loop);
+  out_.loops.push_back(std::move(l));
+  auto& ref = loops_.emplace(loop, std::move(li)).first->second;
+  readLoop(loop, ref);
+  return ref.index;
+}
+
+void AioReader::findRunningLoops() {
+  for (const auto& t : out_.threads) {
+    uint64_t loop = 0;
+    for (const auto& f : t.frames) {
+      if (asyncioModuleOf(f.location.file) != "base_events") continue;
+      const std::string& fn = f.location.function;
+      if (fn == "run_forever" || fn == "_run_once" || fn == "run_until_complete") {
+        loop = varAddr(f, "self");
+        if (loop) break;
+      }
+    }
+    if (!loop && minor_ >= 14) {
+      auto ts = tstateByIdent_.find(t.ident);
+      if (ts != tstateByIdent_.end()) {
+        loop = mem_.readPtr(ts->second + kTs314RunningLoop).value_or(0);
+        if (loop && !objects_.typeOf(loop)) loop = 0;
+      }
+    }
+    if (!loop) continue;
+    size_t idx = loopIndex(loop);
+    if (out_.loops[idx].tid == 0) out_.loops[idx].tid = t.tid;
+    if (minor_ >= 14) {
+      auto ts = tstateByIdent_.find(t.ident);
+      if (ts != tstateByIdent_.end()) {
+        uint64_t running = mem_.readPtr(ts->second + kTs314RunningTask).value_or(0);
+        if (running && isTask(running)) {
+          currentTasks_.insert(running);
+          addCandidate(running, false);
+        }
+      }
+    }
+  }
+}
+
+void AioReader::readLoop(uint64_t loop, LoopInternal& li) {
+  EventLoop& l = out_.loops[li.index];
+  auto readyObj = attr(loop, "_ready");
+  auto scheduled = attr(loop, "_scheduled");
+  auto selector = attr(loop, "_selector");
+  if (!readyObj && !scheduled) {
+    l.warnings.push_back("the loop's state could not be read (not a BaseEventLoop?)");
+    return;
+  }
+  l.stateRead = true;
+  if (auto s = attr(loop, "_stopping")) l.stopping = objects_.repr(*s) == "True";
+  auto handleInfo = [&](uint64_t h, std::string& callback, uint64_t& self, std::vector<uint64_t>& args) {
+    callback.clear();
+    self = 0;
+    args.clear();
+    if (auto cb = attr(h, "_callback")) {
+      if (auto c = sync_.callable(*cb)) {
+        callback = c->name;
+        self = c->self;
+      } else {
+        auto tn = objects_.typeOf(*cb);
+        callback = tn ? (*tn)->name : "?";
+        if (tn && (*tn)->name.find("MethWrapper") != std::string::npos) {
+          // _asyncio.TaskStepMethWrapper / TaskWakeupMethWrapper: the task at +16.
+          self = mem_.readPtr(*cb + 16).value_or(0);
+          callback = (*tn)->name.find("Wakeup") != std::string::npos ? "task_wakeup" : "task_step";
+        }
+      }
+    }
+    if (auto a = attr(h, "_args")) {
+      if (objects_.typeName(*a).value_or("") == "tuple") {
+        if (auto items = objects_.tupleItems(*a, 8)) args = *items;
+      }
+    }
+  };
+  auto cancelled = [&](uint64_t h) {
+    auto c = attr(h, "_cancelled");
+    return c && objects_.repr(*c) == "True";
+  };
+  if (readyObj) {
+    auto n = objects_.containerSize(*readyObj);
+    auto items = objects_.dequeItems(*readyObj, kMaxReady);
+    if (items) {
+      for (uint64_t h : *items) {
+        if (cancelled(h)) continue;
+        ++l.readyCallbacks;
+        std::string cb;
+        uint64_t self = 0;
+        std::vector<uint64_t> args;
+        handleInfo(h, cb, self, args);
+        if (self && isTask(self)) li.readyTasks.insert(self);
+        if (l.ready.size() < kMaxReadyShown) {
+          std::string d = cb.empty() ? objects_.repr(h) : cb + "()";
+          if (self) d += fmt::format(" of {}", objects_.qualifiedTypeName(self));
+          l.ready.push_back(d);
+        }
+      }
+    } else if (n) {
+      l.readyCallbacks = static_cast<size_t>(*n);
+    }
+  }
+  if (scheduled) {
+    if (auto items = objects_.listItems(*scheduled, kMaxTimers)) {
+      for (uint64_t h : *items) {
+        if (cancelled(h)) continue;
+        TimerInfo ti;
+        ti.handle = h;
+        if (auto w = attr(h, "_when")) {
+          auto tn = objects_.typeName(*w).value_or("");
+          if (tn == "float") ti.when = objects_.readFloat(*w).value_or(0);
+          else if (tn == "int") ti.when = static_cast<double>(objects_.readSmallInt(*w).value_or(0));
+        }
+        handleInfo(h, ti.callback, ti.callbackSelf, ti.args);
+        ++l.timers;
+        if (!l.nextTimer || ti.when < *l.nextTimer) l.nextTimer = ti.when;
+        li.timers.push_back(std::move(ti));
+      }
+    }
+    if (l.nextTimer && out_.source == "live") l.nextTimerIn = *l.nextTimer - now_;
+  }
+  if (selector) {
+    uint64_t ssock = attr(loop, "_ssock").value_or(0);
+    auto fdToKey = attr(*selector, "_fd_to_key");
+    if (fdToKey) {
+      if (auto items = objects_.dictItems(*fdToKey, kMaxFds)) {
+        for (const auto& [k, key] : *items) {
+          auto fields = objects_.tupleItems(key, 4);  // SelectorKey(fileobj, fd, events, data)
+          if (!fields || fields->size() < 4) continue;
+          LoopFd fd;
+          fd.fd = objects_.readSmallInt((*fields)[1]).value_or(objects_.readSmallInt(k).value_or(-1));
+          int64_t events = objects_.readSmallInt((*fields)[2]).value_or(0);
+          fd.read = events & 1;
+          fd.write = events & 2;
+          uint64_t fileobj = (*fields)[0];
+          fd.wakeup = ssock && fileobj == ssock;
+          li.fdOfFileobj[fileobj] = fd.fd;
+          std::vector<uint64_t> allArgs;
+          if (auto data = objects_.tupleItems((*fields)[3], 2)) {
+            for (uint64_t h : *data) {
+              if (!h || objects_.typeName(h).value_or("") == "NoneType") continue;
+              std::string cb;
+              uint64_t self = 0;
+              std::vector<uint64_t> args;
+              handleInfo(h, cb, self, args);
+              if (fd.callback.empty()) fd.callback = cb;
+              if (cb == "_read_from_self") fd.wakeup = true;
+              allArgs.insert(allArgs.end(), args.begin(), args.end());
+              if (self) allArgs.push_back(self);
+            }
+          }
+          if (fd.wakeup) fd.what = "the loop's own wake-up socket";
+          else if (fd.callback == "_accept_connection") fd.what = "a listening socket (accepting connections)";
+          else if (fd.callback == "_read_ready") fd.what = "a connection (reading)";
+          else if (fd.callback == "_write_ready") fd.what = "a connection (writing)";
+          else fd.what = objects_.qualifiedTypeName(fileobj);
+          li.fdArgs.emplace_back(fd, std::move(allArgs));
+          l.fds.push_back(std::move(fd));
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tasks and coroutines
+
+std::vector<Variable> AioReader::variables(const RawFrame& raw, bool argumentsOnly, bool localsOnly) {
+  std::vector<Variable> vars;
+  if (!raw.code || raw.slots == 0) return vars;
+  const CodeInfo& code = *raw.code;
+  size_t n = std::min(code.slotNames.size(), in_.options.limits.maxLocals);
+  for (size_t i = 0; i < n; ++i) {
+    uint8_t kind = i < code.slotKinds.size() ? code.slotKinds[i] : kFastLocal;
+    if (kind & kFastHidden) continue;
+    bool isArg = static_cast<int>(i) < code.argCount;
+    if ((argumentsOnly && !isArg) || (localsOnly && isArg)) continue;
+    uint64_t v = in_.walker.slotObject(raw.slots + 8 * i);
+    if (v == 0) continue;
+    if (kind & (kFastCell | kFastFree)) {
+      auto tn = objects_.typeName(v);
+      if (tn && *tn == "cell") {
+        v = mem_.readPtr(v + 16).value_or(0);
+        if (v == 0) continue;
+      }
+    }
+    Variable var;
+    var.name = code.slotNames[i];
+    var.address = v;
+    var.isArgument = isArg;
+    auto t = objects_.typeOf(v);
+    var.type = t ? (*t)->name : "?";
+    var.repr = objects_.repr(v);
+    vars.push_back(std::move(var));
+  }
+  return vars;
+}
+
+Frame AioReader::makeFrame(const RawFrame& raw) {
+  Frame f;
+  if (!raw.code) {
+    f.location.function = "???";
+    f.location.file = "???";
+    f.marker = raw.error.empty() ? "unreadable frame" : raw.error;
+    return f;
+  }
+  f.location.file = raw.code->filename;
+  f.location.function = raw.code->name;
+  f.qualname = raw.code->qualname;
+  f.location.line = raw.line.value_or(0);
+  f.sourceLine = sources_.line(f.location.file, f.location.line);
+  f.arguments = variables(raw, true, false);
+  f.locals = variables(raw, false, true);
+  if (raw.globals && frameGlobals_.size() < 256 &&
+      std::find(frameGlobals_.begin(), frameGlobals_.end(), raw.globals) == frameGlobals_.end()) {
+    frameGlobals_.push_back(raw.globals);
+  }
+  f.holds = sync_.heldByWith(raw);  // lines: assignWithLines, once the holds are final
+  return f;
+}
+
+std::optional<RawFrame> AioReader::generatorFrame(uint64_t gen) {
+  uint64_t frame = 0;
+  if (layout_.traits.frames == FrameModel::kFrameObject) {
+    frame = mem_.readPtr(gen + static_cast<uint64_t>(o_.gen_frame)).value_or(0);
+    if (!frame) return std::nullopt;  // finished
+  } else {
+    auto state = mem_.readValue<int8_t>(gen + static_cast<uint64_t>(o_.gen_frame_state));
+    if (!state || *state >= 1) return std::nullopt;  // completed or cleared
+    frame = gen + static_cast<uint64_t>(o_.gen_iframe);
+  }
+  ThreadFrames walked = in_.walker.walk(frame);
+  if (walked.frames.empty() || walked.frames.front().address != frame) return std::nullopt;
+  return walked.frames.front();
+}
+
+uint64_t AioReader::yieldFromTarget(uint64_t gen, const RawFrame& raw) {
+  if (!raw.code || raw.exactDepth < 1 || raw.stackBase == 0) return 0;
+  bool yieldingFrom = false;
+  if (minor_ <= 10) {
+    // 3.8/3.9: f_lasti is the instruction before YIELD_FROM; 3.10 the same in code units.
+    uint64_t next = static_cast<uint64_t>(raw.byteOffset) + 2;
+    if (raw.code->bytecodeSize && next >= raw.code->bytecodeSize) return 0;
+    auto op = mem_.readValue<uint8_t>(raw.code->bytecode + next);
+    yieldingFrom = op && baseOpcodeName(minor_, *op) == "YIELD_FROM";
+  } else if (minor_ <= 12) {
+    auto state = mem_.readValue<int8_t>(gen + static_cast<uint64_t>(o_.gen_frame_state));
+    if (!state || *state == -2 || *state >= 0) return 0;  // created, executing, finished
+    auto ins = mem_.readValue<uint16_t>(raw.code->bytecode + raw.byteOffset + 2);
+    if (!ins) return 0;
+    uint8_t op = *ins & 0xff, arg = static_cast<uint8_t>(*ins >> 8);
+    yieldingFrom = baseOpcodeName(minor_, op) == "RESUME" && arg >= 2;
+  } else {
+    auto state = mem_.readValue<int8_t>(gen + static_cast<uint64_t>(o_.gen_frame_state));
+    yieldingFrom = state && *state == -1;  // FRAME_SUSPENDED_YIELD_FROM
+  }
+  if (!yieldingFrom) return 0;
+  return in_.walker.slotObject(raw.stackBase + 8 * static_cast<uint64_t>(raw.exactDepth - 1));
+}
+
+Chain AioReader::coroutineChain(uint64_t coro) {
+  Chain c;
+  std::unordered_set<uint64_t> seen;
+  uint64_t obj = coro;
+  while (obj) {
+    if (c.links.size() >= kMaxChain) {
+      c.warnings.push_back(fmt::format("more than {} coroutine frames: the rest are not shown", kMaxChain));
+      break;
+    }
+    if (!seen.insert(obj).second) {
+      c.warnings.push_back(fmt::format("the await chain loops at 0x{:x}: stopped", obj));
+      break;
+    }
+    auto t = objects_.typeOf(obj);
+    if (!t) {
+      c.warnings.push_back(fmt::format("unreadable awaited object at 0x{:x}", obj));
+      break;
+    }
+    const std::string& tn = (*t)->name;
+    const bool builtin = (*t)->module == "builtins";
+    if (builtin && (tn == "coroutine" || tn == "generator" || tn == "async_generator")) {
+      auto raw = generatorFrame(obj);
+      if (!raw) {
+        if (c.links.empty()) c.leaf = 0;
+        break;
+      }
+      ChainLink link{obj, *raw};
+      c.links.push_back(std::move(link));
+      obj = yieldFromTarget(obj, c.links.back().raw);
+      continue;
+    }
+    if (builtin && (tn == "coroutine_wrapper" || tn == "async_generator_asend" || tn == "async_generator_athrow")) {
+      obj = mem_.readPtr(obj + 16).value_or(0);  // cw_coroutine / ags_gen / agt_gen
+      continue;
+    }
+    if (tn == "FutureIter") {
+      c.leaf = mem_.readPtr(obj + 16).value_or(0);  // FutureIter.future
+      break;
+    }
+    c.leaf = obj;
+    break;
+  }
+  return c;
+}
+
+std::string AioReader::taskName(uint64_t nameObj) {
+  if (!nameObj) return "";
+  auto tn = objects_.typeName(nameObj).value_or("");
+  if (tn == "str") return objects_.readStr(nameObj, 256).value_or("?");
+  if (tn == "int") {
+    if (auto v = objects_.readSmallInt(nameObj)) return fmt::format("Task-{}", *v);
+  }
+  return objects_.repr(nameObj);
+}
+
+std::string AioReader::exceptionRepr(uint64_t exc) {
+  if (!exc) return "";
+  auto t = objects_.typeOf(exc);
+  if (!t) return fmt::format("<exception at 0x{:x}>", exc);
+  std::string name = (*t)->name;
+  auto args = mem_.readPtr(exc + 24);  // PyBaseExceptionObject.args
+  std::string inner;
+  if (args && objects_.typeName(*args).value_or("") == "tuple") {
+    if (auto items = objects_.tupleItems(*args, 4)) {
+      for (size_t i = 0; i < items->size(); ++i) {
+        if (i) inner += ", ";
+        inner += objects_.repr((*items)[i]);
+      }
+    }
+  }
+  return name + "(" + inner + ")";
+}
+
+std::vector<uint64_t> AioReader::childrenOf(uint64_t container) {
+  std::vector<uint64_t> out;
+  if (!container) return out;
+  auto tn = objects_.typeName(container).value_or("");
+  Result<std::vector<uint64_t>> items = fail(ErrorKind::kImplausible, "not a container");
+  if (tn == "list") items = objects_.listItems(container, kMaxChildren);
+  else if (tn == "tuple") items = objects_.tupleItems(container, kMaxChildren);
+  else if (tn == "set" || tn == "frozenset") items = objects_.setItems(container, kMaxChildren);
+  else if (tn == "dict") {
+    if (auto kv = objects_.dictItems(container, kMaxChildren)) {
+      std::vector<uint64_t> keys;
+      for (const auto& [k, v] : *kv) keys.push_back(k);
+      items = keys;
+    }
+  }
+  if (items) out = *items;
+  return out;
+}
+
+ObjectKind AioReader::asyncKind(uint64_t obj) const {
+  if (!obj) return ObjectKind::kUnknown;
+  auto t = objects_.typeOf(obj);
+  if (!t || (*t)->module == "builtins") return ObjectKind::kUnknown;
+  if (isTask(obj)) return ObjectKind::kTask;
+  if (objects_.isInstance(obj, "asyncio.locks", "Lock")) return ObjectKind::kAsyncLock;
+  if (objects_.isInstance(obj, "asyncio.locks", "Event")) return ObjectKind::kAsyncEvent;
+  if (objects_.isInstance(obj, "asyncio.locks", "Condition")) return ObjectKind::kAsyncCondition;
+  if (objects_.isInstance(obj, "asyncio.locks", "Semaphore")) return ObjectKind::kAsyncSemaphore;
+  if (objects_.isInstance(obj, "asyncio.locks", "Barrier")) return ObjectKind::kAsyncBarrier;
+  if (objects_.isInstance(obj, "asyncio.queues", "Queue")) return ObjectKind::kAsyncQueue;
+  if (objects_.isInstance(obj, "_asyncio", "Future") || objects_.isInstance(obj, "asyncio.futures", "Future")) {
+    return ObjectKind::kAsyncFuture;
+  }
+  return ObjectKind::kUnknown;
+}
+
+void AioReader::addObject(uint64_t addr) {
+  if (!addr || out_.objects.count(addr) || out_.objects.size() > 20000) return;
+  ObjectKind kind = asyncKind(addr);
+  if (kind == ObjectKind::kUnknown) {
+    out_.objects[addr] = sync_.describe(addr);
+    myObjects_.insert(addr);
+    return;
+  }
+  SyncObject s;
+  s.address = addr;
+  s.kind = kind;
+  s.type = objects_.qualifiedTypeName(addr);
+  auto attrRepr = [&](const char* a) {
+    if (auto v = objects_.attr(addr, a)) s.attrs[a] = objects_.repr(*v);
+  };
+  auto waitersOf = [&](uint64_t obj, const char* a) -> std::optional<int> {
+    auto w = objects_.attr(obj, a);
+    if (!w) return std::nullopt;
+    auto tn = objects_.typeName(*w).value_or("");
+    if (tn == "NoneType") return 0;
+    if (tn == "deque" || tn == "list" || tn == "set") {
+      if (auto n = tn == "set" ? mem_.readValue<int64_t>(*w + 24) : objects_.containerSize(*w)) {
+        return static_cast<int>(std::clamp<int64_t>(*n, 0, 1 << 30));
+      }
+    }
+    return std::nullopt;
+  };
+  switch (kind) {
+    case ObjectKind::kAsyncLock:
+      if (auto l = objects_.attr(addr, "_locked")) s.locked = objects_.repr(*l) == "True";
+      s.waiters = waitersOf(addr, "_waiters");
+      break;
+    case ObjectKind::kAsyncSemaphore:
+      attrRepr("_value");
+      attrRepr("_bound_value");
+      s.waiters = waitersOf(addr, "_waiters");
+      if (auto v = objects_.attr(addr, "_value")) {
+        if (auto n = objects_.readSmallInt(*v)) s.locked = *n <= 0;
+      }
+      break;
+    case ObjectKind::kAsyncEvent:
+      attrRepr("_value");
+      s.waiters = waitersOf(addr, "_waiters");
+      break;
+    case ObjectKind::kAsyncCondition:
+      s.underlyingLock = objects_.attr(addr, "_lock").value_or(0);
+      s.waiters = waitersOf(addr, "_waiters");
+      break;
+    case ObjectKind::kAsyncBarrier:
+      attrRepr("_parties");
+      attrRepr("_count");
+      attrRepr("_state");
+      break;
+    case ObjectKind::kAsyncQueue: {
+      attrRepr("_maxsize");
+      attrRepr("_unfinished_tasks");
+      if (auto q = objects_.attr(addr, "_queue")) {
+        if (auto n = objects_.containerSize(*q)) s.attrs["qsize"] = std::to_string(*n);
+      }
+      s.waiters = waitersOf(addr, "_getters");
+      if (auto p = waitersOf(addr, "_putters")) s.attrs["putters"] = std::to_string(*p);
+      break;
+    }
+    default: break;
+  }
+  uint64_t under = s.underlyingLock;
+  out_.objects[addr] = std::move(s);
+  myObjects_.insert(addr);
+  if (under) addObject(under);
+}
+
+bool AioReader::matchStdlibFrame(const Frame& f, const std::string& module, TaskAwait& a) {
+  const std::string& fn = f.location.function;
+  uint64_t self = varAddr(f, "self");
+  ObjectKind sk = self ? asyncKind(self) : ObjectKind::kUnknown;
+  auto set = [&](const char* kind, uint64_t obj, std::string how) {
+    a.kind = kind;
+    a.object = obj;
+    a.how = std::move(how);
+    return true;
+  };
+  if (module == "locks") {
+    if (fn == "__aenter__" || fn == "acquire") {
+      std::string how = fn == "__aenter__" ? "async with" : "acquire()";
+      if (sk == ObjectKind::kAsyncLock) return set("lock", self, how);
+      if (sk == ObjectKind::kAsyncSemaphore) return set("semaphore", self, how);
+      if (sk == ObjectKind::kAsyncCondition) return set("lock", objects_.attr(self, "_lock").value_or(self), how);
+    }
+    if ((fn == "wait" || fn == "wait_for") && sk == ObjectKind::kAsyncEvent) return set("event", self, "wait()");
+    if ((fn == "wait" || fn == "wait_for") && sk == ObjectKind::kAsyncCondition) {
+      return set("condition", self, fn + "()");
+    }
+    if (sk == ObjectKind::kAsyncBarrier && (fn == "wait" || fn == "_block" || fn == "_wait")) {
+      return set("barrier", self, "wait()");
+    }
+    return false;
+  }
+  if (module == "queues" && sk == ObjectKind::kAsyncQueue && (fn == "get" || fn == "put" || fn == "join")) {
+    return set("queue", self, fn + "()");
+  }
+  if (module == "tasks") {
+    if (fn == "sleep") return set("sleep", a.future, "sleep()");
+    if (fn == "wait" || fn == "_wait") {
+      set("wait", a.future, "wait()");
+      a.children = childrenOf(varAddr(f, "fs"));
+      return true;
+    }
+    if (fn == "wait_for") {
+      const Variable* t = findVar(f, "timeout");
+      if (t && t->type != "NoneType") a.hasTimeout = true;
+      return false;  // what it waits for is decided further in
+    }
+    return false;
+  }
+  if (module == "taskgroups" && (fn == "__aexit__" || fn == "_aexit")) {
+    set("taskgroup", self, "async with TaskGroup");
+    a.children = childrenOf(objects_.attr(self, "_tasks").value_or(0));
+    return true;
+  }
+  if (module == "streams") {
+    if (fn == "_wait_for_data" || fn == "read" || fn == "readline" || fn == "readuntil" || fn == "readexactly") {
+      set("io", self, fn + "()");
+      a.detail = "reading from a stream";
+      return true;
+    }
+    if (fn == "drain" || fn == "_drain_helper" || fn == "wait_closed") {
+      set("io", self, fn + "()");
+      a.detail = "writing to a stream";
+      return true;
+    }
+    return false;
+  }
+  if (module == "selector_events" && fn.rfind("sock_", 0) == 0) {
+    set("io", varAddr(f, "sock"), fn + "()");
+    a.detail = fn;
+    return true;
+  }
+  if (module == "base_events" && fn == "serve_forever") {
+    set("io", self, "serve_forever()");
+    a.detail = "serving: waiting for connections";
+    return true;
+  }
+  if (module == "base_events" && (fn == "getaddrinfo" || fn == "getnameinfo" || fn == "shutdown_default_executor")) {
+    return set("executor", a.future, fn + "()");
+  }
+  if (module == "threads" && fn == "to_thread") {
+    return set("executor", a.future, "to_thread()");
+  }
+  if (module == "futures" && fn == "__await__" && self) {
+    return set(isTask(self) ? "task" : "future", self, "await");
+  }
+  return false;
+}
+
+void AioReader::addTimers(const Task& task, TaskAwait& a, const LoopInternal* li) {
+  if (!li) return;
+  std::optional<double> when;
+  for (const auto& t : li->timers) {
+    bool mine = a.future && std::find(t.args.begin(), t.args.end(), a.future) != t.args.end();
+    if (!mine && t.callbackSelf && t.callbackSelf != task.address) {
+      // asyncio.timeout(): the handle calls Timeout._on_timeout, and the Timeout knows its task.
+      if (auto tt = objects_.attr(t.callbackSelf, "_task"); tt && *tt == task.address) mine = true;
+    }
+    if (mine && (!when || t.when < *when)) when = t.when;
+  }
+  if (!when) return;
+  a.hasTimeout = true;
+  a.when = when;
+  if (out_.source == "live") a.firesIn = *when - now_;
+}
+
+void AioReader::addIo(TaskAwait& a, const LoopInternal* li, uint64_t sockOrTransport) {
+  if (!li) return;
+  // The selector key whose handle is called with this task's future (sock_recv & co).
+  for (const auto& [fd, args] : li->fdArgs) {
+    if (a.future && std::find(args.begin(), args.end(), a.future) != args.end()) {
+      a.fd = fd.fd;
+      return;
+    }
+  }
+  if (!sockOrTransport) return;
+  // A StreamReader's transport, a transport, a server or a socket.
+  uint64_t obj = sockOrTransport;
+  if (auto tr = objects_.attr(obj, "_transport")) obj = *tr;
+  if (auto fdv = objects_.attr(obj, "_sock_fd")) {
+    if (auto n = objects_.readSmallInt(*fdv)) {
+      a.fd = *n;
+      return;
+    }
+  }
+  std::vector<uint64_t> socks;
+  if (auto s = objects_.attr(obj, "_sock")) socks.push_back(*s);
+  if (auto ss = objects_.attr(obj, "_sockets")) {
+    for (uint64_t s : childrenOf(*ss)) socks.push_back(s);
+  }
+  if (socks.empty()) socks.push_back(obj);
+  for (uint64_t s : socks) {
+    auto it = li->fdOfFileobj.find(s);
+    if (it != li->fdOfFileobj.end()) {
+      a.fd = it->second;
+      return;
+    }
+    if (objects_.isInstance(s, "_socket", "socket")) {
+      if (auto fdv = mem_.readValue<int32_t>(s + 16)) {  // PySocketSockObject.sock_fd
+        a.fd = *fdv;
+        return;
+      }
+    }
+  }
+}
+
+TaskAwait AioReader::classify(const Task& task, uint64_t waiter, uint64_t leaf) {
+  TaskAwait a;
+  a.future = waiter;
+  const auto& frames = task.frames;
+  size_t n = frames.size();
+  size_t runStart = n;
+  while (runStart > 0 && !asyncioModuleOf(frames[runStart - 1].location.file).empty()) --runStart;
+  a.frameIndex = n == 0 ? SIZE_MAX : (runStart > 0 ? runStart - 1 : 0);
+  bool matched = false;
+  for (size_t i = runStart; i < n && !matched; ++i) {
+    matched = matchStdlibFrame(frames[i], asyncioModuleOf(frames[i].location.file), a);
+  }
+  if (!matched) {
+    uint64_t target = waiter ? waiter : leaf;
+    if (target && isTask(target)) {
+      a.kind = "task";
+      a.object = target;
+      a.how = "await";
+    } else if (target && objects_.isInstance(target, "", "_GatheringFuture")) {
+      a.kind = "gather";
+      a.object = target;
+      a.how = "gather()";
+      a.children = childrenOf(objects_.attr(target, "_children").value_or(0));
+    } else if (target) {
+      a.kind = "future";
+      a.object = target;
+      a.how = "await";
+      // A future chained to a concurrent.futures.Future (run_in_executor, wrap_future).
+      uint64_t cbs = mem_.readPtr(target + static_cast<uint64_t>(to_.callbacks)).value_or(0);
+      uint64_t cb0 = mem_.readPtr(target + static_cast<uint64_t>(to_.callback0)).value_or(0);
+      std::vector<uint64_t> callbacks;
+      if (cb0) callbacks.push_back(cb0);
+      for (uint64_t pair : cbs ? childrenOf(cbs) : std::vector<uint64_t>{}) {
+        if (auto items = objects_.tupleItems(pair, 2); items && !items->empty()) callbacks.push_back((*items)[0]);
+      }
+      for (uint64_t cb : callbacks) {
+        if (auto c = sync_.callable(cb); c && c->name == "_call_check_cancel") {
+          a.kind = "executor";
+          a.detail = "a function running in another thread (run_in_executor / wrap_future)";
+        }
+      }
+    } else if (task.state == "running") {
+      a.kind = "running";
+    } else {
+      a.kind = "none";
+    }
+  }
+  if (a.kind == "sleep" && a.object == 0) a.object = waiter;
+  return a;
+}
+
+void AioReader::readTask(uint64_t addr) {
+  Task task;
+  task.address = addr;
+  uint64_t coro = 0, waiter = 0, loop = 0, nameObj = 0, exc = 0;
+  int state = 0;
+  if (isCTask(addr)) {
+    auto rd = [&](int off) { return mem_.readPtr(addr + static_cast<uint64_t>(off)).value_or(0); };
+    coro = rd(to_.coro);
+    waiter = rd(to_.waiter);
+    loop = rd(to_.loop);
+    nameObj = rd(to_.name);
+    exc = rd(to_.exception);
+    state = mem_.readValue<int32_t>(addr + static_cast<uint64_t>(to_.state)).value_or(-1);
+    if (minor_ >= 14 && to_.awaitedBy >= 0) {
+      uint64_t ab = rd(to_.awaitedBy);
+      bool isSet = mem_.readValue<uint8_t>(addr + static_cast<uint64_t>(to_.awaitedByIsSet)).value_or(0) != 0;
+      if (ab) {
+        if (isSet) {
+          if (auto items = objects_.setItems(ab, kMaxChildren)) cAwaitedBy_[addr] = *items;
+        } else {
+          cAwaitedBy_[addr] = {ab};
+        }
+      }
+    }
+  } else {
+    coro = objects_.attr(addr, "_coro").value_or(0);
+    waiter = objects_.attr(addr, "_fut_waiter").value_or(0);
+    loop = objects_.attr(addr, "_loop").value_or(0);
+    nameObj = objects_.attr(addr, "_name").value_or(0);
+    exc = objects_.attr(addr, "_exception").value_or(0);
+    std::string st = objects_.attr(addr, "_state") ? objects_.readStr(*objects_.attr(addr, "_state"), 32).value_or("") : "";
+    state = st == "PENDING" ? 0 : st == "CANCELLED" ? 1 : st == "FINISHED" ? 2 : -1;
+  }
+  if (waiter && objects_.typeName(waiter).value_or("") == "NoneType") waiter = 0;
+  if (exc && objects_.typeName(exc).value_or("") == "NoneType") exc = 0;
+  task.name = taskName(nameObj);
+  if (task.name.empty()) task.name = fmt::format("<task at 0x{:x}>", addr);
+  task.state = state == 0 ? "pending" : state == 1 ? "cancelled" : state == 2 ? "finished" : "unknown";
+  if (state == 0 && currentTasks_.count(addr)) task.state = "running";
+  task.loop = loop;
+  if (exc) task.exception = exceptionRepr(exc);
+  task.awaits = waiter;
+  if (coro) {
+    if (auto q = objects_.typeOf(coro)) {
+      if ((*q)->module == "builtins" && ((*q)->name == "coroutine" || (*q)->name == "generator")) {
+        auto qn = mem_.readPtr(coro + static_cast<uint64_t>(o_.gen_qualname));
+        if (qn && *qn) task.coroutine = objects_.readStr(*qn, 256).value_or("");
+      } else {
+        task.coroutine = (*q)->name;
+      }
+    }
+  }
+  const LoopInternal* li = nullptr;
+  if (loop) {
+    size_t idx = loopIndex(loop);
+    task.tid = out_.loops[idx].tid;
+    li = &loops_.at(loop);
+  }
+  Chain chain;
+  if (coro && (state == 0 || task.state == "running")) chain = coroutineChain(coro);
+  for (auto& w : chain.warnings) task.warnings.push_back(std::move(w));
+  for (const auto& link : chain.links) task.frames.push_back(makeFrame(link.raw));
+  // 3.11+: `async with cm:` pushes cm.__aexit__ before awaiting cm.__aenter__(), and the await's
+  // own exception-table entry protects that slot: a frame awaiting __aenter__ does not hold cm yet.
+  for (size_t i = 0; i + 1 < task.frames.size(); ++i) {
+    if (task.frames[i + 1].location.function != "__aenter__") continue;
+    uint64_t entering = varAddr(task.frames[i + 1], "self");
+    auto& holds = task.frames[i].holds;
+    for (size_t k = holds.size(); k-- > 0;) {
+      if (holds[k].object == entering && holds[k].how == "async with") {
+        holds.erase(holds.begin() + static_cast<long>(k));
+        break;
+      }
+    }
+  }
+  // The i-th innermost `with` statement around the current line holds the i-th innermost exit.
+  for (auto& f : task.frames) {
+    if (f.holds.empty()) continue;
+    std::vector<int> withs = sources_.enclosingWiths(f.location.file, f.location.line);
+    for (size_t k = 0; k < f.holds.size() && k < withs.size(); ++k) {
+      f.holds[f.holds.size() - 1 - k].line = withs[withs.size() - 1 - k];
+    }
+  }
+  if (state == 0) {
+    TaskAwait a = classify(task, waiter, chain.leaf);
+    if (li && li->readyTasks.count(addr) && (a.kind == "none" || a.kind == "future")) {
+      a.kind = "ready";
+      a.detail = "scheduled to run (its next step is in the loop's ready queue)";
+    }
+    addTimers(task, a, li);
+    if (a.kind == "io" || a.kind == "future") addIo(a, li, a.kind == "io" ? a.object : 0);
+    if (a.kind == "future" && a.fd >= 0) a.kind = "io";
+    if (a.object && a.kind != "none") addObject(a.object);
+    if (a.kind == "condition" && a.object) {
+      // Condition.wait releases the lock while it waits; the lock is what notifiers need.
+    }
+    for (uint64_t c : a.children) {
+      if (isTask(c)) addCandidate(c, false);
+    }
+    if (a.frameIndex < task.frames.size() && a.kind != "none" && a.kind != "ready" && a.kind != "running") {
+      WaitInfo w;
+      w.op = a.kind == "lock" || a.kind == "semaphore" ? WaitOp::kAcquire
+             : a.kind == "sleep"                       ? WaitOp::kSleep
+             : a.kind == "io"                          ? WaitOp::kIo
+             : a.kind == "queue"                       ? (a.how == "put()"    ? WaitOp::kQueuePut
+                                                          : a.how == "join()" ? WaitOp::kQueueJoin
+                                                                              : WaitOp::kQueueGet)
+             : a.kind == "task"                        ? WaitOp::kJoin
+                                                       : WaitOp::kWait;
+      w.object = a.object;
+      w.hasTimeout = a.hasTimeout;
+      w.how = a.how;
+      task.frames[a.frameIndex].waitsOn = w;
+    }
+    task.await = std::move(a);
+  }
+  for (const auto& f : task.frames) {
+    for (const auto& h : f.holds) addObject(h.object);
+  }
+  out_.tasks.push_back(std::move(task));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names: module globals, then the tasks' coroutine frames (the awaiting task before the awaited,
+// so that a lock passed down keeps its creator's name first), then the threads' frames.
+
+void AioReader::nameObjects() {
+  std::map<uint64_t, std::vector<std::string>> names;
+  auto note = [&](uint64_t addr, const std::string& name) {
+    if (!myObjects_.count(addr)) return;
+    auto& v = names[addr];
+    if (std::find(v.begin(), v.end(), name) == v.end() && v.size() < 8) v.push_back(name);
+  };
+  std::set<uint64_t> examined;
+  auto attributePaths = [&](const std::string& base, uint64_t obj) {
+    if (examined.size() >= kMaxNamedObjects || !examined.insert(obj).second) return;
+    auto t = objects_.typeOf(obj);
+    if (!t || (*t)->module == "builtins" || (*t)->module.empty()) return;
+    for (const auto& [name, value] : objects_.attrs(obj, 64)) note(value, base + "." + name);
+  };
+  std::vector<uint64_t> dicts;
+  if (auto mainDict = objects_.moduleDict("__main__")) dicts.push_back(*mainDict);
+  for (uint64_t g : frameGlobals_) {
+    if (std::find(dicts.begin(), dicts.end(), g) == dicts.end()) dicts.push_back(g);
+  }
+  for (uint64_t d : dicts) {
+    auto items = objects_.dictItems(d, 4096);
+    if (!items) continue;
+    for (const auto& [k, v] : *items) {
+      auto key = objects_.readStr(k, 128);
+      if (!key || key->rfind("__", 0) == 0) continue;
+      note(v, *key);
+    }
+  }
+  // Tasks in await order: those nobody awaits first.
+  std::vector<const Task*> order;
+  for (const auto& t : out_.tasks) {
+    if (t.awaitedBy.empty()) order.push_back(&t);
+  }
+  for (const auto& t : out_.tasks) {
+    if (!t.awaitedBy.empty()) order.push_back(&t);
+  }
+  auto frameNames = [&](const Frame& f) {
+    for (const auto* vars : {&f.arguments, &f.locals}) {
+      for (const auto& v : *vars) {
+        if (v.name != "self") note(v.address, v.name);
+      }
+    }
+  };
+  for (const Task* t : order) {
+    for (const auto& f : t->frames) frameNames(f);
+  }
+  for (const auto& t : out_.threads) {
+    for (const auto& f : t.frames) frameNames(f);
+  }
+  for (const Task* t : order) {
+    for (const auto& f : t->frames) {
+      for (const auto* vars : {&f.arguments, &f.locals}) {
+        for (const auto& v : *vars) attributePaths(v.name, v.address);
+      }
+    }
+  }
+  for (uint64_t d : dicts) {
+    auto items = objects_.dictItems(d, 4096);
+    if (!items) continue;
+    for (const auto& [k, v] : *items) {
+      auto key = objects_.readStr(k, 128);
+      if (!key || key->rfind("__", 0) == 0) continue;
+      attributePaths(*key, v);
+    }
+  }
+  for (auto& [addr, list] : names) {
+    auto it = out_.objects.find(addr);
+    if (it == out_.objects.end()) continue;
+    for (const auto& n : list) {
+      if (std::find(it->second.names.begin(), it->second.names.end(), n) == it->second.names.end()) {
+        it->second.names.push_back(n);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A task that finished with an exception nobody retrieved is gone from memory, but asyncio logged
+// "Task exception was never retrieved" with the task's repr, and the freed strings of that log
+// record usually survive in the heap next to the program's objects. Read only when some lock is
+// held by no pending task: windows around known objects, bounded in number and size.
+
+void AioReader::findFinishedTasks() {
+  std::set<uint64_t> chunks;
+  auto addChunk = [&](uint64_t a) {
+    if (a < (1u << 16)) return;
+    uint64_t base = a & ~(kScanChunk - 1);
+    chunks.insert(base);
+  };
+  for (const auto& t : out_.tasks) addChunk(t.address);
+  for (const auto& [addr, o] : out_.objects) addChunk(addr);
+  for (const auto& l : out_.loops) addChunk(l.address);
+  for (const auto& t : out_.tasks) {
+    for (const auto& f : t.frames) {
+      for (const auto* vars : {&f.arguments, &f.locals}) {
+        for (const auto& v : *vars) addChunk(v.address);
+      }
+    }
+  }
+  // Neighbouring windows too (arenas are allocated next to each other), nearest first.
+  std::vector<uint64_t> order(chunks.begin(), chunks.end());
+  for (uint64_t c : std::vector<uint64_t>(order)) {
+    for (uint64_t n : {c - kScanChunk, c + kScanChunk}) {
+      if (!chunks.count(n)) {
+        chunks.insert(n);
+        order.push_back(n);
+      }
+    }
+  }
+  if (order.size() > kMaxScanChunks) order.resize(kMaxScanChunks);
+  static constexpr std::string_view kNeedle = "<Task finished name=";
+  constexpr size_t kBlock = 64 * 1024, kPage = 4096, kMaxText = 2048;
+  std::set<std::string> seen;
+  std::vector<uint8_t> buf(kBlock);
+  auto textAt = [&](uint64_t addr) {
+    std::string s;
+    auto bytes = mem_.readBytes(addr, kMaxText);
+    if (!bytes) {
+      // Near the end of a mapping: read what the page allows.
+      size_t avail = kPage - (addr & (kPage - 1));
+      bytes = mem_.readBytes(addr, std::min(avail, kMaxText));
+      if (!bytes) return s;
+    }
+    for (uint8_t c : *bytes) {
+      if (c == 0 || c == '\n') break;
+      if (c < 0x20 || c >= 0x7f) break;
+      s.push_back(static_cast<char>(c));
+    }
+    return s;
+  };
+  for (uint64_t chunk : order) {
+    for (uint64_t block = chunk; block < chunk + kScanChunk; block += kBlock) {
+      std::vector<std::pair<uint64_t, size_t>> pieces;
+      if (mem_.read(block, buf.data(), kBlock)) {
+        pieces.emplace_back(block, kBlock);
+      } else {
+        for (uint64_t p = block; p < block + kBlock; p += kPage) {
+          if (mem_.read(p, buf.data() + (p - block), kPage)) pieces.emplace_back(p, kPage);
+        }
+      }
+      for (const auto& [start, len] : pieces) {
+        const char* base = reinterpret_cast<const char*>(buf.data() + (start - block));
+        std::string_view hay(base, len);
+        size_t pos = 0;
+        while ((pos = hay.find(kNeedle, pos)) != std::string_view::npos) {
+          std::string text = textAt(start + pos);
+          pos += kNeedle.size();
+          if (text.empty() || !seen.insert(text).second || seen.size() > 64) continue;
+          Task t;
+          if (!parseFinishedTaskRepr(text, t)) continue;
+          bool dup = false;
+          for (const auto& e : out_.tasks) {
+            dup |= e.address == 0 && e.name == t.name && e.coroutine == t.coroutine && e.exception == t.exception;
+          }
+          if (dup) continue;
+          t.evidence = "asyncio logged \"Task exception was never retrieved\" for it";
+          t.acquireLines = sources_.linesInFunction(t.definedAt.file, t.definedAt.line, ".acquire(");
+          if (!t.acquireLines.empty()) {
+            Frame f;
+            f.location = t.definedAt;
+            f.location.line = t.acquireLines.front();
+            f.qualname = f.location.function;
+            f.sourceLine = sources_.line(f.location.file, f.location.line);
+            t.frames.push_back(std::move(f));
+          }
+          out_.tasks.push_back(std::move(t));
+        }
+      }
+    }
+  }
+}
+
+void AioReader::run() {
+  if (!objects_.moduleDict("asyncio")) return;  // never imported: no tasks
+  now_ = monotonicNow();
+  collectThreadStates();
+  to_ = taskOffsets(minor_, false);
+  discoverTasks();
+  chooseOffsets();
+  findRunningLoops();
+  // Read tasks; gather/TaskGroup children not in the registries are added as they are found.
+  for (size_t i = 0; i < candidates_.size() && i < kMaxTasks; ++i) {
+    readTask(candidates_[i].first);
+    out_.tasks.back().eager = candidates_[i].second;
+  }
+  if (candidates_.size() >= kMaxTasks) {
+    out_.warnings.push_back(fmt::format("asyncio: more than {} tasks; the rest are not shown", kMaxTasks));
+  }
+  // Who awaits whom.
+  std::unordered_map<uint64_t, size_t> byAddr;
+  for (size_t i = 0; i < out_.tasks.size(); ++i) byAddr[out_.tasks[i].address] = i;
+  auto link = [&](uint64_t awaited, uint64_t by) {
+    auto it = byAddr.find(awaited);
+    if (it == byAddr.end() || awaited == 0 || by == 0) return;
+    auto& v = out_.tasks[it->second].awaitedBy;
+    if (std::find(v.begin(), v.end(), by) == v.end()) v.push_back(by);
+  };
+  for (const auto& t : out_.tasks) {
+    if (!t.await) continue;
+    if (t.await->kind == "task") link(t.await->object, t.address);
+    for (uint64_t c : t.await->children) link(c, t.address);
+  }
+  for (const auto& [task, by] : cAwaitedBy_) {
+    for (uint64_t b : by) {
+      if (isTask(b)) link(task, b);
+    }
+  }
+  // Sort: by loop thread, then by task number ("Task-12" after "Task-2"), then by name.
+  auto number = [](const std::string& name) -> int64_t {
+    if (name.rfind("Task-", 0) != 0) return INT64_MAX;
+    try {
+      return std::stoll(name.substr(5));
+    } catch (...) {
+      return INT64_MAX;
+    }
+  };
+  std::stable_sort(out_.tasks.begin(), out_.tasks.end(), [&](const Task& a, const Task& b) {
+    if (number(a.name) != number(b.name)) return number(a.name) < number(b.name);
+    return a.name < b.name;
+  });
+  nameObjects();
+  // Locks some task waits for that no pending task holds: look for finished tasks.
+  bool orphanLock = false;
+  for (const auto& t : out_.tasks) {
+    if (!t.await || (t.await->kind != "lock" && t.await->kind != "semaphore") || !t.await->object) continue;
+    auto it = out_.objects.find(t.await->object);
+    if (it == out_.objects.end() || !it->second.locked.value_or(false)) continue;
+    bool held = false;
+    for (const auto& o : out_.tasks) {
+      for (const auto& f : o.frames) {
+        for (const auto& h : f.holds) held |= h.object == t.await->object;
+      }
+    }
+    orphanLock |= !held;
+  }
+  if (orphanLock) findFinishedTasks();
+}
+
+}  // namespace
+
+bool parseFinishedTaskRepr(const std::string& text, Task& out) {
+  static constexpr std::string_view kStart = "<Task finished name=";
+  auto p = text.find(kStart);
+  if (p == std::string::npos) return false;
+  p += kStart.size();
+  if (p >= text.size() || (text[p] != '\'' && text[p] != '"')) return false;
+  char q = text[p++];
+  std::string name;
+  while (p < text.size() && text[p] != q) {
+    if (text[p] == '\\' && p + 1 < text.size()) ++p;
+    name.push_back(text[p++]);
+  }
+  if (p >= text.size()) return false;
+  ++p;
+  static constexpr std::string_view kCoro = " coro=<";
+  if (text.compare(p, kCoro.size(), kCoro) != 0) return false;
+  p += kCoro.size();
+  auto paren = text.find("() ", p);
+  if (paren == std::string::npos) return false;
+  std::string coro = text.substr(p, paren - p);
+  static constexpr std::string_view kDefined = "defined at ";
+  auto def = text.find(kDefined, paren);
+  auto close = text.find("> ", paren);
+  if (close == std::string::npos) return false;
+  if (def != std::string::npos && def < close) {
+    std::string loc = text.substr(def + kDefined.size(), close - def - kDefined.size());
+    auto colon = loc.rfind(':');
+    if (colon != std::string::npos) {
+      out.definedAt.file = loc.substr(0, colon);
+      try {
+        out.definedAt.line = std::stoi(loc.substr(colon + 1));
+      } catch (...) {
+        out.definedAt.line = 0;
+      }
+    } else {
+      out.definedAt.file = loc;
+    }
+  }
+  static constexpr std::string_view kExc = " exception=";
+  auto e = text.find(kExc, close);
+  if (e == std::string::npos || text.empty() || text.back() != '>') return false;
+  out.name = name;
+  out.coroutine = coro;
+  out.definedAt.function = coro.substr(coro.rfind('.') == std::string::npos ? 0 : coro.rfind('.') + 1);
+  out.exception = text.substr(e + kExc.size(), text.size() - 1 - e - kExc.size());
+  out.state = "finished";
+  out.address = 0;
+  return !out.name.empty();
+}
+
+void readAsyncio(const AsyncioInputs& in, Process& out) {
+  AioReader reader(in, out);
+  reader.run();
+}
+
+}  // namespace pyhang::cpython

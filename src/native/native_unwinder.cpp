@@ -1,0 +1,427 @@
+#include "native/native_unwinder.h"
+
+#include <cxxabi.h>
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "memory/core_file.h"
+
+namespace pyhang::native {
+
+namespace {
+
+std::string baseName(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string dwflError() {
+  const char* m = dwfl_errmsg(-1);
+  return m ? m : "unknown libdwfl error";
+}
+
+// The unwinder whose libdwfl callbacks are running: libdwfl's find_elf callback gets no user
+// argument, so the path mappings it needs are found through this (pyhang is single-threaded).
+thread_local NativeUnwinder::Impl* tCurrent = nullptr;
+
+}  // namespace
+
+struct NativeUnwinder::Impl {
+  enum class Kind { kLive, kCoreLibdwfl, kCoreMemory };
+  Kind kind = Kind::kLive;
+  pid_t pid = 0;
+  Dwfl_Callbacks callbacks{};
+  char* debuginfoPath = nullptr;
+  Dwfl* dwfl = nullptr;
+  // Cores.
+  int coreFd = -1;
+  Elf* coreElf = nullptr;
+  const CoreFile* core = nullptr;
+  std::map<std::string, std::string> localPaths;   // path in the target -> path to open here
+  size_t nextCoreThread = 0;
+  Dwfl_Thread_Callbacks threadCallbacks{};
+  // Symbolization cache: (pc, activation) -> frames.
+  std::unordered_map<uint64_t, std::vector<Frame>> cache[2];
+
+  ~Impl() {
+    if (dwfl) dwfl_end(dwfl);
+    if (coreElf) elf_end(coreElf);
+    if (coreFd >= 0) ::close(coreFd);
+  }
+
+  std::vector<Frame> symbolize(uint64_t pc, bool activation);
+};
+
+namespace {
+
+// RAII: makes `impl` the target of the libdwfl callbacks for the duration of a call.
+class CurrentGuard {
+ public:
+  explicit CurrentGuard(NativeUnwinder::Impl* impl) : saved_(tCurrent) { tCurrent = impl; }
+  ~CurrentGuard() { tCurrent = saved_; }
+
+ private:
+  NativeUnwinder::Impl* saved_;
+};
+
+int openReturning(const std::string& path, char** fileName) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0 && fileName) *fileName = ::strdup(path.c_str());
+  return fd;
+}
+
+// Live: the file as the target sees it (through its root, for containers), else libdwfl's own
+// lookup (which also handles [vdso] and deleted files by reading the target's memory).
+int findElfLive(Dwfl_Module* mod, void** userdata, const char* modname, Dwarf_Addr base, char** fileName,
+                Elf** elfp) {
+  if (tCurrent && modname && modname[0] == '/') {
+    std::string local = fmt::format("/proc/{}/root{}", tCurrent->pid, modname);
+    if (::access(local.c_str(), R_OK) == 0) {
+      int fd = openReturning(local, fileName);
+      if (fd >= 0) return fd;
+    }
+  }
+  return dwfl_linux_proc_find_elf(mod, userdata, modname, base, fileName, elfp);
+}
+
+// Cores: the file CoreFile resolved (--lib-search-path / --lib-search-root, build-id checked),
+// else libdwfl's build-id lookup.
+int findElfCore(Dwfl_Module* mod, void** userdata, const char* modname, Dwarf_Addr base, char** fileName,
+                Elf** elfp) {
+  if (tCurrent && modname) {
+    auto it = tCurrent->localPaths.find(modname);
+    if (it != tCurrent->localPaths.end()) {
+      int fd = openReturning(it->second, fileName);
+      if (fd >= 0) return fd;
+    }
+  }
+  return dwfl_build_id_find_elf(mod, userdata, modname, base, fileName, elfp);
+}
+
+// --- the CoreFile-backed thread state (compressed cores, or when libdwfl cannot attach) -----
+
+pid_t coreNextThread(Dwfl*, void* arg, void** threadArg) {
+  auto* impl = static_cast<NativeUnwinder::Impl*>(arg);
+  const auto& threads = impl->core->info().threads;
+  while (impl->nextCoreThread < threads.size() && impl->nextCoreThread < kMaxNativeThreads) {
+    const CoreThread& t = threads[impl->nextCoreThread++];
+    if (t.tid <= 0 || t.tid > INT32_MAX) continue;
+    *threadArg = const_cast<CoreThread*>(&t);
+    return static_cast<pid_t>(t.tid);
+  }
+  return 0;
+}
+
+bool coreMemoryRead(Dwfl*, Dwarf_Addr addr, Dwarf_Word* result, void* arg) {
+  auto* impl = static_cast<NativeUnwinder::Impl*>(arg);
+  uint64_t v = 0;
+  if (!impl->core->read(addr, &v, sizeof v)) return false;
+  *result = v;
+  return true;
+}
+
+bool coreSetInitialRegisters(Dwfl_Thread* thread, void* threadArg) {
+  const auto* t = static_cast<const CoreThread*>(threadArg);
+  // struct user_regs_struct (x86_64) -> DWARF register numbers 0..16 (rax, rdx, rcx, rbx, rsi,
+  // rdi, rbp, rsp, r8..r15, rip).
+  static const int kFromUser[17] = {10, 12, 11, 5, 13, 14, 4, 19, 9, 8, 7, 6, 3, 2, 1, 0, 16};
+  Dwarf_Word regs[17];
+  for (int i = 0; i < 17; ++i) regs[i] = t->regs[kFromUser[i]];
+  if (!dwfl_thread_state_registers(thread, 0, 17, regs)) return false;
+  dwfl_thread_state_register_pc(thread, t->regs[16]);
+  return true;
+}
+
+// --- unwinding ---------------------------------------------------------------------------
+
+int onFrame(Dwfl_Frame* state, void* arg) {
+  auto* s = static_cast<RawNativeStack*>(arg);
+  Dwarf_Addr pc = 0;
+  bool activation = false;
+  if (!dwfl_frame_pc(state, &pc, &activation)) {
+    s->error = dwflError();
+    return DWARF_CB_ABORT;
+  }
+  if (s->frames.size() >= kMaxNativeFrames) {
+    s->truncated = true;
+    return DWARF_CB_ABORT;
+  }
+  if (pc == 0 && !s->frames.empty()) return DWARF_CB_ABORT;  // a NULL return address ends the stack
+  s->frames.push_back(RawNativeFrame{pc, activation});
+  return DWARF_CB_OK;
+}
+
+int onThread(Dwfl_Thread* thread, void* arg) {
+  auto* all = static_cast<std::vector<RawNativeStack>*>(arg);
+  if (all->size() >= kMaxNativeThreads) return DWARF_CB_ABORT;
+  RawNativeStack s;
+  s.tid = dwfl_thread_tid(thread);
+  int r = dwfl_thread_getframes(thread, onFrame, &s);
+  if (r != 0 && !s.truncated && s.error.empty()) s.error = dwflError();
+  all->push_back(std::move(s));
+  return DWARF_CB_OK;
+}
+
+// --- symbolization -----------------------------------------------------------------------
+
+std::string dieName(Dwarf_Die* die) {
+  Dwarf_Attribute attr;
+  for (int at : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name}) {
+    if (dwarf_attr_integrate(die, at, &attr)) {
+      if (const char* s = dwarf_formstring(&attr)) return demangle(s);
+    }
+  }
+  if (dwarf_attr_integrate(die, DW_AT_name, &attr)) {
+    if (const char* s = dwarf_formstring(&attr)) return s;
+  }
+  return "";
+}
+
+// Where an inlined subroutine was called from (its DW_AT_call_file / DW_AT_call_line).
+void callSite(Dwarf_Die* cudie, Dwarf_Die* inlined, std::string& file, int& line) {
+  file.clear();
+  line = 0;
+  Dwarf_Attribute attr;
+  Dwarf_Word v = 0;
+  if (dwarf_attr(inlined, DW_AT_call_line, &attr) && dwarf_formudata(&attr, &v) == 0 && v < (1u << 30)) {
+    line = static_cast<int>(v);
+  }
+  if (dwarf_attr(inlined, DW_AT_call_file, &attr) && dwarf_formudata(&attr, &v) == 0) {
+    Dwarf_Files* files = nullptr;
+    size_t nfiles = 0;
+    if (dwarf_getsrcfiles(cudie, &files, &nfiles) == 0 && v < nfiles) {
+      if (const char* f = dwarf_filesrc(files, v, nullptr, nullptr)) file = f;
+    }
+  }
+}
+
+}  // namespace
+
+std::string demangle(const std::string& name) {
+  if (name.size() < 2 || name[0] != '_' || name[1] != 'Z') return name;
+  int status = 0;
+  char* out = abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status);
+  if (status != 0 || !out) {
+    std::free(out);
+    return name;
+  }
+  std::string s(out);
+  std::free(out);
+  return s;
+}
+
+std::vector<Frame> NativeUnwinder::Impl::symbolize(uint64_t pc, bool activation) {
+  auto& c = cache[activation ? 1 : 0];
+  if (auto it = c.find(pc); it != c.end()) return it->second;
+  // A return address points after the call: look up the call itself.
+  const uint64_t at = activation || pc == 0 ? pc : pc - 1;
+  Frame phys;
+  phys.kind = Frame::Kind::kNative;
+  phys.pc = pc;
+  std::vector<Frame> out;
+  Dwfl_Module* mod = dwfl ? dwfl_addrmodule(dwfl, at) : nullptr;
+  if (!mod) {
+    phys.location.function = "???";
+    phys.library = "???";
+    out.push_back(std::move(phys));
+    c.emplace(pc, out);
+    return out;
+  }
+  const char* modname = dwfl_module_info(mod, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr);
+  std::string lib = modname ? baseName(modname) : "???";
+  const std::string deleted = " (deleted)";
+  if (lib.size() > deleted.size() && lib.compare(lib.size() - deleted.size(), deleted.size(), deleted) == 0) {
+    lib.resize(lib.size() - deleted.size());
+  }
+  phys.library = lib;
+  GElf_Off offset = 0;
+  GElf_Sym sym;
+  if (const char* name = dwfl_module_addrinfo(mod, at, &offset, &sym, nullptr, nullptr, nullptr)) {
+    phys.location.function = demangle(name);
+  }
+  // Debug info: the chain of inlined functions at this address, and file:line of each.
+  Dwarf_Addr bias = 0;
+  if (Dwarf_Die* cudie = dwfl_module_addrdie(mod, at, &bias)) {
+    std::string file;
+    int line = 0;
+    if (Dwfl_Line* l = dwfl_module_getsrc(mod, at)) {
+      Dwarf_Addr a = 0;
+      if (const char* f = dwfl_lineinfo(l, &a, &line, nullptr, nullptr, nullptr)) file = f;
+    }
+    Dwarf_Die* scopes = nullptr;
+    int n = dwarf_getscopes(cudie, at - bias, &scopes);
+    bool sawSubprogram = false;
+    for (int i = 0; i < n && i < 256; ++i) {
+      int tag = dwarf_tag(&scopes[i]);
+      if (tag == DW_TAG_inlined_subroutine) {
+        if (out.size() >= kMaxInlineDepth) continue;
+        Frame f;
+        f.kind = Frame::Kind::kNative;
+        f.pc = pc;
+        f.inlined = true;
+        f.library = lib;
+        f.location.function = dieName(&scopes[i]);
+        if (f.location.function.empty()) f.location.function = "???";
+        f.location.file = file;
+        f.location.line = line;
+        out.push_back(std::move(f));
+        callSite(cudie, &scopes[i], file, line);
+      } else if (tag == DW_TAG_subprogram) {
+        if (phys.location.function.empty()) phys.location.function = dieName(&scopes[i]);
+        sawSubprogram = true;
+        break;
+      }
+    }
+    std::free(scopes);
+    if (sawSubprogram || n <= 0 || !out.empty()) {
+      phys.location.file = file;
+      phys.location.line = line;
+    }
+  }
+  if (phys.location.function.empty()) phys.location.function = "???";
+  out.push_back(std::move(phys));
+  if (c.size() < 65536) c.emplace(pc, out);
+  return out;
+}
+
+NativeUnwinder::NativeUnwinder() : impl_(std::make_unique<Impl>()) {}
+NativeUnwinder::~NativeUnwinder() = default;
+
+Result<std::unique_ptr<NativeUnwinder>> NativeUnwinder::forLive(pid_t pid) {
+  std::unique_ptr<NativeUnwinder> u(new NativeUnwinder());
+  Impl& impl = *u->impl_;
+  impl.kind = Impl::Kind::kLive;
+  impl.pid = pid;
+  impl.callbacks.find_elf = findElfLive;
+  impl.callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+  impl.callbacks.debuginfo_path = &impl.debuginfoPath;
+  CurrentGuard guard(&impl);
+  impl.dwfl = dwfl_begin(&impl.callbacks);
+  if (!impl.dwfl) return fail(ErrorKind::kIo, "libdwfl: " + dwflError());
+  dwfl_report_begin(impl.dwfl);
+  int r = dwfl_linux_proc_report(impl.dwfl, pid);
+  if (dwfl_report_end(impl.dwfl, nullptr, nullptr) != 0 || r != 0) {
+    return fail(ErrorKind::kIo, fmt::format("cannot list the modules of process {}: {}", pid,
+                                            r > 0 ? std::strerror(r) : dwflError()));
+  }
+  // The threads are ptrace-stopped by ThreadStopper: libdwfl must not attach or detach them.
+  r = dwfl_linux_proc_attach(impl.dwfl, pid, /*assume_ptrace_stopped=*/true);
+  if (r != 0) {
+    return fail(ErrorKind::kIo, fmt::format("cannot attach libdwfl to process {}: {}", pid,
+                                            r > 0 ? std::strerror(r) : dwflError()));
+  }
+  return u;
+}
+
+Result<std::unique_ptr<NativeUnwinder>> NativeUnwinder::forCore(const std::string& corePath, const CoreFile& core,
+                                                                const std::string& executable) {
+  std::unique_ptr<NativeUnwinder> u(new NativeUnwinder());
+  Impl& impl = *u->impl_;
+  impl.core = &core;
+  impl.pid = static_cast<pid_t>(core.info().pid);
+  for (const auto& f : core.info().files) {
+    if (!f.localPath.empty() && !f.path.empty()) impl.localPaths.emplace(f.path, f.localPath);
+  }
+  impl.callbacks.find_elf = findElfCore;
+  impl.callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+  impl.callbacks.debuginfo_path = &impl.debuginfoPath;
+  CurrentGuard guard(&impl);
+  std::string localExe = executable;
+  if (auto it = impl.localPaths.find(executable); it != impl.localPaths.end()) localExe = it->second;
+
+  // 1. libdwfl reads the core itself (a plain ELF core).
+  impl.coreFd = ::open(corePath.c_str(), O_RDONLY | O_CLOEXEC);
+  if (impl.coreFd >= 0) {
+    impl.coreElf = elf_begin(impl.coreFd, ELF_C_READ_MMAP, nullptr);
+    GElf_Ehdr ehdr;
+    if (impl.coreElf && elf_kind(impl.coreElf) == ELF_K_ELF && gelf_getehdr(impl.coreElf, &ehdr) &&
+        ehdr.e_type == ET_CORE && ehdr.e_machine == EM_X86_64) {
+      impl.dwfl = dwfl_begin(&impl.callbacks);
+      if (impl.dwfl) {
+        dwfl_report_begin(impl.dwfl);
+        int n = dwfl_core_file_report(impl.dwfl, impl.coreElf, localExe.empty() ? nullptr : localExe.c_str());
+        dwfl_report_end(impl.dwfl, nullptr, nullptr);
+        if (n > 0 && dwfl_core_file_attach(impl.dwfl, impl.coreElf) >= 0) {
+          impl.kind = Impl::Kind::kCoreLibdwfl;
+          return u;
+        }
+        u->warnings_.push_back(fmt::format("libdwfl could not read the core ({}); native stacks are unwound "
+                                           "from pyhang's own view of it",
+                                           n <= 0 ? "no modules" : dwflError()));
+        dwfl_end(impl.dwfl);
+        impl.dwfl = nullptr;
+      }
+    }
+    if (impl.coreElf) elf_end(impl.coreElf);
+    impl.coreElf = nullptr;
+    ::close(impl.coreFd);
+    impl.coreFd = -1;
+  }
+
+  // 2. Compressed (or odd) cores: modules from the core's file list, memory and registers
+  //    from CoreFile.
+  impl.kind = Impl::Kind::kCoreMemory;
+  impl.dwfl = dwfl_begin(&impl.callbacks);
+  if (!impl.dwfl) return fail(ErrorKind::kIo, "libdwfl: " + dwflError());
+  dwfl_report_begin(impl.dwfl);
+  std::set<std::string> executablePaths;
+  for (const auto& f : core.info().files) {
+    if (f.executable) executablePaths.insert(f.path);
+  }
+  std::set<std::string> reported;
+  size_t modules = 0;
+  for (const auto& f : core.info().files) {
+    if (f.fileOffset != 0 || f.localPath.empty() || !executablePaths.count(f.path)) continue;
+    if (!reported.insert(f.path).second || reported.size() > 4096) continue;
+    if (dwfl_report_elf(impl.dwfl, f.path.c_str(), f.localPath.c_str(), -1, f.start, false)) ++modules;
+  }
+  dwfl_report_end(impl.dwfl, nullptr, nullptr);
+  if (modules == 0) return fail(ErrorKind::kNotFound, "none of the core's libraries could be opened");
+  impl.threadCallbacks.next_thread = coreNextThread;
+  impl.threadCallbacks.memory_read = coreMemoryRead;
+  impl.threadCallbacks.set_initial_registers = coreSetInitialRegisters;
+  if (!dwfl_attach_state(impl.dwfl, nullptr, impl.pid > 0 ? impl.pid : 1, &impl.threadCallbacks, &impl)) {
+    return fail(ErrorKind::kIo, "libdwfl: " + dwflError());
+  }
+  return u;
+}
+
+std::vector<RawNativeStack> NativeUnwinder::unwindAll() {
+  std::vector<RawNativeStack> all;
+  CurrentGuard guard(impl_.get());
+  impl_->nextCoreThread = 0;
+  if (dwfl_getthreads(impl_->dwfl, onThread, &all) != 0 && all.empty()) {
+    warnings_.push_back("native stacks could not be unwound: " + dwflError());
+  }
+  return all;
+}
+
+std::vector<Frame> NativeUnwinder::symbolize(const RawNativeFrame& frame) {
+  CurrentGuard guard(impl_.get());
+  return impl_->symbolize(frame.pc, frame.activation);
+}
+
+std::vector<Frame> NativeUnwinder::symbolize(const RawNativeStack& stack) {
+  CurrentGuard guard(impl_.get());
+  std::vector<Frame> out;
+  for (const auto& f : stack.frames) {
+    if (out.size() >= kMaxNativeFrames) break;
+    for (auto& fr : impl_->symbolize(f.pc, f.activation)) out.push_back(std::move(fr));
+  }
+  return out;
+}
+
+}  // namespace pyhang::native
