@@ -64,25 +64,40 @@ class Explainer {
 
   // "lock_b (second_lock) <_thread.lock at 0x...>": the program's names, the frame's own name for
   // it when different, and the type and address.
+  // The name `frame`'s own variables give to the object ("other.lock", "second_lock").
+  static std::string frameName(const Frame* frame, uint64_t addr) {
+    if (!frame) return "";
+    for (const auto& [a, n] : frame->objectNames) {
+      if (a == addr) return n;
+    }
+    return "";
+  }
+
+  // "lock_b (second_lock) <_thread.lock at 0x...>": the module-level name, the frame's own name
+  // for it when different, then the type and address. A Condition's lock without a name of its
+  // own is named after the Condition ("lock of book.changed").
   std::string objectLabel(const Process& p, uint64_t addr, const Frame* frame) const {
     const SyncObject* o = object(p, addr);
-    std::vector<std::string> names = o ? o->names : std::vector<std::string>{};
-    std::string local;
-    if (frame) {
-      for (const auto* vars : {&frame->arguments, &frame->locals}) {
-        for (const auto& v : *vars) {
-          if (v.address == addr && v.name != "self") local = v.name;
+    std::string global = o && o->globalNameCount > 0 && !o->names.empty() ? o->names.front() : "";
+    std::string own = frameName(frame, addr);
+    if (global.empty() && own.empty()) {
+      for (const auto& [a, other] : p.objects) {
+        if (other.underlyingLock != addr || other.kind == ObjectKind::kMpLock) continue;
+        std::string owner = frameName(frame, a);
+        if (owner.empty() && !other.names.empty()) owner = other.names.front();
+        if (!owner.empty()) {
+          own = "lock of " + owner;
+          break;
         }
       }
     }
+    std::string primary = !global.empty() ? global : !own.empty() ? own : (o && !o->names.empty() ? o->names.front() : "");
     std::string type = o ? o->type : "object";
     std::string s;
-    if (!names.empty()) {
-      s = names.front();
-      if (!local.empty() && local != names.front()) s += fmt::format(" ({})", local);
+    if (!primary.empty()) {
+      s = primary;
+      if (!own.empty() && own != primary) s += fmt::format(" ({})", own);
       s += " ";
-    } else if (!local.empty()) {
-      s = local + " ";
     }
     return s + fmt::format("<{} at 0x{:x}>", type, addr);
   }
@@ -140,14 +155,16 @@ class Explainer {
   // "since threads_lock_order.py:12 in background"
   std::string sincePhrase(const UnitId& holder, const Hold& h) const {
     const Thread& t = thread(holder);
-    if (h.how == "owner") return "(it is the RLock's recorded owner)";
     if (h.how == "thread") return "(a thread's own lock, released when it exits)";
-    if (h.frameIndex >= t.frames.size()) return "";
+    if (h.frameIndex >= t.frames.size()) return h.how == "owner" ? "(it is the RLock's recorded owner)" : "";
     const Frame& f = t.frames[h.frameIndex];
     std::string s = "since " + where(f, h.line);
+    if (h.how == "owner") s += " (the RLock's recorded owner)";
+    if (h.how.rfind("acquire()", 0) == 0) s += h.how == "acquire()" ? " (acquire())" : " (acquire(), inferred from the source)";
     if (h.via != h.lock) {
       const Process& p = proc(holder);
-      s += fmt::format(" (with {})", objectLabel(p, h.via, &f).substr(0, objectLabel(p, h.via, &f).find(" <")));
+      std::string label = objectLabel(p, h.via, &f);
+      s += fmt::format(" (with {})", label.substr(0, std::min(label.find(" <"), label.find(" ("))));
     }
     return s;
   }
@@ -192,6 +209,17 @@ class Explainer {
   const WaitGraph& g_;
 };
 
+std::string lockNoun(const SyncObject* o) {
+  if (o && (o->kind == ObjectKind::kSemLock || o->kind == ObjectKind::kMpLock)) return "a multiprocessing.Lock";
+  if (o && o->kind == ObjectKind::kSemaphore) return "a Semaphore";
+  return "a threading.Lock";
+}
+
+std::string upperFirst(std::string s) {
+  if (!s.empty()) s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
+  return s;
+}
+
 // What a thread that waits for no Python-level object is doing, from the kernel's view (live
 // processes) or from what was read.
 std::string kernelActivity(const Thread& t) {
@@ -204,7 +232,7 @@ std::string kernelActivity(const Thread& t) {
   if (has("accept")) return "waits for a connection on a listening socket";
   if (has("sk_wait") || has("tcp") || has("unix_stream") || has("sock")) return "waits for data on a socket";
   if (has("pipe")) return "waits on a pipe";
-  if (has("poll") || has("select")) return "waits for I/O (select/poll)";
+  if (has("poll") || has("select")) return "waits in select()/poll() (for I/O; before Python 3.11 also time.sleep)";
   if (has("do_wait") || has("wait_consider")) return "waits for a child process to exit";
   if (!w.empty() && w != "0") return fmt::format("is sleeping in the kernel ({})", w);
   if (t.holdsGil) return "holds the GIL (running Python code)";
@@ -344,14 +372,17 @@ void analyze(Snapshot& snap) {
         f.lines.push_back(fmt::format("  The {} interrupted the thread at {} and ran {} ({}),", actor,
                                       ex.where(interrupted), entered.qualname.empty() ? entered.location.function : entered.qualname,
                                       baseName(entered.location.file)));
-        f.lines.push_back("  which needs the same lock: a threading.Lock cannot be taken twice by one thread.");
+        f.lines.push_back(fmt::format("  which needs the same lock: {} cannot be taken twice by one thread.",
+                                      lockNoun(ex.object(p, first.waitLock))));
         f.summary = fmt::format("{} re-entered code that holds {} and waits for it again", between,
                                 ex.objectLabel(p, first.waitLock, nullptr).substr(0, ex.objectLabel(p, first.waitLock, nullptr).find(" <")));
       } else {
         const SyncObject* lo = ex.object(p, first.waitLock);
-        bool mp = lo && lo->kind == ObjectKind::kSemLock;
-        f.lines.push_back(fmt::format("  A {} is not re-entrant: the thread can never get it (use an RLock, or release first).",
-                                      mp ? "multiprocessing.Lock" : "threading.Lock"));
+        bool semaphore = lo && lo->kind == ObjectKind::kSemaphore;
+        f.lines.push_back(fmt::format("  {} {}: the thread can never get it ({}).", upperFirst(lockNoun(lo)),
+                                      semaphore ? "has no free slot left and the thread holds one itself"
+                                                : "is not re-entrant",
+                                      semaphore ? "release before acquiring again" : "use an RLock, or release first"));
         f.summary = fmt::format("{} waits for a lock it already holds", ex.threadLabel(first.id));
       }
     } else {
@@ -433,7 +464,11 @@ void analyze(Snapshot& snap) {
       involved.insert(i);
       d.findings.push_back(std::move(f));
       continue;
-    } else if (lock->kind == ObjectKind::kLock && lock->locked.value_or(true) && !p.exitedThreads.empty()) {
+    } else if (lock->kind == ObjectKind::kLock && lock->locked.value_or(true) && !p.exitedThreads.empty() &&
+               std::all_of(g.units.begin(), g.units.end(), [&](const UnitState& v) {
+                 // A live thread that is not blocked could have taken it with acquire().
+                 return v.id.process != u.id.process || v.blockedForever();
+               })) {
       std::vector<std::string> names;
       for (const auto& [ident, name] : p.exitedThreads) names.push_back(fmt::format("\"{}\"", name));
       who = fmt::format("{} {}", names.size() == 1 ? "thread" : "one of the threads", fmt::join(names, ", "));
@@ -453,6 +488,7 @@ void analyze(Snapshot& snap) {
     }
     f.summary = fmt::format("{} waits for a lock held by {} which has exited", ex.threadLabel(u.id), who);
     f.participants.push_back(ex.participant(u, true));
+    f.participants.back().heldBy = who + " (exited)";
     involved.insert(i);
     d.findings.push_back(std::move(f));
   }

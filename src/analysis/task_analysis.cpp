@@ -131,9 +131,17 @@ std::string atPhrase(const Task& t) {
   return s;
 }
 
-std::string childList(const Process& p, const std::vector<uint64_t>& children, size_t cap = 6) {
+std::string childList(const Process& p, const std::vector<uint64_t>& unordered, size_t cap = 6) {
   std::vector<std::string> names;
   size_t pending = 0;
+  // In the order of the task list (by task number), whatever the order of the set they come from.
+  std::vector<uint64_t> children;
+  for (const auto& t : p.tasks) {
+    if (t.address && std::find(unordered.begin(), unordered.end(), t.address) != unordered.end()) children.push_back(t.address);
+  }
+  for (uint64_t c : unordered) {
+    if (std::find(children.begin(), children.end(), c) == children.end()) children.push_back(c);
+  }
   for (uint64_t c : children) {
     const Task* t = taskAt(p, c);
     if (t && !isPending(*t)) continue;
@@ -196,8 +204,14 @@ std::string taskWaitPhrase(const Process& p, const Task& t) {
   } else if (a.kind == "future") {
     s = "awaits future " + label;
   } else if (a.kind == "executor") {
-    s = "awaits a function running in an executor thread";
-    if (a.how == "to_thread()") s = "awaits a function running in another thread (asyncio.to_thread)";
+    std::string thread = "another thread";
+    if (a.workerTid) {
+      const Thread* w = threadOf(p, a.workerTid);
+      thread = w && !w->name.empty() ? fmt::format("Thread {} \"{}\"", a.workerTid, w->name)
+                                     : fmt::format("Thread {}", a.workerTid);
+    }
+    s = fmt::format("awaits a function running in {} ({})", thread,
+                    a.how == "to_thread()" ? "asyncio.to_thread" : "an executor");
   } else if (a.kind == "sleep") {
     if (a.firesIn) s = fmt::format("sleeps for {} more", fmtSeconds(*a.firesIn));
     else if (a.when) s = fmt::format("sleeps until loop time {:.1f}", *a.when);
@@ -237,14 +251,20 @@ struct TEdge {
 
 class TaskAnalyzer {
  public:
-  TaskAnalyzer(Snapshot& s, size_t pi) : snap_(s), p_(s.processes[pi]), d_(s.diagnosis) {}
+  TaskAnalyzer(Snapshot& s, size_t pi) : snap_(s), p_(s.processes[pi]), d_(s.diagnosis), graph_(buildWaitGraph(s)) {
+    for (const auto& u : graph_.units) {
+      if (u.id.process == pi && u.blockedForever()) blockedThreads_.insert(p_.threads[u.id.thread].tid);
+    }
+  }
 
   void run();
 
  private:
   void buildGraph();
   std::vector<std::vector<size_t>> findCycles() const;
-  void reportCycle(std::vector<size_t> cycle);
+  // `cycle` starts at a hub that awaits a gather/wait/TaskGroup when `siblings` (the hub's
+  // children that each close the same cycle) has more than one task.
+  void reportCycle(std::vector<size_t> cycle, const std::vector<size_t>& siblings);
   void reportFinishedHolders();
   void reportLoops();
   void reportBystanders(Finding& f, const std::set<size_t>& members);
@@ -255,6 +275,12 @@ class TaskAnalyzer {
   std::string since(const Holder& h) const;
   std::string header(const char* what, size_t count, const Task& any) const;
   bool loopDead(const EventLoop& l, std::vector<size_t>* tasks) const;
+  // waitsForever, plus: awaiting a function whose executor thread is blocked forever.
+  bool forever(const Task& t) const {
+    if (waitsForever(t)) return true;
+    return isPending(t) && t.await && t.await->kind == "executor" && !t.await->hasTimeout && t.await->workerTid &&
+           blockedThreads_.count(t.await->workerTid);
+  }
 
   Snapshot& snap_;
   Process& p_;
@@ -265,6 +291,8 @@ class TaskAnalyzer {
   std::set<size_t> involved_;
   std::set<int64_t> deadLoopTids_;
   std::map<size_t, size_t> findingOfTask_;          // task index -> index into d_.findings
+  std::set<int64_t> blockedThreads_;                // tids of threads blocked forever
+  WaitGraph graph_;
 };
 
 const Holder* TaskAnalyzer::holdOf(size_t task, uint64_t lock) const {
@@ -303,7 +331,7 @@ void TaskAnalyzer::buildGraph() {
   edges_.assign(p_.tasks.size(), {});
   for (size_t i = 0; i < p_.tasks.size(); ++i) {
     const Task& t = p_.tasks[i];
-    if (!waitsForever(t)) continue;
+    if (!forever(t)) continue;
     const TaskAwait& a = *t.await;
     auto toTask = [&](uint64_t addr, uint64_t via) {
       auto it = byAddr_.find(addr);
@@ -333,7 +361,7 @@ std::vector<std::vector<size_t>> TaskAnalyzer::findCycles() const {
   std::set<std::set<size_t>> seen;
   size_t steps = 0;
   for (size_t start = 0; start < p_.tasks.size(); ++start) {
-    if (!waitsForever(p_.tasks[start])) continue;
+    if (!forever(p_.tasks[start])) continue;
     struct Item {
       size_t node;
       size_t next;
@@ -343,7 +371,7 @@ std::vector<std::vector<size_t>> TaskAnalyzer::findCycles() const {
     while (!stack.empty() && ++steps < kMaxCycleSteps) {
       Item& top = stack.back();
       const auto& out = edges_[top.node];
-      if (!waitsForever(p_.tasks[top.node]) || top.next >= out.size()) {
+      if (!forever(p_.tasks[top.node]) || top.next >= out.size()) {
         stack.pop_back();
         path.pop_back();
         continue;
@@ -388,8 +416,9 @@ Participant TaskAnalyzer::participant(size_t i, bool withHolds) const {
   return part;
 }
 
-void TaskAnalyzer::reportCycle(std::vector<size_t> cycle) {
-  std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()), cycle.end());
+void TaskAnalyzer::reportCycle(std::vector<size_t> cycle, const std::vector<size_t>& siblings) {
+  const bool merged = siblings.size() > 1 && cycle.size() >= 2;
+  if (!merged) std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()), cycle.end());
   auto edgeTo = [&](size_t from, size_t to) -> const TEdge* {
     for (const auto& e : edges_[from]) {
       if (e.to == to) return &e;
@@ -401,6 +430,15 @@ void TaskAnalyzer::reportCycle(std::vector<size_t> cycle) {
     const TEdge* e = edgeTo(cycle[k], cycle[(k + 1) % cycle.size()]);
     if (!e) continue;
     (e->viaLock ? anyLock : anyAwait) = true;
+  }
+  // The tasks in order, with the hub's siblings in the place of the one after the hub.
+  std::vector<size_t> members;
+  for (size_t k = 0; k < cycle.size(); ++k) {
+    if (merged && k == 1) {
+      members.insert(members.end(), siblings.begin(), siblings.end());
+    } else {
+      members.push_back(cycle[k]);
+    }
   }
   Finding f;
   const Task& first = p_.tasks[cycle.front()];
@@ -438,13 +476,17 @@ void TaskAnalyzer::reportCycle(std::vector<size_t> cycle) {
   } else {
     const char* title = anyLock && anyAwait ? "join cycle" : anyLock ? "lock-order cycle" : "await cycle";
     f.kind = anyLock && anyAwait ? "join-cycle" : anyLock ? "lock-order-cycle" : "await-cycle";
-    f.lines.push_back(header(title, cycle.size(), first));
-    for (size_t k = 0; k < cycle.size(); ++k) {
-      size_t i = cycle[k];
+    f.lines.push_back(header(title, members.size(), first));
+    for (size_t m = 0; m < members.size(); ++m) {
+      size_t i = members[m];
+      // Who this task waits for in the cycle: the hub waits for all siblings; a sibling (or any
+      // other member) for the member after it, with the siblings counted as one position.
+      size_t k = merged ? (m == 0 ? 0 : m <= siblings.size() ? 1 : m - siblings.size() + 1) : m;
       size_t next = cycle[(k + 1) % cycle.size()];
       const Task& t = p_.tasks[i];
       f.lines.push_back(fmt::format("  {} {}", taskLabel(t), taskWaitPhrase(p_, t)));
       f.lines.push_back(fmt::format("      {}", atPhrase(t)));
+      if (merged && m == 0) continue;  // the hub: its phrase names the tasks it waits for
       const TEdge* e = edgeTo(i, next);
       if (e && e->viaLock) {
         const Holder* h = holdOf(next, e->object);
@@ -455,22 +497,22 @@ void TaskAnalyzer::reportCycle(std::vector<size_t> cycle) {
     }
     if (f.kind == "await-cycle") {
       f.lines.push_back("  Each task awaits the next one to finish, and the last awaits the first: none can ever finish.");
-      f.summary = fmt::format("{} tasks await each other in a cycle", cycle.size());
+      f.summary = fmt::format("{} tasks await each other in a cycle", members.size());
     } else if (f.kind == "lock-order-cycle") {
-      f.summary = fmt::format("{} tasks wait for each other's asyncio locks in a lock-order cycle", cycle.size());
+      f.summary = fmt::format("{} tasks wait for each other's asyncio locks in a lock-order cycle", members.size());
     } else {
       f.lines.push_back("  A task that holds a lock while it awaits another task that needs the same lock can never finish.");
       f.summary = fmt::format("{} tasks wait for each other in a join cycle (a lock holder awaits a task that needs the lock)",
-                              cycle.size());
+                              members.size());
     }
   }
-  std::set<size_t> members(cycle.begin(), cycle.end());
-  for (size_t i : cycle) {
+  std::set<size_t> memberSet(members.begin(), members.end());
+  for (size_t i : members) {
     f.participants.push_back(participant(i, true));
     involved_.insert(i);
   }
-  reportBystanders(f, members);
-  for (size_t i : members) findingOfTask_.emplace(i, d_.findings.size());
+  reportBystanders(f, memberSet);
+  for (size_t i : memberSet) findingOfTask_.emplace(i, d_.findings.size());
   d_.findings.push_back(std::move(f));
 }
 
@@ -480,7 +522,7 @@ void TaskAnalyzer::reportBystanders(Finding& f, const std::set<size_t>& members)
   while (grew) {
     grew = false;
     for (size_t i = 0; i < p_.tasks.size(); ++i) {
-      if (members.count(i) || behind.count(i) || involved_.count(i) || !waitsForever(p_.tasks[i])) continue;
+      if (members.count(i) || behind.count(i) || involved_.count(i) || !forever(p_.tasks[i])) continue;
       for (const auto& e : edges_[i]) {
         if (members.count(e.to) || behind.count(e.to)) {
           behind.insert(i);
@@ -510,7 +552,7 @@ bool TaskAnalyzer::loopDead(const EventLoop& l, std::vector<size_t>* tasks) cons
   for (size_t i = 0; i < p_.tasks.size(); ++i) {
     const Task& t = p_.tasks[i];
     if (t.loop != l.address || !isPending(t)) continue;
-    if (!waitsForever(t)) return false;
+    if (!forever(t)) return false;
     ++n;
     if (tasks) tasks->push_back(i);
   }
@@ -520,7 +562,7 @@ bool TaskAnalyzer::loopDead(const EventLoop& l, std::vector<size_t>* tasks) cons
 void TaskAnalyzer::reportFinishedHolders() {
   for (size_t i = 0; i < p_.tasks.size(); ++i) {
     const Task& t = p_.tasks[i];
-    if (involved_.count(i) || !waitsForever(t) || (t.await->kind != "lock" && t.await->kind != "semaphore")) continue;
+    if (involved_.count(i) || !forever(t) || (t.await->kind != "lock" && t.await->kind != "semaphore")) continue;
     uint64_t lock = asyncLockOf(p_, t.await->object);
     const SyncObject* o = objectOf(p_, lock);
     if (!o || !o->locked.value_or(false) || holders_.count(lock)) continue;
@@ -586,7 +628,7 @@ void TaskAnalyzer::reportFinishedHolders() {
 void TaskAnalyzer::reportLoops() {
   // Other threads that could still wake a loop (call_soon_threadsafe): any thread that is not
   // blocked forever, other than the threads of loops that are dead themselves.
-  WaitGraph g = buildWaitGraph(snap_);
+  const WaitGraph& g = graph_;
   size_t pi = static_cast<size_t>(&p_ - &snap_.processes[0]);
   std::set<int64_t> candidates;
   for (const auto& l : p_.loops) {
@@ -608,6 +650,7 @@ void TaskAnalyzer::reportLoops() {
     }
     std::string nothing = "has nothing else to run: no ready callbacks, no timers, no I/O besides its own wake-up socket";
     if (!wakers.empty()) {
+      deadLoopTids_.insert(l.tid);  // said here: no second note about it
       d_.notes.push_back(fmt::format("The event loop in {} {}; only another thread could still wake it "
                                      "(call_soon_threadsafe): {}.",
                                      threadLabel(snap_, p_, l.tid), nothing, fmt::join(wakers, ", ")));
@@ -633,7 +676,8 @@ void TaskAnalyzer::reportLoops() {
     f.lines.push_back(fmt::format("Found a hang (all tasks blocked): the event loop in {} can never run again.",
                                   threadLabel(snap_, p_, l.tid)));
     f.lines.push_back("  It has no ready callbacks, no timers and watches no I/O besides its own wake-up socket,");
-    f.lines.push_back(fmt::format("  and each of its {} tasks waits:", tasks.size()));
+    f.lines.push_back(tasks.size() == 1 ? std::string("  and its only task waits:")
+                                        : fmt::format("  and each of its {} tasks waits:", tasks.size()));
     for (size_t i : tasks) {
       const Task& t = p_.tasks[i];
       f.lines.push_back(fmt::format("  {} {}", taskLabel(t), taskWaitPhrase(p_, t)));
@@ -642,12 +686,19 @@ void TaskAnalyzer::reportLoops() {
           !holders_.count(asyncLockOf(p_, t.await->object))) {
         f.lines.push_back("    which no pending task is known to hold");
       }
+      if (t.await && t.await->kind == "executor" && t.await->workerTid) {
+        f.lines.push_back(fmt::format("    and {} waits forever itself (see its traceback)",
+                                      threadLabel(snap_, p_, t.await->workerTid)));
+      }
       f.participants.push_back(participant(i, true));
       involved_.insert(i);
     }
     f.lines.push_back("  Each waits without a timeout for something that only another task could do.");
-    f.summary = fmt::format("the event loop in {} can never run again: all {} tasks wait and nothing can wake them",
-                            threadLabel(snap_, p_, l.tid), tasks.size());
+    f.summary = tasks.size() == 1
+                    ? fmt::format("the event loop in {} can never run again: its only task waits and nothing can wake it",
+                                  threadLabel(snap_, p_, l.tid))
+                    : fmt::format("the event loop in {} can never run again: all {} tasks wait and nothing can wake them",
+                                  threadLabel(snap_, p_, l.tid), tasks.size());
     d_.findings.push_back(std::move(f));
   }
 }
@@ -712,14 +763,52 @@ void TaskAnalyzer::annotateAndNote() {
 
 void TaskAnalyzer::run() {
   buildGraph();
-  for (const auto& cycle : findCycles()) reportCycle(cycle);
+  // Cycles that differ only in which child of the same gather/wait/TaskGroup they pass through
+  // (a lock holder awaiting several tasks that all need the lock) are one finding.
+  struct Group {
+    std::vector<size_t> cycle;
+    std::vector<size_t> siblings;
+  };
+  std::vector<Group> groups;
+  std::map<std::vector<size_t>, size_t> byKey;
+  for (auto c : findCycles()) {
+    size_t hub = SIZE_MAX;
+    for (size_t k = 0; k < c.size() && c.size() >= 2; ++k) {
+      const Task& t = p_.tasks[c[k]];
+      if (t.await && (t.await->kind == "gather" || t.await->kind == "wait" || t.await->kind == "taskgroup")) {
+        hub = k;
+        break;
+      }
+    }
+    if (hub == SIZE_MAX) {
+      groups.push_back(Group{c, {}});
+      continue;
+    }
+    std::rotate(c.begin(), c.begin() + static_cast<long>(hub), c.end());
+    std::vector<size_t> key = c;
+    key.erase(key.begin() + 1);
+    auto it = byKey.find(key);
+    if (it == byKey.end()) {
+      byKey[key] = groups.size();
+      groups.push_back(Group{c, {c[1]}});
+    } else {
+      groups[it->second].siblings.push_back(c[1]);
+    }
+  }
+  for (auto& g : groups) {
+    std::sort(g.siblings.begin(), g.siblings.end());
+    reportCycle(g.cycle, g.siblings);
+  }
   reportFinishedHolders();
   reportLoops();
   // A thread that runs an event loop "waits for I/O (select/poll)": the loop notes and findings
   // say what it really waits for.
   for (const auto& l : p_.loops) {
-    if (!l.tid || !l.stateRead) continue;
-    std::string prefix = threadLabel(snap_, p_, l.tid) + " waits for I/O (select/poll)";
+    const Thread* t = threadOf(p_, l.tid);
+    if (!t || !l.stateRead || t->frames.empty()) continue;
+    const std::string& inner = t->frames.back().location.file;
+    if (inner.size() < 13 || inner.compare(inner.size() - 13, 13, "/selectors.py") != 0) continue;
+    std::string prefix = threadLabel(snap_, p_, l.tid) + " ";
     d_.notes.erase(std::remove_if(d_.notes.begin(), d_.notes.end(),
                                   [&](const std::string& n) { return n.rfind(prefix, 0) == 0; }),
                    d_.notes.end());

@@ -110,7 +110,13 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
         bool owned = (o.kind == ObjectKind::kRLock || o.kind == ObjectKind::kSemLock) && o.ownerIdent &&
                      *o.ownerIdent == t.ident && o.count.value_or(0) > 0;
         if (owned) {
-          bool known = std::any_of(u.holds.begin(), u.holds.end(), [&](const Hold& h) { return h.lock == addr; });
+          bool known = false;
+          for (auto& h : u.holds) {
+            if (h.lock != addr) continue;
+            known = true;
+            // The recorded owner confirms what the source suggested.
+            if (o.kind == ObjectKind::kRLock && h.how.rfind("acquire()", 0) == 0) h.how = "owner";
+          }
           if (!known) {
             u.holds.push_back(Hold{addr, lockKey(snap, pi, addr), addr, SIZE_MAX,
                                    o.kind == ObjectKind::kRLock ? "owner" : "acquire()", 0});
@@ -144,6 +150,18 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
         if (u.wait && u.wait->op == WaitOp::kAcquire) {
           const SyncObject* wo = find(p, u.wait->object);
           if (wo && wo->kind == ObjectKind::kLock && wo->threadIdent) u.wait->op = WaitOp::kJoin;
+        }
+        // Condition.wait() releases the Condition's lock while it waits, and so do the waits
+        // built on one (Event, Semaphore, Barrier, Queue): that lock is not held meanwhile.
+        if (u.wait && (u.wait->op == WaitOp::kWait || u.wait->op == WaitOp::kQueueGet ||
+                       u.wait->op == WaitOp::kQueuePut || u.wait->op == WaitOp::kQueueJoin ||
+                       u.wait->op == WaitOp::kFutureResult ||
+                       (u.wait->op == WaitOp::kAcquire && find(p, u.wait->object) &&
+                        find(p, u.wait->object)->kind == ObjectKind::kSemaphore))) {
+          uint64_t released = lockOf(p, u.wait->object);
+          u.holds.erase(std::remove_if(u.holds.begin(), u.holds.end(),
+                                       [&](const Hold& h) { return h.lock == released && h.how != "owner"; }),
+                        u.holds.end());
         }
         if (u.wait) {
           // The program's own frame that made the call; the wait frame itself when the whole

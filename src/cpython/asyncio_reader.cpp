@@ -245,6 +245,9 @@ class AioReader {
   void addTimers(const Task& task, TaskAwait& a, const LoopInternal* li);
   void addIo(TaskAwait& a, const LoopInternal* li, uint64_t sockOrTransport);
   std::string taskName(uint64_t nameObj);
+  // The executor thread running the function a chained future's callback (`_call_check_cancel`,
+  // a closure over the concurrent.futures.Future) stands for; 0 when unknown.
+  int64_t workerOf(uint64_t callback);
   std::string exceptionRepr(uint64_t exc);
   std::vector<uint64_t> childrenOf(uint64_t container);
   // An instance attribute, from the __dict__ or from a __slots__ member (Handle, TimerHandle).
@@ -278,6 +281,7 @@ class AioReader {
   std::set<uint64_t> myObjects_;
   std::unordered_map<uint64_t, std::vector<uint64_t>> cAwaitedBy_;   // 3.14 task_awaited_by
   std::vector<uint64_t> frameGlobals_;
+  std::map<uint64_t, int64_t> workerOfFuture_;      // concurrent.futures.Future -> worker thread tid
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -619,9 +623,9 @@ void AioReader::readLoop(uint64_t loop, LoopInternal& li) {
             }
           }
           if (fd.wakeup) fd.what = "the loop's own wake-up socket";
-          else if (fd.callback == "_accept_connection") fd.what = "a listening socket (accepting connections)";
-          else if (fd.callback == "_read_ready") fd.what = "a connection (reading)";
-          else if (fd.callback == "_write_ready") fd.what = "a connection (writing)";
+          else if (fd.callback == "_accept_connection") fd.what = "a listening socket";
+          else if (fd.callback == "_read_ready") fd.what = "a connection, reading";
+          else if (fd.callback == "_write_ready") fd.what = "a connection, writing";
           else fd.what = objects_.qualifiedTypeName(fileobj);
           li.fdArgs.emplace_back(fd, std::move(allArgs));
           l.fds.push_back(std::move(fd));
@@ -1047,6 +1051,21 @@ void AioReader::addIo(TaskAwait& a, const LoopInternal* li, uint64_t sockOrTrans
   }
 }
 
+int64_t AioReader::workerOf(uint64_t callback) {
+  if (workerOfFuture_.empty() || objects_.typeName(callback).value_or("") != "function") return 0;
+  const uint64_t closureOffset = minor_ <= 9 ? 48 : 72;  // PyFunctionObject.func_closure
+  uint64_t closure = mem_.readPtr(callback + closureOffset).value_or(0);
+  if (!closure || objects_.typeName(closure).value_or("") != "tuple") return 0;
+  auto cells = objects_.tupleItems(closure, 8);
+  if (!cells) return 0;
+  for (uint64_t cell : *cells) {
+    uint64_t v = mem_.readPtr(cell + 16).value_or(0);  // PyCellObject.ob_ref
+    auto it = workerOfFuture_.find(v);
+    if (it != workerOfFuture_.end()) return it->second;
+  }
+  return 0;
+}
+
 TaskAwait AioReader::classify(const Task& task, uint64_t waiter, uint64_t leaf) {
   TaskAwait a;
   a.future = waiter;
@@ -1086,6 +1105,7 @@ TaskAwait AioReader::classify(const Task& task, uint64_t waiter, uint64_t leaf) 
         if (auto c = sync_.callable(cb); c && c->name == "_call_check_cancel") {
           a.kind = "executor";
           a.detail = "a function running in another thread (run_in_executor / wrap_future)";
+          a.workerTid = workerOf(cb);
         }
       }
     } else if (task.state == "running") {
@@ -1095,6 +1115,18 @@ TaskAwait AioReader::classify(const Task& task, uint64_t waiter, uint64_t leaf) 
     }
   }
   if (a.kind == "sleep" && a.object == 0) a.object = waiter;
+  if (a.kind == "executor" && !a.workerTid && waiter) {
+    uint64_t cbs = mem_.readPtr(waiter + static_cast<uint64_t>(to_.callbacks)).value_or(0);
+    uint64_t cb0 = mem_.readPtr(waiter + static_cast<uint64_t>(to_.callback0)).value_or(0);
+    std::vector<uint64_t> callbacks;
+    if (cb0) callbacks.push_back(cb0);
+    for (uint64_t pair : cbs ? childrenOf(cbs) : std::vector<uint64_t>{}) {
+      if (auto items = objects_.tupleItems(pair, 2); items && !items->empty()) callbacks.push_back((*items)[0]);
+    }
+    for (uint64_t cb : callbacks) {
+      if (int64_t tid = workerOf(cb)) a.workerTid = tid;
+    }
+  }
   return a;
 }
 
@@ -1192,7 +1224,13 @@ void AioReader::readTask(uint64_t addr) {
     if (a.kind == "future" && a.fd >= 0) a.kind = "io";
     if (a.object && a.kind != "none") addObject(a.object);
     if (a.kind == "condition" && a.object) {
-      // Condition.wait releases the lock while it waits; the lock is what notifiers need.
+      // Condition.wait() released the condition's lock until it is notified: not held now.
+      uint64_t condLock = attr(a.object, "_lock").value_or(0);
+      for (auto& f : task.frames) {
+        f.holds.erase(std::remove_if(f.holds.begin(), f.holds.end(),
+                                     [&](const HeldObject& h) { return h.object == a.object || h.object == condLock; }),
+                      f.holds.end());
+      }
     }
     for (uint64_t c : a.children) {
       if (isTask(c)) addCandidate(c, false);
@@ -1404,6 +1442,15 @@ void AioReader::run() {
   discoverTasks();
   chooseOffsets();
   findRunningLoops();
+  // Executor workers: thread -> the concurrent.futures.Future of the work item it runs.
+  for (const auto& t : out_.threads) {
+    for (const auto& f : t.frames) {
+      if (f.location.function != "run" || !endsWith(f.location.file, "/concurrent/futures/thread.py")) continue;
+      if (uint64_t item = varAddr(f, "self")) {
+        if (auto fut = objects_.attr(item, "future")) workerOfFuture_[*fut] = t.tid;
+      }
+    }
+  }
   // Read tasks; gather/TaskGroup children not in the registries are added as they are found.
   for (size_t i = 0; i < candidates_.size() && i < kMaxTasks; ++i) {
     readTask(candidates_[i].first);

@@ -45,8 +45,9 @@ Result<const CodeInfo*> CodeReader::read(uint64_t code) const {
   c.firstLineNo = first;
   c.flags = flags;
   c.stackSize = std::clamp(stack, 0, static_cast<int>(limits.maxStackSlots));
-  c.argCount = std::max(0, argc) + std::max(0, kwonly) + ((flags & kCoVarargs) ? 1 : 0) +
-               ((flags & kCoVarkeywords) ? 1 : 0);
+  int64_t args = int64_t{std::max(0, argc)} + std::max(0, kwonly) + ((flags & kCoVarargs) ? 1 : 0) +
+                 ((flags & kCoVarkeywords) ? 1 : 0);
+  c.argCount = static_cast<int>(std::min<int64_t>(args, 1 << 20));
 
   // Line table (co_lnotab in 3.8/3.9, co_linetable after): a bytes object.
   if (auto table = mem.readPtr(field(o.co_linetable)); table && *table) {

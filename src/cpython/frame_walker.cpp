@@ -144,7 +144,6 @@ ThreadFrames FrameWalker::walk(uint64_t firstFrame) const {
   const size_t cap = objects_.limits().maxFrames;
   std::unordered_set<uint64_t> visited;
   uint64_t frame = firstFrame;
-  bool pendingEntry = false;
   size_t steps = 0;
   while (frame != 0) {
     if (!visited.insert(frame).second) {
@@ -168,19 +167,26 @@ ThreadFrames FrameWalker::walk(uint64_t firstFrame) const {
       next = mem.readPtr(frame + static_cast<uint64_t>(o.if_previous)).value_or(0);
       if (skip) {
         // A shim frame: the frame run above it (the previous one we emitted) is an entry frame.
-        if (!result.frames.empty() && o.owner_cstack >= 0) result.frames.back().isEntry = true;
-        pendingEntry = false;
+        // Only a C-stack shim (owner CSTACK/INTERPRETER) is one: other skipped frames -- frames
+        // not started yet, 3.13's __init__ cleanup trampoline (owner THREAD) -- are no C-level
+        // eval-loop call (issue 4 merges native _PyEval_EvalFrameDefault frames by this flag).
+        auto owner = mem.readValue<uint8_t>(frame + static_cast<uint64_t>(o.if_owner));
+        bool cShim = owner && ((o.owner_cstack >= 0 && *owner == o.owner_cstack) ||
+                               (o.owner_interpreter >= 0 && *owner == o.owner_interpreter));
+        if (!result.frames.empty() && cShim) result.frames.back().isEntry = true;
+      } else if (!ok && next == 0 && !result.frames.empty() && pl.traits.minor >= 12) {
+        // The outermost frame of a thread (3.12+) is the entry shim, which lives on the C stack;
+        // gcore may leave that page out (zeros). Nothing of the program is lost by skipping it.
       } else {
         if (!ok && raw.error.empty()) raw.error = "unreadable frame";
         result.frames.push_back(std::move(raw));
       }
     }
-    if (!result.frames.empty() && !result.frames.back().error.empty()) {
+    if (!result.frames.empty() && !result.frames.back().error.empty() && result.frames.back().address == frame) {
       result.warnings.push_back(fmt::format("frame at 0x{:x} could not be read: {}", frame, result.frames.back().error));
     }
     frame = next;
   }
-  (void)pendingEntry;
   return result;
 }
 

@@ -26,6 +26,9 @@ void appendUtf8(std::string& out, uint32_t cp) {
     out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
     out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
     out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+    // A lone surrogate (surrogateescape file names) is not UTF-8: write it as Python does.
+    out += fmt::format("\\u{:04x}", cp);
   } else if (cp <= 0x10FFFF) {
     out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
     out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
@@ -265,7 +268,8 @@ static Result<LongHeader> readLongHeader(const RemoteMemory& mem, uint64_t obj, 
     h.negative = sign == 2;
   } else {
     h.negative = word < 0;
-    h.ndigits = static_cast<size_t>(word < 0 ? -word : word);
+    uint64_t magnitude = static_cast<uint64_t>(word);
+    h.ndigits = static_cast<size_t>(word < 0 ? (~magnitude + 1) : magnitude);
   }
   if (h.ndigits > (size_t{1} << 24)) return fail(ErrorKind::kImplausible, "bad int size", obj);
   return h;

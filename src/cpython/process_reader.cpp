@@ -1,5 +1,7 @@
 #include "cpython/process_reader.h"
 
+#include "common/files.h"
+
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -37,6 +39,8 @@ class SourceCache {
     return s.substr(b, e - b + 1);
   }
 
+  const std::vector<std::string>* lines(const std::string& file) { return all(file); }
+
   // The lines of the `with` statements enclosing `line`, outermost first (by indentation).
   std::vector<int> enclosingWiths(const std::string& file, int line) {
     std::vector<int> out;
@@ -66,15 +70,8 @@ class SourceCache {
     if (file.empty() || file[0] == '<') return nullptr;
     auto it = files_.find(file);
     if (it == files_.end()) {
-      std::vector<std::string> lines;
-      std::string path = localPath_ ? localPath_(file) : file;
-      std::ifstream in(path);
-      std::string l;
-      size_t bytes = 0;
-      while (in && std::getline(in, l) && bytes < (64u << 20)) {
-        bytes += l.size();
-        lines.push_back(std::move(l));
-      }
+      if (files_.size() > 512) return nullptr;
+      std::vector<std::string> lines = readTextLines(localPath_ ? localPath_(file) : file);
       it = files_.emplace(file, std::move(lines)).first;
     }
     return &it->second;
@@ -105,6 +102,7 @@ class Reader {
                   bool gcCollecting);
   std::vector<Variable> variables(const RawFrame& raw, bool argumentsOnly, bool localsOnly);
   bool looksLikeSignalHandler(const RawFrame& frame, const RawFrame& caller) const;
+  void inferAcquireHolds(const RawFrame& raw, Frame& f);
   void nameObjects();
   void addObject(uint64_t addr);
 
@@ -160,6 +158,65 @@ std::vector<Variable> Reader::variables(const RawFrame& raw, bool argumentsOnly,
     vars.push_back(std::move(var));
   }
   return vars;
+}
+
+// A lock taken with `x.acquire()` leaves nothing on the stack. What a reader of the source would
+// conclude is recorded instead: an `x.acquire()` earlier in this function, not followed by an
+// `x.release()` before the current line, where `x` (a local or `local.attribute`) is a lock now.
+// The hold is marked "acquire() (from the source)" so the report can say it was inferred.
+void Reader::inferAcquireHolds(const RawFrame& raw, Frame& f) {
+  // The standard library's own acquire() calls are its business (Condition.wait's waiter).
+  if (!raw.code || f.location.line <= 0 || !stdlibModuleOf(f.location.file).empty()) return;
+  const std::vector<std::string>* lines = sources_.lines(f.location.file);
+  if (!lines) return;
+  int first = std::max(1, raw.code->firstLineNo);
+  int current = std::min<int>(f.location.line, static_cast<int>(lines->size()) + 1);
+  if (current - first > 2000) first = current - 2000;
+  auto resolve = [&](const std::string& expr) -> uint64_t {
+    std::string base = expr, attr;
+    auto dot = expr.find('.');
+    if (dot != std::string::npos) {
+      base = expr.substr(0, dot);
+      attr = expr.substr(dot + 1);
+      if (attr.find('.') != std::string::npos) return 0;
+    }
+    for (const auto* vars : {&f.arguments, &f.locals}) {
+      for (const auto& v : *vars) {
+        if (v.name != base) continue;
+        if (attr.empty()) return v.address;
+        return objects_.attr(v.address, attr).value_or(0);
+      }
+    }
+    return 0;
+  };
+  std::map<std::string, int> open;  // expression -> line of its acquire()
+  for (int ln = first; ln < current; ++ln) {
+    const std::string& text = (*lines)[static_cast<size_t>(ln) - 1];
+    for (const char* verb : {".acquire(", ".release("}) {
+      size_t pos = 0;
+      while ((pos = text.find(verb, pos)) != std::string::npos) {
+        size_t b = pos;
+        while (b > 0 && (std::isalnum(static_cast<unsigned char>(text[b - 1])) || text[b - 1] == '_' || text[b - 1] == '.')) --b;
+        std::string expr = text.substr(b, pos - b);
+        if (!expr.empty()) {
+          if (verb[1] == 'a') open[expr] = ln;
+          else open.erase(expr);
+        }
+        pos += 1;
+      }
+    }
+  }
+  for (const auto& [expr, ln] : open) {
+    uint64_t obj = resolve(expr);
+    if (!obj) continue;
+    ObjectKind kind = sync_.classify(obj);
+    if (kind != ObjectKind::kLock && kind != ObjectKind::kRLock && kind != ObjectKind::kSemaphore &&
+        kind != ObjectKind::kMpLock && kind != ObjectKind::kSemLock) {
+      continue;
+    }
+    bool known = std::any_of(f.holds.begin(), f.holds.end(), [&](const HeldObject& h) { return h.object == obj; });
+    if (!known) f.holds.push_back(HeldObject{obj, "acquire() (from the source)", ln});
+  }
 }
 
 bool Reader::looksLikeSignalHandler(const RawFrame& frame, const RawFrame& caller) const {
@@ -272,10 +329,6 @@ void Reader::readThread(uint64_t tstate, uint64_t interp, int interpId, const st
     f.locals = variables(raw, false, true);
     if (raw.globals) globalsDicts_.insert(raw.globals);
     f.holds = sync_.heldByWith(raw);
-    // Only synchronisation objects matter here (not files, sockets or selectors in a `with`).
-    f.holds.erase(std::remove_if(f.holds.begin(), f.holds.end(),
-                                 [&](const HeldObject& h) { return sync_.classify(h.object) == ObjectKind::kUnknown; }),
-                  f.holds.end());
     if (!f.holds.empty()) {
       // The i-th innermost `with` statement around the current line holds the i-th innermost exit.
       std::vector<int> withs = sources_.enclosingWiths(f.location.file, f.location.line);
@@ -283,6 +336,11 @@ void Reader::readThread(uint64_t tstate, uint64_t interp, int interpId, const st
         f.holds[f.holds.size() - 1 - k].line = withs[withs.size() - 1 - k];
       }
     }
+    // Only synchronisation objects matter here (not files, sockets or selectors in a `with`).
+    f.holds.erase(std::remove_if(f.holds.begin(), f.holds.end(),
+                                 [&](const HeldObject& h) { return sync_.classify(h.object) == ObjectKind::kUnknown; }),
+                  f.holds.end());
+    inferAcquireHolds(raw, f);
     for (const auto& h : f.holds) addObject(h.object);
     // Wait evidence: the innermost frame's blocked acquire, and the meaning of each stdlib frame
     // of the innermost run (Condition.wait, Queue.get, Thread.join...). The analysis decides.
@@ -294,6 +352,13 @@ void Reader::readThread(uint64_t tstate, uint64_t interp, int interpId, const st
       if (w) {
         f.waitsOn = w;
         addObject(w->object);
+        // Blocked inside a library method (Condition.__enter__): its `self` is what the program
+        // used to get the lock, so name it too ("lock of book.changed").
+        if (!stdlibModuleOf(f.location.file).empty()) {
+          for (const auto& v : all) {
+            if (v.name == "self" && sync_.classify(v.address) != ObjectKind::kUnknown) addObject(v.address);
+          }
+        }
       }
       if (stdlibModuleOf(f.location.file).empty()) inInnermostRun = false;
     }
@@ -385,7 +450,7 @@ void Reader::nameObjects() {
       if (out_.objects.size() < 2000 && sync_.classify(v) == ObjectKind::kMpLock) addObject(v);
     }
   }
-  std::unordered_map<uint64_t, std::vector<std::string>> globalNames, localNames, attrNames;
+  std::unordered_map<uint64_t, std::vector<std::string>> globalNames, globalAttrNames, localNames, attrNames;
   auto note = [&](std::unordered_map<uint64_t, std::vector<std::string>>& into, uint64_t addr, const std::string& name) {
     auto& v = into[addr];
     if (std::find(v.begin(), v.end(), name) == v.end() && v.size() < 8) v.push_back(name);
@@ -409,32 +474,60 @@ void Reader::nameObjects() {
       auto key = objects_.readStr(k, 128);
       if (!key || key->rfind("__", 0) == 0) continue;
       if (isSync(v)) note(globalNames, v, *key);
-      attributePaths(attrNames, *key, v);
+      attributePaths(globalAttrNames, *key, v);
       noteThread(v);
     }
   }
-  for (const auto& t : out_.threads) {
-    for (const auto& f : t.frames) {
+  for (auto& t : out_.threads) {
+    for (auto& f : t.frames) {
+      std::unordered_map<uint64_t, std::vector<std::string>> own;
       for (const auto* vars : {&f.arguments, &f.locals}) {
         for (const auto& v : *vars) {
-          if (isSync(v.address) && v.name != "self") note(localNames, v.address, v.name);
+          if (isSync(v.address) && v.name != "self") {
+            note(localNames, v.address, v.name);
+            note(own, v.address, v.name);
+          }
           attributePaths(attrNames, v.name, v.address);
+          attributePaths(own, v.name, v.address);
           noteThread(v.address);
         }
+      }
+      for (const auto& [addr, names] : own) {
+        for (const auto& n : names) f.objectNames.emplace_back(addr, n);
       }
     }
   }
   // A lock guarding a Condition/Queue is also known by its owner's name: "jobs.mutex".
   for (auto& [addr, obj] : out_.objects) {
     std::vector<std::string> names;
-    for (auto* src : {&globalNames, &localNames, &attrNames}) {
+    size_t globalCount = 0;
+    for (auto* src : {&globalNames, &globalAttrNames, &localNames, &attrNames}) {
       auto it = src->find(addr);
-      if (it == src->end()) continue;
-      for (const auto& n : it->second) {
-        if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+      if (it != src->end()) {
+        for (const auto& n : it->second) {
+          if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+        }
       }
+      if (src == &globalAttrNames) globalCount = names.size();
     }
     obj.names = std::move(names);
+    obj.globalNameCount = globalCount;
+  }
+  // A Condition's (Event's, Queue's ...) lock that has no module-level name of its own is also
+  // known through its owner: "inventory.changed._lock".
+  for (auto& [addr, obj] : out_.objects) {
+    if (!obj.underlyingLock || obj.kind == ObjectKind::kMpLock) continue;
+    auto it = out_.objects.find(obj.underlyingLock);
+    if (it == out_.objects.end() || it->second.globalNameCount > 0) continue;
+    const char* path = obj.kind == ObjectKind::kCondition ? "._lock"
+                       : obj.kind == ObjectKind::kQueue   ? ".mutex"
+                       : obj.kind == ObjectKind::kFuture  ? "._condition._lock"
+                                                          : "._cond._lock";
+    for (const auto& n : obj.names) {
+      std::string derived = n + path;
+      auto& names = it->second.names;
+      if (names.size() < 12 && std::find(names.begin(), names.end(), derived) == names.end()) names.push_back(derived);
+    }
   }
 }
 

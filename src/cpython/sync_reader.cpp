@@ -88,6 +88,10 @@ uint64_t SyncReader::underlyingLock(uint64_t obj, ObjectKind kind) const {
       return cond ? unwrap(get(cond, "_lock")) : 0;
     }
     case ObjectKind::kQueue: return get(obj, "mutex");
+    case ObjectKind::kFuture: {
+      uint64_t cond = get(obj, "_condition");
+      return cond ? get(cond, "_lock") : 0;
+    }
     default: return 0;
   }
 }
@@ -142,6 +146,7 @@ SyncObject SyncReader::describe(uint64_t obj) const {
     case ObjectKind::kEvent:
     case ObjectKind::kBarrier:
     case ObjectKind::kQueue:
+    case ObjectKind::kFuture:
       s.underlyingLock = underlyingLock(obj, s.kind);
       for (const char* a : {"_value", "_flag", "_parties", "_count", "_state", "maxsize", "unfinished_tasks",
                             "_initial_value"}) {
@@ -264,6 +269,61 @@ std::vector<HeldObject> SyncReader::heldByWith(const RawFrame& frame) const {
   return out;
 }
 
+// Whether the lock.acquire(...) call in progress (the lock in stack slot k) passed a timeout:
+// acquire(blocking, timeout) or acquire(timeout=t); acquire(1) is the old spelling of
+// blocking=True, and -1 means no timeout. The call's oparg gives the argument count, so stale
+// slots above the live stack are never read as arguments.
+bool SyncReader::acquireHasTimeout(const RawFrame& frame, int k, int limit) const {
+  const int minor = objects_.layout().traits.minor;
+  uint8_t insn[2] = {};
+  if (!objects_.memory().read(frame.code->bytecode + frame.byteOffset, insn, 2)) return false;
+  std::string_view op = baseOpcodeName(minor, insn[0]);
+  int argc = insn[1];
+  bool kwTupleOnStack = op == "CALL_FUNCTION_KW" || op == "CALL_KW";
+  if (op != "CALL_METHOD" && op != "CALL_FUNCTION" && op != "CALL" && op != "PRECALL" && !kwTupleOnStack) {
+    return false;
+  }
+  auto slot = [&](int a) -> uint64_t {
+    if (a < 0 || a >= std::max(limit, k + 1 + argc + 1)) return 0;
+    return frames_.slotObject(frame.stackBase + 8 * static_cast<uint64_t>(a));
+  };
+  auto number = [&](uint64_t arg) -> std::optional<double> {
+    auto tn = objects_.typeOf(arg);
+    if (!tn || (*tn)->module != "builtins") return std::nullopt;
+    if ((*tn)->name == "float") {
+      if (auto v = objects_.readFloat(arg)) return *v;
+    } else if ((*tn)->name == "int") {
+      if (auto v = objects_.readSmallInt(arg)) return static_cast<double>(*v);
+    }
+    return std::nullopt;
+  };
+  auto isTimeout = [&](uint64_t arg) {
+    auto v = number(arg);
+    return v && *v >= 0;
+  };
+  std::vector<std::string> kwnames;
+  if (kwTupleOnStack) {
+    if (auto items = objects_.tupleItems(slot(k + 1 + argc), 4)) {
+      for (uint64_t it : *items) kwnames.push_back(objects_.readStr(it, 32).value_or(""));
+    }
+  }
+  int positional = argc - static_cast<int>(kwnames.size());
+  for (size_t i = 0; i < kwnames.size(); ++i) {
+    if (kwnames[i] == "timeout") return isTimeout(slot(k + 1 + positional + static_cast<int>(i)));
+  }
+  if (positional >= 2) return isTimeout(slot(k + 2));
+  if (positional == 1 && !kwTupleOnStack && (minor == 11 || minor == 12)) {
+    // 3.11/3.12 keep keyword names out of the stack (KW_NAMES): acquire(timeout=5) and
+    // acquire(1) look alike. A float, or a number other than 0/1, can only be a timeout.
+    uint64_t a = slot(k + 1);
+    auto tn = objects_.typeOf(a);
+    auto v = number(a);
+    if (tn && (*tn)->name == "float") return v && *v >= 0;
+    return v && *v > 1;
+  }
+  return false;
+}
+
 std::optional<WaitInfo> SyncReader::blockedAcquire(const RawFrame& frame) const {
   if (!frame.code || frame.stackBase == 0) return std::nullopt;
   const int minor = objects_.layout().traits.minor;
@@ -314,19 +374,7 @@ std::optional<WaitInfo> SyncReader::blockedAcquire(const RawFrame& frame) const 
       w.object = candidate;
       w.how = how;
       w.certain = frame.exactDepth >= 0 || (s.waiters.has_value() && *s.waiters > 0);
-      if (how == "acquire()") {
-        // acquire(blocking, timeout) / acquire(timeout=...): a number after the lock is a timeout.
-        for (int a = k + 1; a < std::min(limit, k + 3); ++a) {
-          uint64_t arg = frames_.slotObject(frame.stackBase + 8 * static_cast<uint64_t>(a));
-          auto tn = objects_.typeOf(arg);
-          if (!tn || (*tn)->module != "builtins") continue;
-          if ((*tn)->name == "float") {
-            if (auto v = objects_.readFloat(arg); v && *v >= 0) w.hasTimeout = true;
-          } else if ((*tn)->name == "int") {
-            if (auto v = objects_.readSmallInt(arg); v && *v >= 0) w.hasTimeout = true;
-          }
-        }
-      }
+      if (how == "acquire()") w.hasTimeout = acquireHasTimeout(frame, k, limit);
       return w;
     }
     prev = obj;

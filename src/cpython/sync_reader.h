@@ -41,6 +41,7 @@ class SyncReader {
 
  private:
   bool isLockLike(uint64_t obj) const;
+  bool acquireHasTimeout(const RawFrame& frame, int k, int limit) const;
   const ObjectReader& objects_;
   const FrameWalker& frames_;
 };

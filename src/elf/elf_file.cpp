@@ -1,5 +1,7 @@
 #include "elf/elf_file.h"
 
+#include "common/files.h"
+
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -17,7 +19,7 @@ Elf* asElf(void* p) { return static_cast<Elf*>(p); }
 Result<std::unique_ptr<ElfFile>> ElfFile::open(const std::string& path) {
   static const bool initialised = elf_version(EV_CURRENT) != EV_NONE;
   if (!initialised) return fail(ErrorKind::kIo, "libelf initialisation failed");
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = openRegularFile(path);
   if (fd < 0) return fail(ErrorKind::kIo, path + ": " + std::strerror(errno));
   Elf* elf = elf_begin(fd, ELF_C_READ_MMAP, nullptr);
   if (elf == nullptr || elf_kind(elf) != ELF_K_ELF) {

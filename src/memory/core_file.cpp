@@ -13,6 +13,8 @@
 
 #include "memory/core_file.h"
 
+#include "common/files.h"
+
 #include <elf.h>
 #include <elfutils/libdwelf.h>
 #include <fcntl.h>
@@ -434,7 +436,7 @@ struct DiskElf {
 
 DiskElf readDiskElf(const std::string& path) {
   DiskElf out;
-  FdCloser fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  FdCloser fd(openRegularFile(path));
   if (fd.fd < 0) return out;
   unsigned char magic[SELFMAG];
   if (::pread(fd.fd, magic, SELFMAG, 0) != SELFMAG || std::memcmp(magic, ELFMAG, SELFMAG) != 0) return out;
@@ -567,7 +569,7 @@ Result<size_t> CoreFile::Impl::readFromFile(uint64_t addr, uint8_t* out, size_t 
     LocalFile& l = locals[r->local];
     if (!l.tried) {
       l.tried = true;
-      int fd = ::open(l.path.c_str(), O_RDONLY | O_CLOEXEC);
+      int fd = openRegularFile(l.path);
       if (fd < 0) {
         l.error = errnoText(errno);
       } else {
@@ -607,7 +609,7 @@ Result<size_t> CoreFile::Impl::readFromFile(uint64_t addr, uint8_t* out, size_t 
 }
 
 Result<void> CoreFile::Impl::mapCore(CoreInfo& info) {
-  FdCloser fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  FdCloser fd(openRegularFile(path));
   if (fd.fd < 0) {
     int e = errno;
     return fail(ErrorKind::kIo, fmt::format("cannot open core {}: {}", path, errnoText(e)));

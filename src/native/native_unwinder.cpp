@@ -28,6 +28,14 @@ std::string baseName(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// "__libc_start_main@@GLIBC_2.34" -> "__libc_start_main"
+std::string stripSymbolVersion(const char* name) {
+  std::string s(name);
+  auto at = s.find('@');
+  if (at != std::string::npos && at > 0) s.resize(at);
+  return s;
+}
+
 std::string dwflError() {
   const char* m = dwfl_errmsg(-1);
   return m ? m : "unknown libdwfl error";
@@ -53,8 +61,8 @@ struct NativeUnwinder::Impl {
   std::map<std::string, std::string> localPaths;   // path in the target -> path to open here
   size_t nextCoreThread = 0;
   Dwfl_Thread_Callbacks threadCallbacks{};
-  // Symbolization cache: (pc, activation) -> frames.
-  std::unordered_map<uint64_t, std::vector<Frame>> cache[2];
+  // Symbolization cache: [debug info][activation] pc -> frames.
+  std::unordered_map<uint64_t, std::vector<Frame>> cache[2][2];
 
   ~Impl() {
     if (dwfl) dwfl_end(dwfl);
@@ -62,7 +70,7 @@ struct NativeUnwinder::Impl {
     if (coreFd >= 0) ::close(coreFd);
   }
 
-  std::vector<Frame> symbolize(uint64_t pc, bool activation);
+  std::vector<Frame> symbolize(uint64_t pc, bool activation, bool debugInfo);
 };
 
 namespace {
@@ -223,8 +231,8 @@ std::string demangle(const std::string& name) {
   return s;
 }
 
-std::vector<Frame> NativeUnwinder::Impl::symbolize(uint64_t pc, bool activation) {
-  auto& c = cache[activation ? 1 : 0];
+std::vector<Frame> NativeUnwinder::Impl::symbolize(uint64_t pc, bool activation, bool debugInfo) {
+  auto& c = cache[debugInfo ? 1 : 0][activation ? 1 : 0];
   if (auto it = c.find(pc); it != c.end()) return it->second;
   // A return address points after the call: look up the call itself.
   const uint64_t at = activation || pc == 0 ? pc : pc - 1;
@@ -250,10 +258,16 @@ std::vector<Frame> NativeUnwinder::Impl::symbolize(uint64_t pc, bool activation)
   GElf_Off offset = 0;
   GElf_Sym sym;
   if (const char* name = dwfl_module_addrinfo(mod, at, &offset, &sym, nullptr, nullptr, nullptr)) {
-    phys.location.function = demangle(name);
+    phys.location.function = demangle(stripSymbolVersion(name));
   }
   // Debug info: the chain of inlined functions at this address, and file:line of each.
   Dwarf_Addr bias = 0;
+  if (!debugInfo) {
+    if (phys.location.function.empty()) phys.location.function = "???";
+    out.push_back(std::move(phys));
+    if (c.size() < 65536) c.emplace(pc, out);
+    return out;
+  }
   if (Dwarf_Die* cudie = dwfl_module_addrdie(mod, at, &bias)) {
     std::string file;
     int line = 0;
@@ -409,17 +423,17 @@ std::vector<RawNativeStack> NativeUnwinder::unwindAll() {
   return all;
 }
 
-std::vector<Frame> NativeUnwinder::symbolize(const RawNativeFrame& frame) {
+std::vector<Frame> NativeUnwinder::symbolize(const RawNativeFrame& frame, bool debugInfo) {
   CurrentGuard guard(impl_.get());
-  return impl_->symbolize(frame.pc, frame.activation);
+  return impl_->symbolize(frame.pc, frame.activation, debugInfo);
 }
 
-std::vector<Frame> NativeUnwinder::symbolize(const RawNativeStack& stack) {
+std::vector<Frame> NativeUnwinder::symbolize(const RawNativeStack& stack, bool debugInfo) {
   CurrentGuard guard(impl_.get());
   std::vector<Frame> out;
   for (const auto& f : stack.frames) {
     if (out.size() >= kMaxNativeFrames) break;
-    for (auto& fr : impl_->symbolize(f.pc, f.activation)) out.push_back(std::move(fr));
+    for (auto& fr : impl_->symbolize(f.pc, f.activation, debugInfo)) out.push_back(std::move(fr));
   }
   return out;
 }

@@ -61,11 +61,13 @@ class NativeUnwinder {
   std::vector<RawNativeStack> unwindAll();
 
   // Phase 2: the frames of one program counter, innermost first: the inlined functions (inlined
-  // = true) and last the function the code belongs to. Results are cached by pc.
-  std::vector<Frame> symbolize(const RawNativeFrame& frame);
+  // = true) and last the function the code belongs to. Without `debugInfo`, only that last frame,
+  // named from the symbol table (cheap: DWARF is neither loaded nor, when compressed, inflated).
+  // Results are cached by pc.
+  std::vector<Frame> symbolize(const RawNativeFrame& frame, bool debugInfo = true);
 
   // A whole stack, innermost first (at most kMaxNativeFrames frames).
-  std::vector<Frame> symbolize(const RawNativeStack& stack);
+  std::vector<Frame> symbolize(const RawNativeStack& stack, bool debugInfo = true);
 
   // Problems that are not tied to one thread (e.g. "no modules found").
   const std::vector<std::string>& warnings() const { return warnings_; }

@@ -21,7 +21,7 @@ bool startsWith(const std::string& s, const char* prefix) { return s.rfind(prefi
 
 // The interpreter's call machinery between two evaluations, and its start-up chain.
 const char* const kEvaluationPrefixes[] = {
-    "_PyEval_", "PyEval_", "_PyFunction_", "function_code_fastpath", "_PyObject_Call", "PyObject_Call",
+    "_PyEval_", "PyEval_", "_PyFunction_", "function_code_fastpath", "function_code_fastcall", "_PyObject_Call", "PyObject_Call",
     "_PyObject_FastCall", "PyObject_FastCall", "_PyObject_MakeTpCall", "_PyObject_Vectorcall",
     "PyObject_Vectorcall", "_PyVectorcall", "PyVectorcall", "_PyCFunction", "PyCFunction_Call", "cfunction_",
     "_PyMethodDef_", "method_vectorcall", "vectorcall_", "object_vacall", "call_function", "do_call_core",
@@ -84,13 +84,15 @@ bool isEvaluationFrame(const Frame& f, const std::string& runtimeLibrary) {
 
 namespace {
 
-NativeCapture unwind(Result<std::unique_ptr<NativeUnwinder>> u) {
+template <class Open>
+NativeCapture unwind(Open open) {
   NativeCapture c;
+  auto start = std::chrono::steady_clock::now();
+  Result<std::unique_ptr<NativeUnwinder>> u = open();
   if (!u) {
     c.error = u.error().message;
     return c;
   }
-  auto start = std::chrono::steady_clock::now();
   c.unwinder = std::move(*u);
   c.stacks = c.unwinder->unwindAll();
   c.unwindMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -99,10 +101,12 @@ NativeCapture unwind(Result<std::unique_ptr<NativeUnwinder>> u) {
 
 }  // namespace
 
-NativeCapture captureLive(pid_t pid) { return unwind(NativeUnwinder::forLive(pid)); }
+NativeCapture captureLive(pid_t pid) {
+  return unwind([&] { return NativeUnwinder::forLive(pid); });
+}
 
 NativeCapture captureCore(const std::string& corePath, const CoreFile& core, const std::string& executable) {
-  return unwind(NativeUnwinder::forCore(corePath, core, executable));
+  return unwind([&] { return NativeUnwinder::forCore(corePath, core, executable); });
 }
 
 // --- attach ------------------------------------------------------------------------------
@@ -137,7 +141,36 @@ std::string describeFailure(const RawNativeStack& s) {
 
 }  // namespace
 
-void attachNativeStacks(NativeCapture& capture, Process& p, const std::map<int64_t, OsThreadInfo>& osThreads) {
+namespace {
+
+// The native stack of one thread: every frame named from the symbol tables, and the frames the
+// report will show (a dry run of the merge) with their inlined frames, files and lines from the
+// debug info. DWARF is costly (a compressed .debug_info is inflated whole): CPython's evaluation
+// frames, hidden by --native, never need it.
+std::vector<Frame> nativeStackFor(NativeUnwinder& unwinder, const RawNativeStack& raw, const std::vector<Frame>& python,
+                                  NativeMode mode, int minor, const std::string& runtimeLibrary) {
+  std::vector<Frame> names;
+  names.reserve(raw.frames.size());
+  for (const auto& f : raw.frames) {
+    if (names.size() >= kMaxNativeFrames) break;
+    names.push_back(unwinder.symbolize(f, false).back());
+  }
+  MergedStack dry = mergeThread(python, names, mode, minor, runtimeLibrary);
+  std::vector<Frame> out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i < dry.nativeShown.size() && dry.nativeShown[i]) {
+      for (auto& f : unwinder.symbolize(raw.frames[i], true)) out.push_back(std::move(f));
+    } else {
+      out.push_back(std::move(names[i]));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void attachNativeStacks(NativeCapture& capture, Process& p, NativeMode mode,
+                        const std::map<int64_t, OsThreadInfo>& osThreads) {
   if (!capture.unwinder) {
     p.warnings.push_back("native stacks are not available: " + (capture.error.empty() ? "not unwound" : capture.error));
     return;
@@ -167,7 +200,7 @@ void attachNativeStacks(NativeCapture& capture, Process& p, const std::map<int64
       continue;
     }
     const RawNativeStack& raw = *it->second;
-    t.nativeFrames = capture.unwinder->symbolize(raw);
+    t.nativeFrames = nativeStackFor(*capture.unwinder, raw, t.frames, mode, p.python.minor, runtimeLibrary);
     if (t.nativeFrames.empty()) {
       t.warnings.push_back("no native stack: " + describeFailure(raw));
       continue;
@@ -191,7 +224,7 @@ void attachNativeStacks(NativeCapture& capture, Process& p, const std::map<int64
       th.kernelState = os->second.state;
       th.wchan = os->second.wchan;
     }
-    th.nativeFrames = capture.unwinder->symbolize(*s);
+    th.nativeFrames = nativeStackFor(*capture.unwinder, *s, {}, mode, p.python.minor, runtimeLibrary);
     if (th.nativeFrames.empty()) th.warnings.push_back("no native stack: " + describeFailure(*s));
     if (s->truncated) th.warnings.push_back(fmt::format("more than {} native frames: the outermost are not shown", kMaxNativeFrames));
     applyMarkers(th, p, runtimeLibrary);
@@ -248,30 +281,39 @@ MergedStack mergeThread(const std::vector<Frame>& python, const std::vector<Fram
 
   out.merged = true;
   out.newIndex.assign(python.size(), 0);
+  out.nativeShown.assign(native.size(), false);
   auto emitPython = [&](size_t i) {
     out.newIndex[i] = out.frames.size();
     out.frames.push_back(python[i]);
   };
+  const size_t n = native.size();
+  auto emitNative = [&](size_t k) {
+    out.frames.push_back(*native[k]);
+    out.nativeShown[n - 1 - k] = true;
+  };
   for (size_t i : leading) emitPython(i);
   size_t g = 0;
-  bool insideEval = false;   // inlined frames of the current eval frame: the loop's own internals
-  for (size_t k = 0; k < native.size(); ++k) {
+  bool physicalShown = false;   // whether the physical frame the next inlined frames belong to is
+  for (size_t k = 0; k < n; ++k) {
     const Frame& f = *native[k];
-    if (!f.inlined) insideEval = false;
     if (isEvalFrame(f)) {
-      if (mode == NativeMode::kAll) out.frames.push_back(f);
+      if (mode == NativeMode::kAll) emitNative(k);
       for (size_t i : groups[g]) emitPython(i);
       ++g;
-      insideEval = true;
+      physicalShown = mode == NativeMode::kAll;   // what it inlines is the loop's own machinery
       continue;
     }
-    if (mode == NativeMode::kAll) {
-      out.frames.push_back(f);
-      continue;
+    bool show = true;
+    if (mode != NativeMode::kAll) {
+      if (!f.inlined) {
+        show = !isEvaluationFrame(f, runtimeLibrary) &&
+               !(mode == NativeMode::kLast && lastEval != SIZE_MAX && k < lastEval);
+        physicalShown = show;
+      } else {
+        show = physicalShown && !isEvaluationFrame(f, runtimeLibrary);
+      }
     }
-    if (insideEval || isEvaluationFrame(f, runtimeLibrary)) continue;
-    if (mode == NativeMode::kLast && lastEval != SIZE_MAX && k < lastEval) continue;
-    out.frames.push_back(f);
+    if (show) emitNative(k);
   }
   return out;
 }

@@ -61,7 +61,8 @@ struct OsThreadInfo {
   std::string wchan;
 };
 
-void attachNativeStacks(NativeCapture& capture, Process& process, const std::map<int64_t, OsThreadInfo>& osThreads);
+void attachNativeStacks(NativeCapture& capture, Process& process, NativeMode mode,
+                        const std::map<int64_t, OsThreadInfo>& osThreads);
 
 // After the analysis. A no-op for kOff.
 void mergeNativeStacks(Snapshot& snapshot, NativeMode mode);
@@ -81,6 +82,7 @@ struct MergedStack {
   bool merged = false;                 // false: `frames` is the Python stack unchanged
   std::vector<Frame> frames;           // outermost first
   std::vector<size_t> newIndex;        // old index into the Python frames -> index into `frames`
+  std::vector<bool> nativeShown;       // per native frame given: whether it is in `frames`
   std::string warning;                 // one line, when not merged
 };
 

@@ -144,6 +144,7 @@ json tasksJson(const Process& p, const RenderOptions& opts) {
       ja["when"] = a.when ? json(*a.when) : json(nullptr);
       ja["fires_in"] = a.firesIn ? json(*a.firesIn) : json(nullptr);
       ja["fd"] = a.fd >= 0 ? json(a.fd) : json(nullptr);
+      ja["worker_thread"] = a.workerTid ? json(a.workerTid) : json(nullptr);
       if (!a.detail.empty()) ja["detail"] = a.detail;
       jt["awaits"] = ja;
     } else {
@@ -268,7 +269,8 @@ void renderJson(const Snapshot& snap, const RenderOptions& opts, std::ostream& o
     root["diagnosis"] = nullptr;
   }
   root["warnings"] = snap.warnings;
-  out << root.dump(2) << "\n";
+  // Strings come from the target: never let one invalid byte abort the report.
+  out << root.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
 }  // namespace pyhang

@@ -74,6 +74,7 @@ std::vector<size_t> awaitedTasks(const Process& p, const Task& t, const std::map
   };
   if (t.await->kind == "task") add(t.await->object);
   for (uint64_t c : t.await->children) add(c);
+  std::sort(out.begin(), out.end());  // task-list order (by task number), not the set's order
   return out;
 }
 

@@ -279,7 +279,7 @@ Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOption
     if (t.pid == 0) continue;
     attachKernelView(t);
     if (options.nativeMode != native::NativeMode::kOff && t.runtime) {
-      native::attachNativeStacks(t.native, t.out, osThreadsOf(t));  // issue 4: symbolized now the target runs
+      native::attachNativeStacks(t.native, t.out, options.nativeMode, osThreadsOf(t));  // issue 4: symbolized now the target runs
     }
     snap.processes.push_back(std::move(t.out));
   }
@@ -356,7 +356,7 @@ Result<Process> inspectCore(const std::string& corePath, const InspectOptions& o
   // --- native stacks (issue 4) ---
   if (options.nativeMode != native::NativeMode::kOff) {
     native::NativeCapture capture = native::captureCore(corePath, **core, exe);
-    native::attachNativeStacks(capture, out, {});
+    native::attachNativeStacks(capture, out, options.nativeMode, {});
   }
   // --- end native stacks ---
   return out;

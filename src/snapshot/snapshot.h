@@ -59,6 +59,7 @@ struct SyncObject {
   ObjectKind kind = ObjectKind::kUnknown;
   std::string type;                 // tp_name as read
   std::vector<std::string> names;   // program names: "lock_a", "self.mutex", "second_lock"
+  size_t globalNameCount = 0;       // names[0..globalNameCount) come from module globals
   // Lock state, when it could be read.
   std::optional<bool> locked;
   std::optional<int> waiters;       // sem_t nwaiters, or 1 when PyMutex has parked waiters
@@ -125,6 +126,8 @@ struct Frame {
   std::vector<Variable> locals;
   // Evidence for the analysis, filled by the reader.
   std::vector<HeldObject> holds;          // context managers this frame holds through `with`
+  // Names this frame's own variables give to synchronisation objects ("other.lock").
+  std::vector<std::pair<uint64_t, std::string>> objectNames;
   std::optional<WaitInfo> waitsOn;         // what this frame's call in progress waits for
   // Native frames.
   uint64_t pc = 0;
@@ -167,6 +170,7 @@ struct TaskAwait {
   std::optional<double> when;        // loop.time() at which that timer fires
   std::optional<double> firesIn;     // seconds from the snapshot (live processes only)
   int64_t fd = -1;                   // io: the file descriptor
+  int64_t workerTid = 0;             // executor: the thread running the function (0: unknown)
   std::string detail;                // extra words for humans ("socket fd 7", "0 items")
 };
 
