@@ -167,12 +167,13 @@ Result<void> readTarget(Target& t, const InspectOptions& options) {
   const auto* maps = &t.maps;
   ro.sharedKeyOf = [maps](uint64_t addr) { return sharedKeyIn(*maps, addr); };
   auto r = cpython::readPythonProcess(*t.proc, *t.runtime, ro, t.out);
-  if (!r) {
-    if (kill(pid, 0) != 0 && errno == ESRCH) {
-      return fail(ErrorKind::kProcessGone, fmt::format("process {} exited while it was being read", pid));
-    }
-    return fail(r.error());
+  // A process killed while stopped stays a zombie (pyhang is its tracer) and its pages may still
+  // be in the read cache: ask the kernel whether it is still alive before trusting the report.
+  auto status = t.proc->status();
+  if (!status || status->state == 'Z' || status->state == 'X') {
+    return fail(ErrorKind::kProcessGone, fmt::format("process {} exited while it was being read", pid));
   }
+  if (!r) return fail(r.error());
   return {};
 }
 
@@ -266,7 +267,7 @@ Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOption
   if (options.nativeMode != native::NativeMode::kOff) {
     for (auto& t : targets) {
       if (!t.runtime || t.pid == 0) continue;
-      if (t.stopper) { t.native = native::captureLive(t.pid); if (getenv("PYHANG_NT")) fprintf(stderr, "unwind %.3f ms\n", t.native.unwindMs); }
+      if (t.stopper) t.native = native::captureLive(t.pid);
       else t.native.error = "unwinding needs the threads stopped (not done with --no-block)";
     }
   }

@@ -191,10 +191,6 @@ def killed_while_read(pyhang, python):
 
 
 def test_target_killed_while_read_is_reported_as_an_error(killed_while_read, python, request):
-    if python.version >= (3, 13):
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "pyhang bug: on 3.13+ a target killed while pyhang holds it stopped is reported as a "
-            "live process with no threads, 'No deadlock found.', exit status 0")))
     r, elapsed, pid = killed_while_read
     # No report, no crash, no hang: a two-line error and an error status.
     assert r.returncode in (EXIT_NO_SUCH_PROCESS, EXIT_GONE), r
@@ -203,10 +199,6 @@ def test_target_killed_while_read_is_reported_as_an_error(killed_while_read, pyt
     assert elapsed < 30
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pyhang bug: a target that dies while pyhang holds it stopped is not reported with exit "
-    "status 7 and 'process N exited while it was being read' (3.8-3.12: 'pyhang: process "
-    "exited', status 3; 3.13+: an empty report, status 0)"))
 def test_target_killed_while_read_exit_status(killed_while_read):
     r, _, pid = killed_while_read
     assert r.returncode == EXIT_GONE, r
