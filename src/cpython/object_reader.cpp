@@ -22,13 +22,13 @@ void appendUtf8(std::string& out, uint32_t cp) {
   } else if (cp < 0x800) {
     out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
     out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+    // A lone surrogate (surrogateescape file names) is not UTF-8: write it as Python does.
+    out += fmt::format("\\u{:04x}", cp);
   } else if (cp < 0x10000) {
     out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
     out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
     out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp >= 0xD800 && cp <= 0xDFFF) {
-    // A lone surrogate (surrogateescape file names) is not UTF-8: write it as Python does.
-    out += fmt::format("\\u{:04x}", cp);
   } else if (cp <= 0x10FFFF) {
     out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
     out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
