@@ -386,7 +386,9 @@ def kill_process_group(pgid: int, proc: Optional[subprocess.Popen] = None, timeo
                 break
             if pid == 0:
                 break
-        left = group_members(pgid, include_zombies=False)
+        # Zombies count too: an orphaned grandchild (3.14's forkserver workers) is reparented to
+        # us a moment after its parent dies, and only then can it be reaped.
+        left = group_members(pgid, include_zombies=True)
         if not left and (proc is None or proc.returncode is not None):
             return
         if time.monotonic() >= deadline:
