@@ -13,6 +13,7 @@ namespace pyhang {
 namespace {
 
 constexpr size_t kMaxTaskNotes = 40;      // notes about tasks that are not deadlocked, per process
+constexpr size_t kMaxListedTasks = 20;    // tasks spelled out in an all-blocked finding
 constexpr size_t kMaxCycleSteps = 200000;
 constexpr size_t kMaxCycleLength = 64;
 
@@ -267,6 +268,13 @@ class TaskAnalyzer {
   void reportCycle(std::vector<size_t> cycle, const std::vector<size_t>& siblings);
   void reportFinishedHolders();
   void reportLoops();
+  // A thread waits for a run_coroutine_threadsafe() future of a loop whose thread waits for the
+  // first thread (a coroutine blocked the loop's thread on a lock the first thread holds).
+  void reportThreadsafeCycles();
+  void reportThreadsBehindTasks();
+  std::string threadWait(const UnitState& u) const;
+  std::string threadAt(const UnitState& u) const;
+  Participant threadPart(const UnitState& u, const std::string& task, const std::string& heldBy) const;
   void reportBystanders(Finding& f, const std::set<size_t>& members);
   void annotateAndNote();
 
@@ -288,10 +296,12 @@ class TaskAnalyzer {
   std::map<uint64_t, size_t> byAddr_;
   std::map<uint64_t, std::vector<Holder>> holders_;   // lock -> pending tasks holding it
   std::vector<std::vector<TEdge>> edges_;
+  std::vector<std::vector<size_t>> reverse_;        // who has an edge to a task
   std::set<size_t> involved_;
   std::set<int64_t> deadLoopTids_;
   std::map<size_t, size_t> findingOfTask_;          // task index -> index into d_.findings
   std::set<int64_t> blockedThreads_;                // tids of threads blocked forever
+  std::set<int64_t> blockedLoopTids_;               // loops whose own thread is blocked (reported)
   WaitGraph graph_;
 };
 
@@ -307,7 +317,9 @@ const Holder* TaskAnalyzer::holdOf(size_t task, uint64_t lock) const {
 std::string TaskAnalyzer::since(const Holder& h) const {
   const Task& t = p_.tasks[h.task];
   if (h.frame >= t.frames.size()) return "";
-  return "since " + where(t.frames[h.frame], h.hold.line);
+  std::string s = "since " + where(t.frames[h.frame], h.hold.line);
+  if (h.hold.how.rfind("acquire()", 0) == 0) s += " (acquire(), inferred from the source)";
+  return s;
 }
 
 std::string TaskAnalyzer::header(const char* what, size_t count, const Task& any) const {
@@ -442,7 +454,15 @@ void TaskAnalyzer::reportCycle(std::vector<size_t> cycle, const std::vector<size
   }
   Finding f;
   const Task& first = p_.tasks[cycle.front()];
-  if (cycle.size() == 1) {
+  if (cycle.size() == 1 && anyAwait && !anyLock) {
+    // A task awaiting itself (asyncio refuses it; seen only in damaged data).
+    f.kind = "await-cycle";
+    f.lines.push_back(fmt::format("Found a deadlock (await cycle) in {} of {}:", taskLabel(first), loopPhrase(snap_, p_, first.tid)));
+    f.lines.push_back(fmt::format("  {} {}", taskLabel(first), taskWaitPhrase(p_, first)));
+    f.lines.push_back(fmt::format("      {}", atPhrase(first)));
+    f.lines.push_back("  A task that awaits itself can never finish.");
+    f.summary = fmt::format("{} awaits itself", taskLabel(first));
+  } else if (cycle.size() == 1) {
     f.kind = "self-deadlock";
     const TaskAwait& a = *first.await;
     uint64_t lock = asyncLockOf(p_, a.object);
@@ -460,7 +480,8 @@ void TaskAnalyzer::reportCycle(std::vector<size_t> cycle, const std::vector<size
       f.lines.push_back(fmt::format("      inside {}", fmt::join(chain, " -> ")));
     }
     if (h) {
-      f.lines.push_back(fmt::format("    which it already holds itself {} ({})", since(*h), h->hold.how));
+      bool inferred = h->hold.how.rfind("acquire()", 0) == 0;
+      f.lines.push_back(fmt::format("    which it already holds itself {}{}", since(*h), inferred ? "" : " (" + h->hold.how + ")"));
       if (h->frame < a.frameIndex && a.frameIndex < first.frames.size()) {
         std::vector<std::string> calls;
         for (size_t k = h->frame + 1; k <= a.frameIndex; ++k) calls.push_back(first.frames[k].location.function);
@@ -517,19 +538,22 @@ void TaskAnalyzer::reportCycle(std::vector<size_t> cycle, const std::vector<size
 }
 
 void TaskAnalyzer::reportBystanders(Finding& f, const std::set<size_t>& members) {
-  std::set<size_t> behind;
-  bool grew = true;
-  while (grew) {
-    grew = false;
-    for (size_t i = 0; i < p_.tasks.size(); ++i) {
-      if (members.count(i) || behind.count(i) || involved_.count(i) || !forever(p_.tasks[i])) continue;
+  // Breadth-first over the reversed edges: who waits (transitively) for a member.
+  if (reverse_.size() != edges_.size()) {
+    reverse_.assign(edges_.size(), {});
+    for (size_t i = 0; i < edges_.size(); ++i) {
       for (const auto& e : edges_[i]) {
-        if (members.count(e.to) || behind.count(e.to)) {
-          behind.insert(i);
-          grew = true;
-          break;
-        }
+        if (e.to < reverse_.size()) reverse_[e.to].push_back(i);
       }
+    }
+  }
+  std::set<size_t> behind;
+  std::vector<size_t> queue(members.begin(), members.end());
+  for (size_t q = 0; q < queue.size(); ++q) {
+    for (size_t i : reverse_[queue[q]]) {
+      if (members.count(i) || behind.count(i) || involved_.count(i) || !forever(p_.tasks[i])) continue;
+      behind.insert(i);
+      queue.push_back(i);
     }
   }
   for (size_t i : behind) {
@@ -678,8 +702,12 @@ void TaskAnalyzer::reportLoops() {
     f.lines.push_back("  It has no ready callbacks, no timers and watches no I/O besides its own wake-up socket,");
     f.lines.push_back(tasks.size() == 1 ? std::string("  and its only task waits:")
                                         : fmt::format("  and each of its {} tasks waits:", tasks.size()));
+    size_t shown = 0;
     for (size_t i : tasks) {
       const Task& t = p_.tasks[i];
+      f.participants.push_back(participant(i, true));
+      involved_.insert(i);
+      if (++shown > kMaxListedTasks) continue;
       f.lines.push_back(fmt::format("  {} {}", taskLabel(t), taskWaitPhrase(p_, t)));
       f.lines.push_back(fmt::format("      {}", atPhrase(t)));
       if (t.await && (t.await->kind == "lock" || t.await->kind == "semaphore") &&
@@ -690,8 +718,9 @@ void TaskAnalyzer::reportLoops() {
         f.lines.push_back(fmt::format("    and {} waits forever itself (see its traceback)",
                                       threadLabel(snap_, p_, t.await->workerTid)));
       }
-      f.participants.push_back(participant(i, true));
-      involved_.insert(i);
+    }
+    if (shown > kMaxListedTasks) {
+      f.lines.push_back(fmt::format("  ... and {} more tasks (all listed in the task tree above).", shown - kMaxListedTasks));
     }
     f.lines.push_back("  Each waits without a timeout for something that only another task could do.");
     f.summary = tasks.size() == 1
@@ -703,6 +732,172 @@ void TaskAnalyzer::reportLoops() {
   }
 }
 
+std::string TaskAnalyzer::threadWait(const UnitState& u) const {
+  const Thread& t = p_.threads[u.id.thread];
+  const Frame* at = u.atFrame < t.frames.size() ? &t.frames[u.atFrame] : nullptr;
+  uint64_t obj = u.wait->op == WaitOp::kAcquire && u.waitLock ? u.waitLock : u.wait->object;
+  std::string label = objectLabel(p_, obj, at);
+  switch (u.wait->op) {
+    case WaitOp::kAcquire: return "waits to acquire " + label;
+    case WaitOp::kFutureResult: return "waits for the result of future " + label;
+    case WaitOp::kJoin: {
+      const SyncObject* o = objectOf(p_, u.wait->object);
+      std::string name = o && !o->threadName.empty() ? o->threadName : "a thread";
+      return fmt::format("waits for {} to finish", name);
+    }
+    default: return fmt::format("waits ({}) for {}", waitOpName(u.wait->op), label);
+  }
+}
+
+std::string TaskAnalyzer::threadAt(const UnitState& u) const {
+  const Thread& t = p_.threads[u.id.thread];
+  if (u.atFrame >= t.frames.size()) return "";
+  const Frame& f = t.frames[u.atFrame];
+  std::string s = "at " + where(f);
+  if (!f.sourceLine.empty()) s += fmt::format(" ({})", f.sourceLine);
+  return s;
+}
+
+Participant TaskAnalyzer::threadPart(const UnitState& u, const std::string& task, const std::string& heldBy) const {
+  const Thread& t = p_.threads[u.id.thread];
+  Participant part;
+  part.pid = p_.pid;
+  part.process = p_.name;
+  part.tid = t.tid;
+  part.thread = t.name;
+  part.task = task;
+  if (u.atFrame < t.frames.size()) part.at = t.frames[u.atFrame].location;
+  part.waitsFor = u.wait;
+  for (const auto& h : u.holds) {
+    SourceLocation since;
+    if (h.frameIndex < t.frames.size()) {
+      since = t.frames[h.frameIndex].location;
+      if (h.line) since.line = h.line;
+    }
+    part.holds.emplace_back(HeldObject{h.via, h.how, h.line}, since);
+  }
+  part.heldBy = heldBy;
+  return part;
+}
+
+// Threads that join a loop thread whose asyncio.run()/run_until_complete() task can never finish
+// (it is part of a finding, or stuck behind one) are stuck behind that finding too.
+void TaskAnalyzer::reportThreadsBehindTasks() {
+  size_t pi = static_cast<size_t>(&p_ - &snap_.processes[0]);
+  for (const auto& u : graph_.units) {
+    if (u.id.process != pi || !u.blockedForever()) continue;
+    for (const auto& e : u.edges) {
+      if (e.to.process != pi || e.to.thread >= p_.threads.size()) continue;
+      const Thread& target = p_.threads[e.to.thread];
+      uint64_t mainTask = 0;
+      for (const auto& f : target.frames) {
+        if (f.location.function != "run_until_complete" || f.location.file.find("/asyncio/") == std::string::npos) continue;
+        for (const auto& v : f.arguments) {
+          if (v.name == "future") mainTask = v.address;
+        }
+      }
+      auto ti = byAddr_.find(mainTask);
+      if (!mainTask || ti == byAddr_.end()) continue;
+      auto fi = findingOfTask_.find(ti->second);
+      if (fi == findingOfTask_.end() || fi->second >= d_.findings.size()) continue;
+      Finding& f = d_.findings[fi->second];
+      const Thread& t = p_.threads[u.id.thread];
+      bool already = std::any_of(f.bystanders.begin(), f.bystanders.end(), [&](const Participant& b) {
+        return b.tid == t.tid && b.task.empty();
+      }) || std::any_of(f.participants.begin(), f.participants.end(), [&](const Participant& b) {
+        return b.tid == t.tid && b.task.empty();
+      });
+      if (already) break;
+      f.lines.push_back(fmt::format("Stuck behind it: {} {} {}: {} runs its event loop until {} finishes.",
+                                    threadLabel(snap_, p_, t.tid), threadWait(u), threadAt(u),
+                                    threadLabel(snap_, p_, target.tid), taskLabel(p_.tasks[ti->second])));
+      f.bystanders.push_back(threadPart(u, "", threadLabel(snap_, p_, target.tid)));
+      std::string prefix = threadLabel(snap_, p_, t.tid) + " ";
+      d_.notes.erase(std::remove_if(d_.notes.begin(), d_.notes.end(),
+                                    [&](const std::string& n) { return n.rfind(prefix, 0) == 0; }),
+                     d_.notes.end());
+      break;
+    }
+  }
+}
+
+void TaskAnalyzer::reportThreadsafeCycles() {
+  size_t pi = static_cast<size_t>(&p_ - &snap_.processes[0]);
+  auto unitOfTid = [&](int64_t tid) -> const UnitState* {
+    for (const auto& u : graph_.units) {
+      if (u.id.process == pi && p_.threads[u.id.thread].tid == tid) return &u;
+    }
+    return nullptr;
+  };
+  for (const auto& u : graph_.units) {
+    if (u.id.process != pi || !u.blockedForever() || u.wait->op != WaitOp::kFutureResult) continue;
+    const uint64_t fut = u.wait->object;
+    int64_t loopTid = 0;
+    std::string owes;
+    for (const auto& l : p_.loops) {
+      if (std::find(l.threadsafeFutures.begin(), l.threadsafeFutures.end(), fut) != l.threadsafeFutures.end()) {
+        loopTid = l.tid;
+        owes = "run_coroutine_threadsafe() queued its coroutine there, and the loop has not started it";
+      }
+    }
+    for (const auto& t : p_.tasks) {
+      if (std::find(t.completesFutures.begin(), t.completesFutures.end(), fut) != t.completesFutures.end()) {
+        loopTid = t.tid;
+        owes = fmt::format("it is the result of {}, which runs there", taskLabel(t));
+      }
+    }
+    const UnitState* lu = loopTid ? unitOfTid(loopTid) : nullptr;
+    if (!lu || lu == &u || !lu->blockedForever()) continue;
+    bool back = std::any_of(lu->edges.begin(), lu->edges.end(), [&](const Edge& e) { return e.to == u.id; });
+    if (!back) continue;
+    const Thread& waiter = p_.threads[u.id.thread];
+    const Thread& loopThread = p_.threads[lu->id.thread];
+    const Task* running = nullptr;
+    for (const auto& t : p_.tasks) {
+      if (t.tid == loopTid && t.state == "running") running = &t;
+    }
+    Finding f;
+    f.kind = "join-cycle";
+    f.lines.push_back(fmt::format("Found a deadlock (join cycle) between {} and the event loop in {}:",
+                                  threadLabel(snap_, p_, waiter.tid), threadLabel(snap_, p_, loopThread.tid)));
+    f.lines.push_back(fmt::format("  {} {}", threadLabel(snap_, p_, waiter.tid), threadWait(u)));
+    f.lines.push_back(fmt::format("      {}", threadAt(u)));
+    f.lines.push_back(fmt::format("    which only the event loop in {} can complete: {}", threadLabel(snap_, p_, loopThread.tid), owes));
+    f.lines.push_back(fmt::format("  {} {}", threadLabel(snap_, p_, loopThread.tid), threadWait(*lu)));
+    f.lines.push_back(fmt::format("      {}", threadAt(*lu)));
+    if (running) {
+      f.lines.push_back(fmt::format("      inside {}: a coroutine that blocks the loop's thread stops every task and callback of the loop",
+                                    taskLabel(*running)));
+    }
+    std::string since;
+    for (const auto& h : u.holds) {
+      if (h.lock == lu->waitLock && h.frameIndex < waiter.frames.size()) since = " since " + where(waiter.frames[h.frameIndex], h.line);
+    }
+    f.lines.push_back(fmt::format("    which is held by {}{}", threadLabel(snap_, p_, waiter.tid), since));
+    f.summary = fmt::format("{} waits for the event loop in {}, whose thread waits for {}", threadLabel(snap_, p_, waiter.tid),
+                            threadLabel(snap_, p_, loopThread.tid), threadLabel(snap_, p_, waiter.tid));
+    f.participants.push_back(threadPart(u, "", fmt::format("the event loop in {}", threadLabel(snap_, p_, loopThread.tid))));
+    f.participants.push_back(threadPart(*lu, running ? running->name : "", threadLabel(snap_, p_, waiter.tid)));
+    // This explains the two threads better than "all threads blocked": replace that finding.
+    std::set<int64_t> ours{waiter.tid, loopThread.tid};
+    d_.findings.erase(std::remove_if(d_.findings.begin(), d_.findings.end(),
+                                     [&](const Finding& g) {
+                                       if (g.kind != "all-blocked" || g.participants.empty()) return false;
+                                       return std::all_of(g.participants.begin(), g.participants.end(), [&](const Participant& q) {
+                                         return q.task.empty() && q.pid == p_.pid && ours.count(q.tid);
+                                       });
+                                     }),
+                      d_.findings.end());
+    if (running) {
+      for (size_t i = 0; i < p_.tasks.size(); ++i) {
+        if (&p_.tasks[i] == running) involved_.insert(i);
+      }
+    }
+    blockedLoopTids_.insert(loopThread.tid);
+    d_.findings.push_back(std::move(f));
+  }
+}
+
 void TaskAnalyzer::annotateAndNote() {
   size_t noted = 0, skipped = 0;
   for (size_t i = 0; i < p_.tasks.size(); ++i) {
@@ -710,6 +905,9 @@ void TaskAnalyzer::annotateAndNote() {
     if (!isPending(t)) continue;
     if (t.await && t.await->frameIndex < t.frames.size()) {
       std::string text = taskWaitPhrase(p_, t);
+      if (t.await->kind == "running" && blockedThreads_.count(t.tid)) {
+        text = "is running, and blocks its event loop's thread (see the thread's traceback): no other task can run";
+      }
       if (text.rfind("waits ", 0) == 0) text = "waiting " + text.substr(6);
       else if (text.rfind("awaits ", 0) == 0) text = "awaiting " + text.substr(7);
       else if (text.rfind("sleeps", 0) == 0) text = "sleeping" + text.substr(6);
@@ -726,6 +924,7 @@ void TaskAnalyzer::annotateAndNote() {
         std::string text = fmt::format("holds {}", objectLabel(p_, h.object, &t.frames[fi]));
         if (h.line) text += fmt::format(" since line {}", h.line);
         if (h.how == "async with") text += " (async with)";
+        else if (h.how.rfind("acquire()", 0) == 0) text += " (taken with acquire(), inferred from the source)";
         d_.annotations.push_back(Annotation{p_.pid, t.tid, fi, text, t.address});
       }
     }
@@ -742,6 +941,16 @@ void TaskAnalyzer::annotateAndNote() {
   // What each running loop is doing, when it is not dead.
   for (const auto& l : p_.loops) {
     if (!l.tid || deadLoopTids_.count(l.tid) || !l.stateRead) continue;
+    if (const Thread* th = threadOf(p_, l.tid); th && !th->frames.empty() &&
+        th->frames.back().location.file.find("/selectors.py") == std::string::npos) {
+      // The loop's thread is not waiting in the selector: a callback or coroutine runs (or blocks).
+      if (blockedLoopTids_.count(l.tid) || blockedThreads_.count(l.tid)) {
+        d_.notes.push_back(fmt::format("The event loop in {} cannot run: its thread is blocked inside a coroutine or "
+                                       "callback ({} ready callback{}).",
+                                       threadLabel(snap_, p_, l.tid), l.readyCallbacks, l.readyCallbacks == 1 ? " waits" : "s wait"));
+        continue;
+      }
+    }
     size_t pending = 0;
     for (const auto& t : p_.tasks) pending += t.loop == l.address && isPending(t);
     std::vector<std::string> parts;
@@ -800,7 +1009,9 @@ void TaskAnalyzer::run() {
     reportCycle(g.cycle, g.siblings);
   }
   reportFinishedHolders();
+  reportThreadsafeCycles();
   reportLoops();
+  reportThreadsBehindTasks();
   // A thread that runs an event loop "waits for I/O (select/poll)": the loop notes and findings
   // say what it really waits for.
   for (const auto& l : p_.loops) {

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -20,10 +21,11 @@ namespace {
 
 constexpr size_t kMaxTasks = 20000;        // tasks read per process
 constexpr size_t kMaxChain = 512;          // coroutine frames per task
-constexpr size_t kMaxTimers = 100000;      // TimerHandles scanned per loop
+constexpr size_t kMaxTimers = 20000;       // TimerHandles scanned per loop
+constexpr size_t kMaxLoops = 64;           // event loops read per process
 constexpr size_t kMaxFds = 4096;           // selector keys per loop
 constexpr size_t kMaxChildren = 4096;      // gather / wait / TaskGroup children
-constexpr size_t kMaxReady = 100000;       // ready handles scanned per loop
+constexpr size_t kMaxReady = 20000;        // ready handles scanned per loop
 constexpr size_t kMaxReadyShown = 16;
 constexpr size_t kMaxNamedObjects = 4096;  // instances whose attributes are searched for names
 constexpr uint64_t kScanChunk = 1 << 20;   // finished-task evidence: memory windows
@@ -128,6 +130,8 @@ class Sources {
     std::reverse(out.begin(), out.end());
     return out;
   }
+
+  const std::vector<std::string>* lines(const std::string& file) { return all(file); }
 
   // Lines of the function defined at `defLine` (its body, by indentation) that contain `needle`.
   std::vector<int> linesInFunction(const std::string& file, int defLine, std::string_view needle) {
@@ -239,6 +243,9 @@ class AioReader {
   std::optional<RawFrame> generatorFrame(uint64_t gen);
   uint64_t yieldFromTarget(uint64_t gen, const RawFrame& raw);
   Frame makeFrame(const RawFrame& raw);
+  // `x.acquire()` earlier in the frame's function with no `x.release()` after it, where x is a
+  // lock now: held, as the thread reader infers it ("acquire() (from the source)").
+  void inferAcquireHolds(const RawFrame& raw, Frame& f);
   std::vector<Variable> variables(const RawFrame& raw, bool argumentsOnly, bool localsOnly);
   TaskAwait classify(const Task& task, uint64_t waiter, uint64_t leaf);
   bool matchStdlibFrame(const Frame& f, const std::string& module, TaskAwait& a);
@@ -248,6 +255,8 @@ class AioReader {
   // The executor thread running the function a chained future's callback (`_call_check_cancel`,
   // a closure over the concurrent.futures.Future) stands for; 0 when unknown.
   int64_t workerOf(uint64_t callback);
+  // The concurrent.futures.Future objects a function's closure holds (0..n).
+  std::vector<uint64_t> closureFutures(uint64_t function);
   std::string exceptionRepr(uint64_t exc);
   std::vector<uint64_t> childrenOf(uint64_t container);
   // An instance attribute, from the __dict__ or from a __slots__ member (Handle, TimerHandle).
@@ -428,12 +437,11 @@ void AioReader::discoverTasks() {
   // Current tasks: loop -> task.
   if (auto cur = get("_current_tasks")) {
     if (auto items = objects_.dictItems(*cur, 4096)) {
-      for (const auto& [loop, task] : *items) {
-        if (isTask(task)) {
-          currentTasks_.insert(task);
-          addCandidate(task, false);
+      for (const auto& item : *items) {
+        if (isTask(item.second)) {
+          currentTasks_.insert(item.second);
+          addCandidate(item.second, false);
         }
-        (void)loop;
       }
     }
   }
@@ -467,6 +475,7 @@ void AioReader::chooseOffsets() {
 size_t AioReader::loopIndex(uint64_t loop) {
   auto it = loops_.find(loop);
   if (it != loops_.end()) return it->second.index;
+  if (loops_.size() >= kMaxLoops) return SIZE_MAX;
   LoopInternal li;
   li.index = out_.loops.size();
   EventLoop l;
@@ -498,6 +507,7 @@ void AioReader::findRunningLoops() {
     }
     if (!loop) continue;
     size_t idx = loopIndex(loop);
+    if (idx == SIZE_MAX) continue;
     if (out_.loops[idx].tid == 0) out_.loops[idx].tid = t.tid;
     if (minor_ >= 14) {
       auto ts = tstateByIdent_.find(t.ident);
@@ -563,6 +573,11 @@ void AioReader::readLoop(uint64_t loop, LoopInternal& li) {
         std::vector<uint64_t> args;
         handleInfo(h, cb, self, args);
         if (self && isTask(self)) li.readyTasks.insert(self);
+        if (auto cb = attr(h, "_callback")) {
+          for (uint64_t f : closureFutures(*cb)) {
+            if (l.threadsafeFutures.size() < 256) l.threadsafeFutures.push_back(f);
+          }
+        }
         if (l.ready.size() < kMaxReadyShown) {
           std::string d = cb.empty() ? objects_.repr(h) : cb + "()";
           if (self) d += fmt::format(" of {}", objects_.qualifiedTypeName(self));
@@ -689,7 +704,58 @@ Frame AioReader::makeFrame(const RawFrame& raw) {
     frameGlobals_.push_back(raw.globals);
   }
   f.holds = sync_.heldByWith(raw);  // lines: assignWithLines, once the holds are final
+  inferAcquireHolds(raw, f);
   return f;
+}
+
+void AioReader::inferAcquireHolds(const RawFrame& raw, Frame& f) {
+  if (!raw.code || f.location.line <= 0 || !stdlibModuleOf(f.location.file).empty()) return;
+  const std::vector<std::string>* lines = sources_.lines(f.location.file);
+  if (!lines) return;
+  int first = std::max(1, raw.code->firstLineNo);
+  int current = std::min<int>(f.location.line, static_cast<int>(lines->size()) + 1);
+  if (current - first > 2000) first = current - 2000;
+  std::map<std::string, int> open;  // expression -> line of its acquire()
+  for (int ln = first; ln < current; ++ln) {
+    const std::string& text = (*lines)[static_cast<size_t>(ln) - 1];
+    for (const char* verb : {".acquire(", ".release("}) {
+      size_t pos = 0;
+      while ((pos = text.find(verb, pos)) != std::string::npos) {
+        size_t b = pos;
+        while (b > 0 && (std::isalnum(static_cast<unsigned char>(text[b - 1])) || text[b - 1] == '_' || text[b - 1] == '.')) --b;
+        std::string expr = text.substr(b, pos - b);
+        if (!expr.empty()) {
+          if (verb[1] == 'a') open[expr] = ln;
+          else open.erase(expr);
+        }
+        pos += 1;
+      }
+    }
+  }
+  for (const auto& [expr, ln] : open) {
+    std::string base = expr, member;
+    if (auto dot = expr.find('.'); dot != std::string::npos) {
+      base = expr.substr(0, dot);
+      member = expr.substr(dot + 1);
+      if (member.find('.') != std::string::npos) continue;
+    }
+    uint64_t obj = 0;
+    for (const auto* vars : {&f.arguments, &f.locals}) {
+      for (const auto& v : *vars) {
+        if (v.name == base) obj = member.empty() ? v.address : objects_.attr(v.address, member).value_or(0);
+      }
+    }
+    if (!obj) continue;
+    ObjectKind k = asyncKind(obj);
+    bool lockish = k == ObjectKind::kAsyncLock || k == ObjectKind::kAsyncSemaphore || k == ObjectKind::kAsyncCondition;
+    if (!lockish) {
+      ObjectKind tk = sync_.classify(obj);
+      lockish = tk == ObjectKind::kLock || tk == ObjectKind::kRLock || tk == ObjectKind::kSemaphore;
+    }
+    if (!lockish) continue;
+    bool known = std::any_of(f.holds.begin(), f.holds.end(), [&](const HeldObject& h) { return h.object == obj; });
+    if (!known) f.holds.push_back(HeldObject{obj, "acquire() (from the source)", ln});
+  }
 }
 
 std::optional<RawFrame> AioReader::generatorFrame(uint64_t gen) {
@@ -753,10 +819,7 @@ Chain AioReader::coroutineChain(uint64_t coro) {
     const bool builtin = (*t)->module == "builtins";
     if (builtin && (tn == "coroutine" || tn == "generator" || tn == "async_generator")) {
       auto raw = generatorFrame(obj);
-      if (!raw) {
-        if (c.links.empty()) c.leaf = 0;
-        break;
-      }
+      if (!raw) break;  // finished or cleared: nothing further is awaited
       ChainLink link{obj, *raw};
       c.links.push_back(std::move(link));
       obj = yieldFromTarget(obj, c.links.back().raw);
@@ -1051,6 +1114,21 @@ void AioReader::addIo(TaskAwait& a, const LoopInternal* li, uint64_t sockOrTrans
   }
 }
 
+std::vector<uint64_t> AioReader::closureFutures(uint64_t function) {
+  std::vector<uint64_t> out;
+  if (objects_.typeName(function).value_or("") != "function") return out;
+  const uint64_t closureOffset = minor_ <= 9 ? 48 : 72;  // PyFunctionObject.func_closure
+  uint64_t closure = mem_.readPtr(function + closureOffset).value_or(0);
+  if (!closure || objects_.typeName(closure).value_or("") != "tuple") return out;
+  auto cells = objects_.tupleItems(closure, 8);
+  if (!cells) return out;
+  for (uint64_t cell : *cells) {
+    uint64_t v = mem_.readPtr(cell + 16).value_or(0);  // PyCellObject.ob_ref
+    if (v && objects_.isInstance(v, "concurrent.futures._base", "Future")) out.push_back(v);
+  }
+  return out;
+}
+
 int64_t AioReader::workerOf(uint64_t callback) {
   if (workerOfFuture_.empty() || objects_.typeName(callback).value_or("") != "function") return 0;
   const uint64_t closureOffset = minor_ <= 9 ? 48 : 72;  // PyFunctionObject.func_closure
@@ -1080,6 +1158,13 @@ TaskAwait AioReader::classify(const Task& task, uint64_t waiter, uint64_t leaf) 
   }
   if (!matched) {
     uint64_t target = waiter ? waiter : leaf;
+    // 3.8-3.11 wait_for() awaits a private `waiter` future while the awaitable runs as the task
+    // in its local `fut`: that task is what the caller waits for.
+    for (size_t i = runStart; i < n; ++i) {
+      if (frames[i].location.function != "wait_for" || asyncioModuleOf(frames[i].location.file) != "tasks") continue;
+      uint64_t inner = varAddr(frames[i], "fut");
+      if (inner && inner != waiter && isTask(inner)) target = inner;
+    }
     if (target && isTask(target)) {
       a.kind = "task";
       a.object = target;
@@ -1172,6 +1257,21 @@ void AioReader::readTask(uint64_t addr) {
   task.loop = loop;
   if (exc) task.exception = exceptionRepr(exc);
   task.awaits = waiter;
+  if (isCTask(addr)) {
+    // Done callbacks that complete a concurrent.futures.Future (run_coroutine_threadsafe).
+    uint64_t cbs = mem_.readPtr(addr + static_cast<uint64_t>(to_.callbacks)).value_or(0);
+    uint64_t cb0 = mem_.readPtr(addr + static_cast<uint64_t>(to_.callback0)).value_or(0);
+    std::vector<uint64_t> callbacks;
+    if (cb0) callbacks.push_back(cb0);
+    if (cbs && objects_.typeName(cbs).value_or("") == "list") {
+      for (uint64_t pair : childrenOf(cbs)) {
+        if (auto items = objects_.tupleItems(pair, 2); items && !items->empty()) callbacks.push_back((*items)[0]);
+      }
+    }
+    for (uint64_t cb : callbacks) {
+      for (uint64_t f : closureFutures(cb)) task.completesFutures.push_back(f);
+    }
+  }
   if (coro) {
     if (auto q = objects_.typeOf(coro)) {
       if ((*q)->module == "builtins" && ((*q)->name == "coroutine" || (*q)->name == "generator")) {
@@ -1185,13 +1285,33 @@ void AioReader::readTask(uint64_t addr) {
   const LoopInternal* li = nullptr;
   if (loop) {
     size_t idx = loopIndex(loop);
-    task.tid = out_.loops[idx].tid;
-    li = &loops_.at(loop);
+    if (idx != SIZE_MAX) {
+      task.tid = out_.loops[idx].tid;
+      li = &loops_.at(loop);
+    }
   }
   Chain chain;
   if (coro && (state == 0 || task.state == "running")) chain = coroutineChain(coro);
   for (auto& w : chain.warnings) task.warnings.push_back(std::move(w));
   for (const auto& link : chain.links) task.frames.push_back(makeFrame(link.raw));
+  // A running task's coroutine is executing on its loop's thread: the rest of its stack (the
+  // coroutines it called and what they call) is the end of that thread's traceback.
+  if (task.state == "running" && task.tid && !task.frames.empty()) {
+    for (const auto& th : out_.threads) {
+      if (th.tid != task.tid) continue;
+      const Frame& last = task.frames.back();
+      for (size_t k = th.frames.size(); k-- > 0;) {
+        const Frame& f = th.frames[k];
+        if (f.location.file == last.location.file && f.location.function == last.location.function &&
+            f.location.line == last.location.line) {
+          for (size_t j = k + 1; j < th.frames.size() && task.frames.size() < kMaxChain; ++j) {
+            task.frames.push_back(th.frames[j]);
+          }
+          break;
+        }
+      }
+    }
+  }
   // 3.11+: `async with cm:` pushes cm.__aexit__ before awaiting cm.__aenter__(), and the await's
   // own exception-table entry protects that slot: a frame awaiting __aenter__ does not hold cm yet.
   for (size_t i = 0; i + 1 < task.frames.size(); ++i) {
@@ -1207,10 +1327,14 @@ void AioReader::readTask(uint64_t addr) {
   }
   // The i-th innermost `with` statement around the current line holds the i-th innermost exit.
   for (auto& f : task.frames) {
-    if (f.holds.empty()) continue;
+    std::vector<HeldObject*> withHolds;
+    for (auto& h : f.holds) {
+      if (h.how == "with" || h.how == "async with") withHolds.push_back(&h);
+    }
+    if (withHolds.empty()) continue;
     std::vector<int> withs = sources_.enclosingWiths(f.location.file, f.location.line);
-    for (size_t k = 0; k < f.holds.size() && k < withs.size(); ++k) {
-      f.holds[f.holds.size() - 1 - k].line = withs[withs.size() - 1 - k];
+    for (size_t k = 0; k < withHolds.size() && k < withs.size(); ++k) {
+      withHolds[withHolds.size() - 1 - k]->line = withs[withs.size() - 1 - k];
     }
   }
   if (state == 0) {
@@ -1252,8 +1376,15 @@ void AioReader::readTask(uint64_t addr) {
     }
     task.await = std::move(a);
   }
-  for (const auto& f : task.frames) {
+  // Holds of synchronisation objects only (not of a TaskGroup, a Timeout, a Runner ...).
+  for (auto& f : task.frames) {
     for (const auto& h : f.holds) addObject(h.object);
+    f.holds.erase(std::remove_if(f.holds.begin(), f.holds.end(),
+                                 [&](const HeldObject& h) {
+                                   auto it = out_.objects.find(h.object);
+                                   return it == out_.objects.end() || it->second.kind == ObjectKind::kUnknown;
+                                 }),
+                  f.holds.end());
   }
   out_.tasks.push_back(std::move(task));
 }
@@ -1462,11 +1593,12 @@ void AioReader::run() {
   // Who awaits whom.
   std::unordered_map<uint64_t, size_t> byAddr;
   for (size_t i = 0; i < out_.tasks.size(); ++i) byAddr[out_.tasks[i].address] = i;
+  std::set<std::pair<uint64_t, uint64_t>> linked;
   auto link = [&](uint64_t awaited, uint64_t by) {
     auto it = byAddr.find(awaited);
     if (it == byAddr.end() || awaited == 0 || by == 0) return;
     auto& v = out_.tasks[it->second].awaitedBy;
-    if (std::find(v.begin(), v.end(), by) == v.end()) v.push_back(by);
+    if (v.size() < kMaxChildren && linked.insert({awaited, by}).second) v.push_back(by);
   };
   for (const auto& t : out_.tasks) {
     if (!t.await) continue;

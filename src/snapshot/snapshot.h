@@ -191,6 +191,8 @@ struct Task {
   std::string evidence;         // address == 0: where pyhang learnt about the task
   SourceLocation definedAt;     // address == 0: where its coroutine function is defined
   std::vector<int> acquireLines;  // address == 0: lines of its coroutine calling acquire()
+  std::vector<uint64_t> completesFutures;  // concurrent.futures.Future objects set when it finishes
+                                          // (run_coroutine_threadsafe, wrap_future chains)
   std::vector<std::string> warnings;
 };
 
@@ -215,6 +217,9 @@ struct EventLoop {
   std::optional<double> nextTimer;      // loop.time() of the earliest timer
   std::optional<double> nextTimerIn;    // seconds from the snapshot (live)
   std::vector<LoopFd> fds;
+  // concurrent.futures.Future objects that a callback waiting in the ready queue will complete
+  // (run_coroutine_threadsafe submitted from another thread, not started yet).
+  std::vector<uint64_t> threadsafeFutures;
   std::vector<std::string> warnings;
 };
 // --- end asyncio -----------------------------------------------------------------------------
