@@ -104,7 +104,9 @@ Result<const CodeInfo*> CodeReader::read(uint64_t code) const {
     }
     c.bytecode = field(o.co_code_adaptive);
   }
-  if (cache_.size() > 100000) cache_.clear();
+  // Frames keep pointers into the cache, so it is never cleared: past the cap, no more code
+  // objects are read (a real program has far fewer; only damaged memory gets here).
+  if (cache_.size() >= 100000) return fail(ErrorKind::kImplausible, "too many distinct code objects", code);
   auto [pos, inserted] = cache_.emplace(code, std::move(c));
   return &pos->second;
 }
