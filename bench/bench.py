@@ -5,6 +5,7 @@ Scenarios, for every selected interpreter:
   a  tests/scenarios/threads_lock_order.py, `pyhang remote PID`   (also gdb py-bt on Debian 3.11)
   b  bench/targets/deep_threads.py (100 threads x 50 frames), `pyhang remote PID`  (also gdb)
   c  `pyhang core CORE` on a gcore of (b), made once per interpreter by this script
+  n  (a) with --native (issue 4): native stacks merged in, `pyhang remote PID --native`
 Reports the median wall time of the whole pyhang process, started fresh each run (hyperfine if
 installed, else a timing loop), and the median time the target was stopped (JSON stop_ms).
 Only reports: missed targets are listed, the exit status is 0 unless the bench itself failed.
@@ -30,11 +31,13 @@ TARGETS = {  # scenario: (wall ms, stop ms or None)
     "a": (5.0, 2.0),
     "b": (40.0, None),
     "c": (150.0, None),
+    "n": (30.0, None),   # issue 4: --native
 }
 DESCRIPTIONS = {
     "a": "threads_lock_order (remote)",
     "b": "100 threads x 50 frames (remote)",
     "c": "core of (b)",
+    "n": "threads_lock_order --native (remote)",
 }
 
 
@@ -233,7 +236,7 @@ def main():
     if not (os.path.isfile(pyhang) and os.access(pyhang, os.X_OK)):
         log(f"bench: pyhang not found at {pyhang}: build it (cmake -B build && cmake --build build -j2) or set PYHANG_BIN")
         return 2
-    scenarios = [s for s in os.environ.get("PYHANG_BENCH_SCENARIOS", "a,b,c").split(",") if s in TARGETS]
+    scenarios = [s for s in os.environ.get("PYHANG_BENCH_SCENARIOS", "a,b,c,n").split(",") if s in TARGETS]
     use_gdb = os.environ.get("PYHANG_BENCH_GDB", "1") not in ("0", "")
     gdb_interp = os.environ.get("PYHANG_BENCH_GDB_PYTHON", "deb-3.11")
     interps = interpreters()
@@ -254,7 +257,7 @@ def main():
         f"{RUNS} runs (+{WARMUP} warmup), stop time over {STOP_RUNS} runs")
     for vid, python in interps:
         for sc in scenarios:
-            if sc == "c":
+            if sc in ("c", "n"):
                 continue
             argv = [lock_order] if sc == "a" else [deep, THREADS, DEPTH]
             row = {"scenario": sc, "description": DESCRIPTIONS[sc], "interpreter": vid, "python": str(python)}
@@ -279,6 +282,11 @@ def main():
             log(f"bench: {sc} {vid}: {fmt_ms(row.get('wall', {}).get('median_ms'))} ms "
                 f"(stop {fmt_ms(row.get('stop_ms'))} ms) {row.get('read', row.get('error', ''))}")
             rows.append(row)
+    # --- (n) issue 4: scenario (a) with --native ---
+    if "n" in scenarios:
+        for vid, python in interps:
+            rows.append(native_row(pyhang, vid, python, lock_order, raw_dir))
+    # --- end (n) ---
     # Scenario (c) without (b): its own target run.
     if "c" in scenarios and "b" not in scenarios:
         for vid, python in interps:
@@ -287,7 +295,7 @@ def main():
                     rows.append(core_row(pyhang, vid, python, h.pid, raw_dir))
             except (RuntimeError, subprocess.SubprocessError, OSError) as e:
                 rows.append({"scenario": "c", "description": DESCRIPTIONS["c"], "interpreter": vid, "error": str(e)})
-    order = {s: i for i, s in enumerate("abc")}
+    order = {s: i for i, s in enumerate("anbc")}
     rows.sort(key=lambda r: (order[r["scenario"]], [i for i, x in enumerate(interps) if x[0] == r["interpreter"]]))
     missed = evaluate(rows)
     print_table(rows, missed)
@@ -306,6 +314,32 @@ def main():
     (results_dir / "latest.json").write_text(json.dumps(out, indent=2) + "\n")
     print(f"\nresults: {results_dir / 'latest.json'}")
     return 0
+
+
+# --- (n) issue 4: --native -------------------------------------------------------------------
+def native_row(pyhang, vid, python, script, raw_dir):
+    """Scenario (n): (a) read with --native (a first run fills pyhang's debug-info cache)."""
+    row = {"scenario": "n", "description": DESCRIPTIONS["n"], "interpreter": vid, "python": str(python)}
+    try:
+        with Hung(python, [script]) as h:
+            report, rc, err = pyhang_json(pyhang, ["remote", str(h.pid), "--native"])
+            row["read"] = describe(report)
+            if report is None:
+                row["error"] = f"pyhang failed (exit {rc}): {err.strip()[-300:]}"
+            else:
+                row["wall"] = time_command([pyhang, "remote", str(h.pid), "--native"], RUNS, WARMUP,
+                                           raw_dir / f"n-{vid}.json")
+                stops = []
+                for _ in range(STOP_RUNS):
+                    rep, _, _ = pyhang_json(pyhang, ["remote", str(h.pid), "--native"])
+                    stops += [float(p["stop_ms"]) for p in (rep or {}).get("processes", []) if "stop_ms" in p]
+                row["stop_ms"] = statistics.median(stops) if stops else None
+    except (RuntimeError, subprocess.SubprocessError, OSError) as e:
+        row["error"] = str(e)
+    log(f"bench: n {vid}: {fmt_ms(row.get('wall', {}).get('median_ms'))} ms "
+        f"(stop {fmt_ms(row.get('stop_ms'))} ms) {row.get('read', row.get('error', ''))}")
+    return row
+# --- end (n) ---------------------------------------------------------------------------------
 
 
 def core_row(pyhang, vid, python, pid, raw_dir):

@@ -9,6 +9,7 @@
 #include <libelf.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -18,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "memory/core_file.h"
+#include "native/debuginfo_cache.h"
 
 namespace pyhang::native {
 
@@ -53,6 +55,8 @@ struct NativeUnwinder::Impl {
   pid_t pid = 0;
   Dwfl_Callbacks callbacks{};
   char* debuginfoPath = nullptr;
+  std::string cacheDir = debuginfoCacheDir();   // uncompressed debug info (debuginfo_cache.h)
+  bool unwinding = false;                        // the target may be stopped: make no cache entry
   Dwfl* dwfl = nullptr;
   // Cores.
   int coreFd = -1;
@@ -61,6 +65,15 @@ struct NativeUnwinder::Impl {
   std::map<std::string, std::string> localPaths;   // path in the target -> path to open here
   size_t nextCoreThread = 0;
   Dwfl_Thread_Callbacks threadCallbacks{};
+  // Function symbols of each module, sorted by address (libdwfl's own lookup scans the whole
+  // symbol table for every address).
+  struct Symbol {
+    uint64_t start = 0, end = 0;
+    const char* name = nullptr;
+    int rank = 0;                 // at one address: global > weak > local
+  };
+  std::unordered_map<Dwfl_Module*, std::vector<Symbol>> symbols;
+  const char* symbolFor(Dwfl_Module* mod, uint64_t addr);
   // Symbolization cache: [debug info][activation] pc -> frames.
   std::unordered_map<uint64_t, std::vector<Frame>> cache[2][2];
 
@@ -119,6 +132,34 @@ int findElfCore(Dwfl_Module* mod, void** userdata, const char* modname, Dwarf_Ad
   return dwfl_build_id_find_elf(mod, userdata, modname, base, fileName, elfp);
 }
 
+// Debug info: a separate debug file whose DWARF is compressed is replaced by its uncompressed
+// copy from the cache (debuginfo_cache.h), found or made by build-id, before libdwfl's own lookup
+// -- which would otherwise open the compressed file and keep it. Everything else is libdwfl's
+// standard lookup (build-id, .gnu_debuglink, /usr/lib/debug).
+int findDebuginfo(Dwfl_Module* mod, void** userdata, const char* modname, Dwarf_Addr base, const char* fileName,
+                  const char* debuglinkFile, GElf_Word debuglinkCrc, char** debuginfoFileName) {
+  const unsigned char* bits = nullptr;
+  GElf_Addr vaddr = 0;
+  int len = tCurrent && !tCurrent->cacheDir.empty() ? dwfl_module_build_id(mod, &bits, &vaddr) : 0;
+  if (len > 0 && len <= 64 && bits) {
+    std::string hex;
+    for (int i = 0; i < len; ++i) hex += fmt::format("{:02x}", bits[i]);
+    const std::string original = "/usr/lib/debug/.build-id/" + hex.substr(0, 2) + "/" + hex.substr(2) + ".debug";
+    int fd = ::open(original.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      std::string path;
+      int copy = uncompressedDebuginfo(fd, hex, tCurrent->cacheDir, !tCurrent->unwinding, &path);
+      ::close(fd);
+      if (copy >= 0) {
+        if (debuginfoFileName) *debuginfoFileName = ::strdup(path.c_str());
+        return copy;
+      }
+    }
+  }
+  return dwfl_standard_find_debuginfo(mod, userdata, modname, base, fileName, debuglinkFile, debuglinkCrc,
+                                      debuginfoFileName);
+}
+
 // --- the CoreFile-backed thread state (compressed cores, or when libdwfl cannot attach) -----
 
 pid_t coreNextThread(Dwfl*, void* arg, void** threadArg) {
@@ -167,7 +208,10 @@ int onFrame(Dwfl_Frame* state, void* arg) {
     s->truncated = true;
     return DWARF_CB_ABORT;
   }
-  if (pc == 0 && !s->frames.empty()) return DWARF_CB_ABORT;  // a NULL return address ends the stack
+  if (pc == 0 && !s->frames.empty()) {   // CFI ends a stack with an undefined return address, not 0
+    s->error = "a null return address (the stack's memory is missing or zeroed)";
+    return DWARF_CB_ABORT;
+  }
   s->frames.push_back(RawNativeFrame{pc, activation});
   return DWARF_CB_OK;
 }
@@ -231,6 +275,41 @@ std::string demangle(const std::string& name) {
   return s;
 }
 
+const char* NativeUnwinder::Impl::symbolFor(Dwfl_Module* mod, uint64_t addr) {
+  auto it = symbols.find(mod);
+  if (it == symbols.end()) {
+    std::vector<Symbol> list;
+    int n = dwfl_module_getsymtab(mod);
+    if (n > 0) list.reserve(static_cast<size_t>(std::min(n, 1 << 22)));
+    for (int i = 1; i < n && i < (1 << 22); ++i) {
+      GElf_Sym sym;
+      GElf_Addr value = 0;
+      const char* name = dwfl_module_getsym_info(mod, i, &sym, &value, nullptr, nullptr, nullptr);
+      int type = GELF_ST_TYPE(sym.st_info);
+      if (!name || !*name || sym.st_size == 0 || sym.st_shndx == SHN_UNDEF) continue;
+      if (type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_NOTYPE) continue;
+      int bind = GELF_ST_BIND(sym.st_info);
+      int rank = bind == STB_GLOBAL ? 2 : bind == STB_WEAK ? 1 : 0;
+      list.push_back(Symbol{value, value + sym.st_size, name, rank});
+    }
+    std::sort(list.begin(), list.end(), [](const Symbol& a, const Symbol& b) {
+      return a.start != b.start ? a.start < b.start : a.rank > b.rank;
+    });
+    it = symbols.emplace(mod, std::move(list)).first;
+  }
+  const auto& list = it->second;
+  auto up = std::upper_bound(list.begin(), list.end(), addr, [](uint64_t a, const Symbol& s) { return a < s.start; });
+  // The symbol that starts closest below addr and contains it (a few may nest or overlap).
+  const Symbol* best = nullptr;
+  int steps = 0;
+  for (auto k = up; k != list.begin() && steps < 64; ++steps) {
+    --k;
+    if (best && k->start < best->start) break;
+    if (addr < k->end && (!best || k->rank > best->rank)) best = &*k;
+  }
+  return best ? best->name : nullptr;
+}
+
 std::vector<Frame> NativeUnwinder::Impl::symbolize(uint64_t pc, bool activation, bool debugInfo) {
   auto& c = cache[debugInfo ? 1 : 0][activation ? 1 : 0];
   if (auto it = c.find(pc); it != c.end()) return it->second;
@@ -255,11 +334,7 @@ std::vector<Frame> NativeUnwinder::Impl::symbolize(uint64_t pc, bool activation,
     lib.resize(lib.size() - deleted.size());
   }
   phys.library = lib;
-  GElf_Off offset = 0;
-  GElf_Sym sym;
-  if (const char* name = dwfl_module_addrinfo(mod, at, &offset, &sym, nullptr, nullptr, nullptr)) {
-    phys.location.function = demangle(stripSymbolVersion(name));
-  }
+  if (const char* name = symbolFor(mod, at)) phys.location.function = demangle(stripSymbolVersion(name));
   // Debug info: the chain of inlined functions at this address, and file:line of each.
   Dwarf_Addr bias = 0;
   if (!debugInfo) {
@@ -320,7 +395,7 @@ Result<std::unique_ptr<NativeUnwinder>> NativeUnwinder::forLive(pid_t pid) {
   impl.kind = Impl::Kind::kLive;
   impl.pid = pid;
   impl.callbacks.find_elf = findElfLive;
-  impl.callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+  impl.callbacks.find_debuginfo = findDebuginfo;
   impl.callbacks.debuginfo_path = &impl.debuginfoPath;
   CurrentGuard guard(&impl);
   impl.dwfl = dwfl_begin(&impl.callbacks);
@@ -350,7 +425,7 @@ Result<std::unique_ptr<NativeUnwinder>> NativeUnwinder::forCore(const std::strin
     if (!f.localPath.empty() && !f.path.empty()) impl.localPaths.emplace(f.path, f.localPath);
   }
   impl.callbacks.find_elf = findElfCore;
-  impl.callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
+  impl.callbacks.find_debuginfo = findDebuginfo;
   impl.callbacks.debuginfo_path = &impl.debuginfoPath;
   CurrentGuard guard(&impl);
   std::string localExe = executable;
@@ -417,9 +492,11 @@ std::vector<RawNativeStack> NativeUnwinder::unwindAll() {
   std::vector<RawNativeStack> all;
   CurrentGuard guard(impl_.get());
   impl_->nextCoreThread = 0;
+  impl_->unwinding = true;
   if (dwfl_getthreads(impl_->dwfl, onThread, &all) != 0 && all.empty()) {
     warnings_.push_back("native stacks could not be unwound: " + dwflError());
   }
+  impl_->unwinding = false;
   return all;
 }
 

@@ -146,16 +146,30 @@ namespace {
 // The native stack of one thread: every frame named from the symbol tables, and the frames the
 // report will show (a dry run of the merge) with their inlined frames, files and lines from the
 // debug info. DWARF is costly (a compressed .debug_info is inflated whole): CPython's evaluation
-// frames, hidden by --native, never need it.
-std::vector<Frame> nativeStackFor(NativeUnwinder& unwinder, const RawNativeStack& raw, const std::vector<Frame>& python,
-                                  NativeMode mode, int minor, const std::string& runtimeLibrary) {
+// frames, hidden by --native, never need it. When the merge will fail, the thread gets its one
+// warning here and no native frames.
+// Returns false when the merge will fail (`t.nativeFrames` then only serves the markers).
+bool nativeStackFor(NativeUnwinder& unwinder, const RawNativeStack& raw, Thread& t, NativeMode mode, int minor,
+                    const std::string& runtimeLibrary) {
   std::vector<Frame> names;
   names.reserve(raw.frames.size());
   for (const auto& f : raw.frames) {
     if (names.size() >= kMaxNativeFrames) break;
     names.push_back(unwinder.symbolize(f, false).back());
   }
-  MergedStack dry = mergeThread(python, names, mode, minor, runtimeLibrary);
+  std::string stopped;
+  if (!raw.error.empty()) stopped = fmt::format("unwinding stopped after {} frames: {}", raw.frames.size(), raw.error);
+  if (raw.truncated) stopped = fmt::format("more than {} native frames: the outermost are not shown", kMaxNativeFrames);
+  MergedStack dry = mergeThread(t.frames, names, mode, minor, runtimeLibrary, raw.truncated);
+  t.nativeTruncated = raw.truncated;
+  if (!dry.merged) {
+    std::string w = dry.warning.empty() ? "native stack not merged" : dry.warning;
+    if (!stopped.empty()) w += " (" + stopped + ")";
+    t.warnings.push_back(w);
+    t.nativeFrames = std::move(names);
+    return false;
+  }
+  if (!stopped.empty()) t.warnings.push_back("native stack incomplete: " + stopped);
   std::vector<Frame> out;
   for (size_t i = 0; i < names.size(); ++i) {
     if (i < dry.nativeShown.size() && dry.nativeShown[i]) {
@@ -164,7 +178,8 @@ std::vector<Frame> nativeStackFor(NativeUnwinder& unwinder, const RawNativeStack
       out.push_back(std::move(names[i]));
     }
   }
-  return out;
+  t.nativeFrames = std::move(out);
+  return true;
 }
 
 }  // namespace
@@ -200,13 +215,13 @@ void attachNativeStacks(NativeCapture& capture, Process& p, NativeMode mode,
       continue;
     }
     const RawNativeStack& raw = *it->second;
-    t.nativeFrames = nativeStackFor(*capture.unwinder, raw, t.frames, mode, p.python.minor, runtimeLibrary);
-    if (t.nativeFrames.empty()) {
+    if (raw.frames.empty()) {
       t.warnings.push_back("no native stack: " + describeFailure(raw));
       continue;
     }
-    if (raw.truncated) t.warnings.push_back(fmt::format("more than {} native frames: the outermost are not shown", kMaxNativeFrames));
+    bool merges = nativeStackFor(*capture.unwinder, raw, t, mode, p.python.minor, runtimeLibrary);
     applyMarkers(t, p, runtimeLibrary);
+    if (!merges) t.nativeFrames.clear();   // the thread keeps its Python stack (and the warning)
   }
   // The OS threads with no thread state: C threads (or threads that never ran Python code).
   std::vector<const RawNativeStack*> rest;
@@ -224,10 +239,13 @@ void attachNativeStacks(NativeCapture& capture, Process& p, NativeMode mode,
       th.kernelState = os->second.state;
       th.wchan = os->second.wchan;
     }
-    th.nativeFrames = nativeStackFor(*capture.unwinder, *s, {}, mode, p.python.minor, runtimeLibrary);
-    if (th.nativeFrames.empty()) th.warnings.push_back("no native stack: " + describeFailure(*s));
-    if (s->truncated) th.warnings.push_back(fmt::format("more than {} native frames: the outermost are not shown", kMaxNativeFrames));
-    applyMarkers(th, p, runtimeLibrary);
+    if (s->frames.empty()) {
+      th.warnings.push_back("no native stack: " + describeFailure(*s));
+    } else {
+      bool merges = nativeStackFor(*capture.unwinder, *s, th, mode, p.python.minor, runtimeLibrary);
+      applyMarkers(th, p, runtimeLibrary);
+      if (!merges) th.nativeFrames.clear();
+    }
     p.nativeOnlyThreads.push_back(std::move(th));
   }
 }
@@ -235,7 +253,7 @@ void attachNativeStacks(NativeCapture& capture, Process& p, NativeMode mode,
 // --- merge -------------------------------------------------------------------------------
 
 MergedStack mergeThread(const std::vector<Frame>& python, const std::vector<Frame>& nativeInnerFirst, NativeMode mode,
-                        int pythonMinor, const std::string& runtimeLibrary) {
+                        int pythonMinor, const std::string& runtimeLibrary, bool truncated) {
   MergedStack out;
   auto keepPython = [&](std::string warning) {
     out.merged = false;
@@ -272,11 +290,23 @@ MergedStack mergeThread(const std::vector<Frame>& python, const std::vector<Fram
       lastEval = k;
     }
   }
-  if (evals != groups.size()) {
+  // A truncated native stack holds the innermost eval frames only: the outer groups go first.
+  size_t outerGroups = truncated && evals < groups.size() ? groups.size() - evals : 0;
+  if (evals + outerGroups != groups.size()) {
+    // Without symbols an eval frame cannot be recognised (e.g. a stripped PGO build that moved
+    // most of the loop into an unnamed .cold part): say which library lacks them.
+    size_t unnamed = 0;
+    for (const Frame* f : native) {
+      if (f->location.function == "???" && !runtimeLibrary.empty() && f->library == runtimeLibrary) ++unnamed;
+    }
+    std::string hint = unnamed && evals < groups.size()
+                           ? fmt::format("; {} of its frames in {} have no symbol (its debug symbols would help)",
+                                         unnamed, runtimeLibrary)
+                           : "";
     return keepPython(fmt::format(
         "native stack not merged: it has {} Python evaluation loop frame{} (_PyEval_EvalFrameDefault) but the "
-        "Python stack has {} entry frame{}; showing the Python stack alone",
-        evals, evals == 1 ? "" : "s", groups.size(), groups.size() == 1 ? "" : "s"));
+        "Python stack has {} entry frame{}{}; showing the Python stack alone",
+        evals, evals == 1 ? "" : "s", groups.size(), groups.size() == 1 ? "" : "s", hint));
   }
 
   out.merged = true;
@@ -293,6 +323,9 @@ MergedStack mergeThread(const std::vector<Frame>& python, const std::vector<Fram
   };
   for (size_t i : leading) emitPython(i);
   size_t g = 0;
+  for (; g < outerGroups; ++g) {
+    for (size_t i : groups[g]) emitPython(i);
+  }
   bool physicalShown = false;   // whether the physical frame the next inlined frames belong to is
   for (size_t k = 0; k < n; ++k) {
     const Frame& f = *native[k];
@@ -324,7 +357,7 @@ void mergeNativeStacks(Snapshot& snap, NativeMode mode) {
     const std::string runtimeLibrary = baseName(p.python.library);
     for (auto& t : p.threads) {
       if (t.nativeFrames.empty()) continue;
-      MergedStack m = mergeThread(t.frames, t.nativeFrames, mode, p.python.minor, runtimeLibrary);
+      MergedStack m = mergeThread(t.frames, t.nativeFrames, mode, p.python.minor, runtimeLibrary, t.nativeTruncated);
       t.nativeFrames.clear();
       if (!m.warning.empty()) t.warnings.push_back(m.warning);
       if (!m.merged) continue;
@@ -335,7 +368,7 @@ void mergeNativeStacks(Snapshot& snap, NativeMode mode) {
       t.frames = std::move(m.frames);
     }
     for (auto& th : p.nativeOnlyThreads) {
-      MergedStack m = mergeThread({}, th.nativeFrames, mode, p.python.minor, runtimeLibrary);
+      MergedStack m = mergeThread({}, th.nativeFrames, mode, p.python.minor, runtimeLibrary, th.nativeTruncated);
       th.nativeFrames.clear();
       if (!m.warning.empty()) th.warnings.push_back(m.warning);
       th.frames = std::move(m.frames);

@@ -87,8 +87,10 @@ struct MergedStack {
 };
 
 // `python`: the thread's frames as read (outermost first, Python frames and markers);
-// `native`: its native stack, innermost first (Thread::nativeFrames).
+// `native`: its native stack, innermost first (Thread::nativeFrames). `truncated`: the native
+// stack lacks its outermost frames (more than kMaxNativeFrames): its eval frames then take the
+// innermost groups, and the outer groups come first, with no native frame.
 MergedStack mergeThread(const std::vector<Frame>& python, const std::vector<Frame>& native, NativeMode mode,
-                        int pythonMinor, const std::string& runtimeLibrary);
+                        int pythonMinor, const std::string& runtimeLibrary, bool truncated = false);
 
 }  // namespace pyhang::native

@@ -119,7 +119,7 @@ void renderTaskTree(std::ostream& out, const Process& p, const std::vector<size_
   for (size_t i = 0; i < p.tasks.size(); ++i) {
     if (p.tasks[i].address) byAddr[p.tasks[i].address] = i;
   }
-  std::set<size_t> mine(tasks.begin(), tasks.end()), awaited;
+  std::set<size_t> awaited;
   for (size_t i : tasks) {
     if (p.tasks[i].state != "pending" && p.tasks[i].state != "running") continue;
     for (size_t c : awaitedTasks(p, p.tasks[i], byAddr)) awaited.insert(c);
@@ -164,7 +164,6 @@ void renderTaskTree(std::ostream& out, const Process& p, const std::vector<size_
   }
   if (!rest.empty()) out << "    (tasks that await each other in a cycle)\n";
   renderFrom(rest);
-  (void)mine;
 }
 
 void renderAsyncioLoop(std::ostream& out, const Process& p, const EventLoop& l, const RenderOptions& opts,

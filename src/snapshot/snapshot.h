@@ -152,6 +152,7 @@ struct Thread {
   bool droppingGil = false;     // drop_gil on the native stack
   bool nativeOnly = false;      // an OS thread with no Python thread state (a C thread)
   std::vector<Frame> nativeFrames;   // innermost first; merged into `frames` after the analysis
+  bool nativeTruncated = false;      // its outermost native frames were not unwound (too many)
   // --- end native stacks ---
 };
 
