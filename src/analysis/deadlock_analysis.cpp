@@ -80,6 +80,8 @@ class Explainer {
     const SyncObject* o = object(p, addr);
     std::string global = o && o->globalNameCount > 0 && !o->names.empty() ? o->names.front() : "";
     std::string own = frameName(frame, addr);
+    // "second_lock._semlock" is the program's second_lock (a multiprocessing wrapper).
+    if (own.size() > 9 && own.compare(own.size() - 9, 9, "._semlock") == 0) own.resize(own.size() - 9);
     if (global.empty() && own.empty()) {
       for (const auto& [a, other] : p.objects) {
         if (other.underlyingLock != addr || other.kind == ObjectKind::kMpLock) continue;
@@ -106,6 +108,9 @@ class Explainer {
   std::string waitTarget(const UnitState& u) const {
     const Process& p = proc(u.id);
     const Thread& t = thread(u.id);
+    // A library service loop or idle worker (Pool, ProcessPoolExecutor, forkserver): the
+    // reader describes the wait itself ("for work (an idle multiprocessing.Pool worker)").
+    if (!u.wait->object && u.wait->how.rfind("for ", 0) == 0) return "waits " + u.wait->how;
     const Frame* at = &t.frames[u.atFrame];
     const Frame* wf = &t.frames[u.waitFrame];
     const SyncObject* o = object(p, u.wait->object);
@@ -156,7 +161,14 @@ class Explainer {
   std::string sincePhrase(const UnitId& holder, const Hold& h) const {
     const Thread& t = thread(holder);
     if (h.how == "thread") return "(a thread's own lock, released when it exits)";
-    if (h.frameIndex >= t.frames.size()) return h.how == "owner" ? "(it is the RLock's recorded owner)" : "";
+    if (h.frameIndex >= t.frames.size()) {
+      if (h.how == "owner") return "(it is the RLock's recorded owner)";
+      const SyncObject* o = object(proc(holder), h.lock);
+      if (o && o->kind == ObjectKind::kSemLock) {
+        return "(the semaphore records this thread as its owner: an earlier acquire() that was never released)";
+      }
+      return "";
+    }
     const Frame& f = t.frames[h.frameIndex];
     std::string s = "since " + where(f, h.line);
     if (h.how == "owner") s += " (the RLock's recorded owner)";
@@ -536,13 +548,25 @@ void analyze(Snapshot& snap) {
     f.kind = "all-blocked";
     f.lines.push_back(fmt::format("Found a hang (all threads blocked): none of the {} threads can make progress.",
                                   g.units.size()));
+    std::vector<std::string> services;
     for (size_t i = 0; i < g.units.size(); ++i) {
       const UnitState& u = g.units[i];
+      involved.insert(i);
+      // Library service loops (a Pool's handler threads, an executor's manager thread, the
+      // forkserver, the resource tracker) only react to the threads listed: named, not listed.
+      if (u.wait->op == WaitOp::kWait && !u.wait->object && u.wait->how.rfind("for ", 0) == 0) {
+        services.push_back(ex.threadLabel(u.id));
+        continue;
+      }
       f.lines.push_back(fmt::format("  {} {}", ex.threadLabel(u.id), ex.waitTarget(u)));
       f.lines.push_back(fmt::format("      {}", ex.atPhrase(u)));
       if (u.lockHolderUnknown) f.lines.push_back("    which no live thread is known to hold");
+      else if (u.wait->op == WaitOp::kAcquire && !u.edges.empty())
+        f.lines.push_back(fmt::format("    which is held by {}", ex.threadLabel(u.edges.front().to)));
       f.participants.push_back(ex.participant(u, true));
-      involved.insert(i);
+    }
+    if (!services.empty()) {
+      f.lines.push_back(fmt::format("  The library's own service threads wait only for the above: {}.", fmt::join(services, ", ")));
     }
     f.lines.push_back("  Each waits without a timeout for something that only another thread could do.");
     f.summary = "every thread waits without a timeout and no thread can wake it";

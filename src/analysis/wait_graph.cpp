@@ -75,7 +75,11 @@ void unifySharedNames(Snapshot& snap) {
         wrapper = true;
       }
       if (key.empty()) continue;
-      for (const auto& n : o.names) add(wrapper || !isSemlockPath(n) ? wrapperNames[key] : otherNames[key], n);
+      for (const auto& n : o.names) {
+        // "first_lock._semlock" names the program's first_lock (spawn: no wrapper in view).
+        if (!wrapper && isSemlockPath(n)) add(wrapperNames[key], n.substr(0, n.size() - 9));
+        else add(wrapperNames[key], n);
+      }
     }
   }
   for (auto& p : snap.processes) {
@@ -169,6 +173,8 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
           size_t at = u.waitFrame;
           while (at > 0 && (isStdlib(t.frames[at].location.file) || t.frames[at].kind != Frame::Kind::kPython)) --at;
           if (isStdlib(t.frames[at].location.file) || t.frames[at].kind != Frame::Kind::kPython) at = u.waitFrame;
+          // A library's own loop (an idle pool worker, a forkserver) waits where it is.
+          if (!u.wait->object && u.wait->how.rfind("for ", 0) == 0) at = u.waitFrame;
           u.atFrame = at;
         }
       }

@@ -261,8 +261,23 @@ void Reader::addObject(uint64_t addr) {
       if (auto n = objects_.attr(name->second, "_name")) s.threadName = objects_.readStr(*n, 256).value_or("");
     }
   }
-  if (s.kind == ObjectKind::kSemLock && opts_.sharedKeyOf) {
-    if (auto handle = mem_.readPtr(addr + 16); handle && *handle) s.sharedKey = opts_.sharedKeyOf(*handle);
+  if (s.kind == ObjectKind::kSemLock) {
+    // SemLockObject.name (@48, 3.8+): the POSIX name every process opens the semaphore by
+    // ("/mp-xxxxxxxx"), NULL when it was unlinked at once (fork). It identifies the semaphore in
+    // cores, where the mapping of a spawn parent (glibc's temporary name) and of its children
+    // (the final name) differ and no inode is recorded.
+    std::string name;
+    if (auto namePtr = mem_.readPtr(addr + 48); namePtr && *namePtr) {
+      name = mem_.readCString(*namePtr, 64).value_or("");
+      bool plausible = name.size() > 1 && name[0] == '/' &&
+                       std::all_of(name.begin(), name.end(), [](char c) { return c > ' ' && c < 127; });
+      if (!plausible) name.clear();
+    }
+    if (!name.empty()) {
+      s.sharedKey = "name " + name;
+    } else if (opts_.sharedKeyOf) {
+      if (auto handle = mem_.readPtr(addr + 16); handle && *handle) s.sharedKey = opts_.sharedKeyOf(*handle);
+    }
   }
   uint64_t under = s.underlyingLock;
   out_.objects[addr] = std::move(s);

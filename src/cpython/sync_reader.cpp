@@ -31,6 +31,7 @@ std::string stdlibModuleOf(const std::string& filename) {
   if (endsWith(filename, "/queue.py")) return "queue";
   if (endsWith(filename, "/concurrent/futures/_base.py")) return "concurrent.futures";
   if (endsWith(filename, "/concurrent/futures/thread.py")) return "concurrent.futures";
+  if (endsWith(filename, "/concurrent/futures/process.py")) return "concurrent.futures";
   if (filename.find("/asyncio/") != std::string::npos) return "asyncio";
   if (filename.find("/multiprocessing/") != std::string::npos) return "multiprocessing";
   if (endsWith(filename, "/subprocess.py")) return "subprocess";
@@ -53,6 +54,8 @@ ObjectKind SyncReader::classify(uint64_t obj) const {
   if (objects_.isInstance(obj, "multiprocessing.synchronize", "SemLock")) return ObjectKind::kMpLock;
   if (objects_.isInstance(obj, "multiprocessing.synchronize", "Condition")) return ObjectKind::kCondition;
   if (objects_.isInstance(obj, "multiprocessing.synchronize", "Event")) return ObjectKind::kEvent;
+  if (objects_.isInstance(obj, "multiprocessing.queues", "Queue")) return ObjectKind::kQueue;
+  if (objects_.isInstance(obj, "multiprocessing.queues", "SimpleQueue")) return ObjectKind::kQueue;
   if (objects_.isInstance(obj, "multiprocessing.process", "BaseProcess")) return ObjectKind::kProcess;
   if (objects_.isInstance(obj, "multiprocessing.process", "_ParentProcess")) return ObjectKind::kProcess;
   if (objects_.isInstance(obj, "subprocess", "Popen")) return ObjectKind::kProcess;
@@ -452,6 +455,51 @@ std::optional<WaitInfo> SyncReader::stdlibWait(const RawFrame& frame, const std:
       w.how = fn + "()";
       return w;
     }
+  } else if (module == "multiprocessing" && endsWith(frame.code->filename, "/synchronize.py") &&
+             ((fn == "wait" || fn == "wait_for") &&
+              (selfKind == ObjectKind::kCondition || selfKind == ObjectKind::kEvent))) {
+    // multiprocessing's Condition.wait waits on a shared semaphore nobody holds: what the
+    // program waits for is the notify (or the Event's set), like threading's.
+    w.op = WaitOp::kWait;
+    w.hasTimeout = timeoutFrom("timeout");
+    w.how = fn + "()";
+    return w;
+  } else if (module == "multiprocessing" && endsWith(frame.code->filename, "/queues.py") && fn == "get" &&
+             selfKind == ObjectKind::kQueue) {
+    w.op = WaitOp::kQueueGet;
+    w.hasTimeout = timeoutFrom("timeout");
+    const Variable* block = findVar(locals, "block");
+    if (block && block->repr == "False") return std::nullopt;
+    w.how = "get()";
+    return w;
+  } else if (module == "multiprocessing" && endsWith(frame.code->filename, "/pool.py") && fn == "worker") {
+    // An idle Pool worker: reading the next task from the inqueue pipe. A worker that runs a
+    // task has the task's own frames inside this one, which end the stdlib run first.
+    w.op = WaitOp::kQueueGet;
+    w.object = 0;
+    w.how = "for work (an idle multiprocessing.Pool worker)";
+    return w;
+  } else if (module == "multiprocessing" && endsWith(frame.code->filename, "/pool.py") &&
+             (fn == "_handle_workers" || fn == "_handle_results" || (fn == "_handle_tasks" && isInnermost))) {
+    // A Pool's helper threads only react to its workers (their results, their exit) or to new
+    // tasks from the program: on their own they never end a wait. `_handle_tasks` counts only
+    // while it is in SimpleQueue.get (C), not while it writes a task into the inqueue pipe.
+    w.op = WaitOp::kWait;
+    w.object = 0;
+    w.how = fn == "_handle_workers" ? "for a pool worker to exit (the Pool's worker handler)"
+            : fn == "_handle_results" ? "for results from the pool's workers (the Pool's result handler)"
+                                      : "for tasks from the program (the Pool's task handler)";
+    return w;
+  } else if (module == "multiprocessing" &&
+             (endsWith(frame.code->filename, "/forkserver.py") || endsWith(frame.code->filename, "/resource_tracker.py") ||
+              endsWith(frame.code->filename, "/semaphore_tracker.py")) &&
+             fn == "main") {
+    w.op = WaitOp::kWait;
+    w.object = 0;
+    w.how = endsWith(frame.code->filename, "/forkserver.py")
+                ? "for requests to start processes (the multiprocessing forkserver)"
+                : "for processes to register resources (the multiprocessing resource tracker)";
+    return w;
   } else if ((module == "multiprocessing" && fn == "join" && selfKind == ObjectKind::kProcess) ||
              (module == "subprocess" && (fn == "wait" || fn == "communicate") && selfKind == ObjectKind::kProcess)) {
     w.op = WaitOp::kJoin;
@@ -466,6 +514,20 @@ std::optional<WaitInfo> SyncReader::stdlibWait(const RawFrame& frame, const std:
       w.how = "get()";
       return w;
     }
+  } else if (module == "concurrent.futures" && fn == "_process_worker") {
+    // An idle ProcessPoolExecutor worker: blocked in call_queue.get(block=True).
+    w.op = WaitOp::kQueueGet;
+    w.object = 0;
+    w.how = "for work (an idle ProcessPoolExecutor worker)";
+    return w;
+  } else if (module == "concurrent.futures" &&
+             (fn == "wait_result_broken_or_wakeup" || fn == "_queue_management_worker")) {
+    // The executor's manager thread waits for results or the exit of its workers, or a wakeup
+    // from submit(): on its own it never ends a wait (3.8: _queue_management_worker).
+    w.op = WaitOp::kWait;
+    w.object = 0;
+    w.how = "for results from the executor's worker processes (its manager thread)";
+    return w;
   } else if (module == "concurrent.futures") {
     if ((fn == "result" || fn == "exception") && selfKind == ObjectKind::kFuture) {
       w.op = WaitOp::kFutureResult;
