@@ -6,6 +6,7 @@ Scenarios, for every selected interpreter:
   b  bench/targets/deep_threads.py (100 threads x 50 frames), `pyhang remote PID`  (also gdb)
   c  `pyhang core CORE` on a gcore of (b), made once per interpreter by this script
   n  (a) with --native (issue 4): native stacks merged in, `pyhang remote PID --native`
+  t  bench/targets/many_tasks.py (1000 pending asyncio tasks, issue 7), `pyhang remote PID`
 Reports the median wall time of the whole pyhang process, started fresh each run (hyperfine if
 installed, else a timing loop), and the median time the target was stopped (JSON stop_ms).
 Only reports: missed targets are listed, the exit status is 0 unless the bench itself failed.
@@ -32,12 +33,14 @@ TARGETS = {  # scenario: (wall ms, stop ms or None)
     "b": (40.0, None),
     "c": (150.0, None),
     "n": (30.0, None),   # issue 4: --native
+    "t": (30.0, None),   # issue 7: 1000 asyncio tasks
 }
 DESCRIPTIONS = {
     "a": "threads_lock_order (remote)",
     "b": "100 threads x 50 frames (remote)",
     "c": "core of (b)",
     "n": "threads_lock_order --native (remote)",
+    "t": "1000 asyncio tasks (remote)",
 }
 
 
@@ -53,6 +56,7 @@ STOP_RUNS = env_int("PYHANG_BENCH_STOP_RUNS", 15)
 GDB_RUNS = env_int("PYHANG_BENCH_GDB_RUNS", 3)
 THREADS = env_int("PYHANG_BENCH_THREADS", 100)
 DEPTH = env_int("PYHANG_BENCH_DEPTH", 50)
+TASKS = env_int("PYHANG_BENCH_TASKS", 1000)
 
 
 def log(msg):
@@ -198,7 +202,8 @@ def describe(report):
         threads += len(p.get("threads", []))
         frames += sum(len(t.get("frames", [])) for t in p.get("threads", []))
     verdict = (report.get("diagnosis") or {}).get("verdict", "?")
-    return f"{threads} threads, {frames} frames, {verdict}"
+    tasks = sum(len(p.get("tasks", [])) for p in report.get("processes", []))
+    return f"{threads} threads, {frames} frames, " + (f"{tasks} tasks, " if tasks else "") + verdict
 
 
 def stop_times(pyhang, pid, runs):
@@ -236,7 +241,7 @@ def main():
     if not (os.path.isfile(pyhang) and os.access(pyhang, os.X_OK)):
         log(f"bench: pyhang not found at {pyhang}: build it (cmake -B build && cmake --build build -j2) or set PYHANG_BIN")
         return 2
-    scenarios = [s for s in os.environ.get("PYHANG_BENCH_SCENARIOS", "a,b,c,n").split(",") if s in TARGETS]
+    scenarios = [s for s in os.environ.get("PYHANG_BENCH_SCENARIOS", "a,b,c,n,t").split(",") if s in TARGETS]
     use_gdb = os.environ.get("PYHANG_BENCH_GDB", "1") not in ("0", "")
     gdb_interp = os.environ.get("PYHANG_BENCH_GDB_PYTHON", "deb-3.11")
     interps = interpreters()
@@ -249,6 +254,7 @@ def main():
     raw_dir.mkdir(exist_ok=True)
     lock_order = REPO / "tests" / "scenarios" / "threads_lock_order.py"
     deep = BENCH / "targets" / "deep_threads.py"
+    many_tasks = BENCH / "targets" / "many_tasks.py"
     rows = []
     if LOAD_AT_START[0] > 0.5 * (os.cpu_count() or 1):
         log(f"bench: warning: the machine is busy (load average {LOAD_AT_START[0]:.1f} on {os.cpu_count()} CPUs): "
@@ -259,7 +265,7 @@ def main():
         for sc in scenarios:
             if sc in ("c", "n"):
                 continue
-            argv = [lock_order] if sc == "a" else [deep, THREADS, DEPTH]
+            argv = {"a": [lock_order], "b": [deep, THREADS, DEPTH], "t": [many_tasks, TASKS]}[sc]
             row = {"scenario": sc, "description": DESCRIPTIONS[sc], "interpreter": vid, "python": str(python)}
             try:
                 with Hung(python, argv) as h:
@@ -271,7 +277,7 @@ def main():
                         row["wall"] = time_command([pyhang, "remote", str(h.pid)], RUNS, WARMUP,
                                                    raw_dir / f"{sc}-{vid}.json")
                         row["stop_ms"] = stop_times(pyhang, h.pid, STOP_RUNS)
-                    if use_gdb and vid == gdb_interp:
+                    if use_gdb and vid == gdb_interp and sc in ("a", "b"):
                         row["gdb_ms"], why = gdb_time(h.pid, GDB_RUNS)
                         if why:
                             row["gdb_note"] = why
@@ -295,7 +301,7 @@ def main():
                     rows.append(core_row(pyhang, vid, python, h.pid, raw_dir))
             except (RuntimeError, subprocess.SubprocessError, OSError) as e:
                 rows.append({"scenario": "c", "description": DESCRIPTIONS["c"], "interpreter": vid, "error": str(e)})
-    order = {s: i for i, s in enumerate("anbc")}
+    order = {s: i for i, s in enumerate("anbct")}
     rows.sort(key=lambda r: (order[r["scenario"]], [i for i, x in enumerate(interps) if x[0] == r["interpreter"]]))
     missed = evaluate(rows)
     print_table(rows, missed)
@@ -305,7 +311,7 @@ def main():
                  "cpu": cpu_model(), "loadavg_at_start": LOAD_AT_START, "loadavg_at_end": os.getloadavg()},
         "pyhang": pyhang, "pyhang_version": version_of(pyhang), "git": git_rev(),
         "settings": {"runs": RUNS, "warmup": WARMUP, "stop_runs": STOP_RUNS, "gdb_runs": GDB_RUNS,
-                     "threads": THREADS, "depth": DEPTH},
+                     "threads": THREADS, "depth": DEPTH, "tasks": TASKS},
         "targets": {k: {"wall_ms": v[0], "stop_ms": v[1]} for k, v in TARGETS.items()},
         "reference": {"pystack_1.7_ms": {"a": "80-110", "b": 650}, "gdb_ms": {"a": 1500}},
         "results": rows,
@@ -403,7 +409,8 @@ def print_table(rows, missed):
     print(line(["-" * w for w in widths]))
     for t in table:
         print(line(t))
-    print("\nreference (given by the project): PyStack 1.7 ~80-110 ms for (a), ~650 ms for (b); gdb ~1.5 s for (a)")
+    print("\nreference (given by the project): PyStack 1.7 ~80-110 ms for (a), ~650 ms for (b); gdb ~1.5 s for (a); "
+          "PyStack is the comparison for (t) (no number given)")
     if any(r.get("gdb_note") for r in rows):
         for r in rows:
             if r.get("gdb_note"):

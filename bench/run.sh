@@ -5,6 +5,7 @@
 #   (b) bench/targets/deep_threads.py (100 x 50 frames)   pyhang remote PID
 #   (c) a gcore of (b)                                     pyhang core CORE
 #   (n) (a) with native stacks (issue 4)                   pyhang remote PID --native
+#   (t) bench/targets/many_tasks.py (1000 asyncio tasks)  pyhang remote PID
 # on every interpreter found, plus gdb's py-bt on Debian's /usr/bin/python3.11 for (a) and (b).
 # Prints a table and which targets are missed; writes bench/results/latest.json. Reports only:
 # the exit status is non-zero only when the bench itself cannot run.
@@ -13,12 +14,13 @@
 #   PYHANG_BIN               pyhang binary (default build/pyhang; built if missing)
 #   PYHANG_BENCH_PYTHONS     comma list of interpreter ids (3.8.18 ... 3.13.0, deb-3.11, deb-3.13,
 #                            deb-3.14) or paths; default: all found
-#   PYHANG_BENCH_SCENARIOS   comma list of a,b,c,n (default a,b,c,n)
+#   PYHANG_BENCH_SCENARIOS   comma list of a,b,c,n,t (default a,b,c,n,t)
 #   PYHANG_BENCH_RUNS        timed runs per measurement (default 30); PYHANG_BENCH_WARMUP (3)
 #   PYHANG_BENCH_STOP_RUNS   runs for the stop-time median (default 15)
 #   PYHANG_BENCH_GDB=0       skip gdb; PYHANG_BENCH_GDB_RUNS (default 3);
 #                            PYHANG_BENCH_GDB_PYTHON interpreter id gdb is run against (deb-3.11)
 #   PYHANG_BENCH_THREADS / PYHANG_BENCH_DEPTH   shape of (b) (default 100 / 50)
+#   PYHANG_BENCH_TASKS       pending tasks of (t) (default 1000)
 #   PYHANG_BENCH_RESULTS     results directory (default bench/results)
 #   PYHANG_BENCH_NO_HYPERFINE=1   use the Python timing loop even if hyperfine is installed
 set -uo pipefail
