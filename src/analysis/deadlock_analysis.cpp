@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -27,6 +28,11 @@ class Explainer {
 
   std::string processLabel(const Process& p) const {
     std::string name = p.name;
+    if (!p.isPython && name.empty()) {
+      // A process shown from /proc (a subprocess child such as a shell): its command's name.
+      std::string first = p.commandLine.substr(0, p.commandLine.find(' '));
+      name = baseName(first);
+    }
     if (name.empty() || name == "MainProcess") {
       if (p.ppid && std::any_of(snap_.processes.begin(), snap_.processes.end(),
                                 [&](const Process& q) { return q.pid == p.ppid; })) {
@@ -111,8 +117,15 @@ class Explainer {
     // A library service loop or idle worker (Pool, ProcessPoolExecutor, forkserver): the
     // reader describes the wait itself ("for work (an idle multiprocessing.Pool worker)").
     if (!u.wait->object && u.wait->how.rfind("for ", 0) == 0) return "waits " + u.wait->how;
-    const Frame* at = &t.frames[u.atFrame];
-    const Frame* wf = &t.frames[u.waitFrame];
+    if (u.wait->op == WaitOp::kPipeWrite) {
+      std::string s = fmt::format("waits for room in a full pipe (pipe:[{}]", u.wait->object);
+      if (t.writingPipeFd >= 0) s += fmt::format(", its fd {}", t.writingPipeFd);
+      s += ")";
+      if (u.waitPidMissing) s += " [no process in this report can read it: add --children or the reader's pid]";
+      return s;
+    }
+    const Frame* at = u.atFrame < t.frames.size() ? &t.frames[u.atFrame] : nullptr;
+    const Frame* wf = u.waitFrame < t.frames.size() ? &t.frames[u.waitFrame] : nullptr;
     const SyncObject* o = object(p, u.wait->object);
     std::string label = objectLabel(p, u.wait->object, at);
     if (label.rfind("<", 0) == 0) label = objectLabel(p, u.wait->object, wf);
@@ -125,7 +138,16 @@ class Explainer {
       }
       case WaitOp::kJoin: {
         if (o && o->kind == ObjectKind::kProcess) {
-          std::string who = o->threadName.empty() ? "process" : fmt::format("process {}", o->threadName);
+          std::string name = o->threadName;
+          if (name.empty()) {
+            // A subprocess.Popen has no name: the command of the process, when it is in the report.
+            for (const auto& q : snap_.processes) {
+              if (q.pid != o->pid || q.commandLine.empty()) continue;
+              std::string first = q.commandLine.substr(0, q.commandLine.find(' '));
+              name = baseName(first);
+            }
+          }
+          std::string who = name.empty() ? "process" : fmt::format("process {}", name);
           auto role = o->attrs.find("role");
           if (o->pid == p.ppid || (role != o->attrs.end() && role->second == "parent")) who = fmt::format("its parent {}", who);
           std::string s = fmt::format("waits for {} (pid {}) to exit", who, o->pid);
@@ -140,7 +162,7 @@ class Explainer {
         if (o && o->kind == ObjectKind::kBarrier) return fmt::format("waits at barrier {}", label);
         return fmt::format("waits on condition {} for notify()", label);
       case WaitOp::kQueueGet:
-        if (wf->location.function == "_worker") return "waits for work (an idle ThreadPoolExecutor worker)";
+        if (wf && wf->location.function == "_worker") return "waits for work (an idle ThreadPoolExecutor worker)";
         return fmt::format("waits for an item from queue {}", label);
       case WaitOp::kQueuePut: return fmt::format("waits for free space in queue {}", label);
       case WaitOp::kQueueJoin: return fmt::format("waits until every item of queue {} is task_done()", label);
@@ -151,6 +173,14 @@ class Explainer {
 
   std::string atPhrase(const UnitState& u) const {
     const Thread& t = thread(u.id);
+    if (u.atFrame >= t.frames.size()) {
+      // No Python frames: a process shown from /proc.
+      const Process& p = proc(u.id);
+      std::string s = u.wait && u.wait->op == WaitOp::kPipeWrite ? "in write()" : "in the kernel";
+      if (!t.wchan.empty() && t.wchan != "0") s += fmt::format(" (wait channel {})", t.wchan);
+      if (!p.isPython && !p.commandLine.empty()) s += fmt::format(", running: {}", p.commandLine);
+      return s;
+    }
     const Frame& at = t.frames[u.atFrame];
     std::string s = "at " + where(at);
     if (!at.sourceLine.empty()) s += fmt::format(" ({})", at.sourceLine);
@@ -319,18 +349,51 @@ void analyze(Snapshot& snap) {
     return SIZE_MAX;
   };
 
-  for (auto cycle : findCycles(g)) {
+  // A full pipe that several blocked threads could read closes one cycle through each of them:
+  // keep one per writer, preferring a reader in another process (the parent that joins before
+  // it reads, rather than the writer's own main thread joining it).
+  std::vector<std::vector<size_t>> cycles;
+  {
+    std::map<size_t, std::pair<size_t, bool>> bestForWriter;   // writer unit -> (cycle index, cross-process)
+    std::vector<std::vector<size_t>> all = findCycles(g);
+    std::vector<bool> keep(all.size(), true);
+    for (size_t c = 0; c < all.size(); ++c) {
+      const auto& cy = all[c];
+      for (size_t k = 0; k < cy.size(); ++k) {
+        const UnitState& u = g.units[cy[k]];
+        const Edge* e = edgeTo(u, g.units[cy[(k + 1) % cy.size()]].id);
+        if (!e || !e->isPipe) continue;
+        bool cross = e->to.process != u.id.process;
+        auto it = bestForWriter.find(cy[k]);
+        if (it == bestForWriter.end()) {
+          bestForWriter[cy[k]] = {c, cross};
+        } else if (cross && !it->second.second) {
+          keep[it->second.first] = false;
+          it->second = {c, cross};
+        } else {
+          keep[c] = false;
+        }
+        break;
+      }
+    }
+    for (size_t c = 0; c < all.size(); ++c) {
+      if (keep[c]) cycles.push_back(std::move(all[c]));
+    }
+  }
+
+  for (auto cycle : cycles) {
     auto lowest = std::min_element(cycle.begin(), cycle.end(), [&](size_t a, size_t b) {
       return ex.thread(g.units[a].id).tid < ex.thread(g.units[b].id).tid;
     });
     std::rotate(cycle.begin(), lowest, cycle.end());
     Finding f;
     const UnitState& first = g.units[cycle.front()];
-    bool anyJoin = false;
+    bool anyJoin = false, anyPipe = false;
     for (size_t k = 0; k < cycle.size(); ++k) {
       const UnitState& u = g.units[cycle[k]];
       const Edge* e = edgeTo(u, g.units[cycle[(k + 1) % cycle.size()]].id);
       if (e && e->isJoin) anyJoin = true;
+      if (e && e->isPipe) anyPipe = true;
     }
     if (cycle.size() == 1) {
       // A thread waits for a lock it holds itself. What ran in between decides the kind.
@@ -397,6 +460,55 @@ void analyze(Snapshot& snap) {
                                       semaphore ? "release before acquiring again" : "use an RLock, or release first"));
         f.summary = fmt::format("{} waits for a lock it already holds", ex.threadLabel(first.id));
       }
+    } else if (anyPipe) {
+      f.kind = "full-pipe";
+      std::set<size_t> procs;
+      for (size_t k : cycle) procs.insert(g.units[k].id.process);
+      std::string between = procs.size() > 1 ? fmt::format("{} processes", procs.size())
+                                             : fmt::format("{} threads", cycle.size());
+      f.lines.push_back(fmt::format("Found a deadlock (full pipe) between {}:", between));
+      bool queueFeeder = false, popenWait = false;
+      for (size_t k = 0; k < cycle.size(); ++k) {
+        const UnitState& u = g.units[cycle[k]];
+        const Thread& t = ex.thread(u.id);
+        const UnitId& next = g.units[cycle[(k + 1) % cycle.size()]].id;
+        f.lines.push_back(fmt::format("  {} {}", ex.threadLabel(u.id), ex.waitTarget(u)));
+        f.lines.push_back(fmt::format("      {}", ex.atPhrase(u)));
+        const Edge* e = edgeTo(u, next);
+        if (e && e->isPipe) {
+          std::vector<std::string> readers;
+          for (const auto& r : u.edges) {
+            if (!r.isPipe) continue;
+            const Process& rp = ex.proc(r.to);
+            auto fd = rp.pipeReadEnds.find(u.wait->object);
+            std::string label = ex.threadLabel(r.to);
+            if (fd != rp.pipeReadEnds.end()) label += fmt::format(" (fd {})", fd->second);
+            if (std::find(readers.begin(), readers.end(), label) == readers.end()) readers.push_back(label);
+          }
+          f.lines.push_back(fmt::format("    which only {} could read, and {} waits itself", fmt::join(readers, " or "),
+                                        readers.size() == 1 ? "that thread" : "each of them"));
+          for (const auto& fr : t.frames) {
+            if (fr.location.function == "_feed" && fr.location.file.find("/multiprocessing/queues.py") != std::string::npos) {
+              queueFeeder = true;
+            }
+          }
+        }
+        if (u.wait && u.wait->op == WaitOp::kJoin && u.waitFrame < t.frames.size()) {
+          const std::string& file = t.frames[u.waitFrame].location.file;
+          if (file.size() >= 14 && file.compare(file.size() - 14, 14, "/subprocess.py") == 0) popenWait = true;
+        }
+      }
+      if (queueFeeder) {
+        f.lines.push_back("  A process that put data on a multiprocessing.Queue does not exit until its feeder thread has");
+        f.lines.push_back("  written all of it into the queue's pipe, and the pipe is full: get() the items before joining");
+        f.lines.push_back("  the process (multiprocessing's guideline \"Joining processes that use queues\").");
+      } else if (popenWait) {
+        f.lines.push_back("  Popen.wait() with stdout=PIPE or stderr=PIPE waits for a child that waits for room in that");
+        f.lines.push_back("  pipe (it holds 64 KiB): use Popen.communicate(), which reads while it waits.");
+      } else {
+        f.lines.push_back("  The pipe is full and every thread that could read it waits for the writer: none will read.");
+      }
+      f.summary = fmt::format("{} wait for each other through a full pipe", between);
     } else {
       f.kind = anyJoin ? "join-cycle" : "lock-order-cycle";
       std::set<size_t> procs;
@@ -578,12 +690,14 @@ void analyze(Snapshot& snap) {
     const UnitState& u = g.units[i];
     const Process& p = ex.proc(u.id);
     const Thread& t = ex.thread(u.id);
-    if (u.wait) {
+    if (u.wait && u.atFrame < t.frames.size()) {
       std::string text = ex.waitTarget(u);
       text = text.substr(text.find(' ') + 1);  // "to acquire ..." -> keep the verb phrase
       text = "waiting " + text;
       if (u.wait->hasTimeout) text += " (with a timeout)";
-      if (!u.edges.empty() && !u.edges.front().isJoin) text += ", held by " + ex.threadLabel(u.edges.front().to);
+      if (!u.edges.empty() && !u.edges.front().isJoin && !u.edges.front().isPipe) {
+        text += ", held by " + ex.threadLabel(u.edges.front().to);
+      }
       d.annotations.push_back(Annotation{p.pid, t.tid, u.atFrame, text});
     }
     for (const auto& h : u.holds) {

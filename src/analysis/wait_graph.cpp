@@ -20,6 +20,15 @@ bool isStdlib(const std::string& file) {
   return false;
 }
 
+// multiprocessing's BaseProcess._bootstrap: where a child process's own work begins. The frames
+// outside it belong to whatever started the child (the parent's code after a fork, the
+// forkserver's loop): they are not waiting for anything now.
+bool isProcessBootstrap(const Frame& f) {
+  const std::string& file = f.location.file;
+  return f.location.function == "_bootstrap" && file.size() >= 27 &&
+         file.compare(file.size() - 27, 27, "/multiprocessing/process.py") == 0;
+}
+
 const SyncObject* find(const Process& p, uint64_t addr) {
   auto it = p.objects.find(addr);
   return it == p.objects.end() ? nullptr : &it->second;
@@ -142,7 +151,13 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
         } else {
           for (size_t k = t.frames.size(); k-- > 0;) {
             const Frame& f = t.frames[k];
-            if (f.kind == Frame::Kind::kMarker) break;
+            if (f.kind == Frame::Kind::kMarker || isProcessBootstrap(f)) break;
+            // A child forked by the forkserver runs (and exits, 3.13+) inside the forkserver's
+            // loop, whose `main` frame is not waiting for requests when the child waits inside it.
+            if (u.wait && f.location.function == "main" && f.location.file.size() >= 14 &&
+                f.location.file.compare(f.location.file.size() - 14, 14, "/forkserver.py") == 0) {
+              break;
+            }
             if (f.waitsOn) {
               u.wait = f.waitsOn;
               u.waitFrame = k;
@@ -171,10 +186,28 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
           // The program's own frame that made the call; the wait frame itself when the whole
           // stack is library code (a pool worker, Thread(target=event.wait)).
           size_t at = u.waitFrame;
-          while (at > 0 && (isStdlib(t.frames[at].location.file) || t.frames[at].kind != Frame::Kind::kPython)) --at;
+          while (at > 0 && !isProcessBootstrap(t.frames[at]) &&
+                 (isStdlib(t.frames[at].location.file) || t.frames[at].kind != Frame::Kind::kPython)) {
+            --at;
+          }
           if (isStdlib(t.frames[at].location.file) || t.frames[at].kind != Frame::Kind::kPython) at = u.waitFrame;
           // A library's own loop (an idle pool worker, a forkserver) waits where it is.
           if (!u.wait->object && u.wait->how.rfind("for ", 0) == 0) at = u.waitFrame;
+          u.atFrame = at;
+        }
+      }
+      // Blocked in write(2) on a full pipe (the kernel says so): it waits for a reader. This
+      // replaces only a wait the frames could not pin down.
+      if (t.writingPipe && (!u.wait || u.wait->op == WaitOp::kIo)) {
+        WaitInfo w;
+        w.op = WaitOp::kPipeWrite;
+        w.object = t.writingPipe;
+        w.how = "write()";
+        u.wait = w;
+        u.waitFrame = u.atFrame = t.frames.empty() ? 0 : t.frames.size() - 1;
+        size_t at = u.waitFrame;
+        while (at > 0 && (isStdlib(t.frames[at].location.file) || t.frames[at].kind != Frame::Kind::kPython)) --at;
+        if (!t.frames.empty() && !isStdlib(t.frames[at].location.file) && t.frames[at].kind == Frame::Kind::kPython) {
           u.atFrame = at;
         }
       }
@@ -209,6 +242,25 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
         for (size_t ti = 0; ti < p.threads.size(); ++ti) {
           if (p.threads[ti].ident == *ident) u.edges.push_back(Edge{{pi, ti}, u.wait->object, true});
         }
+      }
+      continue;
+    }
+    if (u.wait->op == WaitOp::kPipeWrite) {
+      // Any thread of a process holding a read end could drain the pipe: the writer is stuck
+      // only when every one of them waits forever itself; then it waits for all of them.
+      std::vector<UnitId> readers;
+      bool allStuck = true;
+      for (const auto& v : g.units) {
+        if (v.id == u.id || !snap.processes[v.id.process].pipeReadEnds.count(u.wait->object)) continue;
+        readers.push_back(v.id);
+        allStuck &= v.blockedForever();
+      }
+      if (readers.empty()) {
+        u.waitPidMissing = true;
+        continue;
+      }
+      if (allStuck) {
+        for (const auto& r : readers) u.edges.push_back(Edge{r, u.wait->object, false, true});
       }
       continue;
     }

@@ -33,6 +33,7 @@ struct Edge {
   UnitId to;
   uint64_t object = 0;        // the lock / thread / process object the edge goes through
   bool isJoin = false;
+  bool isPipe = false;        // a full pipe's writer waits for this thread, one that can read it
 };
 
 struct UnitState {
@@ -43,7 +44,8 @@ struct UnitState {
   uint64_t waitLock = 0;            // for lock waits: the lock (after resolving Conditions...)
   std::string waitKey;              // its identity across processes
   int64_t waitPid = 0;              // for joins on a process: the pid
-  bool waitPidMissing = false;      // ... which is not part of the snapshot
+  bool waitPidMissing = false;      // ... which is not part of the snapshot (for a full pipe: no
+                                    // process of the snapshot can read it)
   std::vector<Hold> holds;
   std::vector<Edge> edges;
   bool lockHolderUnknown = false;   // waits for a held lock nobody live is known to hold

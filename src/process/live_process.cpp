@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -168,6 +169,41 @@ Result<ProcStatus> LiveProcess::status() const {
   return s;
 }
 
+namespace {
+// The inode of the pipe behind a file descriptor, 0 when it is not a pipe.
+uint64_t pipeInodeOf(pid_t pid, int64_t fd) {
+  char buf[64];
+  ssize_t n = readlink(fmt::format("/proc/{}/fd/{}", pid, fd).c_str(), buf, sizeof(buf) - 1);
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  unsigned long long inode = 0;
+  if (sscanf(buf, "pipe:[%llu]", &inode) != 1) return 0;
+  return inode;
+}
+}  // namespace
+
+std::vector<PipeFd> LiveProcess::pipeFds() const {
+  std::vector<PipeFd> out;
+  std::string dir = fmt::format("/proc/{}/fd", pid_);
+  DIR* d = opendir(dir.c_str());
+  if (!d) return out;
+  size_t seen = 0;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    if (++seen > 4096) break;
+    int64_t fd = std::atoll(e->d_name);
+    uint64_t inode = pipeInodeOf(pid_, fd);
+    if (!inode) continue;
+    // The link's mode says how the fd was opened (r: FMODE_READ, w: FMODE_WRITE).
+    struct stat st;
+    if (lstat(fmt::format("{}/{}", dir, fd).c_str(), &st) != 0) continue;
+    out.push_back(PipeFd{fd, inode, (st.st_mode & S_IRUSR) != 0, (st.st_mode & S_IWUSR) != 0});
+  }
+  closedir(d);
+  std::sort(out.begin(), out.end(), [](const PipeFd& a, const PipeFd& b) { return a.fd < b.fd; });
+  return out;
+}
+
 Result<std::vector<ProcThread>> LiveProcess::threads() const {
   std::vector<ProcThread> out;
   DIR* d = opendir(fmt::format("/proc/{}/task", pid_).c_str());
@@ -180,6 +216,18 @@ Result<std::vector<ProcThread>> LiveProcess::threads() const {
     pid_t ignored = 0;
     parseStat(readProcFile(base + "stat"), t.state, t.comm, ignored);
     t.wchan = readProcFile(base + "wchan", 256);
+    if (t.wchan.find("pipe_write") != std::string::npos) {
+      // "1 0x5 ..." : write(2) (or writev(2), 20) on fd 5.
+      std::string sc = readProcFile(base + "syscall", 512);
+      long nr = -1;
+      unsigned long long fd = 0;
+      if (sscanf(sc.c_str(), "%ld %llx", &nr, &fd) == 2 && (nr == 1 || nr == 20) && fd < (1u << 30)) {
+        if (auto inode = pipeInodeOf(pid_, static_cast<int64_t>(fd))) {
+          t.pipeWriteFd = static_cast<int64_t>(fd);
+          t.pipeWriteInode = inode;
+        }
+      }
+    }
     out.push_back(std::move(t));
   }
   closedir(d);

@@ -27,6 +27,17 @@ struct ProcThread {
   char state = '?';
   std::string comm;
   std::string wchan;
+  // Blocked writing into a pipe (wait channel *pipe_write): the fd written and the pipe's inode.
+  int64_t pipeWriteFd = -1;
+  uint64_t pipeWriteInode = 0;
+};
+
+// An open file descriptor that is a pipe end (/proc/PID/fd/N -> "pipe:[inode]").
+struct PipeFd {
+  int64_t fd = -1;
+  uint64_t inode = 0;
+  bool read = false;
+  bool write = false;
 };
 
 class LiveProcess : public RemoteMemory {
@@ -41,6 +52,8 @@ class LiveProcess : public RemoteMemory {
   Result<std::vector<MappedFile>> maps() const;
   Result<ProcStatus> status() const;
   Result<std::vector<ProcThread>> threads() const;
+  // The pipe ends the process has open (at most 4096 fds are looked at).
+  std::vector<PipeFd> pipeFds() const;
   std::string commandLine() const;
   std::string executable() const;
 

@@ -86,15 +86,35 @@ std::string ptracePermissionHint(pid_t pid) {
                      scope.empty() ? "unknown" : scope);
 }
 
+namespace {
+// Blocked sending into a full pipe or socket (the kernel's wait channel).
+bool isBlockedInWrite(pid_t pid, pid_t tid) {
+  std::string w = readProcFile(fmt::format("/proc/{}/task/{}/wchan", pid, tid), 128);
+  for (const char* s : {"pipe_write", "sk_stream_wait_memory", "sock_alloc_send_pskb", "unix_stream_sendmsg",
+                        "unix_dgram_sendmsg", "wait_for_unix_gc"}) {
+    if (w.find(s) != std::string::npos) return true;
+  }
+  return false;
+}
+}  // namespace
+
 Result<std::unique_ptr<ThreadStopper>> ThreadStopper::stopAll(pid_t pid) {
   std::unique_ptr<ThreadStopper> s(new ThreadStopper());
   s->stoppedAt_ = std::chrono::steady_clock::now();
-  std::set<pid_t> seized;
+  std::set<pid_t> seized, leftRunning;
   // Threads may be created while we seize: repeat until the task list is stable.
   for (int round = 0; round < 100; ++round) {
     bool added = false;
     for (pid_t tid : listTasks(pid)) {
-      if (seized.count(tid)) continue;
+      if (seized.count(tid) || leftRunning.count(tid)) continue;
+      if (isBlockedInWrite(pid, tid)) {
+        // Interrupting a write(2) that has already moved some bytes makes it return early with a
+        // short count, which a program may not expect (os.write does not retry). Such a thread
+        // holds no GIL and changes nothing while it stays blocked: leave it alone.
+        leftRunning.insert(tid);
+        s->leftRunning_.push_back(tid);
+        continue;
+      }
       if (ptrace(PTRACE_SEIZE, tid, nullptr, nullptr) != 0) {
         int err = errno;
         if (err == ESRCH) continue;  // the thread exited meanwhile
@@ -110,7 +130,9 @@ Result<std::unique_ptr<ThreadStopper>> ThreadStopper::stopAll(pid_t pid) {
     }
     if (!added) break;
   }
-  if (s->tids_.empty()) return fail(ErrorKind::kProcessGone, fmt::format("process {} has no threads left", pid));
+  if (s->tids_.empty() && s->leftRunning_.empty()) {
+    return fail(ErrorKind::kProcessGone, fmt::format("process {} has no threads left", pid));
+  }
   // Wait for every seized thread to report its stop.
   for (pid_t tid : s->tids_) {
     for (int tries = 0; tries < 1000; ++tries) {

@@ -24,10 +24,13 @@ class ThreadStopper {
   // Detaches every thread; idempotent. Returns how long the target was stopped.
   double resume();
   const std::vector<pid_t>& threads() const { return tids_; }
+  // Threads deliberately not stopped: blocked writing into a full pipe or socket.
+  const std::vector<pid_t>& leftRunning() const { return leftRunning_; }
 
  private:
   ThreadStopper() = default;
   std::vector<pid_t> tids_;
+  std::vector<pid_t> leftRunning_;
   std::chrono::steady_clock::time_point stoppedAt_;
   bool resumed_ = false;
   double stoppedMs_ = 0;

@@ -81,6 +81,7 @@ json participantJson(const Snapshot& s, const Participant& p) {
     w["how"] = p.waitsFor->how;
     w["timeout"] = p.waitsFor->hasTimeout;
     w["certain"] = p.waitsFor->certain;
+    if (p.waitsFor->op == WaitOp::kPipeWrite) w["pipe_inode"] = p.waitsFor->object;  // address: the inode too
     if (proc) {
       auto it = proc->objects.find(p.waitsFor->object);
       if (it != proc->objects.end() && it->second.threadIdent) {

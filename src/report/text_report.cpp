@@ -236,7 +236,12 @@ void renderText(const Snapshot& snap, const RenderOptions& opts, std::ostream& o
     firstProcess = false;
     out << fmt::format("Process {}", p.pid);
     if (!p.name.empty()) out << fmt::format(" [{}]", p.name);
-    if (!p.commandLine.empty()) out << ": " << p.commandLine;
+    if (!p.commandLine.empty()) {
+      // One line: `python -c "..."` programs carry newlines.
+      std::string cmd = p.commandLine;
+      for (size_t i = 0; (i = cmd.find('\n', i)) != std::string::npos; i += 2) cmd.replace(i, 1, "\\n");
+      out << ": " << cmd;
+    }
     out << "\n";
     if (!p.isPython) {
       if (p.kernelState == 'Z' || p.kernelState == 'X') {

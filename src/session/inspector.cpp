@@ -98,6 +98,8 @@ void fillFromProc(Target& t) {
       th.isMain = pt.tid == t.pid;
       th.kernelState = std::string(1, pt.state);
       th.wchan = pt.wchan;
+      th.writingPipe = pt.pipeWriteInode;
+      th.writingPipeFd = pt.pipeWriteFd;
       t.out.threads.push_back(std::move(th));
     }
   }
@@ -184,6 +186,7 @@ void attachKernelView(Target& t) {
     if (!st || st->ppid != t.pid) c.state = "exited";
     else c.state = (st->state == 'Z' || st->state == 'X') ? "zombie" : "running";
   }
+  if (!t.runtime) return;  // a process shown from /proc: its threads came from there
   for (auto& th : t.out.threads) {
     auto it = t.kernelThreads.find(th.tid);
     if (it == t.kernelThreads.end()) {
@@ -194,6 +197,24 @@ void attachKernelView(Target& t) {
     }
     th.kernelState = std::string(1, it->second.state);
     th.wchan = it->second.wchan;
+    th.writingPipe = it->second.pipeWriteInode;
+    th.writingPipeFd = it->second.pipeWriteFd;
+  }
+}
+
+// A thread blocked writing into a full pipe waits for whoever can read it: when there is one,
+// record which processes of the snapshot hold a read end of some pipe.
+void attachPipeReaders(Snapshot& snap) {
+  bool anyWriter = false;
+  for (const auto& p : snap.processes) {
+    for (const auto& t : p.threads) anyWriter |= t.writingPipe != 0;
+  }
+  if (!anyWriter) return;
+  for (auto& p : snap.processes) {
+    if (p.pid <= 0 || p.kernelState == 'Z' || p.kernelState == 'X') continue;
+    for (const auto& fd : LiveProcess(static_cast<pid_t>(p.pid)).pipeFds()) {
+      if (fd.read) p.pipeReadEnds.emplace(fd.inode, fd.fd);
+    }
   }
 }
 
@@ -267,7 +288,16 @@ Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOption
   if (options.nativeMode != native::NativeMode::kOff) {
     for (auto& t : targets) {
       if (!t.runtime || t.pid == 0) continue;
-      if (t.stopper) t.native = native::captureLive(t.pid);
+      if (t.stopper) {
+        t.native = native::captureLive(t.pid);
+        for (auto& raw : t.native.stacks) {
+          const auto& running = t.stopper->leftRunning();
+          if (std::find(running.begin(), running.end(), raw.tid) == running.end()) continue;
+          raw.frames.clear();
+          raw.error = "the thread was not stopped: it is blocked writing into a full pipe or socket, and "
+                      "interrupting it would cut that write short";
+        }
+      }
       else t.native.error = "unwinding needs the threads stopped (not done with --no-block)";
     }
   }
@@ -288,6 +318,7 @@ Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOption
     if (firstError) return fail(*firstError);
     return fail(ErrorKind::kNotFound, "none of the processes could be read");
   }
+  attachPipeReaders(snap);
   return snap;
 }
 

@@ -42,6 +42,7 @@ const char* waitOpName(WaitOp op) {
     case WaitOp::kFutureResult: return "future-result";
     case WaitOp::kSleep: return "sleep";
     case WaitOp::kIo: return "io";
+    case WaitOp::kPipeWrite: return "pipe-write";
   }
   return "none";
 }

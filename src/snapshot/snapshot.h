@@ -95,6 +95,7 @@ enum class WaitOp {
   kFutureResult,
   kSleep,
   kIo,
+  kPipeWrite,    // blocked writing into a full pipe (live: from the kernel); object = pipe inode
 };
 
 const char* waitOpName(WaitOp op);
@@ -145,6 +146,10 @@ struct Thread {
   bool waitingForGil = false;
   std::string kernelState;      // "S (sleeping)", from /proc when live
   std::string wchan;
+  // Live: the pipe this thread is blocked writing into because it is full (the kernel's wait
+  // channel and the fd of its write(2)): the pipe's inode, 0 when none, and the thread's fd.
+  uint64_t writingPipe = 0;
+  int64_t writingPipeFd = -1;
   int interpreterId = 0;
   std::vector<Frame> frames;    // outermost first
   std::vector<std::string> warnings;
@@ -262,6 +267,9 @@ struct Process {
   bool isPython = true;         // false: a process shown with its /proc state only
   char kernelState = 0;         // live: /proc state of the process (Z: exited, not reaped)
   double stopMilliseconds = 0;  // how long the target was stopped
+  // Live, read only when some thread of the snapshot is blocked writing into a pipe: the pipes
+  // this process has open for reading (inode -> its fd).
+  std::map<uint64_t, int64_t> pipeReadEnds;
   bool gcCollecting = false;
   // --native (issue 4): OS threads without a Python thread state, appended to `threads` after
   // the analysis (native/stack_merger.h).

@@ -1223,5 +1223,78 @@ TEST(Analysis, LocksOfDifferentProcessesAtTheSameAddressAreDifferentLocks) {
   EXPECT_TRUE(noted) << dump(d.notes);
 }
 
+// ---- full pipes (live: the kernel's view of a blocked write and of who holds the read end) -----
+
+// Process 4242 waits in Popen.wait() for 4343, head(1) (not Python), blocked writing into the pipe
+// 777 whose read end only 4242 holds (fd 3).
+Given popenWaitScenario(bool readerSleeps) {
+  constexpr uint64_t kPopen = 0x90000;
+  constexpr uint64_t kPipe = 777;
+  Given g;
+  SyncObject popen = syncObject(kPopen, ObjectKind::kProcess, "Popen", "child");
+  popen.pid = 4343;
+  g.object(popen);
+  FrameB mod = prog("<module>", 15).source("child.wait()").local("child", kPopen);
+  if (readerSleeps) {
+    g.with(thread(100, "MainThread", {prog("<module>", 10).waits(WaitOp::kSleep, 0, "sleep()", true)}));
+  } else {
+    g.with(thread(100, "MainThread",
+                  {mod, FrameB("/usr/lib/python3.12/subprocess.py", "wait", 1264).waits(WaitOp::kJoin, kPopen, "wait()")}));
+  }
+  g.proc(0).pipeReadEnds[kPipe] = 3;
+  Process& head = g.addProcess(4343);
+  head.ppid = kPid;
+  head.isPython = false;
+  head.commandLine = "head -c 1000000 /dev/zero";
+  Thread t;
+  t.tid = 4343;
+  t.name = "head";
+  t.isMain = true;
+  t.kernelState = "S";
+  t.wchan = "anon_pipe_write";
+  t.writingPipe = kPipe;
+  t.writingPipeFd = 1;
+  head.threads.push_back(t);
+  return g;
+}
+
+TEST(Analysis, PopenWaitOnAChildBlockedOnAFullPipeIsAFullPipeDeadlock) {
+  Given g = popenWaitScenario(false);
+  const Diagnosis& d = g.analyze();
+  ASSERT_EQ(d.findings.size(), 1u) << kindsOf(d);
+  const Finding& f = d.findings[0];
+  EXPECT_EQ(f.kind, "full-pipe");
+  EXPECT_TRUE(linesMatch(f.lines, {{"Found a deadlock (full pipe) between 2 processes:"},
+                                   {"process main (pid 4242) thread MainThread waits for process head (pid 4343) to exit"},
+                                   {"at prog.py:15 in <module> (child.wait())"},
+                                   {"process head (pid 4343) thread head waits for room in a full pipe (pipe:[777], its fd 1)"},
+                                   {"in write() (wait channel anon_pipe_write), running: head -c 1000000 /dev/zero"},
+                                   {"which only process main (pid 4242) thread MainThread (fd 3) could read"},
+                                   {"Popen.wait() with stdout=PIPE"},
+                                   {"use Popen.communicate()"}}))
+      << dump(f.lines);
+  EXPECT_EQ(d.verdictLine, "Verdict: DEADLOCK (full-pipe): 2 processes wait for each other through a full pipe.");
+  ASSERT_EQ(f.participants.size(), 2u);
+  EXPECT_EQ(f.participants[1].pid, 4343);
+  EXPECT_EQ(f.participants[1].waitsFor->op, WaitOp::kPipeWrite);
+  EXPECT_EQ(f.participants[1].at.line, 0);
+}
+
+TEST(Analysis, AFullPipeWhoseReaderOnlySleepsIsNotADeadlock) {
+  Given g = popenWaitScenario(true);
+  const Diagnosis& d = g.analyze();
+  expectNoDeadlock(d);
+  EXPECT_TRUE(hasLineWith(d.notes, {"thread head waits for room in a full pipe (pipe:[777], its fd 1)"})) << dump(d.notes);
+}
+
+TEST(Analysis, AFullPipeNobodyInTheReportReadsNamesTheMissingReader) {
+  Given g = popenWaitScenario(false);
+  g.proc(0).pipeReadEnds.clear();
+  const Diagnosis& d = g.analyze();
+  expectNoDeadlock(d);
+  EXPECT_TRUE(hasLineWith(d.notes, {"waits for room in a full pipe", "no process in this report can read it"}))
+      << dump(d.notes);
+}
+
 }  // namespace
 }  // namespace pyhang

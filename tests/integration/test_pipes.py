@@ -1,0 +1,149 @@
+"""Hangs through a full pipe, across processes, on every interpreter (issue 6).
+
+A thread blocked in write(2) on a full pipe waits for a process that holds the pipe's read end:
+the kernel's wait channel and /proc/PID/task/TID/syscall give the fd, /proc/PID/fd the pipe's
+inode and every reader. Two documented pitfalls close a cycle that way:
+
+* multiprocessing ("Joining processes that use queues"): a parent joins a child before reading
+  the multiprocessing.Queue the child put data on; the child's feeder thread is blocked writing
+  into the full pipe and the child does not exit before it has flushed it;
+* subprocess: Popen.wait() on a child started with stdout=PIPE that writes more than the pipe
+  holds (the child is head(1), a process pyhang shows from /proc, or Python).
+
+Controls: the reader only sleeps (it will read later), communicate() reads while it waits.
+Cores carry no file descriptors, so these are live-only diagnoses.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import PROGRAMS_DIR, hung_program, pyhang_json, run_pyhang
+
+
+def line_of(path, text: str) -> int:
+    found = [n for n, s in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text in s]
+    assert found, f"{text!r} not in {path}"
+    return found[0]
+
+
+def read_hang(pyhang, python, script, *args, children=True):
+    extra = ("--children",) if children else ()
+    with hung_program(python, script, *args) as prog:
+        doc, proc = pyhang_json(pyhang, "remote", str(prog.pid), *extra, with_proc=True)
+        text = run_pyhang(pyhang, "remote", str(prog.pid), *extra)
+        return prog.pid, doc, proc.returncode, text
+
+
+def only_finding(doc, kind):
+    findings = doc["diagnosis"]["findings"]
+    assert [f["kind"] for f in findings] == [kind], doc["diagnosis"]
+    return findings[0]
+
+
+QUEUE = PROGRAMS_DIR / "mp_queue_join_before_get.py"
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+def test_queue_joined_before_it_is_read(pyhang, python, method):
+    pid, doc, rc, text = read_hang(pyhang, python, QUEUE, method)
+    assert rc == 1, text.stdout
+    f = only_finding(doc, "full-pipe")
+    parts = {(p["pid"] == pid, p["thread"]): p for p in f["participants"]}
+    assert set(parts) == {(True, "MainThread"), (False, "MainThread"), (False, "QueueFeederThread")}
+    parent = parts[(True, "MainThread")]
+    assert parent["at"] == {"file": str(QUEUE), "line": line_of(QUEUE, "child.join()"), "function": "<module>"}
+    assert parent["waits_for"]["operation"] == "join"
+    child = parts[(False, "MainThread")]
+    feeder = parts[(False, "QueueFeederThread")]
+    assert child["process"] == feeder["process"] == "producer"
+    assert child["pid"] == feeder["pid"] != pid
+    assert child["waits_for"]["operation"] == "join"
+    assert child["waits_for"]["thread"]["name"] == "QueueFeederThread"
+    assert feeder["waits_for"]["operation"] == "pipe-write"
+    assert feeder["at"]["function"] == "_send" and feeder["at"]["file"].endswith("multiprocessing/connection.py")
+    out = text.stdout
+    assert "Found a deadlock (full pipe) between 2 processes:" in out
+    assert f"waits for process producer (pid {child['pid']}) to exit" in out
+    assert "thread QueueFeederThread waits for room in a full pipe (pipe:[" in out
+    assert f"which only process MainProcess (pid {pid}) thread MainThread (fd " in out
+    assert "\"Joining processes that use queues\"" in out
+    assert "Verdict: DEADLOCK (full-pipe): 2 processes wait for each other through a full pipe." in out
+    # The feeder's own frame says what it waits for.
+    assert ">>> waiting for room in a full pipe (pipe:[" in out
+
+
+def test_queue_without_children_names_the_flag(pyhang, python):
+    """Without --children the parent's wait says how to include the child; no finding."""
+    pid, doc, rc, text = read_hang(pyhang, python, QUEUE, children=False)
+    assert rc == 0
+    assert doc["diagnosis"]["verdict"] == "no-deadlock"
+    assert "[pid " in text.stdout and "add --children" in text.stdout
+
+
+WAIT = PROGRAMS_DIR / "subprocess_wait_full_pipe.py"
+
+
+@pytest.mark.parametrize("child_kind", ["head", "python"])
+def test_popen_wait_with_stdout_pipe(pyhang, python, child_kind):
+    pid, doc, rc, text = read_hang(pyhang, python, WAIT, child_kind)
+    assert rc == 1, text.stdout
+    f = only_finding(doc, "full-pipe")
+    parts = {p["pid"] == pid: p for p in f["participants"]}
+    assert set(parts) == {True, False}
+    parent, child = parts[True], parts[False]
+    assert parent["thread"] == "MainThread"
+    assert parent["at"] == {"file": str(WAIT), "line": line_of(WAIT, "child.wait()"), "function": "<module>"}
+    assert parent["waits_for"]["operation"] == "join"
+    assert child["waits_for"]["operation"] == "pipe-write"
+    assert child["waits_for"]["how"] == "write()"
+    assert child["waits_for"]["pipe_inode"] > 0
+    out = text.stdout
+    if child_kind == "head":
+        # A process that is not Python: shown from /proc, named after its command.
+        assert child["thread"] == "head" and child["tid"] == child["pid"]
+        assert child["at"] == {"file": "", "function": "", "line": 0}
+        assert f"process head (pid {child['pid']}) thread head waits for room in a full pipe (pipe:[" in out
+        assert "running: head -c 1000000 /dev/zero" in out
+        assert f"waits for process head (pid {child['pid']}) to exit" in out
+        proc = next(p for p in doc["processes"] if p["pid"] == child["pid"])
+        assert proc["is_python"] is False and proc["command_line"] == "head -c 1000000 /dev/zero"
+    else:
+        assert child["thread"] == "MainThread"
+        assert child["at"] == {"file": "<string>", "line": 2, "function": "<module>"}
+    assert "its fd 1)" in out
+    assert f"which only process main (pid {pid}) thread MainThread (fd " in out
+    assert "use Popen.communicate(), which reads while it waits." in out
+
+
+def test_full_pipe_whose_reader_sleeps_is_not_a_deadlock(pyhang, python):
+    pid, doc, rc, text = read_hang(pyhang, python, PROGRAMS_DIR / "pipe_full_reader_sleeps.py")
+    assert rc == 0
+    assert doc["diagnosis"]["verdict"] == "no-deadlock", doc["diagnosis"]
+    assert "thread head waits for room in a full pipe (pipe:[" in text.stdout
+    # The reader's note: sleeping (3.11+), select() before 3.11 (time.sleep used select then).
+    assert re.search(r"thread MainThread (is sleeping|waits in select)", text.stdout), text.stdout
+
+
+def test_communicate_is_not_a_deadlock(pyhang, python):
+    pid, doc, rc, text = read_hang(pyhang, python, PROGRAMS_DIR / "subprocess_communicate.py")
+    assert rc == 0
+    assert doc["diagnosis"]["verdict"] == "no-deadlock", doc["diagnosis"]
+    assert "full pipe" not in text.stdout
+
+
+def test_a_blocked_write_is_not_cut_short(pyhang, python):
+    """Harmless: interrupting a write(2) that has moved some bytes makes it return a short count
+    (os.write does not retry, the child would go on and exit). pyhang leaves such a thread running,
+    so after several reads the child still waits in the same write."""
+    with hung_program(python, WAIT, "python") as prog:
+        (child,) = [p for p in prog.members() if p != prog.pid]
+        for args in ((), ("--native",), ("--json",)):
+            r = run_pyhang(pyhang, "remote", prog.pid, "--children", *args)
+            assert r.returncode == 1, r.stdout + r.stderr
+        with open(f"/proc/{child}/wchan") as f:
+            assert "pipe_write" in f.read()
+        r = run_pyhang(pyhang, "remote", prog.pid, "--children", "--native")
+        assert "the thread was not stopped: it is blocked writing into a full pipe" in r.stdout
+        assert "Found a deadlock (full pipe)" in r.stdout
