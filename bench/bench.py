@@ -34,6 +34,7 @@ TARGETS = {  # scenario: (wall ms, stop ms or None)
     "c": (150.0, None),
     "n": (30.0, None),   # issue 4: --native
     "t": (30.0, None),   # issue 7: 1000 asyncio tasks
+    "m": (15.0, None),   # issue 6: four processes in a lock-order cycle, --children
 }
 DESCRIPTIONS = {
     "a": "threads_lock_order (remote)",
@@ -41,6 +42,7 @@ DESCRIPTIONS = {
     "c": "core of (b)",
     "n": "threads_lock_order --native (remote)",
     "t": "1000 asyncio tasks (remote)",
+    "m": "4-process lock-order cycle --children (remote)",
 }
 
 
@@ -241,7 +243,7 @@ def main():
     if not (os.path.isfile(pyhang) and os.access(pyhang, os.X_OK)):
         log(f"bench: pyhang not found at {pyhang}: build it (cmake -B build && cmake --build build -j2) or set PYHANG_BIN")
         return 2
-    scenarios = [s for s in os.environ.get("PYHANG_BENCH_SCENARIOS", "a,b,c,n,t").split(",") if s in TARGETS]
+    scenarios = [s for s in os.environ.get("PYHANG_BENCH_SCENARIOS", "a,b,c,n,t,m").split(",") if s in TARGETS]
     use_gdb = os.environ.get("PYHANG_BENCH_GDB", "1") not in ("0", "")
     gdb_interp = os.environ.get("PYHANG_BENCH_GDB_PYTHON", "deb-3.11")
     interps = interpreters()
@@ -265,16 +267,18 @@ def main():
         for sc in scenarios:
             if sc in ("c", "n"):
                 continue
-            argv = {"a": [lock_order], "b": [deep, THREADS, DEPTH], "t": [many_tasks, TASKS]}[sc]
+            argv = {"a": [lock_order], "b": [deep, THREADS, DEPTH], "t": [many_tasks, TASKS],
+                    "m": [BENCH / "targets" / "mp_lock_cycle3.py"]}[sc]
+            extra = ["--children"] if sc == "m" else []
             row = {"scenario": sc, "description": DESCRIPTIONS[sc], "interpreter": vid, "python": str(python)}
             try:
                 with Hung(python, argv) as h:
-                    report, rc, err = pyhang_json(pyhang, ["remote", str(h.pid)])
+                    report, rc, err = pyhang_json(pyhang, ["remote", str(h.pid), *extra])
                     row["read"] = describe(report)
                     if report is None:
                         row["error"] = f"pyhang failed (exit {rc}): {err.strip()[-300:]}"
                     else:
-                        row["wall"] = time_command([pyhang, "remote", str(h.pid)], RUNS, WARMUP,
+                        row["wall"] = time_command([pyhang, "remote", str(h.pid), *extra], RUNS, WARMUP,
                                                    raw_dir / f"{sc}-{vid}.json")
                         row["stop_ms"] = stop_times(pyhang, h.pid, STOP_RUNS)
                     if use_gdb and vid == gdb_interp and sc in ("a", "b"):
@@ -301,7 +305,7 @@ def main():
                     rows.append(core_row(pyhang, vid, python, h.pid, raw_dir))
             except (RuntimeError, subprocess.SubprocessError, OSError) as e:
                 rows.append({"scenario": "c", "description": DESCRIPTIONS["c"], "interpreter": vid, "error": str(e)})
-    order = {s: i for i, s in enumerate("anbct")}
+    order = {s: i for i, s in enumerate("anbctm")}
     rows.sort(key=lambda r: (order[r["scenario"]], [i for i, x in enumerate(interps) if x[0] == r["interpreter"]]))
     missed = evaluate(rows)
     print_table(rows, missed)

@@ -6,6 +6,7 @@
 #   (c) a gcore of (b)                                     pyhang core CORE
 #   (n) (a) with native stacks (issue 4)                   pyhang remote PID --native
 #   (t) bench/targets/many_tasks.py (1000 asyncio tasks)  pyhang remote PID
+#   (m) bench/targets/mp_lock_cycle3.py (parent + 3 children in a 3-lock cycle)  pyhang remote PID --children
 # on every interpreter found, plus gdb's py-bt on Debian's /usr/bin/python3.11 for (a) and (b).
 # Prints a table and which targets are missed; writes bench/results/latest.json. Reports only:
 # the exit status is non-zero only when the bench itself cannot run.
@@ -14,7 +15,7 @@
 #   PYHANG_BIN               pyhang binary (default build/pyhang; built if missing)
 #   PYHANG_BENCH_PYTHONS     comma list of interpreter ids (3.8.18 ... 3.13.0, deb-3.11, deb-3.13,
 #                            deb-3.14) or paths; default: all found
-#   PYHANG_BENCH_SCENARIOS   comma list of a,b,c,n,t (default a,b,c,n,t)
+#   PYHANG_BENCH_SCENARIOS   comma list of a,b,c,n,t,m (default a,b,c,n,t,m)
 #   PYHANG_BENCH_RUNS        timed runs per measurement (default 30); PYHANG_BENCH_WARMUP (3)
 #   PYHANG_BENCH_STOP_RUNS   runs for the stop-time median (default 15)
 #   PYHANG_BENCH_GDB=0       skip gdb; PYHANG_BENCH_GDB_RUNS (default 3);
