@@ -398,8 +398,23 @@ Result<std::vector<std::pair<uint64_t, uint64_t>>> ObjectReader::dictItems(uint6
 }
 
 std::optional<uint64_t> ObjectReader::dictGet(uint64_t dict, std::string_view key) const {
+  if (auto it = dictIndex_.find(dict); it != dictIndex_.end()) {
+    auto hit = it->second.find(std::string(key));
+    if (hit == it->second.end()) return std::nullopt;
+    return hit->second;
+  }
   auto items = dictItems(dict, limits_.maxDictEntries);
   if (!items) return std::nullopt;
+  // The second lookup in one dict (sys.modules, a module's globals) indexes all its str keys.
+  if (++dictLookups_[dict] >= 2 && dictIndex_.size() < 256) {
+    auto& index = dictIndex_[dict];
+    for (const auto& [k, v] : *items) {
+      if (auto s = readStr(k, 256)) index.emplace(*s, v);
+    }
+    auto hit = index.find(std::string(key));
+    if (hit == index.end()) return std::nullopt;
+    return hit->second;
+  }
   for (const auto& [k, v] : *items) {
     auto s = readStr(k, 256);
     if (s && *s == key) return v;

@@ -88,6 +88,10 @@ class ObjectReader {
   uint64_t modules_ = 0;
   mutable std::unordered_map<uint64_t, TypeInfo> types_;
   mutable std::unordered_map<uint64_t, std::string> strCache_;
+  // dictGet on a dict seen before: its str keys, indexed once (the target does not change while
+  // it is read). Looked-up counts decide which dicts are worth indexing.
+  mutable std::unordered_map<uint64_t, unsigned> dictLookups_;
+  mutable std::unordered_map<uint64_t, std::unordered_map<std::string, uint64_t>> dictIndex_;
 };
 
 }  // namespace pyhang::cpython

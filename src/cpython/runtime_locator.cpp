@@ -1,6 +1,10 @@
 #include "cpython/runtime_locator.h"
 
+#include <sys/stat.h>
+
 #include <cstring>
+#include <mutex>
+#include <optional>
 #include <map>
 #include <regex>
 #include <set>
@@ -126,6 +130,48 @@ bool applyDebugOffsets(const RemoteMemory& mem, uint64_t runtime, const VersionI
   return true;
 }
 
+// What locateRuntime needs from one ELF file. Several processes of one run (--children, several
+// pids) usually map the same libpython: it is opened and searched once per run.
+struct ElfFacts {
+  bool opened = false;
+  std::optional<uint64_t> runtime;     // _PyRuntime (or the .PyRuntime section)
+  std::optional<uint64_t> pyVersion;   // Py_Version
+  bool isExecutable = false;
+  uint64_t firstLoadVaddrMinusOffset = 0;
+};
+
+ElfFacts factsOf(const std::string& localPath) {
+  static std::mutex mu;
+  static std::map<std::string, ElfFacts> cache;
+  struct stat st {};
+  std::string key = localPath;
+  if (stat(localPath.c_str(), &st) == 0) {
+    key += fmt::format("|{}:{}:{}.{}", st.st_dev, st.st_ino, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
+  }
+  ElfFacts f;
+  if (auto elf = ElfFile::open(localPath)) {
+    f.opened = true;
+    if (auto sym = (*elf)->symbol("_PyRuntime")) {
+      f.runtime = sym->value;
+    } else if (auto sec = (*elf)->sectionAddress(".PyRuntime"); sec && *sec != 0) {
+      // 3.10+ keep _PyRuntime in its own section, which survives stripping of the symbol table.
+      f.runtime = *sec;
+    }
+    if (f.runtime) {
+      if (auto pv = (*elf)->symbol("Py_Version")) f.pyVersion = pv->value;
+    }
+    f.isExecutable = (*elf)->isExecutable();
+    f.firstLoadVaddrMinusOffset = (*elf)->firstLoadVaddrMinusOffset();
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  if (cache.size() < 4096) cache.emplace(key, f);
+  return f;
+}
+
 }  // namespace
 
 Result<RuntimeLocation> locateRuntime(const RemoteMemory& mem, const std::vector<MappedFile>& maps,
@@ -152,33 +198,27 @@ Result<RuntimeLocation> locateRuntime(const RemoteMemory& mem, const std::vector
   for (const auto& path : order) {
     auto localIt = localOf.find(path);
     if (localIt == localOf.end()) continue;
-    auto elf = ElfFile::open(localIt->second);
-    if (!elf) continue;
-    auto sym = (*elf)->symbol("_PyRuntime");
-    if (!sym) {
-      // 3.10+ keep _PyRuntime in its own section, which survives stripping of the symbol table.
-      if (auto sec = (*elf)->sectionAddress(".PyRuntime"); sec && *sec != 0) sym = ElfSymbol{*sec, 0};
-    }
-    if (!sym) continue;
+    const ElfFacts elf = factsOf(localIt->second);
+    if (!elf.opened || !elf.runtime) continue;
     uint64_t bias = 0;
-    if (!(*elf)->isExecutable()) {
+    if (!elf.isExecutable) {
       // Load bias: where the file's first page was mapped, minus its first PT_LOAD's page.
       uint64_t lowest = UINT64_MAX;
       for (const auto& m : maps) {
         if (m.path == path && m.fileOffset == 0 && m.start < lowest) lowest = m.start;
       }
       if (lowest == UINT64_MAX) continue;
-      bias = lowest - (*elf)->firstLoadVaddrMinusOffset();
+      bias = lowest - elf.firstLoadVaddrMinusOffset;
     }
     RuntimeLocation loc;
-    loc.runtimeAddress = bias + sym->value;
+    loc.runtimeAddress = bias + *elf.runtime;
     loc.file = path;
-    loc.staticBuild = path == executablePath || (*elf)->isExecutable() ||
+    loc.staticBuild = path == executablePath || elf.isExecutable ||
                       path.find("libpython") == std::string::npos;
 
     std::optional<VersionInfo> version;
-    if (auto pv = (*elf)->symbol("Py_Version")) {
-      auto hex = mem.readValue<uint32_t>(bias + pv->value);
+    if (elf.pyVersion) {
+      auto hex = mem.readValue<uint32_t>(bias + *elf.pyVersion);
       if (hex) version = decodeHexVersion(*hex);
     }
     if (!version) version = versionFromFileName(path);
