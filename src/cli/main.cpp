@@ -11,6 +11,7 @@
 
 #include "analysis/deadlock_analysis.h"
 #include "cli/exit_codes.h"
+#include "common/heap.h"
 #include "process/thread_stopper.h"
 #include "report/json_report.h"
 #include "report/text_report.h"
@@ -114,6 +115,7 @@ int main(int argc, char** argv) {
   inspect.renderLocals = render.locals;
   inspect.core.executable = executable;
   installDetachOnSignal();
+  preferHugePagesForHeap();
 
   const bool isCore = core->parsed();
   // `pyhang core CORE EXECUTABLE`: a second positional that is an executable, not a core.

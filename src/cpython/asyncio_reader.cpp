@@ -198,6 +198,10 @@ struct TimerInfo {
 struct LoopInternal {
   size_t index = 0;                        // into out.loops
   std::vector<TimerInfo> timers;           // not cancelled
+  // The earliest timer per object it is called with, and per task an asyncio.timeout() (a
+  // Timeout whose _on_timeout a timer calls) belongs to: one pass, not one per task.
+  std::unordered_map<uint64_t, double> earliestByArg;
+  std::unordered_map<uint64_t, double> earliestByTimeoutTask;
   std::vector<std::pair<LoopFd, std::vector<uint64_t>>> fdArgs;   // fd, its handles' args
   std::set<uint64_t> readyTasks;           // tasks whose step or wake-up is in _ready
   std::unordered_map<uint64_t, int64_t> fdOfFileobj;   // selector key fileobj -> fd
@@ -229,7 +233,12 @@ class AioReader {
   void addCandidate(uint64_t obj, bool eager);
   std::vector<uint64_t> weakSetItems(uint64_t ws, size_t cap);
   bool isTask(uint64_t obj) const;
-  bool isCTask(uint64_t obj) const { return objects_.isInstance(obj, "_asyncio", "Task"); }
+  bool isCTask(uint64_t obj) const { return typeFlagsOf(obj) & kTypeIsCTask; }
+  // What asyncio cares about in an object's type, decided once per type (thousands of tasks
+  // share a handful of types): 0 when the type cannot be read.
+  enum : uint32_t { kTypeRead = 1, kTypeIsCTask = 2, kTypeIsTask = 4, kTypeIsConcurrentFuture = 8 };
+  uint32_t typeFlagsOf(uint64_t obj) const;
+  ObjectKind asyncKindUncached(uint64_t obj) const;
   void chooseOffsets();
 
   // Loops
@@ -261,6 +270,7 @@ class AioReader {
   std::vector<uint64_t> childrenOf(uint64_t container);
   // An instance attribute, from the __dict__ or from a __slots__ member (Handle, TimerHandle).
   std::optional<uint64_t> attr(uint64_t obj, std::string_view name) const;
+  int64_t slotOffset(const TypeInfo& type, std::string_view name) const;
 
   // Objects
   ObjectKind asyncKind(uint64_t obj) const;
@@ -291,6 +301,17 @@ class AioReader {
   std::unordered_map<uint64_t, std::vector<uint64_t>> cAwaitedBy_;   // 3.14 task_awaited_by
   std::vector<uint64_t> frameGlobals_;
   std::map<uint64_t, int64_t> workerOfFuture_;      // concurrent.futures.Future -> worker thread tid
+  mutable std::unordered_map<uint64_t, uint32_t> typeFlags_;       // type address -> kType* flags
+  mutable std::unordered_map<uint64_t, ObjectKind> kindByType_;    // type address -> asyncKind
+  mutable std::map<std::pair<uint64_t, std::string>, int64_t> slotOffsets_;   // (type, name) -> offset
+  // Per (code object, line): what makeFrame derives from the source alone.
+  struct SourceFacts {
+    std::string sourceLine;
+    std::vector<std::pair<std::string, int>> openAcquires;   // `x.acquire()` not released yet
+  };
+  std::map<std::pair<const CodeInfo*, int>, SourceFacts> sourceFacts_;
+  SourceFacts uncachedFacts_;   // past the cap: valid until the next call
+  const SourceFacts& sourceFactsFor(const RawFrame& raw, const Frame& f);
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -298,24 +319,35 @@ class AioReader {
 
 std::optional<uint64_t> AioReader::attr(uint64_t obj, std::string_view name) const {
   if (auto v = objects_.attr(obj, name)) return v;
-  // __slots__: the class (or a base) maps the name to a member_descriptor whose PyMemberDef
-  // gives the offset in the instance.
-  constexpr uint64_t kTypeDict = 264, kDescrMember = 40, kMemberOffset = 16;
   auto t = objects_.typeOf(obj);
   if (!t) return std::nullopt;
-  const TypeInfo* ti = *t;
+  int64_t off = slotOffset(**t, name);
+  if (!off) return std::nullopt;
+  auto v = mem_.readPtr(obj + static_cast<uint64_t>(off));
+  if (!v || !*v) return std::nullopt;
+  return *v;
+}
+
+// __slots__: the class (or a base) maps the name to a member_descriptor whose PyMemberDef gives
+// the offset in the instance. Looked up once per type and name (every Handle of a loop shares
+// its class); 0 when `name` is not a slot.
+int64_t AioReader::slotOffset(const TypeInfo& type, std::string_view name) const {
+  auto key = std::make_pair(type.address, std::string(name));
+  if (auto it = slotOffsets_.find(key); it != slotOffsets_.end()) return it->second;
+  constexpr uint64_t kTypeDict = 264, kDescrMember = 40, kMemberOffset = 16;
+  int64_t found = 0;
+  const TypeInfo* ti = &type;
   for (int depth = 0; depth < 8 && ti && ti->module != "builtins"; ++depth) {
     uint64_t dict = mem_.readPtr(ti->address + kTypeDict).value_or(0);
     if (dict) {
       if (auto d = objects_.dictGet(dict, name)) {
-        if (objects_.typeName(*d).value_or("") != "member_descriptor") return std::nullopt;
+        if (objects_.typeName(*d).value_or("") != "member_descriptor") break;
         auto def = mem_.readPtr(*d + kDescrMember);
-        if (!def || !*def) return std::nullopt;
+        if (!def || !*def) break;
         auto off = mem_.readValue<int64_t>(*def + kMemberOffset);
-        if (!off || *off < 16 || *off > ti->basicSize || *off > (1 << 16)) return std::nullopt;
-        auto v = mem_.readPtr(obj + static_cast<uint64_t>(*off));
-        if (!v || !*v) return std::nullopt;
-        return *v;
+        if (!off || *off < 16 || *off > ti->basicSize || *off > (1 << 16)) break;
+        found = *off;
+        break;
       }
     }
     if (!ti->base) break;
@@ -323,7 +355,8 @@ std::optional<uint64_t> AioReader::attr(uint64_t obj, std::string_view name) con
     if (!b) break;
     ti = *b;
   }
-  return std::nullopt;
+  if (slotOffsets_.size() < 4096) slotOffsets_.emplace(std::move(key), found);
+  return found;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -342,10 +375,23 @@ void AioReader::collectThreadStates() {
   }
 }
 
-bool AioReader::isTask(uint64_t obj) const {
-  if (obj == 0) return false;
-  return isCTask(obj) || objects_.isInstance(obj, "asyncio.tasks", "Task") || objects_.isInstance(obj, "asyncio.tasks", "_PyTask");
+uint32_t AioReader::typeFlagsOf(uint64_t obj) const {
+  if (obj == 0) return 0;
+  auto t = objects_.typeOf(obj);
+  if (!t) return 0;
+  auto it = typeFlags_.find((*t)->address);
+  if (it != typeFlags_.end()) return it->second;
+  uint32_t flags = kTypeRead;
+  if (objects_.isInstance(obj, "_asyncio", "Task")) flags |= kTypeIsCTask | kTypeIsTask;
+  if (objects_.isInstance(obj, "asyncio.tasks", "Task") || objects_.isInstance(obj, "asyncio.tasks", "_PyTask")) {
+    flags |= kTypeIsTask;
+  }
+  if (objects_.isInstance(obj, "concurrent.futures._base", "Future")) flags |= kTypeIsConcurrentFuture;
+  if (typeFlags_.size() < 4096) typeFlags_.emplace((*t)->address, flags);
+  return flags;
 }
+
+bool AioReader::isTask(uint64_t obj) const { return typeFlagsOf(obj) & kTypeIsTask; }
 
 void AioReader::addCandidate(uint64_t obj, bool eager) {
   if (candidates_.size() >= kMaxTasks || obj == 0) return;
@@ -602,6 +648,18 @@ void AioReader::readLoop(uint64_t loop, LoopInternal& li) {
         handleInfo(h, ti.callback, ti.callbackSelf, ti.args);
         ++l.timers;
         if (!l.nextTimer || ti.when < *l.nextTimer) l.nextTimer = ti.when;
+        auto noteEarliest = [&](std::unordered_map<uint64_t, double>& m, uint64_t key) {
+          auto [it, inserted] = m.emplace(key, ti.when);
+          if (!inserted && ti.when < it->second) it->second = ti.when;
+        };
+        for (uint64_t arg : ti.args) {
+          if (arg) noteEarliest(li.earliestByArg, arg);
+        }
+        if (ti.callbackSelf) {
+          if (auto task = objects_.attr(ti.callbackSelf, "_task"); task && *task && *task != ti.callbackSelf) {
+            noteEarliest(li.earliestByTimeoutTask, *task);
+          }
+        }
         li.timers.push_back(std::move(ti));
       }
     }
@@ -658,6 +716,7 @@ std::vector<Variable> AioReader::variables(const RawFrame& raw, bool argumentsOn
   if (!raw.code || raw.slots == 0) return vars;
   const CodeInfo& code = *raw.code;
   size_t n = std::min(code.slotNames.size(), in_.options.limits.maxLocals);
+  vars.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     uint8_t kind = i < code.slotKinds.size() ? code.slotKinds[i] : kFastLocal;
     if (kind & kFastHidden) continue;
@@ -678,7 +737,9 @@ std::vector<Variable> AioReader::variables(const RawFrame& raw, bool argumentsOn
     var.isArgument = isArg;
     auto t = objects_.typeOf(v);
     var.type = t ? (*t)->name : "?";
-    var.repr = objects_.repr(v);
+    // Task frames are many; their values are shown only with --locals (the evidence the
+    // readers use is the address and the type).
+    if (in_.options.renderLocals) var.repr = objects_.repr(v);
     vars.push_back(std::move(var));
   }
   return vars;
@@ -696,7 +757,7 @@ Frame AioReader::makeFrame(const RawFrame& raw) {
   f.location.function = raw.code->name;
   f.qualname = raw.code->qualname;
   f.location.line = raw.line.value_or(0);
-  f.sourceLine = sources_.line(f.location.file, f.location.line);
+  f.sourceLine = sourceFactsFor(raw, f).sourceLine;
   f.arguments = variables(raw, true, false);
   f.locals = variables(raw, false, true);
   if (raw.globals && frameGlobals_.size() < 256 &&
@@ -708,31 +769,48 @@ Frame AioReader::makeFrame(const RawFrame& raw) {
   return f;
 }
 
-void AioReader::inferAcquireHolds(const RawFrame& raw, Frame& f) {
-  if (!raw.code || f.location.line <= 0 || !stdlibModuleOf(f.location.file).empty()) return;
+const AioReader::SourceFacts& AioReader::sourceFactsFor(const RawFrame& raw, const Frame& f) {
+  static const SourceFacts kNone;
+  if (!raw.code) return kNone;
+  const std::pair<const CodeInfo*, int> key{raw.code, f.location.line};
+  if (auto it = sourceFacts_.find(key); it != sourceFacts_.end()) return it->second;
+  SourceFacts facts;
+  facts.sourceLine = sources_.line(f.location.file, f.location.line);
   const std::vector<std::string>* lines = sources_.lines(f.location.file);
-  if (!lines) return;
-  int first = std::max(1, raw.code->firstLineNo);
-  int current = std::min<int>(f.location.line, static_cast<int>(lines->size()) + 1);
-  if (current - first > 2000) first = current - 2000;
-  std::map<std::string, int> open;  // expression -> line of its acquire()
-  for (int ln = first; ln < current; ++ln) {
-    const std::string& text = (*lines)[static_cast<size_t>(ln) - 1];
-    for (const char* verb : {".acquire(", ".release("}) {
-      size_t pos = 0;
-      while ((pos = text.find(verb, pos)) != std::string::npos) {
-        size_t b = pos;
-        while (b > 0 && (std::isalnum(static_cast<unsigned char>(text[b - 1])) || text[b - 1] == '_' || text[b - 1] == '.')) --b;
-        std::string expr = text.substr(b, pos - b);
-        if (!expr.empty()) {
-          if (verb[1] == 'a') open[expr] = ln;
-          else open.erase(expr);
+  // The standard library's own acquire() calls are its business (Condition.wait's waiter).
+  if (lines && f.location.line > 0 && stdlibModuleOf(f.location.file).empty()) {
+    int first = std::max(1, raw.code->firstLineNo);
+    int current = std::min<int>(f.location.line, static_cast<int>(lines->size()) + 1);
+    if (current - first > 2000) first = current - 2000;
+    std::map<std::string, int> open;  // expression -> line of its acquire()
+    for (int ln = first; ln < current; ++ln) {
+      const std::string& text = (*lines)[static_cast<size_t>(ln) - 1];
+      for (const char* verb : {".acquire(", ".release("}) {
+        size_t pos = 0;
+        while ((pos = text.find(verb, pos)) != std::string::npos) {
+          size_t b = pos;
+          while (b > 0 && (std::isalnum(static_cast<unsigned char>(text[b - 1])) || text[b - 1] == '_' || text[b - 1] == '.')) --b;
+          std::string expr = text.substr(b, pos - b);
+          if (!expr.empty()) {
+            if (verb[1] == 'a') open[expr] = ln;
+            else open.erase(expr);
+          }
+          pos += 1;
         }
-        pos += 1;
       }
     }
+    facts.openAcquires.assign(open.begin(), open.end());
   }
-  for (const auto& [expr, ln] : open) {
+  if (sourceFacts_.size() >= 65536) {
+    uncachedFacts_ = std::move(facts);
+    return uncachedFacts_;
+  }
+  return sourceFacts_.emplace(key, std::move(facts)).first->second;
+}
+
+void AioReader::inferAcquireHolds(const RawFrame& raw, Frame& f) {
+  const SourceFacts& facts = sourceFactsFor(raw, f);
+  for (const auto& [expr, ln] : facts.openAcquires) {
     std::string base = expr, member;
     if (auto dot = expr.find('.'); dot != std::string::npos) {
       base = expr.substr(0, dot);
@@ -768,9 +846,8 @@ std::optional<RawFrame> AioReader::generatorFrame(uint64_t gen) {
     if (!state || *state >= 1) return std::nullopt;  // completed or cleared
     frame = gen + static_cast<uint64_t>(o_.gen_iframe);
   }
-  ThreadFrames walked = in_.walker.walk(frame);
-  if (walked.frames.empty() || walked.frames.front().address != frame) return std::nullopt;
-  return walked.frames.front();
+  // A suspended generator's frame has no caller linked: the frame alone.
+  return in_.walker.decodeOne(frame);
 }
 
 uint64_t AioReader::yieldFromTarget(uint64_t gen, const RawFrame& raw) {
@@ -890,6 +967,14 @@ ObjectKind AioReader::asyncKind(uint64_t obj) const {
   if (!obj) return ObjectKind::kUnknown;
   auto t = objects_.typeOf(obj);
   if (!t || (*t)->module == "builtins") return ObjectKind::kUnknown;
+  auto it = kindByType_.find((*t)->address);
+  if (it != kindByType_.end()) return it->second;
+  ObjectKind kind = asyncKindUncached(obj);
+  if (kindByType_.size() < 4096) kindByType_.emplace((*t)->address, kind);
+  return kind;
+}
+
+ObjectKind AioReader::asyncKindUncached(uint64_t obj) const {
   if (isTask(obj)) return ObjectKind::kTask;
   if (objects_.isInstance(obj, "asyncio.locks", "Lock")) return ObjectKind::kAsyncLock;
   if (objects_.isInstance(obj, "asyncio.locks", "Event")) return ObjectKind::kAsyncEvent;
@@ -1060,13 +1145,12 @@ bool AioReader::matchStdlibFrame(const Frame& f, const std::string& module, Task
 void AioReader::addTimers(const Task& task, TaskAwait& a, const LoopInternal* li) {
   if (!li) return;
   std::optional<double> when;
-  for (const auto& t : li->timers) {
-    bool mine = a.future && std::find(t.args.begin(), t.args.end(), a.future) != t.args.end();
-    if (!mine && t.callbackSelf && t.callbackSelf != task.address) {
-      // asyncio.timeout(): the handle calls Timeout._on_timeout, and the Timeout knows its task.
-      if (auto tt = objects_.attr(t.callbackSelf, "_task"); tt && *tt == task.address) mine = true;
-    }
-    if (mine && (!when || t.when < *when)) when = t.when;
+  if (a.future) {
+    if (auto it = li->earliestByArg.find(a.future); it != li->earliestByArg.end()) when = it->second;
+  }
+  // asyncio.timeout(): the handle calls Timeout._on_timeout, and the Timeout knows its task.
+  if (auto it = li->earliestByTimeoutTask.find(task.address); it != li->earliestByTimeoutTask.end()) {
+    if (!when || it->second < *when) when = it->second;
   }
   if (!when) return;
   a.hasTimeout = true;
@@ -1124,7 +1208,7 @@ std::vector<uint64_t> AioReader::closureFutures(uint64_t function) {
   if (!cells) return out;
   for (uint64_t cell : *cells) {
     uint64_t v = mem_.readPtr(cell + 16).value_or(0);  // PyCellObject.ob_ref
-    if (v && objects_.isInstance(v, "concurrent.futures._base", "Future")) out.push_back(v);
+    if (v && (typeFlagsOf(v) & kTypeIsConcurrentFuture)) out.push_back(v);
   }
   return out;
 }
@@ -1583,6 +1667,8 @@ void AioReader::run() {
     }
   }
   // Read tasks; gather/TaskGroup children not in the registries are added as they are found.
+  // (Reserved: a Task is copied, not moved, when the vector grows.)
+  out_.tasks.reserve(out_.tasks.size() + std::min(candidates_.size() + 64, kMaxTasks));
   for (size_t i = 0; i < candidates_.size() && i < kMaxTasks; ++i) {
     readTask(candidates_[i].first);
     out_.tasks.back().eager = candidates_[i].second;
@@ -1611,32 +1697,41 @@ void AioReader::run() {
     }
   }
   // Sort: by loop thread, then by task number ("Task-12" after "Task-2"), then by name.
+  // (As std::stoll did: leading digits after "Task-"; none, or too many, sorts last.)
   auto number = [](const std::string& name) -> int64_t {
     if (name.rfind("Task-", 0) != 0) return INT64_MAX;
-    try {
-      return std::stoll(name.substr(5));
-    } catch (...) {
-      return INT64_MAX;
-    }
+    int64_t n = 0;
+    size_t i = 5;
+    for (; i < name.size() && i < 5 + 18 && std::isdigit(static_cast<unsigned char>(name[i])); ++i) n = n * 10 + (name[i] - '0');
+    return i == 5 ? INT64_MAX : n;
   };
-  std::stable_sort(out_.tasks.begin(), out_.tasks.end(), [&](const Task& a, const Task& b) {
-    if (number(a.name) != number(b.name)) return number(a.name) < number(b.name);
-    return a.name < b.name;
-  });
+  {
+    std::vector<std::pair<int64_t, size_t>> keys;
+    keys.reserve(out_.tasks.size());
+    for (size_t i = 0; i < out_.tasks.size(); ++i) keys.emplace_back(number(out_.tasks[i].name), i);
+    std::stable_sort(keys.begin(), keys.end(), [&](const auto& a, const auto& b) {
+      if (a.first != b.first) return a.first < b.first;
+      return out_.tasks[a.second].name < out_.tasks[b.second].name;
+    });
+    std::vector<Task> sorted;
+    sorted.reserve(out_.tasks.size());
+    for (const auto& k : keys) sorted.push_back(std::move(out_.tasks[k.second]));
+    out_.tasks = std::move(sorted);
+  }
   nameObjects();
   // Locks some task waits for that no pending task holds: look for finished tasks.
+  std::unordered_set<uint64_t> heldByTasks;
+  for (const auto& o : out_.tasks) {
+    for (const auto& f : o.frames) {
+      for (const auto& h : f.holds) heldByTasks.insert(h.object);
+    }
+  }
   bool orphanLock = false;
   for (const auto& t : out_.tasks) {
     if (!t.await || (t.await->kind != "lock" && t.await->kind != "semaphore") || !t.await->object) continue;
     auto it = out_.objects.find(t.await->object);
     if (it == out_.objects.end() || !it->second.locked.value_or(false)) continue;
-    bool held = false;
-    for (const auto& o : out_.tasks) {
-      for (const auto& f : o.frames) {
-        for (const auto& h : f.holds) held |= h.object == t.await->object;
-      }
-    }
-    orphanLock |= !held;
+    orphanLock |= !heldByTasks.count(t.await->object);
   }
   if (orphanLock) findFinishedTasks();
 }

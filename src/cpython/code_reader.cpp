@@ -13,7 +13,16 @@ std::optional<int> CodeReader::lineFor(const CodeInfo& code, uint32_t byteOffset
   LineTableFormat format = traits.minor <= 9    ? LineTableFormat::kLnotab
                            : traits.minor == 10 ? LineTableFormat::kLinetable310
                                                 : LineTableFormat::kLocationTable;
-  return lineForOffset(format, code.lineTable, code.firstLineNo, byteOffset);
+  // Only code objects of this reader's cache (their line tables never change) are remembered.
+  const std::pair<uint64_t, uint32_t> key{code.address, byteOffset};
+  auto own = cache_.find(code.address);
+  const bool cached = own != cache_.end() && &own->second == &code;
+  if (cached) {
+    if (auto it = lines_.find(key); it != lines_.end()) return it->second;
+  }
+  std::optional<int> line = lineForOffset(format, code.lineTable, code.firstLineNo, byteOffset);
+  if (cached && lines_.size() < (1u << 16)) lines_.emplace(key, line);
+  return line;
 }
 
 Result<const CodeInfo*> CodeReader::read(uint64_t code) const {

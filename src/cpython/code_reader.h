@@ -44,6 +44,14 @@ class CodeReader {
  private:
   const ObjectReader& objects_;
   mutable std::unordered_map<uint64_t, CodeInfo> cache_;
+  // (code address, byte offset) -> line: thousands of suspended coroutines sit at the same few
+  // instructions, and decoding a line table is linear in the offset.
+  struct LineKeyHash {
+    size_t operator()(const std::pair<uint64_t, uint32_t>& k) const {
+      return std::hash<uint64_t>()(k.first * 0x9E3779B97F4A7C15ull ^ k.second);
+    }
+  };
+  mutable std::unordered_map<std::pair<uint64_t, uint32_t>, std::optional<int>, LineKeyHash> lines_;
 };
 
 }  // namespace pyhang::cpython

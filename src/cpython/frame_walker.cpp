@@ -88,10 +88,10 @@ bool FrameWalker::decodeNew(uint64_t frame, RawFrame& out, bool& skip) const {
     return false;
   }
   uint64_t code = slotObject(frame + static_cast<uint64_t>(o.if_code));
-  auto tn = objects_.typeName(code);
-  if (!tn || *tn != "code") {
-    skip = tn.has_value();  // a non-code executable (None in 3.13 shims) is skipped silently
-    if (!tn) out.error = tn.error().describe();
+  auto type = objects_.typeOf(code);
+  if (!type || (*type)->name != "code") {
+    skip = type.has_value();  // a non-code executable (None in 3.13 shims) is skipped silently
+    if (!type) out.error = type.error().describe();
     return false;
   }
   auto info = codes_.read(code);
@@ -134,6 +134,21 @@ bool FrameWalker::decodeNew(uint64_t frame, RawFrame& out, bool& skip) const {
   }
   out.line = codes_.lineFor(*out.code, out.byteOffset);
   return true;
+}
+
+std::optional<RawFrame> FrameWalker::decodeOne(uint64_t frame) const {
+  if (frame == 0) return std::nullopt;
+  RawFrame raw;
+  raw.address = frame;
+  if (objects_.layout().traits.frames == FrameModel::kFrameObject) {
+    decodeOld(frame, raw);
+    return raw;
+  }
+  bool skip = false;
+  bool ok = decodeNew(frame, raw, skip);
+  if (skip) return std::nullopt;
+  if (!ok && raw.error.empty()) raw.error = "unreadable frame";
+  return raw;
 }
 
 ThreadFrames FrameWalker::walk(uint64_t firstFrame) const {

@@ -38,6 +38,9 @@ class FrameWalker {
   // The innermost frame of a thread state (0 when the thread runs no Python code).
   Result<uint64_t> topFrame(uint64_t tstate) const;
   ThreadFrames walk(uint64_t firstFrame) const;
+  // One frame without its callers (a suspended generator's): what walk() would give first, or
+  // nullopt for a frame walk() skips (a shim, a frame not started yet).
+  std::optional<RawFrame> decodeOne(uint64_t frame) const;
 
   // A value-stack or localsplus slot as an object pointer: 0 for NULL or a tagged int (3.14).
   uint64_t slotObject(uint64_t slotAddress) const;

@@ -77,6 +77,10 @@ Result<void> LiveProcess::read(uint64_t addr, void* out, size_t size) const {
   if (size == 0) return {};
   if (addr + size < addr) return fail(ErrorKind::kUnmapped, "read wraps around", addr);
   if (size > 2 * kPage) return readUncached(addr, out, size);
+  if (lastPage_ && (addr & ~(kPage - 1)) == lastPageAddr_ && (addr & (kPage - 1)) + size <= kPage) {
+    std::memcpy(out, lastPage_ + (addr & (kPage - 1)), size);
+    return {};
+  }
   auto* dst = static_cast<uint8_t*>(out);
   uint64_t cur = addr;
   size_t left = size;
@@ -94,6 +98,8 @@ Result<void> LiveProcess::read(uint64_t addr, void* out, size_t size) const {
     }
     size_t off = cur - page;
     size_t n = std::min<size_t>(left, kPage - off);
+    lastPageAddr_ = page;
+    lastPage_ = it->second.data();
     std::memcpy(dst, it->second.data() + off, n);
     dst += n;
     cur += n;

@@ -47,7 +47,10 @@ class LiveProcess : public RemoteMemory {
 
   pid_t pid() const { return pid_; }
   Result<void> read(uint64_t addr, void* out, size_t size) const override;
-  void dropCache() const { cache_.clear(); }
+  void dropCache() const {
+    cache_.clear();
+    lastPage_ = nullptr;
+  }
 
   Result<std::vector<MappedFile>> maps() const;
   Result<ProcStatus> status() const;
@@ -63,6 +66,10 @@ class LiveProcess : public RemoteMemory {
   pid_t pid_;
   mutable int memFd_ = -1;
   mutable std::unordered_map<uint64_t, std::vector<uint8_t>> cache_;
+  // The page of the previous read: readers walk one object field after field, so most reads hit
+  // it without a hash lookup. Points into cache_ (its nodes never move).
+  mutable uint64_t lastPageAddr_ = 0;
+  mutable const uint8_t* lastPage_ = nullptr;
 };
 
 // Reads a whole small /proc file; "" when it cannot.
