@@ -644,10 +644,39 @@ Result<void> Reader::run() {
 
 }  // namespace
 
+namespace {
+// multiprocessing's helper processes call themselves MainProcess: name them after what they run.
+void nameServiceProcess(Process& p) {
+  if (!p.name.empty() && p.name != "MainProcess") return;
+  for (const auto& t : p.threads) {
+    if (!t.isMain) continue;
+    for (const auto& f : t.frames) {
+      const std::string& file = f.location.file;
+      if (f.location.function != "main" || file.find("/multiprocessing/") == std::string::npos) continue;
+      if (file.ends_with("/resource_tracker.py") || file.ends_with("/semaphore_tracker.py")) {
+        p.name = "resource tracker";
+      } else if (file.ends_with("/forkserver.py")) {
+        p.name = "forkserver";
+      }
+    }
+    // A child that the forkserver forked runs inside the forkserver's main() too: its own work
+    // starts at BaseProcess._bootstrap.
+    for (const auto& f : t.frames) {
+      if (f.location.function == "_bootstrap" && f.location.file.ends_with("/multiprocessing/process.py") &&
+          p.name == "forkserver") {
+        p.name.clear();
+      }
+    }
+  }
+}
+}  // namespace
+
 Result<void> readPythonProcess(const RemoteMemory& mem, const RuntimeLocation& runtime, const ReadOptions& options,
                                Process& out) {
   Reader reader(mem, runtime, options, out);
-  return reader.run();
+  auto r = reader.run();
+  nameServiceProcess(out);
+  return r;
 }
 
 }  // namespace pyhang::cpython

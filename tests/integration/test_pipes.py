@@ -70,6 +70,11 @@ def test_queue_joined_before_it_is_read(pyhang, python, method):
     assert f"which only process MainProcess (pid {pid}) thread MainThread (fd " in out
     assert "\"Joining processes that use queues\"" in out
     assert "Verdict: DEADLOCK (full-pipe): 2 processes wait for each other through a full pipe." in out
+    # multiprocessing's helper processes are named after what they run, not "MainProcess".
+    if method != "fork":  # fork starts no resource tracker for a Queue
+        assert re.search(r"^Process \d+ \[resource tracker\]: ", out, re.M), out
+    if method == "forkserver":
+        assert re.search(r"^Process \d+ \[forkserver\]: ", out, re.M), out
     # The feeder's own frame says what it waits for.
     assert ">>> waiting for room in a full pipe (pipe:[" in out
 
