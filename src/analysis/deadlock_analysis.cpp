@@ -166,7 +166,12 @@ class Explainer {
         return fmt::format("waits for an item from queue {}", label);
       case WaitOp::kQueuePut: return fmt::format("waits for free space in queue {}", label);
       case WaitOp::kQueueJoin: return fmt::format("waits until every item of queue {} is task_done()", label);
-      case WaitOp::kFutureResult: return fmt::format("waits for the result of future {}", label);
+      case WaitOp::kFutureResult:
+        if (o && o->threadIdent) {
+          return fmt::format("waits for the result of future {}, which {} is computing", label,
+                             threadShort(p, *o->threadIdent, o->threadName));
+        }
+        return fmt::format("waits for the result of future {}", label);
       default: return "waits";
     }
   }

@@ -264,6 +264,15 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
       }
       continue;
     }
+    if (u.wait->op == WaitOp::kFutureResult) {
+      // A future that an executor worker is computing is done when that worker finishes it.
+      if (o && o->kind == ObjectKind::kFuture && o->threadIdent) {
+        for (size_t ti = 0; ti < p.threads.size(); ++ti) {
+          if (p.threads[ti].ident == *o->threadIdent) u.edges.push_back(Edge{{pi, ti}, u.wait->object, true});
+        }
+      }
+      continue;
+    }
     if (u.wait->op != WaitOp::kAcquire) continue;
     uint64_t lock = (o && o->kind == ObjectKind::kSemaphore) ? u.wait->object : lockOf(p, u.wait->object);
     u.waitLock = lock;

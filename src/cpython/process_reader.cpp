@@ -105,6 +105,8 @@ class Reader {
   void inferAcquireHolds(const RawFrame& raw, Frame& f);
   void nameObjects();
   void addObject(uint64_t addr);
+  // ThreadPoolExecutor workers running a work item: (the future it completes, the thread's ident).
+  std::vector<std::pair<uint64_t, uint64_t>> runningFutures_;
 
   const RemoteMemory& mem_;
   const RuntimeLocation& rt_;
@@ -342,6 +344,14 @@ void Reader::readThread(uint64_t tstate, uint64_t interp, int interpId, const st
     f.sourceLine = sources_.line(f.location.file, f.location.line);
     f.arguments = variables(raw, true, false);
     f.locals = variables(raw, false, true);
+    // A ThreadPoolExecutor worker running a work item completes its future when it returns.
+    if (f.location.function == "run" && f.location.file.ends_with("/concurrent/futures/thread.py") &&
+        runningFutures_.size() < 4096) {
+      for (const auto& v : f.arguments) {
+        if (v.name != "self" || !v.address) continue;
+        if (auto fut = objects_.attr(v.address, "future"); fut && *fut) runningFutures_.emplace_back(*fut, t.ident);
+      }
+    }
     if (raw.globals) globalsDicts_.insert(raw.globals);
     f.holds = sync_.heldByWith(raw);
     if (!f.holds.empty()) {
@@ -636,6 +646,15 @@ Result<void> Reader::run() {
   for (const auto& [ident, threadObj] : threading_.threadsByIdent) {
     if (auto name = objects_.attr(threadObj, "_name")) {
       out_.knownThreadNames[ident] = objects_.readStr(*name, 256).value_or("");
+    }
+  }
+  // A future some thread waits for, computed by an executor worker: the worker is what it waits for.
+  for (const auto& [future, ident] : runningFutures_) {
+    auto it = out_.objects.find(future);
+    if (it == out_.objects.end() || it->second.kind != ObjectKind::kFuture) continue;
+    it->second.threadIdent = ident;
+    for (const auto& th : out_.threads) {
+      if (th.ident == ident) it->second.threadName = th.name;
     }
   }
   readAsyncio(AsyncioInputs{mem_, rt_, objects_, codes_, walker_, sync_, opts_}, out_);  // asyncio tasks (issue 7)

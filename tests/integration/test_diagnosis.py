@@ -752,14 +752,15 @@ def test_pool_transfer_cycle_between_executor_workers(python, pyhang):
     check_acquire_annotations(obs)
 
 
-@pytest.mark.xfail(strict=True, reason="a thread waiting in Future.result() for a task run by a deadlocked executor "
-                   "worker is not reported as stuck behind the cycle (only joins and lock waits are followed)")
 def test_pool_transfer_main_thread_is_stuck_behind(python, pyhang):
+    """The future the main thread waits for is being computed by transfer_0 (its work item's
+    future): the main thread is stuck behind the cycle. The worker's own frames name the future too."""
     obs = observe(python, pyhang, "hang_pool_transfer.py")
     check_findings(obs, [F("lock-order-cycle", {"transfer_0": P(ANY, W("lock", ANY, "acquire"), ANY, held_by=ANY),
                                                 "transfer_1": P(ANY, W("lock", ANY, "acquire"), ANY, held_by=ANY)},
                            bystanders={"MainThread": P(At("hang_pool_transfer.py", "result", "main"),
-                                                       W("future", {"future"}, "future-result", "result()"),
+                                                       W("future", {"future", "work_item.future", "self.future"},
+                                                         "future-result", "result()"),
                                                        ANY, held_by=ANY)})])
 
 
@@ -963,6 +964,21 @@ def test_join_cycle(python, pyhang):
     })])
     notes = annotations(obs, "coordinator", At(src, "coordinator_join", "coordinate").location())
     assert "waiting for step-worker to finish" in notes, notes
+
+
+def test_executor_task_needs_the_submitters_lock(python, pyhang):
+    """The main thread holds registry_lock and waits for a future; the executor worker computing it
+    waits for registry_lock: a join cycle through the future."""
+    obs = observe(python, pyhang, "hang_executor_submitter_holds_lock.py")
+    src = "hang_executor_submitter_holds_lock.py"
+    check_deadlock(obs, [F("join-cycle", {
+        "MainThread": P(At(src, "result", "main"),
+                        W("future", {"future", "work_item.future", "self.future"}, "future-result", "result()"),
+                        [H("lock", {"registry_lock"}, "with", At(src, "hold", "main"))], held_by="registrar_0"),
+        "registrar_0": P(At(src, "task_wait", "register"), W("lock", {"registry_lock"}, "acquire", "with"),
+                         held_by="MainThread"),
+    })])
+    assert "which registrar_0 is computing" in obs.text, obs.describe()
 
 
 # --------------------------------------------------------------------------------------------
