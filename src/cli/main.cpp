@@ -81,7 +81,14 @@ int main(int argc, char** argv) {
     // --- end native stacks ---
   };
   auto* remote = app.add_subcommand("remote", "Inspect a running process (attaches with ptrace, read-only)");
-  remote->add_option("pid", pids, "Process id(s): several are analysed together")->required();
+  remote->add_option("pid", pids, "Process id(s): several are analysed together")
+      ->required()
+      ->check([](const std::string& s) -> std::string {
+        if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos) {
+          return "a process id is a number, not '" + s + "'";
+        }
+        return "";
+      });
   remote->add_flag("--children", inspect.children, "Also inspect every descendant process (multiprocessing, subprocess)");
   remote->add_flag("--no-block", [&](int64_t) { inspect.blocking = false; },
                    "Do not stop the threads while reading (faster, but the snapshot may be inconsistent)");

@@ -229,9 +229,6 @@ def test_usage_errors(pyhang, args):
     assert "--help" in r.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pyhang bug: an empty pid argument is taken as pid 0 ('pyhang: no such process: 0', status 3) "
-    "instead of being rejected as a usage error"))
 def test_empty_pid_is_a_usage_error(pyhang):
     r = run_pyhang(pyhang, "remote", "")
     assert r.returncode == EXIT_USAGE, (r.stdout, r.stderr)
