@@ -271,6 +271,11 @@ class AioReader {
   // An instance attribute, from the __dict__ or from a __slots__ member (Handle, TimerHandle).
   std::optional<uint64_t> attr(uint64_t obj, std::string_view name) const;
   int64_t slotOffset(const TypeInfo& type, std::string_view name) const;
+  // Whether obj's type is called `name` (ObjectReader::typeName without the copy).
+  bool typeIs(uint64_t obj, std::string_view name) const {
+    auto t = objects_.typeOf(obj);
+    return t && (*t)->name == name;
+  }
 
   // Objects
   ObjectKind asyncKind(uint64_t obj) const;
@@ -341,7 +346,7 @@ int64_t AioReader::slotOffset(const TypeInfo& type, std::string_view name) const
     uint64_t dict = mem_.readPtr(ti->address + kTypeDict).value_or(0);
     if (dict) {
       if (auto d = objects_.dictGet(dict, name)) {
-        if (objects_.typeName(*d).value_or("") != "member_descriptor") break;
+        if (!typeIs(*d, "member_descriptor")) break;
         auto def = mem_.readPtr(*d + kDescrMember);
         if (!def || !*def) break;
         auto off = mem_.readValue<int64_t>(*def + kMemberOffset);
@@ -454,7 +459,7 @@ void AioReader::discoverTasks() {
           if (ws && objects_.isInstance(ws, "_weakrefset", "WeakSet")) {
             for (uint64_t t : weakSetItems(ws, kMaxTasks)) addCandidate(t, false);
           }
-          if (eager && objects_.typeName(eager).value_or("") == "set") {
+          if (eager && typeIs(eager, "set")) {
             if (auto items = objects_.setItems(eager, kMaxTasks)) {
               for (uint64_t t : *items) addCandidate(t, true);
             }
@@ -506,7 +511,7 @@ void AioReader::chooseOffsets() {
       if (++n > 8) break;
       auto name = mem_.readPtr(t + static_cast<uint64_t>(o.name));
       auto coro = mem_.readPtr(t + static_cast<uint64_t>(o.coro));
-      if (name && objects_.typeName(*name).value_or("") == "str") ++ok;
+      if (name && typeIs(*name, "str")) ++ok;
       if (coro && *coro && objects_.typeOf(*coro)) ++ok;
     }
     return ok;
@@ -598,7 +603,7 @@ void AioReader::readLoop(uint64_t loop, LoopInternal& li) {
       }
     }
     if (auto a = attr(h, "_args")) {
-      if (objects_.typeName(*a).value_or("") == "tuple") {
+      if (typeIs(*a, "tuple")) {
         if (auto items = objects_.tupleItems(*a, 8)) args = *items;
       }
     }
@@ -684,7 +689,7 @@ void AioReader::readLoop(uint64_t loop, LoopInternal& li) {
           std::vector<uint64_t> allArgs;
           if (auto data = objects_.tupleItems((*fields)[3], 2)) {
             for (uint64_t h : *data) {
-              if (!h || objects_.typeName(h).value_or("") == "NoneType") continue;
+              if (!h || typeIs(h, "NoneType")) continue;
               std::string cb;
               uint64_t self = 0;
               std::vector<uint64_t> args;
@@ -725,8 +730,7 @@ std::vector<Variable> AioReader::variables(const RawFrame& raw, bool argumentsOn
     uint64_t v = in_.walker.slotObject(raw.slots + 8 * i);
     if (v == 0) continue;
     if (kind & (kFastCell | kFastFree)) {
-      auto tn = objects_.typeName(v);
-      if (tn && *tn == "cell") {
+      if (typeIs(v, "cell")) {
         v = mem_.readPtr(v + 16).value_or(0);
         if (v == 0) continue;
       }
@@ -918,9 +922,8 @@ Chain AioReader::coroutineChain(uint64_t coro) {
 
 std::string AioReader::taskName(uint64_t nameObj) {
   if (!nameObj) return "";
-  auto tn = objects_.typeName(nameObj).value_or("");
-  if (tn == "str") return objects_.readStr(nameObj, 256).value_or("?");
-  if (tn == "int") {
+  if (typeIs(nameObj, "str")) return objects_.readStr(nameObj, 256).value_or("?");
+  if (typeIs(nameObj, "int")) {
     if (auto v = objects_.readSmallInt(nameObj)) return fmt::format("Task-{}", *v);
   }
   return objects_.repr(nameObj);
@@ -933,7 +936,7 @@ std::string AioReader::exceptionRepr(uint64_t exc) {
   std::string name = (*t)->name;
   auto args = mem_.readPtr(exc + 24);  // PyBaseExceptionObject.args
   std::string inner;
-  if (args && objects_.typeName(*args).value_or("") == "tuple") {
+  if (args && typeIs(*args, "tuple")) {
     if (auto items = objects_.tupleItems(*args, 4)) {
       for (size_t i = 0; i < items->size(); ++i) {
         if (i) inner += ", ";
@@ -1200,10 +1203,10 @@ void AioReader::addIo(TaskAwait& a, const LoopInternal* li, uint64_t sockOrTrans
 
 std::vector<uint64_t> AioReader::closureFutures(uint64_t function) {
   std::vector<uint64_t> out;
-  if (objects_.typeName(function).value_or("") != "function") return out;
+  if (!typeIs(function, "function")) return out;
   const uint64_t closureOffset = minor_ <= 9 ? 48 : 72;  // PyFunctionObject.func_closure
   uint64_t closure = mem_.readPtr(function + closureOffset).value_or(0);
-  if (!closure || objects_.typeName(closure).value_or("") != "tuple") return out;
+  if (!closure || !typeIs(closure, "tuple")) return out;
   auto cells = objects_.tupleItems(closure, 8);
   if (!cells) return out;
   for (uint64_t cell : *cells) {
@@ -1214,10 +1217,10 @@ std::vector<uint64_t> AioReader::closureFutures(uint64_t function) {
 }
 
 int64_t AioReader::workerOf(uint64_t callback) {
-  if (workerOfFuture_.empty() || objects_.typeName(callback).value_or("") != "function") return 0;
+  if (workerOfFuture_.empty() || !typeIs(callback, "function")) return 0;
   const uint64_t closureOffset = minor_ <= 9 ? 48 : 72;  // PyFunctionObject.func_closure
   uint64_t closure = mem_.readPtr(callback + closureOffset).value_or(0);
-  if (!closure || objects_.typeName(closure).value_or("") != "tuple") return 0;
+  if (!closure || !typeIs(closure, "tuple")) return 0;
   auto cells = objects_.tupleItems(closure, 8);
   if (!cells) return 0;
   for (uint64_t cell : *cells) {
@@ -1332,8 +1335,8 @@ void AioReader::readTask(uint64_t addr) {
     std::string st = objects_.attr(addr, "_state") ? objects_.readStr(*objects_.attr(addr, "_state"), 32).value_or("") : "";
     state = st == "PENDING" ? 0 : st == "CANCELLED" ? 1 : st == "FINISHED" ? 2 : -1;
   }
-  if (waiter && objects_.typeName(waiter).value_or("") == "NoneType") waiter = 0;
-  if (exc && objects_.typeName(exc).value_or("") == "NoneType") exc = 0;
+  if (waiter && typeIs(waiter, "NoneType")) waiter = 0;
+  if (exc && typeIs(exc, "NoneType")) exc = 0;
   task.name = taskName(nameObj);
   if (task.name.empty()) task.name = fmt::format("<task at 0x{:x}>", addr);
   task.state = state == 0 ? "pending" : state == 1 ? "cancelled" : state == 2 ? "finished" : "unknown";
@@ -1347,7 +1350,7 @@ void AioReader::readTask(uint64_t addr) {
     uint64_t cb0 = mem_.readPtr(addr + static_cast<uint64_t>(to_.callback0)).value_or(0);
     std::vector<uint64_t> callbacks;
     if (cb0) callbacks.push_back(cb0);
-    if (cbs && objects_.typeName(cbs).value_or("") == "list") {
+    if (cbs && typeIs(cbs, "list")) {
       for (uint64_t pair : childrenOf(cbs)) {
         if (auto items = objects_.tupleItems(pair, 2); items && !items->empty()) callbacks.push_back((*items)[0]);
       }

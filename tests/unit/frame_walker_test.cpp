@@ -459,6 +459,76 @@ TEST(FrameWalker, Py312FramesNotStartedYetAreSkipped) {
   expectFrame(t.frames[0], "run", 7, false);
 }
 
+// ---- one frame alone (a suspended coroutine's), and line numbers remembered ---------------------
+
+TEST(FrameWalker, Py310DecodeOneGivesTheFrameAsTheWalkDoesWithoutItsCallers) {
+  // Given worker -> <module>, PyFrameObjects linked by f_back
+  World w(10);
+  auto& im = w.img;
+  uint64_t modCode = im.code(w.plain("<module>", 100)), workerCode = im.code(w.plain("worker"));
+  uint64_t mod = im.frameObject(modCode, 2, 40);
+  uint64_t worker = im.frameObject(workerCode, 2, 16, 2);
+  im.link(worker, mod);
+  // When worker is decoded alone, and walked
+  std::optional<RawFrame> one = w.w().decodeOne(worker);
+  ThreadFrames t = w.w().walk(worker);
+  // Then decodeOne gives the walk's first frame, field for field
+  ASSERT_TRUE(one.has_value());
+  ASSERT_EQ(t.frames.size(), 2u) << describe(t);
+  expectFrame(*one, "worker", 7, false);
+  EXPECT_EQ(one->address, t.frames[0].address);
+  EXPECT_EQ(one->byteOffset, t.frames[0].byteOffset);
+  EXPECT_EQ(one->slots, t.frames[0].slots);
+  EXPECT_EQ(one->stackBase, t.frames[0].stackBase);
+  EXPECT_EQ(one->protectedDepth, t.frames[0].protectedDepth);
+  EXPECT_EQ(one->code, t.frames[0].code);
+  // And a NULL frame is nothing
+  EXPECT_FALSE(w.w().decodeOne(0).has_value());
+}
+
+TEST(FrameWalker, Py312DecodeOneSkipsWhatTheWalkSkips) {
+  // Given a shim, a frame not started yet and a running frame
+  World w(12);
+  auto& im = w.img;
+  CodeSpec fresh = w.inner("fresh");
+  fresh.firstTraceable = 2;
+  uint64_t freshCode = im.code(fresh), runCode = im.code(w.plain("run"));
+  uint64_t trampoline = im.code(w.inner("<interpreter trampoline>"));
+  uint64_t notStarted = im.interpFrame(freshCode, freshCode, 1, 1);
+  uint64_t run = im.interpFrame(runCode, runCode, 2, 60);
+  uint64_t shim = im.interpFrame(trampoline, trampoline, 0, 0, 3);
+  im.link(run, shim);
+  // When each is decoded alone
+  // Then the shim and the frame not started are skipped, and run reads as in a walk
+  EXPECT_FALSE(w.w().decodeOne(shim).has_value());
+  EXPECT_FALSE(w.w().decodeOne(notStarted).has_value());
+  std::optional<RawFrame> one = w.w().decodeOne(run);
+  ASSERT_TRUE(one.has_value());
+  expectFrame(*one, "run", 7, false);
+  EXPECT_EQ(one->protectedDepth, 3);
+  EXPECT_EQ(one->byteOffset, 120u);
+}
+
+TEST(FrameWalker, LinesAreRememberedOnlyForTheReadersOwnCodeObjects) {
+  // Given a frame walked twice (the second time from the remembered line)
+  World w(12);
+  auto& im = w.img;
+  uint64_t runCode = im.code(w.plain("run"));
+  uint64_t run = im.interpFrame(runCode, runCode, 2, 60);
+  ThreadFrames first = w.w().walk(run);
+  ThreadFrames second = w.w().walk(run);
+  ASSERT_EQ(first.frames.size(), 1u);
+  ASSERT_EQ(second.frames.size(), 1u);
+  EXPECT_EQ(first.frames[0].line, std::optional<int>(7));
+  EXPECT_EQ(second.frames[0].line, std::optional<int>(7));
+  // When a copy of that code object, at the same address, has another first line
+  CodeInfo copy = *first.frames[0].code;
+  copy.firstLineNo += 1000;
+  // Then its line is decoded from its own table, not taken from the reader's memory
+  EXPECT_EQ(w.codes->lineFor(copy, 120), std::optional<int>(1007));
+  EXPECT_EQ(w.codes->lineFor(*first.frames[0].code, 120), std::optional<int>(7));
+}
+
 TEST(FrameWalker, Py312LoopingChainStopsWithAWarning) {
   // Given a frame whose previous is itself, and a two-frame loop
   World w(12);
