@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -101,92 +100,6 @@ double monotonicNow() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
-// Source lines, for the frames' text and the lines of `with` statements (as the thread reader).
-class Sources {
- public:
-  explicit Sources(std::function<std::string(const std::string&)> localPath) : localPath_(std::move(localPath)) {}
-
-  std::string line(const std::string& file, int n) {
-    const auto* lines = all(file);
-    if (!lines || n <= 0 || static_cast<size_t>(n) > lines->size()) return {};
-    return trim((*lines)[static_cast<size_t>(n) - 1]);
-  }
-
-  std::vector<int> enclosingWiths(const std::string& file, int n) {
-    std::vector<int> out;
-    const auto* lines = all(file);
-    if (!lines || n <= 0 || static_cast<size_t>(n) > lines->size()) return out;
-    int threshold = indentOf((*lines)[static_cast<size_t>(n) - 1]);
-    for (int i = n - 1; i >= 1 && threshold > 0; --i) {
-      const std::string& s = (*lines)[static_cast<size_t>(i) - 1];
-      int ind = indentOf(s);
-      if (ind < 0 || ind >= threshold) continue;
-      std::string body = s.substr(static_cast<size_t>(ind));
-      if (body.rfind("#", 0) == 0) continue;
-      threshold = ind;
-      if (body.rfind("with ", 0) == 0 || body.rfind("async with ", 0) == 0) out.push_back(i);
-      if (body.rfind("def ", 0) == 0 || body.rfind("async def ", 0) == 0 || body.rfind("class ", 0) == 0) break;
-    }
-    std::reverse(out.begin(), out.end());
-    return out;
-  }
-
-  const std::vector<std::string>* lines(const std::string& file) { return all(file); }
-
-  // Lines of the function defined at `defLine` (its body, by indentation) that contain `needle`.
-  std::vector<int> linesInFunction(const std::string& file, int defLine, std::string_view needle) {
-    std::vector<int> out;
-    const auto* lines = all(file);
-    if (!lines || defLine <= 0 || static_cast<size_t>(defLine) > lines->size()) return out;
-    // Decorators: the code object's first line may be a decorator; find the def.
-    size_t def = static_cast<size_t>(defLine) - 1;
-    for (size_t k = 0; k < 20 && def < lines->size(); ++k, ++def) {
-      std::string t = trim((*lines)[def]);
-      if (t.rfind("def ", 0) == 0 || t.rfind("async def ", 0) == 0) break;
-    }
-    if (def >= lines->size()) return out;
-    int base = indentOf((*lines)[def]);
-    for (size_t i = def + 1; i < lines->size() && i < def + 2000; ++i) {
-      int ind = indentOf((*lines)[i]);
-      if (ind < 0) continue;
-      if (ind <= base) break;
-      if ((*lines)[i].find(needle) != std::string::npos) out.push_back(static_cast<int>(i) + 1);
-    }
-    return out;
-  }
-
- private:
-  static int indentOf(const std::string& s) {
-    auto b = s.find_first_not_of(" \t");
-    return b == std::string::npos ? -1 : static_cast<int>(b);
-  }
-  static std::string trim(const std::string& s) {
-    auto b = s.find_first_not_of(" \t");
-    auto e = s.find_last_not_of(" \t\r");
-    if (b == std::string::npos) return {};
-    return s.substr(b, e - b + 1);
-  }
-  const std::vector<std::string>* all(const std::string& file) {
-    if (file.empty() || file[0] == '<') return nullptr;
-    auto it = files_.find(file);
-    if (it == files_.end()) {
-      if (files_.size() > 256) return nullptr;
-      std::vector<std::string> lines;
-      std::ifstream in(localPath_ ? localPath_(file) : file);
-      std::string l;
-      size_t bytes = 0;
-      while (in && std::getline(in, l) && bytes < (64u << 20)) {
-        bytes += l.size();
-        lines.push_back(std::move(l));
-      }
-      it = files_.emplace(file, std::move(lines)).first;
-    }
-    return &it->second;
-  }
-  std::function<std::string(const std::string&)> localPath_;
-  std::unordered_map<std::string, std::vector<std::string>> files_;
-};
-
 struct TimerInfo {
   uint64_t handle = 0;
   double when = 0;
@@ -222,7 +135,7 @@ class AioReader {
  public:
   AioReader(const AsyncioInputs& in, Process& out)
       : in_(in), mem_(in.mem), objects_(in.objects), sync_(in.sync), out_(out), layout_(in.objects.layout()),
-        o_(layout_.offsets), minor_(layout_.traits.minor), sources_(in.options.localPath) {}
+        o_(layout_.offsets), minor_(layout_.traits.minor), sources_(in.sources) {}
 
   void run();
 
@@ -293,7 +206,7 @@ class AioReader {
   const PythonLayout& layout_;
   const Layout& o_;
   const int minor_;
-  Sources sources_;
+  SourceFiles& sources_;
   TaskOffsets to_;
   double now_ = 0;
 
@@ -783,26 +696,7 @@ const AioReader::SourceFacts& AioReader::sourceFactsFor(const RawFrame& raw, con
   const std::vector<std::string>* lines = sources_.lines(f.location.file);
   // The standard library's own acquire() calls are its business (Condition.wait's waiter).
   if (lines && f.location.line > 0 && stdlibModuleOf(f.location.file).empty()) {
-    int first = std::max(1, raw.code->firstLineNo);
-    int current = std::min<int>(f.location.line, static_cast<int>(lines->size()) + 1);
-    if (current - first > 2000) first = current - 2000;
-    std::map<std::string, int> open;  // expression -> line of its acquire()
-    for (int ln = first; ln < current; ++ln) {
-      const std::string& text = (*lines)[static_cast<size_t>(ln) - 1];
-      for (const char* verb : {".acquire(", ".release("}) {
-        size_t pos = 0;
-        while ((pos = text.find(verb, pos)) != std::string::npos) {
-          size_t b = pos;
-          while (b > 0 && (std::isalnum(static_cast<unsigned char>(text[b - 1])) || text[b - 1] == '_' || text[b - 1] == '.')) --b;
-          std::string expr = text.substr(b, pos - b);
-          if (!expr.empty()) {
-            if (verb[1] == 'a') open[expr] = ln;
-            else open.erase(expr);
-          }
-          pos += 1;
-        }
-      }
-    }
+    const std::map<std::string, int> open = openAcquires(*lines, raw.code->firstLineNo, f.location.line);
     facts.openAcquires.assign(open.begin(), open.end());
   }
   if (sourceFacts_.size() >= 65536) {

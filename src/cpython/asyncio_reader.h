@@ -12,6 +12,7 @@
 #include "cpython/process_reader.h"
 #include "cpython/runtime_locator.h"
 #include "cpython/sync_reader.h"
+#include "cpython/source_files.h"
 #include "snapshot/snapshot.h"
 
 namespace pyhang::cpython {
@@ -24,6 +25,7 @@ struct AsyncioInputs {
   const FrameWalker& walker;
   const SyncReader& sync;
   const ReadOptions& options;
+  SourceFiles& sources;   // the process reader's, so that each file is read once
 };
 
 // Fills out.tasks and out.loops and adds the asyncio objects tasks wait for or hold to

@@ -16,6 +16,7 @@
 #include "cpython/frame_walker.h"
 #include "cpython/object_reader.h"
 #include "cpython/opcodes.h"
+#include "cpython/source_files.h"
 #include "cpython/sync_reader.h"
 
 namespace pyhang::cpython {
@@ -25,61 +26,6 @@ namespace {
 // glibc x86_64: struct pthread.tid, used only to find the kernel tid of threads before 3.11
 // that `threading` does not know; the caller validates it against the real thread list.
 constexpr uint64_t kGlibcPthreadTidOffset = 0x2d0;
-
-class SourceCache {
- public:
-  explicit SourceCache(std::function<std::string(const std::string&)> localPath) : localPath_(std::move(localPath)) {}
-  std::string line(const std::string& file, int line) {
-    const std::vector<std::string>* lines = all(file);
-    if (!lines || line <= 0 || static_cast<size_t>(line) > lines->size()) return {};
-    std::string s = (*lines)[static_cast<size_t>(line) - 1];
-    auto b = s.find_first_not_of(" \t");
-    auto e = s.find_last_not_of(" \t\r");
-    if (b == std::string::npos) return {};
-    return s.substr(b, e - b + 1);
-  }
-
-  const std::vector<std::string>* lines(const std::string& file) { return all(file); }
-
-  // The lines of the `with` statements enclosing `line`, outermost first (by indentation).
-  std::vector<int> enclosingWiths(const std::string& file, int line) {
-    std::vector<int> out;
-    const std::vector<std::string>* lines = all(file);
-    if (!lines || line <= 0 || static_cast<size_t>(line) > lines->size()) return out;
-    auto indentOf = [](const std::string& s) -> int {
-      auto b = s.find_first_not_of(" \t");
-      return b == std::string::npos ? -1 : static_cast<int>(b);
-    };
-    int threshold = indentOf((*lines)[static_cast<size_t>(line) - 1]);
-    for (int i = line - 1; i >= 1 && threshold > 0; --i) {
-      const std::string& s = (*lines)[static_cast<size_t>(i) - 1];
-      int ind = indentOf(s);
-      if (ind < 0 || ind >= threshold) continue;
-      std::string body = s.substr(static_cast<size_t>(ind));
-      if (body.rfind("#", 0) == 0) continue;
-      threshold = ind;
-      if (body.rfind("with ", 0) == 0 || body.rfind("async with ", 0) == 0) out.push_back(i);
-      if (body.rfind("def ", 0) == 0 || body.rfind("async def ", 0) == 0 || body.rfind("class ", 0) == 0) break;
-    }
-    std::reverse(out.begin(), out.end());
-    return out;
-  }
-
- private:
-  const std::vector<std::string>* all(const std::string& file) {
-    if (file.empty() || file[0] == '<') return nullptr;
-    auto it = files_.find(file);
-    if (it == files_.end()) {
-      if (files_.size() > 512) return nullptr;
-      std::vector<std::string> lines = readTextLines(localPath_ ? localPath_(file) : file);
-      it = files_.emplace(file, std::move(lines)).first;
-    }
-    return &it->second;
-  }
-
-  std::function<std::string(const std::string&)> localPath_;
-  std::unordered_map<std::string, std::vector<std::string>> files_;
-};
 
 struct ThreadingInfo {
   std::map<uint64_t, uint64_t> threadsByIdent;  // ident -> Thread object
@@ -118,7 +64,7 @@ class Reader {
   CodeReader codes_;
   FrameWalker walker_;
   SyncReader sync_;
-  SourceCache sources_;
+  SourceFiles sources_;
   ThreadingInfo threading_;
   uint64_t mainThreadIdent_ = 0;
   std::set<uint64_t> globalsDicts_;
@@ -171,9 +117,6 @@ void Reader::inferAcquireHolds(const RawFrame& raw, Frame& f) {
   if (!raw.code || f.location.line <= 0 || !stdlibModuleOf(f.location.file).empty()) return;
   const std::vector<std::string>* lines = sources_.lines(f.location.file);
   if (!lines) return;
-  int first = std::max(1, raw.code->firstLineNo);
-  int current = std::min<int>(f.location.line, static_cast<int>(lines->size()) + 1);
-  if (current - first > 2000) first = current - 2000;
   auto resolve = [&](const std::string& expr) -> uint64_t {
     std::string base = expr, attr;
     auto dot = expr.find('.');
@@ -191,23 +134,7 @@ void Reader::inferAcquireHolds(const RawFrame& raw, Frame& f) {
     }
     return 0;
   };
-  std::map<std::string, int> open;  // expression -> line of its acquire()
-  for (int ln = first; ln < current; ++ln) {
-    const std::string& text = (*lines)[static_cast<size_t>(ln) - 1];
-    for (const char* verb : {".acquire(", ".release("}) {
-      size_t pos = 0;
-      while ((pos = text.find(verb, pos)) != std::string::npos) {
-        size_t b = pos;
-        while (b > 0 && (std::isalnum(static_cast<unsigned char>(text[b - 1])) || text[b - 1] == '_' || text[b - 1] == '.')) --b;
-        std::string expr = text.substr(b, pos - b);
-        if (!expr.empty()) {
-          if (verb[1] == 'a') open[expr] = ln;
-          else open.erase(expr);
-        }
-        pos += 1;
-      }
-    }
-  }
+  const std::map<std::string, int> open = openAcquires(*lines, raw.code->firstLineNo, f.location.line);
   for (const auto& [expr, ln] : open) {
     uint64_t obj = resolve(expr);
     if (!obj) continue;
@@ -657,7 +584,7 @@ Result<void> Reader::run() {
       if (th.ident == ident) it->second.threadName = th.name;
     }
   }
-  readAsyncio(AsyncioInputs{mem_, rt_, objects_, codes_, walker_, sync_, opts_}, out_);  // asyncio tasks (issue 7)
+  readAsyncio(AsyncioInputs{mem_, rt_, objects_, codes_, walker_, sync_, opts_, sources_}, out_);  // asyncio tasks (issue 7)
   return {};
 }
 

@@ -1,0 +1,109 @@
+#include "cpython/source_files.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "common/files.h"
+
+namespace pyhang::cpython {
+
+namespace {
+
+int indentOf(const std::string& s) {
+  auto b = s.find_first_not_of(" \t");
+  return b == std::string::npos ? -1 : static_cast<int>(b);
+}
+
+std::string trim(const std::string& s) {
+  auto b = s.find_first_not_of(" \t");
+  auto e = s.find_last_not_of(" \t\r");
+  if (b == std::string::npos) return {};
+  return s.substr(b, e - b + 1);
+}
+
+}  // namespace
+
+const std::vector<std::string>* SourceFiles::lines(const std::string& file) {
+  if (file.empty() || file[0] == '<') return nullptr;
+  auto it = files_.find(file);
+  if (it == files_.end()) {
+    if (files_.size() > 512) return nullptr;
+    std::vector<std::string> text = readTextLines(localPath_ ? localPath_(file) : file);
+    it = files_.emplace(file, std::move(text)).first;
+  }
+  return &it->second;
+}
+
+std::string SourceFiles::line(const std::string& file, int n) {
+  const auto* all = lines(file);
+  if (!all || n <= 0 || static_cast<size_t>(n) > all->size()) return {};
+  return trim((*all)[static_cast<size_t>(n) - 1]);
+}
+
+std::vector<int> SourceFiles::enclosingWiths(const std::string& file, int n) {
+  std::vector<int> out;
+  const auto* all = lines(file);
+  if (!all || n <= 0 || static_cast<size_t>(n) > all->size()) return out;
+  int threshold = indentOf((*all)[static_cast<size_t>(n) - 1]);
+  for (int i = n - 1; i >= 1 && threshold > 0; --i) {
+    const std::string& s = (*all)[static_cast<size_t>(i) - 1];
+    int ind = indentOf(s);
+    if (ind < 0 || ind >= threshold) continue;
+    std::string body = s.substr(static_cast<size_t>(ind));
+    if (body.rfind("#", 0) == 0) continue;
+    threshold = ind;
+    if (body.rfind("with ", 0) == 0 || body.rfind("async with ", 0) == 0) out.push_back(i);
+    if (body.rfind("def ", 0) == 0 || body.rfind("async def ", 0) == 0 || body.rfind("class ", 0) == 0) break;
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+std::vector<int> SourceFiles::linesInFunction(const std::string& file, int defLine, std::string_view needle) {
+  std::vector<int> out;
+  const auto* all = lines(file);
+  if (!all || defLine <= 0 || static_cast<size_t>(defLine) > all->size()) return out;
+  // Decorators: the code object's first line may be a decorator; find the def.
+  size_t def = static_cast<size_t>(defLine) - 1;
+  for (size_t k = 0; k < 20 && def < all->size(); ++k, ++def) {
+    std::string t = trim((*all)[def]);
+    if (t.rfind("def ", 0) == 0 || t.rfind("async def ", 0) == 0) break;
+  }
+  if (def >= all->size()) return out;
+  int base = indentOf((*all)[def]);
+  for (size_t i = def + 1; i < all->size() && i < def + 2000; ++i) {
+    int ind = indentOf((*all)[i]);
+    if (ind < 0) continue;
+    if (ind <= base) break;
+    if ((*all)[i].find(needle) != std::string::npos) out.push_back(static_cast<int>(i) + 1);
+  }
+  return out;
+}
+
+std::map<std::string, int> openAcquires(const std::vector<std::string>& lines, int first, int current) {
+  std::map<std::string, int> open;
+  first = std::max(1, first);
+  current = std::min<int>(current, static_cast<int>(lines.size()) + 1);
+  if (current - first > 2000) first = current - 2000;
+  for (int ln = first; ln < current; ++ln) {
+    const std::string& text = lines[static_cast<size_t>(ln) - 1];
+    for (const char* verb : {".acquire(", ".release("}) {
+      size_t pos = 0;
+      while ((pos = text.find(verb, pos)) != std::string::npos) {
+        size_t b = pos;
+        while (b > 0 && (std::isalnum(static_cast<unsigned char>(text[b - 1])) || text[b - 1] == '_' || text[b - 1] == '.')) {
+          --b;
+        }
+        std::string expr = text.substr(b, pos - b);
+        if (!expr.empty()) {
+          if (verb[1] == 'a') open[expr] = ln;
+          else open.erase(expr);
+        }
+        pos += 1;
+      }
+    }
+  }
+  return open;
+}
+
+}  // namespace pyhang::cpython
