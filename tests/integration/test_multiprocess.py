@@ -15,29 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PROGRAMS_DIR, SCENARIOS_DIR, hung_program, pyhang_json, run_pyhang
-
-
-def lines_of(path: Path, text: str) -> list:
-    found = [n for n, s in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text in s]
-    assert found, f"{text!r} not in {path}"
-    return found
-
-
-def line_of(path: Path, text: str) -> int:
-    return lines_of(path, text)[0]
-
-
-def read_hang(pyhang, python, script: Path, *extra):
-    with hung_program(python, script) as prog:
-        doc, proc = pyhang_json(pyhang, "remote", str(prog.pid), "--children", *extra, with_proc=True)
-        text = run_pyhang(pyhang, "remote", str(prog.pid), "--children")
-        return prog.pid, doc, proc.returncode, text
-
-
-def only_finding(doc, kind):
-    findings = doc["diagnosis"]["findings"]
-    assert [f["kind"] for f in findings] == [kind], doc["diagnosis"]
-    return findings[0]
+from process_helpers import line_of, lines_of, only_finding, read_hang
 
 
 def process_by_pid(doc, pid):

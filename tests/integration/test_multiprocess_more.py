@@ -15,25 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PROGRAMS_DIR, hung_program, pyhang_json, run_pyhang
-
-
-def line_of(path: Path, marker: str) -> int:
-    lines = [n for n, s in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if f"# LINE:{marker}" in s]
-    assert len(lines) == 1, f"LINE:{marker} in {path}"
-    return lines[0]
-
-
-def read_hang(pyhang, python, script: Path, *args):
-    with hung_program(python, script, *args) as prog:
-        doc, proc = pyhang_json(pyhang, "remote", str(prog.pid), "--children", with_proc=True)
-        text = run_pyhang(pyhang, "remote", str(prog.pid), "--children")
-        return prog.pid, doc, proc.returncode, text
-
-
-def only_finding(doc, kind):
-    findings = doc["diagnosis"]["findings"]
-    assert [f["kind"] for f in findings] == [kind], doc["diagnosis"]
-    return findings[0]
+from process_helpers import marker_line as line_of, only_finding, read_hang
 
 
 def default_method(python) -> str:
@@ -182,52 +164,40 @@ def test_pool_lock_order(pyhang, python):
 # Queue, Barrier, Condition
 
 
-def test_queue_get_no_producer(pyhang, python):
-    script = PROGRAMS_DIR / "mp_queue_no_producer.py"
+# (program, the child processes that wait, marker and function of their wait, operation, type
+#  and program name of what they wait for, the line of the text report)
+ALL_BLOCKED_CHILDREN = {
+    "mp_queue_no_producer.py": (["consumer"], "get", "consume", "queue-get", "multiprocessing.queues.Queue",
+                                "jobs", "waits for an item from queue jobs <multiprocessing.queues.Queue"),
+    "mp_barrier_missing_party.py": (["party-1", "party-2"], "wait", "arrive", "wait",
+                                    "multiprocessing.synchronize.Barrier", "barrier",
+                                    "waits at barrier barrier <multiprocessing.synchronize.Barrier"),
+    "mp_condition_no_notify.py": (["listener"], "wait", "wait_for_news", "wait", "multiprocessing.synchronize.Condition",
+                                  "changed", "waits on condition changed <multiprocessing.synchronize.Condition"),
+}
+
+
+@pytest.mark.parametrize("program", sorted(ALL_BLOCKED_CHILDREN))
+def test_children_wait_for_what_nobody_will_do(pyhang, python, program):
+    """A Queue without a producer, a Barrier missing a party, a Condition never notified: every
+    child waits, the parent joins the first: all blocked. A Barrier's or Condition's wait()
+    releases the Condition's lock, so nothing is held."""
+    children, marker, function, operation, type_, name, line = ALL_BLOCKED_CHILDREN[program]
+    script = PROGRAMS_DIR / program
     pid, doc, rc, text = read_hang(pyhang, python, script)
     assert rc == 1
     f = only_finding(doc, "all-blocked")
     parts = by_process(f)
-    assert set(parts) == {("MainProcess", "MainThread"), ("consumer", "MainThread")}
+    assert set(parts) == {("MainProcess", "MainThread")} | {(c, "MainThread") for c in children}
     check_parent(parts[("MainProcess", "MainThread")], pid, script, "join", "join")
-    c = parts[("consumer", "MainThread")]
-    assert c["at"] == at(script, "get", "consume")
-    assert c["waits_for"]["operation"] == "queue-get" and c["waits_for"]["type"] == "multiprocessing.queues.Queue"
-    assert "jobs" in c["waits_for"]["names"]
-    assert "waits for an item from queue jobs <multiprocessing.queues.Queue" in text.stdout
-
-
-def test_barrier_missing_party(pyhang, python):
-    script = PROGRAMS_DIR / "mp_barrier_missing_party.py"
-    pid, doc, rc, text = read_hang(pyhang, python, script)
-    assert rc == 1
-    f = only_finding(doc, "all-blocked")
-    parts = by_process(f)
-    assert set(parts) == {("MainProcess", "MainThread"), ("party-1", "MainThread"), ("party-2", "MainThread")}
-    check_parent(parts[("MainProcess", "MainThread")], pid, script, "join", "join")
-    for name in ("party-1", "party-2"):
-        p = parts[(name, "MainThread")]
-        assert p["at"] == at(script, "wait", "arrive")
-        assert p["waits_for"]["operation"] == "wait" and p["waits_for"]["type"] == "multiprocessing.synchronize.Barrier"
-        assert "barrier" in p["waits_for"]["names"]
-        assert not [h for h in p["holds"] if h["how"] == "with"]  # Barrier.wait releases its Condition
-    assert "waits at barrier barrier <multiprocessing.synchronize.Barrier" in text.stdout
-
-
-def test_condition_never_notified(pyhang, python):
-    script = PROGRAMS_DIR / "mp_condition_no_notify.py"
-    pid, doc, rc, text = read_hang(pyhang, python, script)
-    assert rc == 1
-    f = only_finding(doc, "all-blocked")
-    parts = by_process(f)
-    assert set(parts) == {("MainProcess", "MainThread"), ("listener", "MainThread")}
-    check_parent(parts[("MainProcess", "MainThread")], pid, script, "join", "join")
-    c = parts[("listener", "MainThread")]
-    assert c["at"] == at(script, "wait", "wait_for_news")
-    assert c["waits_for"]["operation"] == "wait" and c["waits_for"]["type"] == "multiprocessing.synchronize.Condition"
-    assert "changed" in c["waits_for"]["names"]
-    assert c["holds"] == []  # wait() released the Condition's lock
-    assert "waits on condition changed <multiprocessing.synchronize.Condition" in text.stdout
+    for c in children:
+        p = parts[(c, "MainThread")]
+        assert p["at"] == at(script, marker, function)
+        assert p["waits_for"]["operation"] == operation and p["waits_for"]["type"] == type_
+        assert name in p["waits_for"]["names"]
+        if program != "mp_queue_no_producer.py":  # Queue.get() holds the queue's _rlock meanwhile
+            assert not [h for h in p["holds"] if h["how"] == "with"]
+    assert line in text.stdout
 
 
 # --------------------------------------------------------------------------------------------

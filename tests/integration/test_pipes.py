@@ -19,27 +19,8 @@ import re
 
 import pytest
 
-from conftest import PROGRAMS_DIR, hung_program, pyhang_json, run_pyhang
-
-
-def line_of(path, text: str) -> int:
-    found = [n for n, s in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text in s]
-    assert found, f"{text!r} not in {path}"
-    return found[0]
-
-
-def read_hang(pyhang, python, script, *args, children=True):
-    extra = ("--children",) if children else ()
-    with hung_program(python, script, *args) as prog:
-        doc, proc = pyhang_json(pyhang, "remote", str(prog.pid), *extra, with_proc=True)
-        text = run_pyhang(pyhang, "remote", str(prog.pid), *extra)
-        return prog.pid, doc, proc.returncode, text
-
-
-def only_finding(doc, kind):
-    findings = doc["diagnosis"]["findings"]
-    assert [f["kind"] for f in findings] == [kind], doc["diagnosis"]
-    return findings[0]
+from conftest import PROGRAMS_DIR, hung_program, run_pyhang
+from process_helpers import line_of, only_finding, read_hang
 
 
 QUEUE = PROGRAMS_DIR / "mp_queue_join_before_get.py"
