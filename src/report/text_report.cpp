@@ -70,11 +70,12 @@ std::vector<size_t> awaitedTasks(const Process& p, const Task& t, const std::map
     if (it == byAddr.end()) return;
     const Task& c = p.tasks[it->second];
     if (c.state != "pending" && c.state != "running") return;
-    if (std::find(out.begin(), out.end(), it->second) == out.end()) out.push_back(it->second);
+    out.push_back(it->second);
   };
   if (t.await->kind == "task") add(t.await->object);
   for (uint64_t c : t.await->children) add(c);
   std::sort(out.begin(), out.end());  // task-list order (by task number), not the set's order
+  out.erase(std::unique(out.begin(), out.end()), out.end());  // (not a find per child: gathers can be big)
   return out;
 }
 
