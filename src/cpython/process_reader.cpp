@@ -102,7 +102,12 @@ std::vector<Variable> Reader::variables(const RawFrame& raw, bool argumentsOnly,
     var.isArgument = isArg;
     auto t = objects_.typeOf(v);
     var.type = t ? (*t)->name : "?";
-    var.repr = objects_.repr(v);
+    // Values are shown only with --locals; the analysis reads a few scalars (a wait's `block`
+    // and `timeout`), which are cheap. Rendering every str, tuple and dict was half of a run.
+    if (opts_.renderLocals || var.type == "bool" || var.type == "int" || var.type == "NoneType" ||
+        var.type == "float") {
+      var.repr = objects_.repr(v);
+    }
     vars.push_back(std::move(var));
   }
   return vars;
@@ -346,6 +351,15 @@ void Reader::readThread(uint64_t tstate, uint64_t interp, int interpId, const st
   out_.threads.push_back(std::move(t));
 }
 
+// Builtin values that most locals are: never a lock, a thread, or an object whose attributes are
+// locks (a dict or tuple's items are not attributes). Skipped before reading their type.
+bool isPlainValueType(const std::string& type) {
+  static const std::unordered_set<std::string> kPlain = {"int", "str", "bool", "NoneType", "float", "tuple",
+                                                         "list", "dict", "bytes", "set", "function", "method",
+                                                         "builtin_function_or_method", "module", "type", "cell"};
+  return kPlain.count(type) > 0;
+}
+
 void Reader::nameObjects() {
   std::set<uint64_t> liveIdents;
   for (const auto& t : out_.threads) liveIdents.insert(t.ident);
@@ -389,12 +403,15 @@ void Reader::nameObjects() {
     for (const auto& t : out_.threads) {
       for (const auto& f : t.frames) {
         for (const auto* vars : {&f.arguments, &f.locals}) {
-          for (const auto& v : *vars) candidates.push_back(v.address);
+          for (const auto& v : *vars) {
+            if (!isPlainValueType(v.type)) candidates.push_back(v.address);
+          }
         }
       }
     }
+    std::unordered_set<uint64_t> seen;
     for (uint64_t v : candidates) {
-      if (out_.objects.count(v)) continue;
+      if (!seen.insert(v).second || out_.objects.count(v)) continue;
       auto t = objects_.typeOf(v);
       if (!t || (*t)->module == "builtins") continue;
       // Every multiprocessing lock the program holds a name for: the same semaphore may be the
@@ -435,6 +452,7 @@ void Reader::nameObjects() {
       std::unordered_map<uint64_t, std::vector<std::string>> own;
       for (const auto* vars : {&f.arguments, &f.locals}) {
         for (const auto& v : *vars) {
+          if (isPlainValueType(v.type)) continue;  // not a lock, thread or object with lock attributes
           if (isSync(v.address) && v.name != "self") {
             note(localNames, v.address, v.name);
             note(own, v.address, v.name);
