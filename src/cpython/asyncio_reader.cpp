@@ -652,11 +652,13 @@ std::vector<Variable> AioReader::variables(const RawFrame& raw, bool argumentsOn
     var.name = code.slotNames[i];
     var.address = v;
     var.isArgument = isArg;
-    auto t = objects_.typeOf(v);
-    var.type = t ? (*t)->name : "?";
-    // Task frames are many; their values are shown only with --locals (the evidence the
-    // readers use is the address and the type).
-    if (in_.options.renderLocals) var.repr = objects_.repr(v);
+    // Task frames are many; their values and types are shown only with --locals (the readers
+    // and the analysis use names and addresses).
+    if (in_.options.renderLocals) {
+      auto t = objects_.typeOf(v);
+      var.type = t ? (*t)->name : "?";
+      var.repr = objects_.repr(v);
+    }
     vars.push_back(std::move(var));
   }
   return vars;
@@ -994,7 +996,7 @@ bool AioReader::matchStdlibFrame(const Frame& f, const std::string& module, Task
     }
     if (fn == "wait_for") {
       const Variable* t = findVar(f, "timeout");
-      if (t && t->type != "NoneType") a.hasTimeout = true;
+      if (t && !typeIs(t->address, "NoneType")) a.hasTimeout = true;
       return false;  // what it waits for is decided further in
     }
     return false;
