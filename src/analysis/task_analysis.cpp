@@ -1,6 +1,8 @@
 #include "analysis/task_analysis.h"
 
 #include <algorithm>
+#include <unordered_set>
+#include <unordered_map>
 #include <map>
 #include <set>
 
@@ -136,15 +138,20 @@ std::string childList(const Process& p, const std::vector<uint64_t>& unordered, 
   std::vector<std::string> names;
   size_t pending = 0;
   // In the order of the task list (by task number), whatever the order of the set they come from.
+  // (Sets and an index: a gather can have thousands of children.)
+  const std::unordered_set<uint64_t> wanted(unordered.begin(), unordered.end());
+  std::unordered_map<uint64_t, const Task*> byAddress;
   std::vector<uint64_t> children;
   for (const auto& t : p.tasks) {
-    if (t.address && std::find(unordered.begin(), unordered.end(), t.address) != unordered.end()) children.push_back(t.address);
+    if (t.address && wanted.count(t.address) && byAddress.emplace(t.address, &t).second) children.push_back(t.address);
   }
+  std::unordered_set<uint64_t> listed(children.begin(), children.end());
   for (uint64_t c : unordered) {
-    if (std::find(children.begin(), children.end(), c) == children.end()) children.push_back(c);
+    if (listed.insert(c).second) children.push_back(c);
   }
   for (uint64_t c : children) {
-    const Task* t = taskAt(p, c);
+    auto it = byAddress.find(c);
+    const Task* t = it == byAddress.end() ? nullptr : it->second;
     if (t && !isPending(*t)) continue;
     ++pending;
     if (names.size() < cap) names.push_back(t ? taskLabel(*t) : shortObjectName(p, c));
