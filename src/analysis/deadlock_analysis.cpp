@@ -134,6 +134,7 @@ class Explainer {
         std::string what = o && o->kind == ObjectKind::kSemaphore ? "semaphore " : "";
         if (o && o->kind == ObjectKind::kMpLock) what = "multiprocessing lock ";
         if (o && o->kind == ObjectKind::kSemLock) what = "multiprocessing lock ";
+        if (o && o->kind == ObjectKind::kManagerLock) what = "manager lock ";
         return fmt::format("waits to acquire {}{}", what, label);
       }
       case WaitOp::kJoin: {
@@ -257,6 +258,7 @@ class Explainer {
 };
 
 std::string lockNoun(const SyncObject* o) {
+  if (o && o->kind == ObjectKind::kManagerLock) return "a multiprocessing.Manager Lock";
   if (o && (o->kind == ObjectKind::kSemLock || o->kind == ObjectKind::kMpLock)) return "a multiprocessing.Lock";
   if (o && o->kind == ObjectKind::kSemaphore) return "a Semaphore";
   return "a threading.Lock";

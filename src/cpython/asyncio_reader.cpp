@@ -183,7 +183,6 @@ class AioReader {
   std::vector<uint64_t> childrenOf(uint64_t container);
   // An instance attribute, from the __dict__ or from a __slots__ member (Handle, TimerHandle).
   std::optional<uint64_t> attr(uint64_t obj, std::string_view name) const;
-  int64_t slotOffset(const TypeInfo& type, std::string_view name) const;
   // Whether obj's type is called `name` (ObjectReader::typeName without the copy).
   bool typeIs(uint64_t obj, std::string_view name) const {
     auto t = objects_.typeOf(obj);
@@ -221,7 +220,6 @@ class AioReader {
   std::map<uint64_t, int64_t> workerOfFuture_;      // concurrent.futures.Future -> worker thread tid
   mutable std::unordered_map<uint64_t, uint32_t> typeFlags_;       // type address -> kType* flags
   mutable std::unordered_map<uint64_t, ObjectKind> kindByType_;    // type address -> asyncKind
-  mutable std::map<std::pair<uint64_t, std::string>, int64_t> slotOffsets_;   // (type, name) -> offset
   // Per (code object, line): what makeFrame derives from the source alone.
   struct SourceFacts {
     std::string sourceLine;
@@ -236,45 +234,7 @@ class AioReader {
 // Attributes
 
 std::optional<uint64_t> AioReader::attr(uint64_t obj, std::string_view name) const {
-  if (auto v = objects_.attr(obj, name)) return v;
-  auto t = objects_.typeOf(obj);
-  if (!t) return std::nullopt;
-  int64_t off = slotOffset(**t, name);
-  if (!off) return std::nullopt;
-  auto v = mem_.readPtr(obj + static_cast<uint64_t>(off));
-  if (!v || !*v) return std::nullopt;
-  return *v;
-}
-
-// __slots__: the class (or a base) maps the name to a member_descriptor whose PyMemberDef gives
-// the offset in the instance. Looked up once per type and name (every Handle of a loop shares
-// its class); 0 when `name` is not a slot.
-int64_t AioReader::slotOffset(const TypeInfo& type, std::string_view name) const {
-  auto key = std::make_pair(type.address, std::string(name));
-  if (auto it = slotOffsets_.find(key); it != slotOffsets_.end()) return it->second;
-  constexpr uint64_t kTypeDict = 264, kDescrMember = 40, kMemberOffset = 16;
-  int64_t found = 0;
-  const TypeInfo* ti = &type;
-  for (int depth = 0; depth < 8 && ti && ti->module != "builtins"; ++depth) {
-    uint64_t dict = mem_.readPtr(ti->address + kTypeDict).value_or(0);
-    if (dict) {
-      if (auto d = objects_.dictGet(dict, name)) {
-        if (!typeIs(*d, "member_descriptor")) break;
-        auto def = mem_.readPtr(*d + kDescrMember);
-        if (!def || !*def) break;
-        auto off = mem_.readValue<int64_t>(*def + kMemberOffset);
-        if (!off || *off < 16 || *off > ti->basicSize || *off > (1 << 16)) break;
-        found = *off;
-        break;
-      }
-    }
-    if (!ti->base) break;
-    auto b = objects_.typeAt(ti->base);
-    if (!b) break;
-    ti = *b;
-  }
-  if (slotOffsets_.size() < 4096) slotOffsets_.emplace(std::move(key), found);
-  return found;
+  return objects_.attr(obj, name);
 }
 
 // ---------------------------------------------------------------------------------------------

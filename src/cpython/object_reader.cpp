@@ -527,7 +527,46 @@ std::optional<uint64_t> ObjectReader::attr(uint64_t obj, std::string_view name) 
   for (const auto& [k, v] : attrs(obj, 4096)) {
     if (k == name) return v;
   }
-  return std::nullopt;
+  // A __slots__ member (asyncio's Handle, multiprocessing's Token).
+  auto t = typeOf(obj);
+  if (!t) return std::nullopt;
+  int64_t off = slotOffset(**t, name);
+  if (!off) return std::nullopt;
+  auto v = mem_.readPtr(obj + static_cast<uint64_t>(off));
+  if (!v || !*v) return std::nullopt;
+  return *v;
+}
+
+// __slots__: the class (or a base) maps the name to a member_descriptor whose PyMemberDef gives
+// the offset in the instance. Looked up once per type and name (every Handle of a loop shares
+// its class); 0 when `name` is not a slot.
+int64_t ObjectReader::slotOffset(const TypeInfo& type, std::string_view name) const {
+  auto key = std::make_pair(type.address, std::string(name));
+  if (auto it = slotOffsets_.find(key); it != slotOffsets_.end()) return it->second;
+  constexpr uint64_t kTypeDict = 264, kDescrMember = 40, kMemberOffset = 16;
+  int64_t found = 0;
+  const TypeInfo* ti = &type;
+  for (int depth = 0; depth < 8 && ti && ti->module != "builtins"; ++depth) {
+    uint64_t dict = mem_.readPtr(ti->address + kTypeDict).value_or(0);
+    if (dict) {
+      if (auto d = dictGet(dict, name)) {
+        auto dt = typeOf(*d);
+        if (!dt || (*dt)->name != "member_descriptor") break;
+        auto def = mem_.readPtr(*d + kDescrMember);
+        if (!def || !*def) break;
+        auto off = mem_.readValue<int64_t>(*def + kMemberOffset);
+        if (!off || *off < 16 || *off > ti->basicSize || *off > (1 << 16)) break;
+        found = *off;
+        break;
+      }
+    }
+    if (!ti->base) break;
+    auto b = typeAt(ti->base);
+    if (!b) break;
+    ti = *b;
+  }
+  if (slotOffsets_.size() < 4096) slotOffsets_.emplace(std::move(key), found);
+  return found;
 }
 
 Result<std::string> ObjectReader::functionName(uint64_t func) const {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -61,7 +62,10 @@ class ObjectReader {
   // Looks up a str key in a dict.
   std::optional<uint64_t> dictGet(uint64_t dict, std::string_view key) const;
   // An instance attribute from the object's __dict__ (managed or not), or nullopt.
+  // An instance attribute: from the instance's dict (or managed values), else a __slots__ member.
   std::optional<uint64_t> attr(uint64_t obj, std::string_view name) const;
+  // The offset of the __slots__ member `name` in instances of `type` (or a base); 0 if none.
+  int64_t slotOffset(const TypeInfo& type, std::string_view name) const;
   // All instance attributes (name, value), at most `cap`.
   std::vector<std::pair<std::string, uint64_t>> attrs(uint64_t obj, size_t cap) const;
 
@@ -91,6 +95,7 @@ class ObjectReader {
   // dictGet on a dict seen before: its str keys, indexed once (the target does not change while
   // it is read). Looked-up counts decide which dicts are worth indexing.
   mutable std::unordered_map<uint64_t, unsigned> dictLookups_;
+  mutable std::map<std::pair<uint64_t, std::string>, int64_t> slotOffsets_;   // (type, name) -> offset
   mutable std::unordered_map<uint64_t, std::unordered_map<std::string, uint64_t>> dictIndex_;
 };
 

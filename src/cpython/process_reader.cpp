@@ -145,7 +145,7 @@ void Reader::inferAcquireHolds(const RawFrame& raw, Frame& f) {
     if (!obj) continue;
     ObjectKind kind = sync_.classify(obj);
     if (kind != ObjectKind::kLock && kind != ObjectKind::kRLock && kind != ObjectKind::kSemaphore &&
-        kind != ObjectKind::kMpLock && kind != ObjectKind::kSemLock) {
+        kind != ObjectKind::kMpLock && kind != ObjectKind::kSemLock && kind != ObjectKind::kManagerLock) {
       continue;
     }
     bool known = std::any_of(f.holds.begin(), f.holds.end(), [&](const HeldObject& h) { return h.object == obj; });
@@ -416,7 +416,10 @@ void Reader::nameObjects() {
       if (!t || (*t)->module == "builtins") continue;
       // Every multiprocessing lock the program holds a name for: the same semaphore may be the
       // one another process waits for or holds (bounded: a program has few of them).
-      if (out_.objects.size() < 2000 && sync_.classify(v) == ObjectKind::kMpLock) addObject(v);
+      if (out_.objects.size() < 2000) {
+        ObjectKind k = sync_.classify(v);
+        if (k == ObjectKind::kMpLock || k == ObjectKind::kManagerLock) addObject(v);
+      }
     }
   }
   std::unordered_map<uint64_t, std::vector<std::string>> globalNames, globalAttrNames, localNames, attrNames;

@@ -57,6 +57,14 @@ ObjectKind SyncReader::classify(uint64_t obj) const {
   if (objects_.isInstance(obj, "multiprocessing.queues", "Queue")) return ObjectKind::kQueue;
   if (objects_.isInstance(obj, "multiprocessing.queues", "SimpleQueue")) return ObjectKind::kQueue;
   if (objects_.isInstance(obj, "multiprocessing.process", "BaseProcess")) return ObjectKind::kProcess;
+  if (objects_.isInstance(obj, "multiprocessing.managers", "AcquirerProxy")) {
+    // Lock, RLock, Semaphore and BoundedSemaphore share the proxy type: only a Lock (not
+    // re-entrant, one holder) is treated as a lock; its token says which it is.
+    auto token = objects_.attr(obj, "_token");
+    auto typeId = token && *token ? objects_.attr(*token, "typeid") : std::nullopt;
+    if (typeId && *typeId && objects_.readStr(*typeId, 32).value_or("") == "Lock") return ObjectKind::kManagerLock;
+    return ObjectKind::kUnknown;
+  }
   if (objects_.isInstance(obj, "multiprocessing.process", "_ParentProcess")) return ObjectKind::kProcess;
   if (objects_.isInstance(obj, "subprocess", "Popen")) return ObjectKind::kProcess;
   if (objects_.isInstance(obj, "threading", "Condition")) return ObjectKind::kCondition;
@@ -187,6 +195,19 @@ SyncObject SyncReader::describe(uint64_t obj) const {
     }
     case ObjectKind::kMpLock:
       s.underlyingLock = underlyingLock(obj, s.kind);
+      break;
+    case ObjectKind::kManagerLock:
+      // One lock in the manager's server, many proxies (one per process): its identity is the
+      // server's address and the object's id there, from the proxy's token.
+      if (auto token = objects_.attr(obj, "_token"); token && *token) {
+        auto address = objects_.attr(*token, "address");
+        auto id = objects_.attr(*token, "id");
+        if (address && *address && id && *id) {
+          std::string where = objects_.repr(*address);
+          std::string ident = objects_.readStr(*id, 64).value_or("");
+          if (!where.empty() && !ident.empty()) s.sharedKey = "manager " + where + " " + ident;
+        }
+      }
       break;
     case ObjectKind::kProcess: {
       auto readPid = [&](uint64_t o, std::string_view name) -> int64_t {
@@ -455,6 +476,16 @@ std::optional<WaitInfo> SyncReader::stdlibWait(const RawFrame& frame, const std:
       w.how = fn + "()";
       return w;
     }
+  } else if (module == "multiprocessing" && endsWith(frame.code->filename, "/managers.py") &&
+             selfKind == ObjectKind::kManagerLock && (fn == "acquire" || fn == "__enter__")) {
+    // AcquirerProxy.acquire(blocking=True, timeout=None) / __enter__: the manager's server
+    // acquires the lock for this process and answers when it has it.
+    const Variable* blocking = findVar(locals, "blocking");
+    if (blocking && blocking->repr == "False") return std::nullopt;
+    w.op = WaitOp::kAcquire;
+    w.hasTimeout = timeoutFrom("timeout");
+    w.how = fn == "__enter__" ? "with" : "acquire()";
+    return w;
   } else if (module == "multiprocessing" && endsWith(frame.code->filename, "/synchronize.py") &&
              ((fn == "wait" || fn == "wait_for") &&
               (selfKind == ObjectKind::kCondition || selfKind == ObjectKind::kEvent))) {

@@ -26,6 +26,7 @@ const char* objectKindName(ObjectKind kind) {
     case ObjectKind::kAsyncBarrier: return "asyncio-barrier";
     case ObjectKind::kTask: return "task";
     case ObjectKind::kAsyncFuture: return "asyncio-future";
+    case ObjectKind::kManagerLock: return "manager-lock";
   }
   return "object";
 }

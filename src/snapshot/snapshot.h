@@ -50,6 +50,8 @@ enum class ObjectKind {
   kAsyncBarrier,      // asyncio.Barrier (3.11+)
   kTask,              // asyncio.Task
   kAsyncFuture,       // asyncio.Future (and _GatheringFuture)
+  // --- multiprocessing managers (issue 6): appended ---
+  kManagerLock,       // a multiprocessing.Manager().Lock() proxy (the lock lives in the manager's server)
 };
 
 const char* objectKindName(ObjectKind kind);

@@ -234,22 +234,47 @@ def test_lock_order_start_methods(pyhang, python, method):
 # Manager
 
 
-def test_manager_lock_twice(pyhang, python, request):
-    """A child takes a Manager lock twice. The wait happens in the manager's server process: the
-    thread serving the child (named after it) waits on a threading.Lock."""
-    request.applymarker(pytest.mark.xfail(strict=True, reason=(
-        "a Manager's Lock is a plain threading.Lock in the server process: it records no owner, and the "
-        "server thread that took it first returned to its request loop, so nothing in memory says who "
-        "holds it; the client waits in a socket read in BaseProxy._callmethod with no link to the server "
-        "thread; pyhang reports the server thread 'updater' waiting to acquire obj and no deadlock")))
+def test_manager_lock_twice(pyhang, python):
+    """A child takes a Manager lock twice. The lock lives in the manager's server process, but the
+    child's own stack shows it: it holds the proxy through the outer `with` and waits in the inner
+    one's acquire (the proxy's token names the lock across processes)."""
     script = PROGRAMS_DIR / "mp_manager_lock_twice.py"
     pid, doc, rc, text = read_hang(pyhang, python, script)
-    server = next(p for p in doc["processes"] if p["name"].startswith("SyncManager"))
-    serving = next(t for t in server["threads"] if t["name"] == "updater")
-    assert serving["frames"][-1]["function"] in ("acquire", "serve_client") or True
-    f = only_finding(doc, "self-deadlock")
-    assert f["participants"][0]["process"] == "updater"
     assert rc == 1
+    f = only_finding(doc, "self-deadlock")
+    (part,) = f["participants"]
+    assert part["process"] == "updater" and part["thread"] == "MainThread"
+    assert part["at"] == at(script, "inner", "update")
+    w = part["waits_for"]
+    assert w["operation"] == "acquire" and w["how"] == "with" and w["kind"] == "manager-lock"
+    assert "guard" in w["names"]
+    holds = [h for h in part["holds"] if h["how"] == "with"]
+    assert [(h["since"]["line"], h["object"]["kind"]) for h in holds] == [(line_of(script, "outer"), "manager-lock")]
+    (by,) = f["bystanders"]
+    assert by["pid"] == pid and by["at"] == at(script, "join", "<module>")
+    assert "waits to acquire manager lock guard <multiprocessing.managers.AcquirerProxy" in text.stdout
+    assert "A multiprocessing.Manager Lock is not re-entrant" in text.stdout
+
+
+def test_manager_locks_in_opposite_order(pyhang, python):
+    script = PROGRAMS_DIR / "mp_manager_lock_order.py"
+    pid, doc, rc, text = read_hang(pyhang, python, script)
+    assert rc == 1
+    f = only_finding(doc, "lock-order-cycle")
+    parts = by_process(f)
+    assert set(parts) == {("mover-1", "MainThread"), ("mover-2", "MainThread")}
+    for name, held, waited in (("mover-1", "first", "second"), ("mover-2", "first", "second")):
+        p = parts[(name, "MainThread")]
+        assert p["at"] == at(script, "wait", "move")
+        assert p["waits_for"]["kind"] == "manager-lock" and waited in p["waits_for"]["names"]
+        (h,) = [h for h in p["holds"] if h["how"] == "with"]
+        assert h["since"]["line"] == line_of(script, "hold") and held in h["object"]["names"]
+    # Each waits for the lock the other holds: the proxies' tokens identify them across processes.
+    assert parts[("mover-1", "MainThread")]["held_by"].startswith("process mover-2 ")
+    assert parts[("mover-2", "MainThread")]["held_by"].startswith("process mover-1 ")
+    (by,) = f["bystanders"]
+    assert by["pid"] == pid and by["at"] == at(script, "join", "<module>")
+    assert "Found a deadlock (lock-order cycle) between 2 processes:" in text.stdout
 
 
 # --------------------------------------------------------------------------------------------
