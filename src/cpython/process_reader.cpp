@@ -226,7 +226,10 @@ void Reader::readThread(uint64_t tstate, uint64_t interp, int interpId, const st
   if (o_.ts_native_thread_id >= 0) {
     t.tid = static_cast<int64_t>(mem_.readPtr(at(tstate, o_.ts_native_thread_id)).value_or(0));
   }
-  auto threadObj = threading_.threadsByIdent.find(t.ident);
+  // `threading` was read in the main interpreter: its Thread objects name that interpreter's
+  // threads only (a sub-interpreter's thread state may carry the main thread's ident, 3.8-3.12).
+  const bool mainInterpreter = interpId <= 0;  // 0; -1 when the id could not be read
+  auto threadObj = mainInterpreter ? threading_.threadsByIdent.find(t.ident) : threading_.threadsByIdent.end();
   if (threadObj != threading_.threadsByIdent.end()) {
     if (auto name = objects_.attr(threadObj->second, "_name")) t.name = objects_.readStr(*name, 256).value_or("");
     if (t.tid == 0) {
@@ -238,7 +241,7 @@ void Reader::readThread(uint64_t tstate, uint64_t interp, int interpId, const st
   if (t.tid == 0 && t.ident != 0) {
     if (auto v = mem_.readValue<int32_t>(t.ident + kGlibcPthreadTidOffset); v && *v > 0) t.tid = *v;
   }
-  t.isMain = t.ident != 0 && t.ident == mainThreadIdent_;
+  t.isMain = mainInterpreter && t.ident != 0 && t.ident == mainThreadIdent_;
   if (t.name.empty() && t.isMain) t.name = "MainThread";
   if (o_.ts_holds_gil >= 0) {
     t.holdsGil = mem_.readValue<int32_t>(at(tstate, o_.ts_holds_gil)).value_or(0) != 0;
