@@ -21,6 +21,33 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b + 1);
 }
 
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+// The file system's bytes of a co_filename as ObjectReader::readStr writes it: a name that is
+// not UTF-8 was decoded by Python with surrogateescape, each undecodable byte 0xXY becoming
+// U+DCXY, which readStr writes as the text "\udcxy" (as Python's tracebacks show it). Those
+// are turned back into the bytes; everything else is kept.
+std::string fileSystemBytes(const std::string& name) {
+  std::string out;
+  out.reserve(name.size());
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (name.compare(i, 4, "\\udc") == 0 && i + 6 <= name.size()) {
+      int hi = hexValue(name[i + 4]), lo = hexValue(name[i + 5]);
+      if (hi >= 8 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 5;
+        continue;
+      }
+    }
+    out.push_back(name[i]);
+  }
+  return out;
+}
+
 }  // namespace
 
 const std::vector<std::string>* SourceFiles::lines(const std::string& file) {
@@ -28,7 +55,11 @@ const std::vector<std::string>* SourceFiles::lines(const std::string& file) {
   auto it = files_.find(file);
   if (it == files_.end()) {
     if (files_.size() > 512) return nullptr;
-    std::vector<std::string> text = readTextLines(localPath_ ? localPath_(file) : file);
+    const std::string path = localPath_ ? localPath_(file) : file;
+    const std::string bytes = fileSystemBytes(path);
+    std::vector<std::string> text = readTextLines(bytes);
+    // A name really containing the text "\udcxy" (no surrogateescape involved) is tried as is.
+    if (text.empty() && bytes != path) text = readTextLines(path);
     it = files_.emplace(file, std::move(text)).first;
   }
   return &it->second;

@@ -992,10 +992,6 @@ class TestNonUtf8Path:
         assert re.search(rf'\n    \(Python\) File "[^"\n]*/simple\.py", line {m["wait"]}, in wait_here\n'
                          r"(        .*\n)?      Arguments:\n        reason: 'copied'\n", r.stdout)
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "pyhang bug: no source lines for a file whose path is not UTF-8: co_filename's "
-        "surrogateescape characters (U+DCxx) are encoded as UTF-8 instead of being turned back "
-        "into the original bytes, so the file is not found"))
     def test_text_report_source_lines(self, non_utf8_path):
         out = non_utf8_path.text_locals.stdout
         assert "        HELD.acquire()  # LINE:wait\n" in out
