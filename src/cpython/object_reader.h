@@ -82,6 +82,8 @@ class ObjectReader {
 
  private:
   std::optional<uint64_t> instanceDict(uint64_t obj, const TypeInfo& type) const;
+  // The code points of a str (at most maxChars; *cut tells whether more were left), uncached.
+  Result<std::u32string> readCodePoints(uint64_t obj, size_t maxChars, bool* cut) const;
   // (keys object, values array address or 0, values are plain array) of the split table.
   Result<std::vector<std::pair<uint64_t, uint64_t>>> keysEntries(uint64_t keys, uint64_t values, size_t cap) const;
 
@@ -91,7 +93,11 @@ class ObjectReader {
   const Limits& limits_;
   uint64_t modules_ = 0;
   mutable std::unordered_map<uint64_t, TypeInfo> types_;
-  mutable std::unordered_map<uint64_t, std::string> strCache_;
+  struct CachedStr {
+    std::string text;   // readStr's UTF-8 rendering
+    size_t chars = 0;   // the str's length in code points
+  };
+  mutable std::unordered_map<uint64_t, CachedStr> strCache_;
   // dictGet on a dict seen before: its str keys, indexed once (the target does not change while
   // it is read). Looked-up counts decide which dicts are worth indexing.
   mutable std::unordered_map<uint64_t, unsigned> dictLookups_;

@@ -453,10 +453,6 @@ class TestValues:
         assert var["repr"] == EXPECTED_VALUES[name]
         assert var["type"] == EXPECTED_TYPES[name.split("_")[0]]
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "pyhang bug: an int too big to render (more than 1000 30-bit digits) is shown as "
-        "'<int with N digits>' with a wrong N (ndigits*30*3/10: 9972 for 10**10000, which has "
-        "10001 digits) and without its sign (-10**10000 reads the same as 10**10000)"))
     def test_int_too_big_to_render(self, values):
         frame = by_name(values.doc)["values"]["frames"][-1]
         byname = variables(frame, "locals")
@@ -949,10 +945,6 @@ class TestOddStrings:
         assert names(frame, "arguments") == ["escaped"]
         assert names(frame, "locals") == ["lone", "nbsp", "zero_width", "next_line"]
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "pyhang bug: a str containing surrogates is rendered as invalid UTF-8 in the text report "
-        "(each surrogate encoded as 3 bytes; U+FFFD replacement characters in JSON) instead of "
-        "Python's repr escapes, e.g. 'caf\\udce9.txt'"))
     def test_surrogates_rendered_like_repr(self, odd_strings):
         out = odd_strings.text_locals.stdout
         assert "\ufffd" not in out  # the report is valid UTF-8
@@ -962,10 +954,6 @@ class TestOddStrings:
         assert variables(frame, "arguments") == {"escaped": repr(os.fsdecode(b"caf\xe9.txt"))}
         assert variables(frame, "locals")["lone"] == repr("\ud800")
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "pyhang bug: non-printable characters (U+00A0, U+200B, U+0085) are printed raw in str "
-        "reprs, while object_reader.cpp's quoteStr means to render Python's repr(), which "
-        "escapes them ('a\\xa0b', 'a\\u200bb', 'a\\x85b')"))
     def test_non_printable_rendered_like_repr(self, odd_strings):
         out = odd_strings.text_locals.stdout
         for name, value in (("nbsp", "a\xa0b"), ("zero_width", "a\u200bb"), ("next_line", "a\x85b")):
