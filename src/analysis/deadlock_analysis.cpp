@@ -131,6 +131,21 @@ class Explainer {
     if (label.rfind("<", 0) == 0) label = objectLabel(p, u.wait->object, wf);
     switch (u.wait->op) {
       case WaitOp::kAcquire: {
+        // Entering `with cond:` blocks in threading.Condition.__enter__ on the Condition's lock:
+        // name the Condition the program used (the cycle still goes through its lock).
+        // Only when the program's own frame entered it (Queue.put's `with self.not_full:` is the
+        // queue's business: there the program waits for the queue's mutex).
+        if (wf && wf->location.function == "__enter__" && u.waitFrame == u.atFrame + 1) {
+          for (const auto& v : wf->arguments) {
+            const SyncObject* so = v.name == "self" ? object(p, v.address) : nullptr;
+            if (so && so->kind == ObjectKind::kCondition && so->underlyingLock == u.wait->object) {
+              std::string cond = objectLabel(p, v.address, at);
+              if (cond.rfind("<", 0) == 0) cond = objectLabel(p, v.address, wf);
+              return fmt::format("waits to acquire {} (its lock {})", cond,
+                                 label.substr(label.rfind('<')));
+            }
+          }
+        }
         std::string what = o && o->kind == ObjectKind::kSemaphore ? "semaphore " : "";
         if (o && o->kind == ObjectKind::kMpLock) what = "multiprocessing lock ";
         if (o && o->kind == ObjectKind::kSemLock) what = "multiprocessing lock ";
