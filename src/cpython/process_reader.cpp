@@ -81,10 +81,23 @@ std::vector<Variable> Reader::variables(const RawFrame& raw, bool argumentsOnly,
     if (!mem_.read(raw.slots, rawSlots.data(), 8 * n)) return vars;
     for (size_t i = 0; i < n; ++i) values[i] = walker_.slotObject(raw.slots + 8 * i);
   }
+  // Before 3.11 an argument captured by a closure moves into its cell (a slot after the locals)
+  // and its own slot is emptied: the cell of the same name is that argument, in its place.
+  std::map<std::string, size_t> argIndex;
+  for (size_t i = 0; i < n && static_cast<int>(i) < code.argCount; ++i) argIndex.emplace(code.slotNames[i], i);
+  std::vector<std::pair<size_t, Variable>> cellArgs;
   for (size_t i = 0; i < n; ++i) {
     uint8_t kind = i < code.slotKinds.size() ? code.slotKinds[i] : kFastLocal;
     if (kind & kFastHidden) continue;
     bool isArg = static_cast<int>(i) < code.argCount;
+    size_t argPosition = i;
+    if (!isArg && (kind & kFastCell) && !(kind & kFastLocal)) {
+      auto a = argIndex.find(code.slotNames[i]);
+      if (a != argIndex.end() && values[a->second] == 0) {
+        isArg = true;
+        argPosition = a->second;
+      }
+    }
     if (argumentsOnly && !isArg) continue;
     if (localsOnly && isArg) continue;
     uint64_t v = values[i];
@@ -108,7 +121,19 @@ std::vector<Variable> Reader::variables(const RawFrame& raw, bool argumentsOnly,
         var.type == "float") {
       var.repr = objects_.repr(v);
     }
+    if (isArg && argPosition != i) {
+      cellArgs.emplace_back(argPosition, std::move(var));
+      continue;
+    }
     vars.push_back(std::move(var));
+  }
+  // Put each moved argument back among the arguments, in the order of the signature.
+  for (auto& [position, var] : cellArgs) {
+    auto at = std::find_if(vars.begin(), vars.end(), [&, pos = position](const Variable& other) {
+      auto o = argIndex.find(other.name);
+      return !other.isArgument || (o != argIndex.end() && o->second > pos);
+    });
+    vars.insert(at, std::move(var));
   }
   return vars;
 }
