@@ -292,11 +292,11 @@ std::string kernelActivity(const Thread& t) {
   if (t.kernelState == "R") return t.holdsGil ? "is running Python code" : "is running";
   if (t.kernelState == "D") return fmt::format("is in uninterruptible I/O ({})", w.empty() ? "disk or device" : w);
   if (has("futex")) return "is blocked on a futex in C code (a lock or condition pyhang could not identify)";
-  if (has("nanosleep") || has("clock_nanosleep")) return "is sleeping (time.sleep or similar)";
+  if (has("nanosleep") || has("clock_nanosleep") || t.sleepingInSelect) return "is sleeping (time.sleep or similar)";
   if (has("accept")) return "waits for a connection on a listening socket";
   if (has("sk_wait") || has("tcp") || has("unix_stream") || has("sock")) return "waits for data on a socket";
   if (has("pipe")) return "waits on a pipe";
-  if (has("poll") || has("select")) return "waits in select()/poll() (for I/O; before Python 3.11 also time.sleep)";
+  if (has("poll") || has("select")) return "waits in select()/poll() for I/O";
   if (has("do_wait") || has("wait_consider")) return "waits for a child process to exit";
   if (!w.empty() && w != "0") return fmt::format("is sleeping in the kernel ({})", w);
   if (t.holdsGil) return "holds the GIL (running Python code)";

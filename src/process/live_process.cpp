@@ -222,6 +222,16 @@ Result<std::vector<ProcThread>> LiveProcess::threads() const {
     pid_t ignored = 0;
     parseStat(readProcFile(base + "stat"), t.state, t.comm, ignored);
     t.wchan = readProcFile(base + "wchan", 256);
+    if (t.wchan.find("select") != std::string::npos || t.wchan.find("poll") != std::string::npos) {
+      // select(0, NULL, NULL, NULL, &tv) / pselect6(0, ...) / poll(NULL, 0, ms) / ppoll(NULL, 0, ...)
+      std::string sc = readProcFile(base + "syscall", 512);
+      long nr = -1;
+      unsigned long long a0 = 1, a1 = 1, a2 = 1, a3 = 1;
+      if (sscanf(sc.c_str(), "%ld %llx %llx %llx %llx", &nr, &a0, &a1, &a2, &a3) == 5) {
+        t.sleepingInSelect = ((nr == 23 || nr == 270) && a0 == 0 && a1 == 0 && a2 == 0 && a3 == 0) ||
+                             ((nr == 7 || nr == 271) && a1 == 0);
+      }
+    }
     if (t.wchan.find("pipe_write") != std::string::npos) {
       // "1 0x5 ..." : write(2) (or writev(2), 20) on fd 5.
       std::string sc = readProcFile(base + "syscall", 512);

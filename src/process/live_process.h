@@ -30,6 +30,8 @@ struct ProcThread {
   // Blocked writing into a pipe (wait channel *pipe_write): the fd written and the pipe's inode.
   int64_t pipeWriteFd = -1;
   uint64_t pipeWriteInode = 0;
+  // In select()/poll() without any file descriptor: a sleep (time.sleep before 3.11).
+  bool sleepingInSelect = false;
 };
 
 // An open file descriptor that is a pipe end (/proc/PID/fd/N -> "pipe:[inode]").

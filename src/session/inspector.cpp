@@ -240,6 +240,7 @@ void attachKernelView(Target& t) {
     th.wchan = it->second.wchan;
     th.writingPipe = it->second.pipeWriteInode;
     th.writingPipeFd = it->second.pipeWriteFd;
+    th.sleepingInSelect = it->second.sleepingInSelect;
   }
 }
 

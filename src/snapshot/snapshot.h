@@ -152,6 +152,7 @@ struct Thread {
   // channel and the fd of its write(2)): the pipe's inode, 0 when none, and the thread's fd.
   uint64_t writingPipe = 0;
   int64_t writingPipeFd = -1;
+  bool sleepingInSelect = false;   // live: in select()/poll() on no file descriptor (a sleep)
   int interpreterId = 0;
   std::vector<Frame> frames;    // outermost first
   std::vector<std::string> warnings;
