@@ -12,7 +12,10 @@ packages=(
   libzstd-dev liblz4-dev liblzma-dev zlib1g-dev
   # tests: core dumps, the pytest harness, interpreters from .debs, compressed cores
   gdb python3 python3-pytest python3-pytest-timeout patchelf debian-archive-keyring
-  zstd lz4 xz-utils gzip
+  zstd lz4 xz-utils gzip binutils procps
+  # the static, stripped /usr/bin/python3.11 the suite targets, and the symbols the native-stack
+  # tests expect for it and for libc (static functions such as take_gil have names only there)
+  python3.11 python3.11-dbg libc6-dbg
   # fuzzing (libFuzzer) and benchmarks
   clang libclang-rt-14-dev hyperfine
   # script linting
