@@ -740,8 +740,16 @@ void analyze(Snapshot& snap) {
   }
 
   analyzeTasks(snap);  // asyncio tasks (issue 7): their findings count for the verdict
+  setVerdict(d);
+}
 
-  if (d.findings.empty()) {
+void setVerdict(Diagnosis& d) {
+  if (d.findings.empty() && !d.unconfirmed.empty()) {
+    const Finding& f = d.unconfirmed.front();
+    d.verdict = "no-deadlock";
+    d.verdictLine = fmt::format("Verdict: no deadlock: the threads looked stuck ({}), but {}.", f.kind,
+                                f.unconfirmedBecause);
+  } else if (d.findings.empty()) {
     d.verdict = "no-deadlock";
     d.verdictLine = "Verdict: no deadlock found.";
   } else {

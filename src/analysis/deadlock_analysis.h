@@ -9,4 +9,7 @@ namespace pyhang {
 
 void analyze(Snapshot& snapshot);
 
+// The verdict and its one line, from the findings (and the unconfirmed ones).
+void setVerdict(Diagnosis& diagnosis);
+
 }  // namespace pyhang

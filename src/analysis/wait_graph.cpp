@@ -20,6 +20,16 @@ bool isStdlib(const std::string& file) {
   return false;
 }
 
+// threading.py and queue.py: synchronisation written in Python, which blocks only where a frame
+// of theirs is in a recognised wait (Condition.wait's waiter, a lock's acquire, a join).
+bool isPurePythonSync(const std::string& file) {
+  if (!isStdlib(file)) return false;
+  for (std::string_view m : {std::string_view("/threading.py"), std::string_view("/queue.py")}) {
+    if (file.size() >= m.size() && file.compare(file.size() - m.size(), m.size(), m) == 0) return true;
+  }
+  return false;
+}
+
 // multiprocessing's BaseProcess._bootstrap: where a child process's own work begins. The frames
 // outside it belong to whatever started the child (the parent's code after a fork, the
 // forkserver's loop): they are not waiting for anything now.
@@ -143,11 +153,15 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
       // stdlib wait of the innermost run (Queue.get over Condition.wait over a waiter lock).
       if (!t.frames.empty()) {
         size_t last = t.frames.size() - 1;
+        size_t notifiedAt = SIZE_MAX;   // a Condition.wait of the run whose waiter was notified
         const Frame& inner = t.frames[last];
         const SyncObject* io = inner.waitsOn ? find(p, inner.waitsOn->object) : nullptr;
         if (inner.waitsOn && isPlainLock(io) && !io->threadIdent) {
           u.wait = inner.waitsOn;
           u.waitFrame = last;
+        } else if (!inner.waitsOn && inner.kind == Frame::Kind::kPython && isPurePythonSync(inner.location.file)) {
+          // Running the Python code of threading or queue (notify(), _get(), a finally clause):
+          // whatever the outer frames wait for, this thread is not blocked now.
         } else {
           for (size_t k = t.frames.size(); k-- > 0;) {
             const Frame& f = t.frames[k];
@@ -161,6 +175,7 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
             if (f.waitsOn) {
               u.wait = f.waitsOn;
               u.waitFrame = k;
+              if (f.waitsOn->notified) notifiedAt = k;
             }
             if (!isStdlib(f.location.file)) break;
           }
@@ -181,6 +196,25 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
           u.holds.erase(std::remove_if(u.holds.begin(), u.holds.end(),
                                        [&](const Hold& h) { return h.lock == released && h.how != "owner"; }),
                         u.holds.end());
+        }
+        // Notified: the Condition's notify() has already released this thread's waiter, so the
+        // wait is over; what is left is re-acquiring the Condition's lock, a wait only while
+        // that lock is held (by a thread that may itself be blocked).
+        if (u.wait && notifiedAt != SIZE_MAX) {
+          const WaitInfo& inner = *t.frames[notifiedAt].waitsOn;
+          uint64_t condLock = lockOf(p, inner.object);
+          const SyncObject* lo = find(p, condLock);
+          if (condLock == inner.object || !lo || !lo->locked.value_or(false)) {
+            u.wait.reset();
+          } else {
+            WaitInfo w;
+            w.op = WaitOp::kAcquire;
+            w.object = condLock;
+            w.how = "wait() (notified, re-acquiring the lock)";
+            w.certain = inner.certain;
+            u.wait = w;
+            u.waitFrame = notifiedAt;
+          }
         }
         if (u.wait) {
           // The program's own frame that made the call; the wait frame itself when the whole

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "analysis/confirmation.h"
 #include "analysis/deadlock_analysis.h"
 #include "cli/exit_codes.h"
 #include "common/heap.h"
@@ -18,6 +19,7 @@
 #include "report/json_report.h"
 #include "report/text_report.h"
 #include "session/inspector.h"
+#include "session/second_look.h"
 
 namespace {
 
@@ -139,7 +141,12 @@ int main(int argc, char** argv) {
     return exitCodeFor(result.error(), isCore);
   }
   Snapshot snapshot = std::move(*result);
-  if (render.analysis) analyze(snapshot);
+  if (render.analysis) {
+    analyze(snapshot);
+    // Live: a finding stands only if its threads are still blocked a moment later.
+    if (!isCore) secondLook(snapshot);
+    confirmFindings(snapshot);
+  }
   native::mergeNativeStacks(snapshot, inspect.nativeMode);  // issue 4: after the analysis, which reads Python frames
   if (json) {
     renderJson(snapshot, render, std::cout);

@@ -349,6 +349,10 @@ bool SyncReader::acquireHasTimeout(const RawFrame& frame, int k, int limit) cons
 }
 
 std::optional<WaitInfo> SyncReader::blockedAcquire(const RawFrame& frame) const {
+  return pendingAcquire(frame, /*requireLocked=*/true);
+}
+
+std::optional<WaitInfo> SyncReader::pendingAcquire(const RawFrame& frame, bool requireLocked) const {
   if (!frame.code || frame.stackBase == 0) return std::nullopt;
   const int minor = objects_.layout().traits.minor;
   uint8_t opcode = 0;
@@ -389,7 +393,7 @@ std::optional<WaitInfo> SyncReader::blockedAcquire(const RawFrame& frame) const 
     if (candidate) {
       SyncObject s = describe(candidate);
       // Only a lock that is actually held can block its acquirer.
-      if (s.locked.has_value() && !*s.locked) {
+      if (requireLocked && s.locked.has_value() && !*s.locked) {
         prev = obj;
         continue;
       }
@@ -404,6 +408,23 @@ std::optional<WaitInfo> SyncReader::blockedAcquire(const RawFrame& frame) const 
     prev = obj;
   }
   return std::nullopt;
+}
+
+// threading.Condition.wait() appends its `waiter` lock to self._waiters and blocks acquiring
+// it; notify() pops the waiter from the deque and releases it. A waiter that is bound but no
+// longer in the deque has been notified: the thread only has to wake up (it may still be waiting
+// for the GIL in the snapshot). False whenever that cannot be read with certainty.
+bool SyncReader::conditionWaiterNotified(uint64_t condition, const Variable* waiter) const {
+  if (!waiter || !waiter->address || waiter->type == "NoneType") return false;
+  if (classify(waiter->address) != ObjectKind::kLock) return false;
+  auto waiters = objects_.attr(condition, "_waiters");
+  if (!waiters || !*waiters || objects_.typeName(*waiters).value_or("") != "deque") return false;
+  constexpr size_t kMaxWaiters = 4096;
+  auto size = objects_.containerSize(*waiters);
+  if (!size || *size < 0 || static_cast<size_t>(*size) > kMaxWaiters) return false;
+  auto items = objects_.dequeItems(*waiters, kMaxWaiters);
+  if (!items || items->size() != static_cast<size_t>(*size)) return false;
+  return std::find(items->begin(), items->end(), waiter->address) == items->end();
 }
 
 std::optional<WaitInfo> SyncReader::stdlibWait(const RawFrame& frame, const std::vector<Variable>& locals,
@@ -422,9 +443,19 @@ std::optional<WaitInfo> SyncReader::stdlibWait(const RawFrame& frame, const std:
   w.object = self ? self->address : 0;
   if (module == "threading") {
     if (fn == "wait" && selfKind == ObjectKind::kCondition) {
+      // Condition.wait blocks only in its `waiter.acquire()`, a call into C with no frame of
+      // its own. Anywhere else (appending the waiter, _release_save, the finally clause, an
+      // inner Python frame such as _is_owned) the thread is running library code, and a
+      // blocked _acquire_restore is the inner frame's own lock wait.
+      if (!isInnermost) return std::nullopt;
+      const Variable* waiter = findVar(locals, "waiter");
+      auto pending = pendingAcquire(frame, /*requireLocked=*/false);
+      if (!pending || !waiter || pending->object != waiter->address) return std::nullopt;
       w.op = WaitOp::kWait;
-      w.hasTimeout = timeoutFrom("timeout");
+      w.hasTimeout = pending->hasTimeout || timeoutFrom("timeout");
       w.how = "wait()";
+      SyncObject lock = describe(waiter->address);
+      w.notified = (lock.locked.has_value() && !*lock.locked) || conditionWaiterNotified(self->address, waiter);
       return w;
     }
     if (fn == "wait_for" && selfKind == ObjectKind::kCondition) {
@@ -457,6 +488,11 @@ std::optional<WaitInfo> SyncReader::stdlibWait(const RawFrame& frame, const std:
       return w;
     }
     if ((fn == "join" || fn == "_wait_for_tstate_lock") && selfKind == ObjectKind::kThread) {
+      // 3.8-3.12 block in `lock.acquire(block, timeout)` on the thread's tstate lock; past it
+      // (the thread has ended) the joiner is running.
+      if (fn == "_wait_for_tstate_lock" && isInnermost && !pendingAcquire(frame, /*requireLocked=*/true)) {
+        return std::nullopt;
+      }
       w.op = WaitOp::kJoin;
       w.hasTimeout = timeoutFrom("timeout");
       if (fn == "_wait_for_tstate_lock") {

@@ -41,6 +41,9 @@ class SyncReader {
 
  private:
   bool isLockLike(uint64_t obj) const;
+  // The lock-like object whose acquire()/__enter__ call is in progress in `frame`, held or not.
+  std::optional<WaitInfo> pendingAcquire(const RawFrame& frame, bool requireLocked) const;
+  bool conditionWaiterNotified(uint64_t condition, const Variable* waiter) const;
   bool acquireHasTimeout(const RawFrame& frame, int k, int limit) const;
   const ObjectReader& objects_;
   const FrameWalker& frames_;

@@ -251,6 +251,66 @@ Result<std::vector<ProcThread>> LiveProcess::threads() const {
   return out;
 }
 
+std::vector<pid_t> LiveProcess::threadIds() const {
+  std::vector<pid_t> out;
+  DIR* d = opendir(fmt::format("/proc/{}/task", pid_).c_str());
+  if (!d) return out;
+  constexpr size_t kMaxThreads = 1 << 16;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    out.push_back(static_cast<pid_t>(std::atoi(e->d_name)));
+    if (out.size() >= kMaxThreads) break;
+  }
+  closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+namespace {
+// "Name:\tvalue" lines of a /proc status file.
+std::optional<uint64_t> statusNumber(const std::string& status, std::string_view key, int base = 10) {
+  size_t at = 0;
+  while (at < status.size()) {
+    size_t end = status.find('\n', at);
+    if (end == std::string::npos) end = status.size();
+    std::string_view line(status.data() + at, end - at);
+    if (line.size() > key.size() && line.compare(0, key.size(), key) == 0 && line[key.size()] == ':') {
+      std::string value(line.substr(key.size() + 1));
+      char* stop = nullptr;
+      errno = 0;
+      unsigned long long v = std::strtoull(value.c_str(), &stop, base);
+      if (errno || stop == value.c_str()) return std::nullopt;
+      return static_cast<uint64_t>(v);
+    }
+    at = end + 1;
+  }
+  return std::nullopt;
+}
+}  // namespace
+
+ThreadActivity LiveProcess::threadActivity(pid_t tid) const {
+  ThreadActivity a;
+  std::string base = fmt::format("/proc/{}/task/{}/", pid_, tid);
+  std::string status = readProcFile(base + "status", 1 << 14);
+  auto stateAt = status.find("\nState:");
+  auto vol = statusNumber(status, "voluntary_ctxt_switches");
+  auto invol = statusNumber(status, "nonvoluntary_ctxt_switches");
+  if (stateAt == std::string::npos || !vol || !invol) return a;
+  size_t c = status.find_first_not_of(" \t", stateAt + 7);
+  if (c == std::string::npos) return a;
+  a.state = status[c];
+  a.voluntarySwitches = *vol;
+  a.involuntarySwitches = *invol;
+  a.syscall = readProcFile(base + "syscall", 512);
+  while (!a.syscall.empty() && (a.syscall.back() == '\n' || a.syscall.back() == ' ')) a.syscall.pop_back();
+  a.read = true;
+  return a;
+}
+
+std::optional<uint64_t> LiveProcess::caughtSignals() const {
+  return statusNumber(readProcFile(fmt::format("/proc/{}/status", pid_), 1 << 14), "SigCgt", 16);
+}
+
 std::string LiveProcess::commandLine() const {
   std::string raw = readProcFile(fmt::format("/proc/{}/cmdline", pid_), 1 << 16);
   while (!raw.empty() && raw.back() == '\0') raw.pop_back();

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -35,6 +36,20 @@ struct ProcThread {
 };
 
 // An open file descriptor that is a pipe end (/proc/PID/fd/N -> "pipe:[inode]").
+// What the kernel says a thread is doing at one moment: enough to tell whether it ran between
+// two looks (a thread blocked for good keeps its state, its system call and its counts).
+struct ThreadActivity {
+  bool read = false;           // false: the thread is gone, or /proc could not be read
+  char state = '?';            // R, S, D, T, t, Z
+  std::string syscall;         // /proc/PID/task/TID/syscall: "running", or the call and its args
+  uint64_t voluntarySwitches = 0;
+  uint64_t involuntarySwitches = 0;
+  bool sameAs(const ThreadActivity& o) const {
+    return read && o.read && state == o.state && syscall == o.syscall &&
+           voluntarySwitches == o.voluntarySwitches && involuntarySwitches == o.involuntarySwitches;
+  }
+};
+
 struct PipeFd {
   int64_t fd = -1;
   uint64_t inode = 0;
@@ -59,6 +74,11 @@ class LiveProcess : public RemoteMemory {
   Result<std::vector<ProcThread>> threads() const;
   // The pipe ends the process has open (at most 4096 fds are looked at).
   std::vector<PipeFd> pipeFds() const;
+  // The ids of the process's threads (the task directory), sorted; empty when it is gone.
+  std::vector<pid_t> threadIds() const;
+  ThreadActivity threadActivity(pid_t tid) const;
+  // The signals the process catches (SigCgt of /proc/PID/status), bit N-1 for signal N.
+  std::optional<uint64_t> caughtSignals() const;
   std::string commandLine() const;
   std::string executable() const;
 

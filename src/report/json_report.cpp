@@ -254,18 +254,26 @@ void renderJson(const Snapshot& snap, const RenderOptions& opts, std::ostream& o
   root["processes"] = procs;
   if (opts.analysis && snap.diagnosis.ran) {
     const Diagnosis& d = snap.diagnosis;
-    json findings = json::array();
-    for (const auto& f : d.findings) {
-      json jf{{"kind", f.kind}, {"summary", f.summary}};
-      json parts = json::array(), bys = json::array();
-      for (const auto& p : f.participants) parts.push_back(participantJson(snap, p));
-      for (const auto& p : f.bystanders) bys.push_back(participantJson(snap, p));
-      jf["participants"] = parts;
-      jf["bystanders"] = bys;
-      jf["explanation"] = f.lines;
-      findings.push_back(jf);
-    }
-    root["diagnosis"] = {{"verdict", d.verdict}, {"summary", d.verdictLine}, {"findings", findings}, {"notes", d.notes}};
+    auto findingsJson = [&](const std::vector<Finding>& list) {
+      json findings = json::array();
+      for (const auto& f : list) {
+        json jf{{"kind", f.kind}, {"summary", f.summary}};
+        json parts = json::array(), bys = json::array();
+        for (const auto& p : f.participants) parts.push_back(participantJson(snap, p));
+        for (const auto& p : f.bystanders) bys.push_back(participantJson(snap, p));
+        jf["participants"] = parts;
+        jf["bystanders"] = bys;
+        jf["explanation"] = f.lines;
+        if (!f.unconfirmedBecause.empty()) jf["unconfirmed_because"] = f.unconfirmedBecause;
+        findings.push_back(jf);
+      }
+      return findings;
+    };
+    root["diagnosis"] = {{"verdict", d.verdict},
+                         {"summary", d.verdictLine},
+                         {"findings", findingsJson(d.findings)},
+                         {"unconfirmed", findingsJson(d.unconfirmed)},
+                         {"notes", d.notes}};
   } else {
     root["diagnosis"] = nullptr;
   }

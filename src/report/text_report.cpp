@@ -316,6 +316,9 @@ void renderText(const Snapshot& snap, const RenderOptions& opts, std::ostream& o
     for (const auto& line : f.lines) out << line << "\n";
     out << "\n";
   }
+  for (const auto& f : d.unconfirmed) {
+    out << "Not confirmed (" << f.kind << "): " << f.summary << ", but " << f.unconfirmedBecause << ".\n\n";
+  }
   for (const auto& n : d.notes) out << n << "\n";
   if (!d.notes.empty()) out << "\n";
   out << d.verdictLine << "\n";

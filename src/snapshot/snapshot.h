@@ -107,6 +107,9 @@ struct WaitInfo {
   uint64_t object = 0;          // address of the SyncObject waited on
   bool hasTimeout = false;      // a finite timeout was passed
   bool certain = true;          // false when inferred heuristically
+  // Condition.wait whose waiter lock is no longer in the Condition's _waiters: notify() has
+  // released it, so the thread is waking up and will next re-acquire the Condition's lock.
+  bool notified = false;
   int64_t targetPid = 0;        // kJoin on a process: the pid waited for
   std::string how;              // "with", "acquire()", "join()" ...
 };
@@ -161,6 +164,10 @@ struct Thread {
   bool nativeOnly = false;      // an OS thread with no Python thread state (a C thread)
   std::vector<Frame> nativeFrames;   // innermost first; merged into `frames` after the analysis
   bool nativeTruncated = false;      // its outermost native frames were not unwound (too many)
+  // Live: a second look through /proc a moment after the snapshot (the target is not stopped
+  // again), taken only for the threads a finding depends on. Unset: not looked at.
+  std::optional<bool> ranAfter;      // it ran, or its kernel state or system call changed
+  std::string stateAfter;            // its kernel state letter at that look
   // --- end native stacks ---
 };
 
@@ -274,6 +281,8 @@ struct Process {
   // this process has open for reading (inode -> its fd).
   std::map<uint64_t, int64_t> pipeReadEnds;
   bool gcCollecting = false;
+  // Live, second look: OS threads without a Python thread state that ran meanwhile.
+  std::vector<int64_t> otherThreadsThatRan;
   // --native (issue 4): OS threads without a Python thread state, appended to `threads` after
   // the analysis (native/stack_merger.h).
   std::vector<Thread> nativeOnlyThreads;
@@ -302,6 +311,7 @@ struct Finding {
   std::vector<Participant> participants;
   std::vector<Participant> bystanders;
   std::vector<std::string> lines;   // the explanation, one line each, ready to print
+  std::string unconfirmedBecause;   // set when a second look saw a participant move
 };
 
 // A note the text report prints under one frame ("waiting to acquire lock_b ...").
@@ -318,6 +328,8 @@ struct Diagnosis {
   std::string verdict;           // "deadlock" or "no-deadlock"
   std::string verdictLine;       // one line for humans
   std::vector<Finding> findings;
+  // Findings a second look did not confirm: the threads looked blocked, but moved a moment later.
+  std::vector<Finding> unconfirmed;
   std::vector<std::string> notes;   // what the threads that are not deadlocked are doing
   std::vector<Annotation> annotations;
 };

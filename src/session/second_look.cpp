@@ -1,0 +1,94 @@
+#include "session/second_look.h"
+
+#include <map>
+#include <set>
+#include <thread>
+
+#include "analysis/confirmation.h"
+#include "process/live_process.h"
+
+namespace pyhang {
+
+namespace {
+
+using Look = std::map<std::pair<int64_t, int64_t>, ThreadActivity>;
+
+// Every thread of the watched processes, Python or not.
+Look look(const std::set<int64_t>& pids) {
+  Look out;
+  for (int64_t pid : pids) {
+    LiveProcess proc(static_cast<pid_t>(pid));
+    for (pid_t tid : proc.threadIds()) out[{pid, tid}] = proc.threadActivity(tid);
+  }
+  return out;
+}
+
+// Blocked and unchanged between the two looks: the same state (asleep, or a zombie leader whose
+// process goes on in its other threads), the same system call and no context switch.
+bool still(const Look& a, const Look& b, const std::pair<int64_t, int64_t>& id) {
+  auto x = a.find(id), y = b.find(id);
+  if (x == a.end() || y == b.end()) return false;
+  char st = y->second.state;
+  return (st == 'S' || st == 'Z') && x->second.sameAs(y->second) && y->second.syscall != "running";
+}
+
+}  // namespace
+
+void secondLook(Snapshot& snap, std::chrono::milliseconds interval) {
+  if (!snap.diagnosis.ran || snap.diagnosis.findings.empty()) return;
+  std::set<std::pair<int64_t, int64_t>> watched;
+  std::set<int64_t> pids;
+  std::set<int64_t> wholeProcesses;   // all-blocked: every thread counts, Python or not
+  for (const auto& f : snap.diagnosis.findings) {
+    for (const auto& id : threadsToConfirm(snap, f)) {
+      watched.insert(id);
+      pids.insert(id.first);
+      if (f.kind == "all-blocked") wholeProcesses.insert(id.first);
+    }
+  }
+  std::set<int64_t> live;
+  for (const auto& p : snap.processes) {
+    if (pids.count(p.pid) && p.source == "live" && p.pid > 0) live.insert(p.pid);
+  }
+  if (live.empty()) return;
+  for (int64_t pid : wholeProcesses) {
+    if (live.count(pid)) {
+      for (pid_t tid : LiveProcess(static_cast<pid_t>(pid)).threadIds()) watched.insert({pid, tid});
+    }
+  }
+  auto considered = [&](const std::pair<int64_t, int64_t>& id) { return live.count(id.first) > 0 && watched.count(id); };
+
+  Look first = look(live);
+  std::this_thread::sleep_for(interval);
+  Look second = look(live);
+  bool allStill = true;
+  for (const auto& id : watched) allStill &= !considered(id) || still(first, second, id);
+  if (!allStill) {
+    // The first look may have caught a thread still returning into its system call after the
+    // detach; judge by the next two.
+    std::this_thread::sleep_for(interval);
+    Look third = look(live);
+    first = std::move(second);
+    second = std::move(third);
+  }
+  for (auto& p : snap.processes) {
+    if (!live.count(p.pid)) continue;
+    std::set<int64_t> python;
+    for (auto& t : p.threads) {
+      python.insert(t.tid);
+      std::pair<int64_t, int64_t> id{p.pid, t.tid};
+      if (!t.tid || !watched.count(id)) continue;
+      t.ranAfter = !still(first, second, id);
+      auto it = second.find(id);
+      t.stateAfter = it == second.end() || !it->second.read ? "" : std::string(1, it->second.state);
+    }
+    if (!wholeProcesses.count(p.pid)) continue;
+    for (const auto& [id, activity] : second) {
+      if (id.first == p.pid && !python.count(id.second) && !still(first, second, id)) {
+        p.otherThreadsThatRan.push_back(id.second);
+      }
+    }
+  }
+}
+
+}  // namespace pyhang
