@@ -51,11 +51,81 @@ std::vector<std::pair<int64_t, int64_t>> threadsToConfirm(const Snapshot& snap, 
   return out;
 }
 
+namespace {
+
+// Could a process other than the waiter's end this wait? Multiprocessing primitives, process
+// joins, pipes and sockets, and the library's service loops that wait for worker processes.
+bool crossProcessWait(const Process& p, const WaitInfo& w) {
+  if (w.op == WaitOp::kIo || w.op == WaitOp::kPipeWrite || w.op == WaitOp::kJoin) return true;
+  if (!w.object) return true;   // a service loop: "for results from the pool's workers"
+  auto it = p.objects.find(w.object);
+  if (it == p.objects.end()) return false;
+  const SyncObject& o = it->second;
+  switch (o.kind) {
+    case ObjectKind::kSemLock:
+    case ObjectKind::kMpLock:
+    case ObjectKind::kProcess:
+    case ObjectKind::kManagerLock: return true;
+    default: break;
+  }
+  if (o.type.find("multiprocessing") != std::string::npos) return true;
+  auto under = p.objects.find(o.underlyingLock);
+  return under != p.objects.end() && under->second.kind == ObjectKind::kSemLock;
+}
+
+// An all-blocked finding whose waits another process could end, while that process is not in
+// the report: what it waits for instead, or "" when nothing like it.
+std::string uninspectedWakeSource(const Snapshot& snap, const Finding& f) {
+  if (f.kind != "all-blocked") return "";
+  std::set<int64_t> pids;
+  bool crossProcess = false;
+  for (const auto& part : f.participants) {
+    const Process* p = processOf(snap, part.pid);
+    if (!p || !pids.insert(part.pid).second) continue;
+    // Any wait of the process, the library's service threads' included (a Pool's result
+    // handler waits for the workers' results).
+    for (const auto& t : p->threads) {
+      for (const auto& fr : t.frames) crossProcess |= fr.waitsOn && crossProcessWait(*p, *fr.waitsOn);
+    }
+  }
+  if (!crossProcess) return "";
+  std::set<int64_t> shown;
+  for (const auto& p : snap.processes) shown.insert(p.pid);
+  std::vector<std::string> others;
+  for (int64_t pid : pids) {
+    const Process* p = processOf(snap, pid);
+    for (const auto& [cpid, cmd] : p->uninspectedChildren) others.push_back(fmt::format("{} ({})", cpid, cmd));
+    if (p->source != "core") continue;
+    // A core: the children the program knows of that have not exited, which no core here shows.
+    for (const auto& c : p->children) {
+      if (!shown.count(c.pid) && !c.returncode) {
+        others.push_back(c.name.empty() ? fmt::format("{}", c.pid) : fmt::format("{} ({})", c.pid, c.name));
+      }
+    }
+  }
+  if (others.empty()) return "";
+  std::string list = others.size() > 4 ? fmt::format("{} and {} more", fmt::join(others.begin(), others.begin() + 4, ", "),
+                                                     others.size() - 4)
+                                       : fmt::format("{}", fmt::join(others, ", "));
+  bool core = processOf(snap, *pids.begin())->source == "core";
+  return fmt::format("{} {}, which {} not in this report ({})", others.size() == 1 ? "child process" : "child processes",
+                     list, others.size() == 1 ? "is" : "are",
+                     core ? (others.size() == 1 ? "take a core of it too and pass all the cores" : "take cores of them too and pass all the cores") : (others.size() == 1 ? "add --children to inspect it" : "add --children to inspect them"));
+}
+
+}  // namespace
+
 void confirmFindings(Snapshot& snap) {
   Diagnosis& d = snap.diagnosis;
   if (!d.ran) return;
   std::vector<Finding> kept;
   for (auto& f : d.findings) {
+    if (std::string outside = uninspectedWakeSource(snap, f); !outside.empty()) {
+      f.unconfirmedBecause = outside + " could still end the waits";
+      d.waitingFor.push_back(std::move(outside));
+      d.unconfirmed.push_back(std::move(f));
+      continue;
+    }
     std::string because;
     for (const auto& [pid, tid] : threadsToConfirm(snap, f)) {
       const Process* p = processOf(snap, pid);

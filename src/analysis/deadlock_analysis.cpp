@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <csignal>
+#include <cstring>
 #include <set>
 
 #include <fmt/format.h>
@@ -279,6 +281,11 @@ std::string lockNoun(const SyncObject* o) {
   return "a threading.Lock";
 }
 
+std::string signalDisplayName(int signo) {
+  const char* abbrev = sigabbrev_np(signo);
+  return abbrev ? fmt::format("SIG{}", abbrev) : fmt::format("{}", signo);
+}
+
 std::string upperFirst(std::string s) {
   if (!s.empty()) s[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(s[0])));
   return s;
@@ -301,6 +308,36 @@ std::string kernelActivity(const Thread& t) {
   if (!w.empty() && w != "0") return fmt::format("is sleeping in the kernel ({})", w);
   if (t.holdsGil) return "holds the GIL (running Python code)";
   return "is not waiting for a Python lock or thread";
+}
+
+// The signals a process handles in Python, as phrases: from the handlers read in its memory, or
+// (live, when those could not be read) from the signals the kernel says it catches, less SIGINT
+// (caught by every Python program to raise KeyboardInterrupt) and the fatal ones
+// faulthandler catches.
+std::vector<std::string> signalWakeSources(const Process& p) {
+  std::vector<std::string> out;
+  auto where = [](const SignalHandler& h) {
+    if (h.where.file.empty()) return std::string();
+    return fmt::format(", {}:{}", baseName(h.where.file), h.where.line);
+  };
+  if (p.signalHandlers) {
+    for (const auto& h : *p.signalHandlers) {
+      out.push_back(fmt::format("signal {} (its handler {}{})", h.name, h.handler, where(h)));
+    }
+    return out;
+  }
+  if (!p.caughtSignals) return out;
+  // INT ILL TRAP ABRT BUS FPE SEGV SYS, and glibc's own 32 and 33 (thread cancellation, setxid).
+  static const std::set<int> kIgnored = {2, 4, 5, 6, 7, 8, 11, 31, 32, 33};
+  std::vector<std::string> names;
+  for (int signo = 1; signo <= 64; ++signo) {
+    if ((*p.caughtSignals >> (signo - 1) & 1) && !kIgnored.count(signo)) names.push_back(signalDisplayName(signo));
+  }
+  if (!names.empty()) {
+    out.push_back(fmt::format("{} {} (a handler is installed)", names.size() == 1 ? "signal" : "signals",
+                              fmt::join(names, ", ")));
+  }
+  return out;
 }
 
 // Elementary cycles through the first edge of each unit (each blocked thread waits for one
@@ -677,6 +714,20 @@ void analyze(Snapshot& snap) {
   // Only when everything waited for is in the snapshot: a process outside it could still act.
   bool allBlocked = !g.units.empty();
   for (const auto& u : g.units) allBlocked &= u.blockedForever() && !u.waitPidMissing;
+  // A signal whose Python handler runs in a process's main thread can end any of its waits
+  // (lock, Condition, Event, Queue and join waits all let handlers run): that is a program
+  // waiting for a signal (a daemon's SIGTERM), not a hang.
+  if (d.findings.empty() && allBlocked) {
+    std::set<size_t> seenProcesses;
+    for (const auto& u : g.units) {
+      if (!seenProcesses.insert(u.id.process).second) continue;
+      const Process& p = snap.processes[u.id.process];
+      bool hasMain = std::any_of(p.threads.begin(), p.threads.end(), [](const Thread& t) { return t.isMain; });
+      if (!hasMain) continue;
+      for (const auto& w : signalWakeSources(p)) d.waitingFor.push_back(w);
+    }
+    if (!d.waitingFor.empty()) allBlocked = false;
+  }
   if (d.findings.empty() && allBlocked) {
     Finding f;
     f.kind = "all-blocked";
@@ -744,7 +795,11 @@ void analyze(Snapshot& snap) {
 }
 
 void setVerdict(Diagnosis& d) {
-  if (d.findings.empty() && !d.unconfirmed.empty()) {
+  if (d.findings.empty() && !d.waitingFor.empty()) {
+    d.verdict = "no-deadlock";
+    d.verdictLine = fmt::format("Verdict: no deadlock: every thread waits, and {} can still wake the program.",
+                                fmt::join(d.waitingFor, " or "));
+  } else if (d.findings.empty() && !d.unconfirmed.empty()) {
     const Finding& f = d.unconfirmed.front();
     d.verdict = "no-deadlock";
     d.verdictLine = fmt::format("Verdict: no deadlock: the threads looked stuck ({}), but {}.", f.kind,

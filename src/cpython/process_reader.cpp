@@ -1,4 +1,5 @@
 #include "cpython/process_reader.h"
+#include "cpython/signal_reader.h"
 
 #include "common/files.h"
 
@@ -40,6 +41,7 @@ class Reader {
         sources_(opts.localPath) {}
 
   Result<void> run();
+  const ObjectReader& objects() const { return objects_; }
 
  private:
   uint64_t at(uint64_t base, int32_t off) const { return base + static_cast<uint64_t>(off); }
@@ -670,6 +672,7 @@ Result<void> readPythonProcess(const RemoteMemory& mem, const RuntimeLocation& r
                                Process& out) {
   Reader reader(mem, runtime, options, out);
   auto r = reader.run();
+  if (r) out.signalHandlers = readSignalHandlers(reader.objects(), runtime);
   nameServiceProcess(out);
   return r;
 }

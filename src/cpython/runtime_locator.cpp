@@ -1,6 +1,7 @@
 #include "cpython/runtime_locator.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <mutex>
@@ -136,6 +137,7 @@ struct ElfFacts {
   bool opened = false;
   std::optional<uint64_t> runtime;     // _PyRuntime (or the .PyRuntime section)
   std::optional<uint64_t> pyVersion;   // Py_Version
+  std::optional<uint64_t> handlers;    // signalmodule.c's static Handlers[] (3.8-3.11)
   bool isExecutable = false;
   uint64_t firstLoadVaddrMinusOffset = 0;
 };
@@ -163,6 +165,17 @@ ElfFacts factsOf(const std::string& localPath) {
     }
     if (f.runtime) {
       if (auto pv = (*elf)->symbol("Py_Version")) f.pyVersion = pv->value;
+      if (auto h = (*elf)->staticSymbol("Handlers")) {
+        f.handlers = h->value;
+      } else if (!(*elf)->sectionAddress(".symtab").has_value()) {
+        // A stripped build (Debian's): its detached debug information, when installed (python3.X-dbg).
+        std::string debug = (*elf)->debugFilePath();
+        if (!debug.empty() && access(debug.c_str(), R_OK) == 0) {
+          if (auto dbg = ElfFile::open(debug)) {
+            if (auto h = (*dbg)->staticSymbol("Handlers")) f.handlers = h->value;
+          }
+        }
+      }
     }
     f.isExecutable = (*elf)->isExecutable();
     f.firstLoadVaddrMinusOffset = (*elf)->firstLoadVaddrMinusOffset();
@@ -212,6 +225,7 @@ Result<RuntimeLocation> locateRuntime(const RemoteMemory& mem, const std::vector
     }
     RuntimeLocation loc;
     loc.runtimeAddress = bias + *elf.runtime;
+    if (elf.handlers) loc.signalHandlers = bias + *elf.handlers;
     loc.file = path;
     loc.staticBuild = path == executablePath || elf.isExecutable ||
                       path.find("libpython") == std::string::npos;

@@ -18,6 +18,9 @@ struct RuntimeLocation {
   bool staticBuild = false;     // _PyRuntime lives in the executable
   PythonLayout layout;
   bool usedDebugOffsets = false;
+  // The signal module's handler table, `Handlers[NSIG]` (3.8-3.11, a static symbol: only where the
+  // symbol table survives), 0 when unknown. 3.12+ keep it inside _PyRuntime.
+  uint64_t signalHandlers = 0;
   std::vector<std::string> warnings;
 };
 

@@ -52,7 +52,7 @@ ElfFile::~ElfFile() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::optional<ElfSymbol> ElfFile::lookupIn(int sectionType, std::string_view name) const {
+std::optional<ElfSymbol> ElfFile::lookupIn(int sectionType, std::string_view name, bool ltoVariants) const {
   Elf* elf = asElf(elf_);
   Elf_Scn* scn = nullptr;
   while ((scn = elf_nextscn(elf, scn)) != nullptr) {
@@ -67,7 +67,13 @@ std::optional<ElfSymbol> ElfFile::lookupIn(int sectionType, std::string_view nam
       if (!gelf_getsym(data, static_cast<int>(i), &sym)) break;
       if (sym.st_value == 0 || sym.st_name == 0) continue;
       const char* n = elf_strptr(elf, sh.sh_link, sym.st_name);
-      if (n && name == n) return ElfSymbol{sym.st_value, sym.st_size};
+      if (!n) continue;
+      std::string_view sv(n);
+      if (sv == name) return ElfSymbol{sym.st_value, sym.st_size};
+      if (ltoVariants && sv.size() > name.size() + 10 && sv.substr(0, name.size()) == name &&
+          sv.substr(name.size(), 10) == ".lto_priv.") {
+        return ElfSymbol{sym.st_value, sym.st_size};
+      }
     }
   }
   return std::nullopt;
@@ -76,6 +82,10 @@ std::optional<ElfSymbol> ElfFile::lookupIn(int sectionType, std::string_view nam
 std::optional<ElfSymbol> ElfFile::symbol(std::string_view name) const {
   if (auto s = lookupIn(SHT_DYNSYM, name)) return s;
   return lookupIn(SHT_SYMTAB, name);
+}
+
+std::optional<ElfSymbol> ElfFile::staticSymbol(std::string_view name) const {
+  return lookupIn(SHT_SYMTAB, name, /*ltoVariants=*/true);
 }
 
 std::optional<uint64_t> ElfFile::sectionAddress(std::string_view name) const {
@@ -90,6 +100,40 @@ std::optional<uint64_t> ElfFile::sectionAddress(std::string_view name) const {
     if (n && name == n) return sh.sh_addr;
   }
   return std::nullopt;
+}
+
+std::string ElfFile::buildId() const {
+  Elf* elf = asElf(elf_);
+  Elf_Scn* scn = nullptr;
+  while ((scn = elf_nextscn(elf, scn)) != nullptr) {
+    GElf_Shdr sh;
+    if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE) continue;
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    if (!data) continue;
+    size_t offset = 0, nameAt = 0, descAt = 0;
+    GElf_Nhdr note;
+    while ((offset = gelf_getnote(data, offset, &note, &nameAt, &descAt)) > 0) {
+      if (note.n_type != NT_GNU_BUILD_ID || note.n_namesz != 4 || note.n_descsz == 0 || note.n_descsz > 64 ||
+          std::memcmp(static_cast<const char*>(data->d_buf) + nameAt, "GNU", 4) != 0) {
+        continue;
+      }
+      static const char kHex[] = "0123456789abcdef";
+      std::string hex;
+      const auto* bytes = static_cast<const unsigned char*>(data->d_buf) + descAt;
+      for (size_t i = 0; i < note.n_descsz; ++i) {
+        hex += kHex[bytes[i] >> 4];
+        hex += kHex[bytes[i] & 15];
+      }
+      return hex;
+    }
+  }
+  return {};
+}
+
+std::string ElfFile::debugFilePath() const {
+  std::string id = buildId();
+  if (id.size() < 4) return {};
+  return "/usr/lib/debug/.build-id/" + id.substr(0, 2) + "/" + id.substr(2) + ".debug";
 }
 
 }  // namespace pyhang

@@ -30,11 +30,18 @@ class ElfFile {
 
   // Looks in .dynsym, then .symtab.
   std::optional<ElfSymbol> symbol(std::string_view name) const;
+  // A static symbol, also under the name link-time optimisation gives it ("Handlers.lto_priv.0").
+  std::optional<ElfSymbol> staticSymbol(std::string_view name) const;
   std::optional<uint64_t> sectionAddress(std::string_view name) const;
+  // The GNU build-id note, in hex ("" when there is none).
+  std::string buildId() const;
+  // Where Debian-style detached debug information for this file would be:
+  // /usr/lib/debug/.build-id/xx/rest.debug ("" without a build-id).
+  std::string debugFilePath() const;
 
  private:
   ElfFile() = default;
-  std::optional<ElfSymbol> lookupIn(int sectionType, std::string_view name) const;
+  std::optional<ElfSymbol> lookupIn(int sectionType, std::string_view name, bool ltoVariants = false) const;
 
   std::string path_;
   int fd_ = -1;

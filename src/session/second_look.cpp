@@ -6,6 +6,7 @@
 
 #include "analysis/confirmation.h"
 #include "process/live_process.h"
+#include "process/proc_tree.h"
 
 namespace pyhang {
 
@@ -54,6 +55,27 @@ void secondLook(Snapshot& snap, std::chrono::milliseconds interval) {
   for (int64_t pid : wholeProcesses) {
     if (live.count(pid)) {
       for (pid_t tid : LiveProcess(static_cast<pid_t>(pid)).threadIds()) watched.insert({pid, tid});
+    }
+  }
+  // Descendants the report does not show could still end an all-blocked program's waits (write
+  // into a pipe, release a shared semaphore, exit): name them, except multiprocessing's own
+  // service processes.
+  std::set<int64_t> shown;
+  for (const auto& p : snap.processes) shown.insert(p.pid);
+  for (auto& p : snap.processes) {
+    if (!wholeProcesses.count(p.pid) || !live.count(p.pid)) continue;
+    for (pid_t c : descendantsOf(static_cast<pid_t>(p.pid))) {
+      if (shown.count(c) || p.uninspectedChildren.size() >= 64) continue;
+      LiveProcess child(c);
+      auto st = child.status();
+      if (!st || st->state == 'Z' || st->state == 'X') continue;
+      std::string cmd = child.commandLine();
+      if (cmd.find("multiprocessing.resource_tracker") != std::string::npos ||
+          cmd.find("multiprocessing.semaphore_tracker") != std::string::npos ||
+          cmd.find("multiprocessing.forkserver") != std::string::npos) {
+        continue;
+      }
+      p.uninspectedChildren.emplace_back(c, cmd.empty() ? "[" + st->comm + "]" : cmd);
     }
   }
   auto considered = [&](const std::pair<int64_t, int64_t>& id) { return live.count(id.first) > 0 && watched.count(id); };

@@ -240,6 +240,14 @@ struct EventLoop {
 };
 // --- end asyncio -----------------------------------------------------------------------------
 
+// A Python-level signal handler the program installed (signal.signal), read from the target.
+struct SignalHandler {
+  int signo = 0;
+  std::string name;             // "SIGTERM"
+  std::string handler;          // the callable's qualified name ("Daemon.on_term")
+  SourceLocation where;         // where a Python function handler is defined (line: its def)
+};
+
 struct PythonInfo {
   int major = 0, minor = 0, micro = 0;
   std::string versionString;    // "3.12.1"
@@ -281,6 +289,14 @@ struct Process {
   // this process has open for reading (inode -> its fd).
   std::map<uint64_t, int64_t> pipeReadEnds;
   bool gcCollecting = false;
+  // Python-level signal handlers besides the default SIGINT one (KeyboardInterrupt). Unset when
+  // they could not be read (no symbol for the handler table); then, live, the signals the process
+  // catches (SigCgt of /proc/PID/status) stand in for them.
+  std::optional<std::vector<SignalHandler>> signalHandlers;
+  std::optional<uint64_t> caughtSignals;
+  // Live: descendant processes that are not in the snapshot (not inspected: no --children),
+  // alive, other than multiprocessing's own resource tracker and forkserver: pid -> command.
+  std::vector<std::pair<int64_t, std::string>> uninspectedChildren;
   // Live, second look: OS threads without a Python thread state that ran meanwhile.
   std::vector<int64_t> otherThreadsThatRan;
   // --native (issue 4): OS threads without a Python thread state, appended to `threads` after
@@ -325,6 +341,9 @@ struct Annotation {
 
 struct Diagnosis {
   bool ran = false;
+  // No deadlock, but every thread waits: for what outside them can still end the waits (a
+  // signal with a handler, a process not inspected), one phrase each.
+  std::vector<std::string> waitingFor;
   std::string verdict;           // "deadlock" or "no-deadlock"
   std::string verdictLine;       // one line for humans
   std::vector<Finding> findings;
