@@ -31,7 +31,9 @@ std::vector<std::pair<int64_t, int64_t>> threadsToConfirm(const Snapshot& snap, 
   bool anyThread = false;
   std::set<int64_t> pids;
   for (const auto& part : f.participants) {
-    if (!part.task.empty() || part.tid == 0) continue;
+    // Tasks wait for each other whatever their loop's thread does; only "nothing can ever run
+    // again" depends on that thread staying asleep.
+    if ((!part.task.empty() && f.kind != "all-blocked") || part.tid == 0) continue;
     anyThread = true;
     out.emplace_back(part.pid, part.tid);
     pids.insert(part.pid);

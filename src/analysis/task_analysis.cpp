@@ -576,6 +576,17 @@ void TaskAnalyzer::reportBystanders(Finding& f, const std::set<size_t>& members)
 // not stopping, and every pending task of it waits forever. `tasks` gets its pending tasks.
 bool TaskAnalyzer::loopDead(const EventLoop& l, std::vector<size_t>* tasks) const {
   if (!l.stateRead || l.stopping || l.readyCallbacks > 0 || l.timers > 0) return false;
+  // The loop's thread must be idle in its selector: stopped between two callbacks (a handle
+  // popped from the ready queue, not run yet) or inside one, the loop is busy, whatever the
+  // tasks' states say.
+  for (const auto& t : p_.threads) {
+    if (t.tid != l.tid) continue;
+    const Frame* inner = nullptr;
+    for (auto it = t.frames.rbegin(); it != t.frames.rend() && !inner; ++it) {
+      if (it->kind == Frame::Kind::kPython) inner = &*it;
+    }
+    if (!inner || inner->location.function != "select" || !inner->location.file.ends_with("/selectors.py")) return false;
+  }
   for (const auto& fd : l.fds) {
     if (!fd.wakeup) return false;
   }

@@ -312,15 +312,20 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
     u.waitLock = lock;
     u.waitKey = lockKey(snap, pi, lock);
     bool anyHolder = false;
+    bool aHolderCanRelease = false;
     for (const auto& v : g.units) {
       for (const auto& h : v.holds) {
         if (h.key != u.waitKey) continue;
         u.edges.push_back(Edge{v.id, lock, false});
         anyHolder = true;
+        aHolderCanRelease |= !v.blockedForever();
         break;
       }
     }
     if (!anyHolder) u.lockHolderUnknown = true;
+    // A semaphore has several holders, and any one of them releasing a permit ends the wait:
+    // while one of them still runs, the waiter is not part of a cycle.
+    if (o && o->kind == ObjectKind::kSemaphore && aHolderCanRelease) u.edges.clear();
   }
   return g;
 }
