@@ -298,6 +298,7 @@ std::string kernelActivity(const Thread& t) {
   auto has = [&](const char* s) { return w.find(s) != std::string::npos; };
   if (t.kernelState == "R") return t.holdsGil ? "is running Python code" : "is running";
   if (t.kernelState == "D") return fmt::format("is in uninterruptible I/O ({})", w.empty() ? "disk or device" : w);
+  if (!t.kernelWait.empty() && t.kernelWaitKind != "other") return t.kernelWait;
   if (has("futex")) return "is blocked on a futex in C code (a lock or condition pyhang could not identify)";
   if (has("nanosleep") || has("clock_nanosleep") || t.sleepingInSelect) return "is sleeping (time.sleep or similar)";
   if (has("accept")) return "waits for a connection on a listening socket";

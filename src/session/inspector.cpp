@@ -16,6 +16,7 @@
 
 #include "cpython/process_reader.h"
 #include "cpython/runtime_locator.h"
+#include "process/kernel_wait.h"
 #include "process/live_process.h"
 #include "process/proc_tree.h"
 #include "process/thread_stopper.h"
@@ -51,6 +52,7 @@ struct Target {
   std::unique_ptr<ThreadStopper> stopper;
   Process out;
   std::map<int64_t, ProcThread> kernelThreads;
+  std::map<int64_t, KernelWait> kernelWaits;   // threads asleep in a system call other than a futex
   native::NativeCapture native;   // --native (issue 4)
 };
 
@@ -128,7 +130,13 @@ Result<void> prepare(Target& t) {
   out.caughtSignals = t.proc->caughtSignals();
   // Kernel view of each thread (before stopping: a stopped thread reads as 't').
   if (auto ts = t.proc->threads()) {
-    for (auto& pt : *ts) t.kernelThreads[pt.tid] = pt;
+    for (auto& pt : *ts) {
+      t.kernelThreads[pt.tid] = pt;
+      // Read before the stop: right after it, a thread is still restarting its call.
+      if (pt.state != 'R' && pt.wchan.find("futex") == std::string::npos) {
+        t.kernelWaits[pt.tid] = describeKernelWait(t.pid, pt.tid);
+      }
+    }
   }
   return {};
 }
@@ -176,6 +184,10 @@ void attachKernelView(Target& t) {
     th.writingPipe = it->second.pipeWriteInode;
     th.writingPipeFd = it->second.pipeWriteFd;
     th.sleepingInSelect = it->second.sleepingInSelect;
+    if (auto w = t.kernelWaits.find(th.tid); w != t.kernelWaits.end()) {
+      th.kernelWaitKind = w->second.kind;
+      th.kernelWait = w->second.text;
+    }
   }
 }
 

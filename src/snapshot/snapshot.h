@@ -156,6 +156,15 @@ struct Thread {
   uint64_t writingPipe = 0;
   int64_t writingPipeFd = -1;
   bool sleepingInSelect = false;   // live: in select()/poll() on no file descriptor (a sleep)
+  // Live, a thread asleep in a system call other than a futex: what it waits for, in words
+  // ("waits to read from TCP socket 127.0.0.1:41234 -> 127.0.0.1:5000 (fd 3)"), and its kind:
+  // io, accept, sleep, signal, child, poll, other.
+  std::string kernelWaitKind;
+  std::string kernelWait;
+  // What the thread is doing, one word (running, waiting, sleeping, io, signal, native,
+  // deadlocked, stuck-behind, idle, unknown), and in words; set by the analysis.
+  std::string state;
+  std::string stateDetail;
   int interpreterId = 0;
   std::vector<Frame> frames;    // outermost first
   std::vector<std::string> warnings;

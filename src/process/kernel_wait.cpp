@@ -1,0 +1,176 @@
+#include "process/kernel_wait.h"
+
+#include <arpa/inet.h>
+#include <unistd.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "process/live_process.h"
+
+namespace pyhang {
+
+namespace {
+
+// x86_64 system call numbers.
+enum : long {
+  kRead = 0, kWrite = 1, kPoll = 7, kPread = 17, kReadv = 19, kSelect = 23, kPause = 34, kNanosleep = 35,
+  kConnect = 42, kAccept = 43, kSendto = 44, kRecvfrom = 45, kSendmsg = 46, kRecvmsg = 47, kWait4 = 61,
+  kRtSigtimedwait = 128, kRtSigsuspend = 130, kFutex = 202, kEpollWait = 232, kClockNanosleep = 230,
+  kWaitid = 247, kPselect6 = 270, kPpoll = 271, kEpollPwait = 281, kAccept4 = 288, kRecvmmsg = 299,
+  kEpollPwait2 = 441,
+};
+
+std::string hexAddress(const std::string& hex, bool v6) {
+  // /proc/net/tcp: "0100007F:1F90" (little-endian words); tcp6: 32 hex digits.
+  auto colon = hex.find(':');
+  if (colon == std::string::npos) return hex;
+  unsigned port = static_cast<unsigned>(std::strtoul(hex.c_str() + colon + 1, nullptr, 16));
+  std::string addr = hex.substr(0, colon);
+  char text[INET6_ADDRSTRLEN] = {};
+  if (!v6 && addr.size() == 8) {
+    in_addr a{};
+    a.s_addr = static_cast<uint32_t>(std::strtoul(addr.c_str(), nullptr, 16));
+    inet_ntop(AF_INET, &a, text, sizeof(text));
+    return fmt::format("{}:{}", text, port);
+  }
+  if (v6 && addr.size() == 32) {
+    in6_addr a{};
+    for (int w = 0; w < 4; ++w) {
+      uint32_t word = static_cast<uint32_t>(std::strtoul(addr.substr(static_cast<size_t>(w) * 8, 8).c_str(), nullptr, 16));
+      std::memcpy(&a.s6_addr[w * 4], &word, 4);
+    }
+    inet_ntop(AF_INET6, &a, text, sizeof(text));
+    return fmt::format("[{}]:{}", text, port);
+  }
+  return hex;
+}
+
+// The row of /proc/PID/net/{tcp,tcp6,udp,udp6,unix} for a socket inode.
+std::string socketByInode(pid_t pid, uint64_t inode) {
+  struct Table { const char* file; const char* proto; bool v6; };
+  static const Table kInet[] = {{"tcp", "TCP", false}, {"tcp6", "TCP", true}, {"udp", "UDP", false}, {"udp6", "UDP", true}};
+  std::string want = std::to_string(inode);
+  for (const auto& t : kInet) {
+    std::istringstream in(readProcFile(fmt::format("/proc/{}/net/{}", pid, t.file), 4 << 20));
+    std::string line;
+    std::getline(in, line);   // header
+    while (std::getline(in, line)) {
+      std::istringstream f(line);
+      std::string sl, local, remote, st, queues, tr, retr, uid, timeout, ino;
+      if (!(f >> sl >> local >> remote >> st >> queues >> tr >> retr >> uid >> timeout >> ino)) continue;
+      if (ino != want) continue;
+      std::string l = hexAddress(local, t.v6), r = hexAddress(remote, t.v6);
+      if (st == "0A") return fmt::format("{} socket listening on {}", t.proto, l);
+      if (r.find(":0") == r.size() - 2 && (r.rfind("0.0.0.0", 0) == 0 || r.rfind("[::]", 0) == 0)) {
+        return fmt::format("{} socket {}", t.proto, l);
+      }
+      return fmt::format("{} socket {} -> {}", t.proto, l, r);
+    }
+  }
+  std::istringstream in(readProcFile(fmt::format("/proc/{}/net/unix", pid), 4 << 20));
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string num, refs, proto, flags, type, st, ino, path;
+    if (!(f >> num >> refs >> proto >> flags >> type >> st >> ino)) continue;
+    if (ino != want) continue;
+    f >> path;
+    return path.empty() ? "Unix socket (unnamed)" : fmt::format("Unix socket {}", path);
+  }
+  return fmt::format("socket:[{}]", inode);
+}
+
+}  // namespace
+
+std::string describeFd(pid_t pid, long fd) {
+  if (fd < 0) return {};
+  char buf[512];
+  ssize_t n = readlink(fmt::format("/proc/{}/fd/{}", pid, fd).c_str(), buf, sizeof(buf) - 1);
+  if (n <= 0) return {};
+  std::string target(buf, static_cast<size_t>(n));
+  unsigned long long inode = 0;
+  if (std::sscanf(target.c_str(), "socket:[%llu]", &inode) == 1) return socketByInode(pid, inode);
+  if (target.rfind("pipe:", 0) == 0) return "a pipe (" + target + ")";
+  if (target.rfind("/dev/pts/", 0) == 0 || target.rfind("/dev/tty", 0) == 0) return "the terminal " + target;
+  if (target.rfind("anon_inode:", 0) == 0) return target.substr(11);
+  return target;
+}
+
+KernelWait describeKernelWait(pid_t pid, pid_t tid) {
+  KernelWait w;
+  std::string sc = readProcFile(fmt::format("/proc/{}/task/{}/syscall", pid, tid), 512);
+  long nr = -1;
+  unsigned long long a[6] = {};
+  if (std::sscanf(sc.c_str(), "%ld %llx %llx %llx %llx %llx %llx", &nr, &a[0], &a[1], &a[2], &a[3], &a[4], &a[5]) < 2) {
+    return w;
+  }
+  auto fdText = [&](unsigned long long fd) {
+    std::string what = describeFd(pid, static_cast<long>(fd));
+    return what.empty() ? fmt::format("fd {}", fd) : fmt::format("{} (fd {})", what, fd);
+  };
+  switch (nr) {
+    case kRead: case kReadv: case kPread: case kRecvfrom: case kRecvmsg: case kRecvmmsg: {
+      w.kind = "io";
+      std::string what = describeFd(pid, static_cast<long>(a[0]));
+      if (what.rfind("the terminal", 0) == 0) w.text = fmt::format("waits for input from {} (fd {})", what, a[0]);
+      else w.text = fmt::format("waits to read from {}", fdText(a[0]));
+      break;
+    }
+    case kWrite: case kSendto: case kSendmsg:
+      w.kind = "io";
+      w.text = fmt::format("waits to write to {}", fdText(a[0]));
+      break;
+    case kAccept: case kAccept4:
+      w.kind = "accept";
+      w.text = fmt::format("waits for a connection on {}", fdText(a[0]));
+      break;
+    case kConnect:
+      w.kind = "io";
+      w.text = fmt::format("waits for a connection to complete on {}", fdText(a[0]));
+      break;
+    case kPoll: case kPpoll:
+      if (a[1] == 0) { w.kind = "sleep"; w.text = "is sleeping"; break; }
+      w.kind = "poll";
+      w.text = fmt::format("waits in poll() for I/O on {} file descriptor{}", a[1], a[1] == 1 ? "" : "s");
+      break;
+    case kSelect: case kPselect6:
+      if (a[0] == 0) { w.kind = "sleep"; w.text = "is sleeping"; break; }
+      w.kind = "poll";
+      w.text = "waits in select() for I/O";
+      break;
+    case kEpollWait: case kEpollPwait: case kEpollPwait2:
+      w.kind = "poll";
+      w.text = "waits in epoll for I/O (an event loop or selector)";
+      break;
+    case kNanosleep: case kClockNanosleep:
+      w.kind = "sleep";
+      w.text = "is sleeping";
+      break;
+    case kPause: case kRtSigsuspend: case kRtSigtimedwait:
+      w.kind = "signal";
+      w.text = "waits for a signal";
+      break;
+    case kWait4: case kWaitid:
+      w.kind = "child";
+      w.text = static_cast<long long>(a[0]) > 0 && nr == kWait4 ? fmt::format("waits for child process {} to exit", a[0])
+                                                               : "waits for a child process to exit";
+      break;
+    case kFutex:
+      w.kind = "futex";
+      w.text = "is blocked on a futex in C code (a lock or condition)";
+      break;
+    default:
+      w.kind = "other";
+      w.text = fmt::format("is in system call {}", nr);
+      break;
+  }
+  return w;
+}
+
+}  // namespace pyhang

@@ -1,0 +1,24 @@
+// What a thread blocked in a system call waits for, in words, from /proc (live processes only):
+// the call (from /proc/PID/task/TID/syscall) and, for a file descriptor, what it is (a TCP or
+// Unix socket with its addresses, a pipe, a terminal, a file).
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+namespace pyhang {
+
+struct KernelWait {
+  // io, accept, sleep, signal, child, poll, futex, other; "" when the thread is not in a call
+  std::string kind;
+  std::string text;   // "reads from TCP socket 127.0.0.1:41234 -> 127.0.0.1:5000 (fd 3)"
+};
+
+KernelWait describeKernelWait(pid_t pid, pid_t tid);
+
+// "TCP socket 127.0.0.1:41234 -> 127.0.0.1:5000", "pipe:[1234]", "terminal /dev/pts/3",
+// "/var/log/app.log"; "" when the descriptor cannot be read.
+std::string describeFd(pid_t pid, long fd);
+
+}  // namespace pyhang
