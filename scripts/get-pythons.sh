@@ -84,6 +84,10 @@ keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 work=$DEST/.apt
 mirror=
 apt_opts_common=(-o APT::Architecture=amd64 -o Dir::State::status=/dev/null -o Dir::Etc::SourceParts=/dev/null)
+# sid's Release file is valid for a week only, and a Debian mirror that lags (or serves a snapshot)
+# gives one past that date, which apt refuses ("is expired"). The index is still verified against
+# the Debian archive keyring; only the freshness date is not enforced for this private download.
+apt_opts_common+=(-o Acquire::Check-Valid-Until=false)
 # apt drops privileges to _apt for downloads, which cannot write into a root-owned cache in $HOME;
 # as root, download as root instead (this also silences the "unsandboxed as root" warnings).
 [ "$(id -u)" -eq 0 ] && apt_opts_common+=(-o APT::Sandbox::User=root)
