@@ -323,10 +323,13 @@ std::vector<std::string> signalWakeSources(const Process& p) {
   };
   if (p.signalHandlers) {
     for (const auto& h : *p.signalHandlers) {
+      // multiprocessing's own processes (the forkserver's SIGCHLD handler) only serve others.
+      if (h.where.file.find("/multiprocessing/") != std::string::npos) continue;
       out.push_back(fmt::format("signal {} (its handler {}{})", h.name, h.handler, where(h)));
     }
     return out;
   }
+  if (p.name == "forkserver" || p.name == "resource tracker") return out;
   if (!p.caughtSignals) return out;
   // INT ILL TRAP ABRT BUS FPE SEGV SYS, and glibc's own 32 and 33 (thread cancellation, setxid).
   static const std::set<int> kIgnored = {2, 4, 5, 6, 7, 8, 11, 31, 32, 33};
@@ -339,6 +342,36 @@ std::vector<std::string> signalWakeSources(const Process& p) {
                               fmt::join(names, ", ")));
   }
   return out;
+}
+
+// A signal whose Python handler runs in a process's main thread can end any of its waits
+// (lock, Condition, Event, Queue and join waits all let handlers run; an event loop gets it
+// through its wake-up fd): an all-blocked program with one is waiting for a signal (a daemon's
+// SIGTERM), not hung. Such findings are set aside with the signal named.
+void setAsideSignalWakeable(Snapshot& snap) {
+  Diagnosis& d = snap.diagnosis;
+  std::vector<Finding> kept;
+  for (auto& f : d.findings) {
+    std::vector<std::string> sources;
+    if (f.kind == "all-blocked") {
+      std::set<int64_t> pids;
+      for (const auto& part : f.participants) pids.insert(part.pid);
+      for (const auto& p : snap.processes) {
+        if (!pids.count(p.pid)) continue;
+        bool hasMain = std::any_of(p.threads.begin(), p.threads.end(), [](const Thread& t) { return t.isMain; });
+        if (!hasMain) continue;
+        for (auto& w : signalWakeSources(p)) sources.push_back(std::move(w));
+      }
+    }
+    if (sources.empty()) {
+      kept.push_back(std::move(f));
+      continue;
+    }
+    f.unconfirmedBecause = fmt::format("{} can still wake it", fmt::join(sources, " or "));
+    for (auto& w : sources) d.waitingFor.push_back(std::move(w));
+    d.unconfirmed.push_back(std::move(f));
+  }
+  d.findings = std::move(kept);
 }
 
 // Elementary cycles through the first edge of each unit (each blocked thread waits for one
@@ -715,20 +748,6 @@ void analyze(Snapshot& snap) {
   // Only when everything waited for is in the snapshot: a process outside it could still act.
   bool allBlocked = !g.units.empty();
   for (const auto& u : g.units) allBlocked &= u.blockedForever() && !u.waitPidMissing;
-  // A signal whose Python handler runs in a process's main thread can end any of its waits
-  // (lock, Condition, Event, Queue and join waits all let handlers run): that is a program
-  // waiting for a signal (a daemon's SIGTERM), not a hang.
-  if (d.findings.empty() && allBlocked) {
-    std::set<size_t> seenProcesses;
-    for (const auto& u : g.units) {
-      if (!seenProcesses.insert(u.id.process).second) continue;
-      const Process& p = snap.processes[u.id.process];
-      bool hasMain = std::any_of(p.threads.begin(), p.threads.end(), [](const Thread& t) { return t.isMain; });
-      if (!hasMain) continue;
-      for (const auto& w : signalWakeSources(p)) d.waitingFor.push_back(w);
-    }
-    if (!d.waitingFor.empty()) allBlocked = false;
-  }
   if (d.findings.empty() && allBlocked) {
     Finding f;
     f.kind = "all-blocked";
@@ -792,6 +811,7 @@ void analyze(Snapshot& snap) {
   }
 
   analyzeTasks(snap);  // asyncio tasks (issue 7): their findings count for the verdict
+  setAsideSignalWakeable(snap);
   setVerdict(d);
 }
 

@@ -80,18 +80,20 @@ void secondLook(Snapshot& snap, std::chrono::milliseconds interval) {
   }
   auto considered = [&](const std::pair<int64_t, int64_t>& id) { return live.count(id.first) > 0 && watched.count(id); };
 
+  // Looks `interval` apart until every watched thread stays put between two of them. The first
+  // ones may catch a thread still returning into its system call after the detach (on a loaded
+  // machine that can take a few intervals); a thread that keeps moving for a quarter of a second
+  // is not blocked.
+  constexpr int kMaxLooks = 25;
   Look first = look(live);
-  std::this_thread::sleep_for(interval);
-  Look second = look(live);
-  bool allStill = true;
-  for (const auto& id : watched) allStill &= !considered(id) || still(first, second, id);
-  if (!allStill) {
-    // The first look may have caught a thread still returning into its system call after the
-    // detach; judge by the next two.
+  Look second;
+  for (int n = 1; n < kMaxLooks; ++n) {
     std::this_thread::sleep_for(interval);
-    Look third = look(live);
+    second = look(live);
+    bool allStill = true;
+    for (const auto& id : watched) allStill &= !considered(id) || still(first, second, id);
+    if (allStill || n + 1 == kMaxLooks) break;
     first = std::move(second);
-    second = std::move(third);
   }
   for (auto& p : snap.processes) {
     if (!live.count(p.pid)) continue;
