@@ -332,6 +332,17 @@ bool SyncReader::acquireHasTimeout(const RawFrame& frame, int k, int limit) cons
     }
   }
   int positional = argc - static_cast<int>(kwnames.size());
+  // acquire(False) / acquire(0) / acquire(blocking=False) never blocks: as good as a timeout.
+  auto isFalse = [&](uint64_t arg) {
+    auto tn = objects_.typeOf(arg);
+    if (!tn || (*tn)->module != "builtins" || ((*tn)->name != "bool" && (*tn)->name != "int")) return false;
+    auto v = objects_.readSmallInt(arg);
+    return v && *v == 0;
+  };
+  for (size_t i = 0; i < kwnames.size(); ++i) {
+    if (kwnames[i] == "blocking" && isFalse(slot(k + 1 + positional + static_cast<int>(i)))) return true;
+  }
+  if (positional >= 1 && isFalse(slot(k + 1))) return true;
   for (size_t i = 0; i < kwnames.size(); ++i) {
     if (kwnames[i] == "timeout") return isTimeout(slot(k + 1 + positional + static_cast<int>(i)));
   }

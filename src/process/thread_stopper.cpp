@@ -98,6 +98,17 @@ bool isBlockedInWrite(pid_t pid, pid_t tid) {
 }
 }  // namespace
 
+namespace {
+// A thread that is gone, or a zombie on its way out (a short-lived thread of a busy program).
+bool threadIsExiting(pid_t pid, pid_t tid) {
+  std::string stat = readProcFile(fmt::format("/proc/{}/task/{}/stat", pid, tid), 1024);
+  auto close = stat.rfind(')');
+  if (stat.empty() || close == std::string::npos || close + 2 >= stat.size()) return true;
+  char state = stat[close + 2];
+  return state == 'Z' || state == 'X' || state == 'x';
+}
+}  // namespace
+
 Result<std::unique_ptr<ThreadStopper>> ThreadStopper::stopAll(pid_t pid) {
   std::unique_ptr<ThreadStopper> s(new ThreadStopper());
   s->stoppedAt_ = std::chrono::steady_clock::now();
@@ -118,6 +129,7 @@ Result<std::unique_ptr<ThreadStopper>> ThreadStopper::stopAll(pid_t pid) {
       if (ptrace(PTRACE_SEIZE, tid, nullptr, nullptr) != 0) {
         int err = errno;
         if (err == ESRCH) continue;  // the thread exited meanwhile
+        if (err == EPERM && tid != pid && threadIsExiting(pid, tid)) continue;  // seizing an exiting thread fails so
         s->resume();
         if (err == EPERM) return fail(ErrorKind::kPermission, "cannot attach: " + ptracePermissionHint(pid));
         return fail(ErrorKind::kPermission, fmt::format("cannot attach to thread {}: {}", tid, strerror(err)));

@@ -173,6 +173,14 @@ void attachKernelView(Target& t) {
   if (!t.runtime) return;  // a process shown from /proc: its threads came from there
   for (auto& th : t.out.threads) {
     auto it = t.kernelThreads.find(th.tid);
+    if (it == t.kernelThreads.end() && th.tid > 0 &&
+        access(fmt::format("/proc/{}/task/{}", t.pid, th.tid).c_str(), F_OK) == 0) {
+      // A thread started while pyhang was attaching: real, but the first look missed it.
+      if (auto pt = t.proc->threads()) {
+        for (auto& k : *pt) t.kernelThreads.emplace(k.tid, k);
+      }
+      it = t.kernelThreads.find(th.tid);
+    }
     if (it == t.kernelThreads.end()) {
       // Before 3.11 the tid comes from threading or glibc: accept only a real thread of this process.
       if (th.tid != 0) th.warnings.push_back(fmt::format("thread id {} not found in /proc; shown as 0", th.tid));
