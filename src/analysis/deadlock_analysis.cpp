@@ -21,6 +21,16 @@ std::string baseName(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// "logging/__init__.py" for a package's module, "<frozen importlib._bootstrap>" as it is.
+std::string libraryPath(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos || slash == 0) return path;
+  std::string base = path.substr(slash + 1);
+  if (base != "__init__.py") return base;
+  auto parent = path.rfind('/', slash - 1);
+  return path.substr(parent == std::string::npos ? 0 : parent + 1);
+}
+
 class Explainer {
  public:
   Explainer(const Snapshot& snap, const WaitGraph& g) : snap_(snap), g_(g) {}
@@ -207,6 +217,11 @@ class Explainer {
     const Frame& at = t.frames[u.atFrame];
     std::string s = "at " + where(at);
     if (!at.sourceLine.empty()) s += fmt::format(" ({})", at.sourceLine);
+    // Waiting inside other library code (logging, importlib): where, after the program's line.
+    if (u.waitFrame != u.atFrame && u.waitFrame < t.frames.size() && !isStdlib(t.frames[u.waitFrame].location.file)) {
+      const Frame& lib = t.frames[u.waitFrame];
+      s += fmt::format(", inside {}:{} in {}", libraryPath(lib.location.file), lib.location.line, lib.location.function);
+    }
     return s;
   }
 

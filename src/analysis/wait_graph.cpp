@@ -6,8 +6,6 @@
 
 namespace pyhang {
 
-namespace {
-
 bool isStdlib(const std::string& file) {
   static const char* kModules[] = {"/threading.py", "/queue.py", "/concurrent/futures/_base.py",
                                    "/concurrent/futures/thread.py", "/subprocess.py", "/selectors.py"};
@@ -18,6 +16,16 @@ bool isStdlib(const std::string& file) {
     if (file.size() >= sv.size() && file.compare(file.size() - sv.size(), sv.size(), sv) == 0) return true;
   }
   return false;
+}
+
+namespace {
+
+// Any code of the interpreter's own library (logging, importlib's frozen modules, ...): a wait
+// inside it is reported at the program's frame that called into it.
+bool isLibraryCode(const std::string& file) {
+  if (isStdlib(file) || file.rfind("<frozen ", 0) == 0) return true;
+  if (file.find("/site-packages/") != std::string::npos || file.find("/dist-packages/") != std::string::npos) return false;
+  return file.find("/lib/python3.") != std::string::npos || file.find("/Lib/") != std::string::npos;
 }
 
 // threading.py and queue.py: synchronisation written in Python, which blocks only where a frame
@@ -221,10 +229,10 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
           // stack is library code (a pool worker, Thread(target=event.wait)).
           size_t at = u.waitFrame;
           while (at > 0 && !isProcessBootstrap(t.frames[at]) &&
-                 (isStdlib(t.frames[at].location.file) || t.frames[at].kind != Frame::Kind::kPython)) {
+                 (isLibraryCode(t.frames[at].location.file) || t.frames[at].kind != Frame::Kind::kPython)) {
             --at;
           }
-          if (isStdlib(t.frames[at].location.file) || t.frames[at].kind != Frame::Kind::kPython) at = u.waitFrame;
+          if (isLibraryCode(t.frames[at].location.file) || t.frames[at].kind != Frame::Kind::kPython) at = u.waitFrame;
           // A library's own loop (an idle pool worker, a forkserver) waits where it is.
           if (!u.wait->object && u.wait->how.rfind("for ", 0) == 0) at = u.waitFrame;
           u.atFrame = at;
@@ -240,8 +248,8 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
         u.wait = w;
         u.waitFrame = u.atFrame = t.frames.empty() ? 0 : t.frames.size() - 1;
         size_t at = u.waitFrame;
-        while (at > 0 && (isStdlib(t.frames[at].location.file) || t.frames[at].kind != Frame::Kind::kPython)) --at;
-        if (!t.frames.empty() && !isStdlib(t.frames[at].location.file) && t.frames[at].kind == Frame::Kind::kPython) {
+        while (at > 0 && (isLibraryCode(t.frames[at].location.file) || t.frames[at].kind != Frame::Kind::kPython)) --at;
+        if (!t.frames.empty() && !isLibraryCode(t.frames[at].location.file) && t.frames[at].kind == Frame::Kind::kPython) {
           u.atFrame = at;
         }
       }

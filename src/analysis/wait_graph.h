@@ -66,6 +66,10 @@ std::string lockKey(const Snapshot& s, size_t process, uint64_t lock);
 
 WaitGraph buildWaitGraph(const Snapshot& snapshot);
 
+// The standard library's synchronisation modules (threading, queue, concurrent.futures,
+// multiprocessing, subprocess, selectors), whose waits the reports describe by what they mean.
+bool isStdlib(const std::string& file);
+
 // A multiprocessing lock is one semaphore in several processes, and the program names its
 // wrapper (`lock`), not the wrapper's `_semlock`: give every SemLock the names used for it in
 // any process, wrapper names first.
