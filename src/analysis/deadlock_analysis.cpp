@@ -158,6 +158,10 @@ class Explainer {
             }
           }
         }
+        if (o && o->kind == ObjectKind::kImportLock) {
+          return fmt::format("waits for the import lock of module {} (another thread is importing it)",
+                             o->threadName.empty() ? "?" : o->threadName);
+        }
         std::string what = o && o->kind == ObjectKind::kSemaphore ? "semaphore " : "";
         if (o && o->kind == ObjectKind::kMpLock) what = "multiprocessing lock ";
         if (o && o->kind == ObjectKind::kSemLock) what = "multiprocessing lock ";
@@ -239,6 +243,7 @@ class Explainer {
     }
     const Frame& f = t.frames[h.frameIndex];
     std::string s = "since " + where(f, h.line);
+    if (h.how == "import") return s + " (it is importing the module: this is the module's body running)";
     if (h.how == "owner") s += " (the RLock's recorded owner)";
     if (h.how.rfind("acquire()", 0) == 0) s += h.how == "acquire()" ? " (acquire())" : " (acquire(), inferred from the source)";
     if (h.via != h.lock) {

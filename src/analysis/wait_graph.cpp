@@ -53,7 +53,20 @@ const SyncObject* find(const Process& p, uint64_t addr) {
 }
 
 bool isPlainLock(const SyncObject* o) {
-  return o && (o->kind == ObjectKind::kLock || o->kind == ObjectKind::kRLock || o->kind == ObjectKind::kSemLock);
+  return o && (o->kind == ObjectKind::kLock || o->kind == ObjectKind::kRLock || o->kind == ObjectKind::kSemLock ||
+               o->kind == ObjectKind::kImportLock);
+}
+
+// The frame running the body of `module` (its `<module>` code), where an import lock is held.
+size_t moduleBodyFrame(const Thread& t, const std::string& module) {
+  std::string last = module.substr(module.rfind('.') == std::string::npos ? 0 : module.rfind('.') + 1);
+  for (size_t i = t.frames.size(); i-- > 0;) {
+    const Frame& f = t.frames[i];
+    if (f.location.function != "<module>") continue;
+    const std::string& file = f.location.file;
+    if (file.ends_with("/" + last + ".py") || file.ends_with("/" + last + "/__init__.py") || file == last + ".py") return i;
+  }
+  return SIZE_MAX;
 }
 
 }  // namespace
@@ -138,8 +151,8 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
       }
       // RLocks and SemLocks record their owner thread; tstate locks are held by their thread.
       for (const auto& [addr, o] : p.objects) {
-        bool owned = (o.kind == ObjectKind::kRLock || o.kind == ObjectKind::kSemLock) && o.ownerIdent &&
-                     *o.ownerIdent == t.ident && o.count.value_or(0) > 0;
+        bool owned = (o.kind == ObjectKind::kRLock || o.kind == ObjectKind::kSemLock || o.kind == ObjectKind::kImportLock) &&
+                     o.ownerIdent && *o.ownerIdent == t.ident && o.count.value_or(0) > 0;
         if (owned) {
           bool known = false;
           for (auto& h : u.holds) {
@@ -148,7 +161,11 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
             // The recorded owner confirms what the source suggested.
             if (o.kind == ObjectKind::kRLock && h.how.rfind("acquire()", 0) == 0) h.how = "owner";
           }
-          if (!known) {
+          if (!known && o.kind == ObjectKind::kImportLock) {
+            size_t body = moduleBodyFrame(t, o.threadName);
+            int line = body < t.frames.size() ? t.frames[body].location.line : 0;
+            u.holds.push_back(Hold{addr, lockKey(snap, pi, addr), addr, body, "import", line});
+          } else if (!known) {
             u.holds.push_back(Hold{addr, lockKey(snap, pi, addr), addr, SIZE_MAX,
                                    o.kind == ObjectKind::kRLock ? "owner" : "acquire()", 0});
           }

@@ -1,6 +1,7 @@
 #include "cpython/sync_reader.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -66,6 +67,7 @@ ObjectKind SyncReader::classify(uint64_t obj) const {
     return ObjectKind::kUnknown;
   }
   if (objects_.isInstance(obj, "multiprocessing.process", "_ParentProcess")) return ObjectKind::kProcess;
+  if (ti.module == "_frozen_importlib" && ti.name == "_ModuleLock") return ObjectKind::kImportLock;
   if (objects_.isInstance(obj, "subprocess", "Popen")) return ObjectKind::kProcess;
   if (objects_.isInstance(obj, "threading", "Condition")) return ObjectKind::kCondition;
   if (objects_.isInstance(obj, "threading", "Semaphore")) return ObjectKind::kSemaphore;
@@ -196,6 +198,24 @@ SyncObject SyncReader::describe(uint64_t obj) const {
     case ObjectKind::kMpLock:
       s.underlyingLock = underlyingLock(obj, s.kind);
       break;
+    case ObjectKind::kImportLock: {
+      // _ModuleLock: owner (the importing thread's ident or None), count (an int before 3.13, a
+      // list of True since), name (the module).
+      if (auto name = objects_.attr(obj, "name")) s.threadName = objects_.readStr(*name, 256).value_or("");
+      uint64_t count = 0;
+      if (auto c = objects_.attr(obj, "count"); c && *c) {
+        std::string tn = objects_.typeName(*c).value_or("");
+        if (tn == "int") count = static_cast<uint64_t>(std::max<int64_t>(0, objects_.readSmallInt(*c).value_or(0)));
+        else if (tn == "list") count = static_cast<uint64_t>(std::max<int64_t>(0, objects_.containerSize(*c).value_or(0)));
+      }
+      s.count = count;
+      s.locked = count > 0;
+      if (auto owner = objects_.attr(obj, "owner"); owner && *owner && objects_.typeName(*owner).value_or("") == "int") {
+        if (auto ident = objects_.readIntDecimal(*owner)) s.ownerIdent = std::strtoull(ident->c_str(), nullptr, 10);
+      }
+      if (!count) s.ownerIdent = 0;
+      break;
+    }
     case ObjectKind::kManagerLock:
       // One lock in the manager's server, many proxies (one per process): its identity is the
       // server's address and the object's id there, from the proxy's token.
@@ -441,6 +461,19 @@ bool SyncReader::conditionWaiterNotified(uint64_t condition, const Variable* wai
 std::optional<WaitInfo> SyncReader::stdlibWait(const RawFrame& frame, const std::vector<Variable>& locals,
                                                bool isInnermost) const {
   if (!frame.code) return std::nullopt;
+  if (frame.code->filename == "<frozen importlib._bootstrap>" && frame.code->name == "acquire" && isInnermost) {
+    // _ModuleLock.acquire blocks in `self.wakeup.acquire()` until the importing thread is done.
+    const Variable* self = findVar(locals, "self");
+    if (!self || classify(self->address) != ObjectKind::kImportLock) return std::nullopt;
+    auto pending = pendingAcquire(frame, /*requireLocked=*/true);
+    auto wakeup = objects_.attr(self->address, "wakeup");
+    if (!pending || !wakeup || pending->object != *wakeup) return std::nullopt;
+    WaitInfo w;
+    w.op = WaitOp::kAcquire;
+    w.object = self->address;
+    w.how = "import";
+    return w;
+  }
   std::string module = stdlibModuleOf(frame.code->filename);
   if (module.empty()) return std::nullopt;
   const Variable* self = findVar(locals, "self");

@@ -27,6 +27,7 @@ const char* objectKindName(ObjectKind kind) {
     case ObjectKind::kTask: return "task";
     case ObjectKind::kAsyncFuture: return "asyncio-future";
     case ObjectKind::kManagerLock: return "manager-lock";
+    case ObjectKind::kImportLock: return "import-lock";
   }
   return "object";
 }

@@ -52,6 +52,7 @@ enum class ObjectKind {
   kAsyncFuture,       // asyncio.Future (and _GatheringFuture)
   // --- multiprocessing managers (issue 6): appended ---
   kManagerLock,       // a multiprocessing.Manager().Lock() proxy (the lock lives in the manager's server)
+  kImportLock,        // importlib's _ModuleLock: held by the thread importing the module
 };
 
 const char* objectKindName(ObjectKind kind);
