@@ -203,6 +203,13 @@ class Explainer {
           return fmt::format("waits for the result of future {}, which {} is computing", label,
                              threadShort(p, *o->threadIdent, o->threadName));
         }
+        if (u.starvedPool) {
+          return fmt::format("waits for the result of future {}, still queued in its ThreadPoolExecutor, whose {} "
+                             "{} blocked{}",
+                             label, u.starvedPoolWorkers == 1 ? "only worker" : fmt::format("{} workers", u.starvedPoolWorkers),
+                             u.starvedPoolWorkers == 1 ? "is" : "are all",
+                             u.poolQueue == u.starvedPool ? " (this one included: it waits for work it queued behind itself)" : "");
+        }
         return fmt::format("waits for the result of future {}", label);
       default: return "waits";
     }
@@ -492,6 +499,41 @@ void analyze(Snapshot& snap) {
     for (size_t c = 0; c < all.size(); ++c) {
       if (keep[c]) cycles.push_back(std::move(all[c]));
     }
+  }
+
+  // Thread-pool starvation: workers wait for futures queued in their own pool, which only a free
+  // worker would run. One finding per pool, with every worker that waits so; the cycles through
+  // those workers say the same thing less well.
+  {
+    std::map<uint64_t, std::vector<size_t>> starved;
+    for (size_t i = 0; i < g.units.size(); ++i) {
+      if (g.units[i].starvedPool && g.units[i].poolQueue == g.units[i].starvedPool) starved[g.units[i].starvedPool].push_back(i);
+    }
+    for (const auto& [pool, members] : starved) {
+      Finding f;
+      f.kind = "join-cycle";
+      size_t workers = g.units[members.front()].starvedPoolWorkers;
+      f.lines.push_back(fmt::format("Found a deadlock (thread-pool starvation) in a ThreadPoolExecutor with {} worker{}:",
+                                    workers, workers == 1 ? "" : "s"));
+      for (size_t i : members) {
+        const UnitState& u = g.units[i];
+        f.lines.push_back(fmt::format("  {} {}", ex.threadLabel(u.id), ex.waitTarget(u)));
+        f.lines.push_back(fmt::format("      {}", ex.atPhrase(u)));
+        f.participants.push_back(ex.participant(u, true));
+        involved.insert(i);
+      }
+      f.lines.push_back("  A task that waits for work submitted to its own pool holds a worker the work needs: use a");
+      f.lines.push_back("  separate pool for the inner work, more workers than nested waits, or do not wait inside tasks.");
+      f.summary = fmt::format("the worker{} of a ThreadPoolExecutor wait{} for futures queued behind {}",
+                              members.size() == 1 ? "" : "s", members.size() == 1 ? "s" : "",
+                              members.size() == 1 ? "itself" : "themselves");
+      d.findings.push_back(std::move(f));
+    }
+    cycles.erase(std::remove_if(cycles.begin(), cycles.end(),
+                                [&](const std::vector<size_t>& cy) {
+                                  return std::any_of(cy.begin(), cy.end(), [&](size_t k) { return involved.count(k) > 0; });
+                                }),
+                 cycles.end());
   }
 
   for (auto cycle : cycles) {

@@ -1,6 +1,7 @@
 #include "analysis/wait_graph.h"
 
 #include <algorithm>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -270,6 +271,15 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
           u.atFrame = at;
         }
       }
+      // A ThreadPoolExecutor worker: concurrent.futures.thread._worker(executor_ref, work_queue, ...).
+      for (const auto& f : t.frames) {
+        if (f.location.function != "_worker" || !f.location.file.ends_with("/concurrent/futures/thread.py")) continue;
+        for (const auto* vars : {&f.arguments, &f.locals}) {
+          for (const auto& v : *vars) {
+            if (v.name == "work_queue") u.poolQueue = v.address;
+          }
+        }
+      }
       g.units.push_back(std::move(u));
     }
   }
@@ -329,7 +339,33 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
         for (size_t ti = 0; ti < p.threads.size(); ++ti) {
           if (p.threads[ti].ident == *o->threadIdent) u.edges.push_back(Edge{{pi, ti}, u.wait->object, true});
         }
+        continue;
       }
+      // A future still queued in a ThreadPoolExecutor runs when one of the pool's workers is
+      // free; the pool starts no new worker after the submit. When every worker is blocked for
+      // good (the waiter itself among them, for a task waiting on work it submitted to its own
+      // pool), nothing will ever run it. The pool: the waiter's own, or the only one there is.
+      auto state = o ? o->attrs.find("_state") : std::map<std::string, std::string>::const_iterator{};
+      if (!o || o->kind != ObjectKind::kFuture || state == o->attrs.end() || state->second.find("PENDING") == std::string::npos) {
+        continue;
+      }
+      std::set<uint64_t> pools;
+      for (const auto& v : g.units) {
+        if (v.id.process == pi && v.poolQueue) pools.insert(v.poolQueue);
+      }
+      uint64_t pool = u.poolQueue ? u.poolQueue : pools.size() == 1 ? *pools.begin() : 0;
+      if (!pool) continue;
+      std::vector<UnitId> workers;
+      bool allStuck = true;
+      for (const auto& v : g.units) {
+        if (v.id.process != pi || v.poolQueue != pool) continue;
+        workers.push_back(v.id);
+        allStuck &= v.id == u.id || v.blockedForever();
+      }
+      if (!allStuck || workers.empty()) continue;
+      for (const auto& w : workers) u.edges.push_back(Edge{w, u.wait->object, true});
+      u.starvedPool = pool;
+      u.starvedPoolWorkers = workers.size();
       continue;
     }
     if (u.wait->op != WaitOp::kAcquire) continue;

@@ -49,6 +49,11 @@ struct UnitState {
   std::vector<Hold> holds;
   std::vector<Edge> edges;
   bool lockHolderUnknown = false;   // waits for a held lock nobody live is known to hold
+  // A ThreadPoolExecutor worker: its executor's work queue (identifies the pool), 0 otherwise.
+  uint64_t poolQueue = 0;
+  // Waits for a future still queued in a pool whose every worker is blocked: the pool's queue.
+  uint64_t starvedPool = 0;
+  size_t starvedPoolWorkers = 0;
   bool blockedForever() const { return wait.has_value() && !wait->hasTimeout; }
 };
 
