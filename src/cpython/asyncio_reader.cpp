@@ -720,7 +720,7 @@ std::optional<RawFrame> AioReader::generatorFrame(uint64_t gen) {
     if (!frame) return std::nullopt;  // finished
   } else {
     auto state = mem_.readValue<int8_t>(gen + static_cast<uint64_t>(o_.gen_frame_state));
-    if (!state || *state >= 1) return std::nullopt;  // completed or cleared
+    if (!state || *state >= layout_.traits.genStates.finished) return std::nullopt;  // completed or cleared
     frame = gen + static_cast<uint64_t>(o_.gen_iframe);
   }
   // A suspended generator's frame has no caller linked: the frame alone.
@@ -730,25 +730,27 @@ std::optional<RawFrame> AioReader::generatorFrame(uint64_t gen) {
 uint64_t AioReader::yieldFromTarget(uint64_t gen, const RawFrame& raw) {
   if (!raw.code || raw.exactDepth < 1 || raw.stackBase == 0) return 0;
   bool yieldingFrom = false;
-  if (minor_ <= 10) {
-    // 3.8/3.9: f_lasti is the instruction before YIELD_FROM; 3.10 the same in code units.
+  const GenStates& gs = layout_.traits.genStates;
+  if (layout_.traits.frames == FrameModel::kFrameObject) {
+    // 3.6-3.9: f_lasti is the instruction before YIELD_FROM; 3.10 the same in code units.
     uint64_t next = static_cast<uint64_t>(raw.byteOffset) + 2;
     if (raw.code->bytecodeSize && next >= raw.code->bytecodeSize) return 0;
     auto op = mem_.readValue<uint8_t>(raw.code->bytecode + next);
     yieldingFrom = op && baseOpcodeName(minor_, *op) == "YIELD_FROM";
-  } else if (minor_ <= 12) {
+  } else if (gs.yieldFrom == GenStates::kNoState) {
+    // 3.11/3.12: a suspended frame whose next instruction resumes after `yield from` / `await`.
     auto state = mem_.readValue<int8_t>(gen + static_cast<uint64_t>(o_.gen_frame_state));
-    if (!state || *state == -2 || *state >= 0) return 0;  // created, executing, finished
+    if (!state || *state != gs.suspended) return 0;  // created, executing, finished
     auto ins = mem_.readValue<uint16_t>(raw.code->bytecode + raw.byteOffset + 2);
     if (!ins) return 0;
     uint8_t op = *ins & 0xff, arg = static_cast<uint8_t>(*ins >> 8);
     yieldingFrom = baseOpcodeName(minor_, op) == "RESUME" && arg >= 2;
   } else {
     auto state = mem_.readValue<int8_t>(gen + static_cast<uint64_t>(o_.gen_frame_state));
-    yieldingFrom = state && *state == -1;  // FRAME_SUSPENDED_YIELD_FROM
+    yieldingFrom = state && (*state == gs.yieldFrom || *state == gs.yieldFromLocked);
   }
-  if (!yieldingFrom) return 0;
-  return in_.walker.slotObject(raw.stackBase + 8 * static_cast<uint64_t>(raw.exactDepth - 1));
+  if (!yieldingFrom || raw.exactDepth < gs.receiverFromTop) return 0;
+  return in_.walker.slotObject(raw.stackBase + 8 * static_cast<uint64_t>(raw.exactDepth - gs.receiverFromTop));
 }
 
 Chain AioReader::coroutineChain(uint64_t coro) {

@@ -199,6 +199,11 @@ std::optional<PythonLayout> layoutFor(const VersionInfo& v) {
             : v.minor >= 12 ? TaskRegistry::kScheduledAndEager
             : v.minor >= 7  ? TaskRegistry::kModuleWeakSet
                             : TaskRegistry::kClassWeakSet36;
+  if (v.minor >= 15) {
+    t.genStates = {1, 2, 3, 5, 2};  // CREATED 0, SUSPENDED 1, ..._YIELD_FROM 2, ..._LOCKED 3, EXECUTING 4
+  } else if (v.minor >= 13) {
+    t.genStates = {-2, -1, GenStates::kNoState, 1, 1};
+  }
   t.lineTable = v.minor >= 11   ? LineTableFormat::kLocationTable
                 : v.minor == 10 ? LineTableFormat::kLinetable310
                                 : LineTableFormat::kLnotab;

@@ -79,6 +79,20 @@ enum class DebugOffsetsModel { kNone, k313, k314, k315 };
 // interpreter states.
 enum class TaskRegistry { kClassWeakSet36, kModuleWeakSet, kScheduledAndEager, kIntrusiveLists };
 
+// gi_frame_state values of a generator/coroutine (3.11+; the frame holds it before): the
+// suspended state, the suspended-in-`yield from`/`await` states (3.13+; kNoState before) and the
+// first value meaning finished. 3.15 renumbered them from 0.
+struct GenStates {
+  static constexpr int kNoState = -128;
+  int suspended = -1;
+  int yieldFrom = kNoState;
+  int yieldFromLocked = kNoState;
+  int finished = 1;
+  // Where the awaited object (the `yield from` receiver) lies, counted down from the top of the
+  // suspended frame's stack: 1 (the top slot), 2 in 3.15 (a NULL slot lies above it).
+  int receiverFromTop = 1;
+};
+
 struct VersionTraits {
   int minor = 0;
   int micro = 0;
@@ -93,6 +107,7 @@ struct VersionTraits {
   DebugOffsetsModel debugOffsets = DebugOffsetsModel::kNone;
   TaskRegistry tasks = TaskRegistry::kModuleWeakSet;
   LineTableFormat lineTable = LineTableFormat::kLnotab;
+  GenStates genStates;
   bool lastiIsInstructionIndex = false;  // 3.10: f_lasti counts 2-byte units
   bool threadsInInterp = true;     // false only for 3.8-3.10 naming, kept for clarity
   bool gilPerInterpreter = false;  // 3.12+: interp->ceval.gil pointer
