@@ -149,7 +149,7 @@ Layout layout315() {
   Layout l = layout314();
   l.rt_finalizing = 912; l.rt_interp_head = 936; l.rt_main_thread = 960;
   l.is_next = 7264; l.is_threads_head = 7336; l.is_threads_main = 7352; l.is_id = 7272;
-  l.is_modules = 7592; l.is_sysdict = 7576; l.is_gc_collecting = 7400 + 104;
+  l.is_modules = 7592; l.is_sysdict = 7576; l.is_gc_collecting = 7400 + 112;
   l.ts_thread_id = 176; l.ts_native_thread_id = 184;
   l.ht_cached_keys = 888;
   l.ts_asyncio_running_loop = 1024; l.ts_asyncio_running_task = 1032; l.ts_asyncio_tasks_head = 1048;

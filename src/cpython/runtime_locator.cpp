@@ -69,7 +69,7 @@ constexpr DebugOffsetsShape kShape314{24, 48, 176, 248, 312, 448, 648,
                                       1, 2, 3, 4, 5, 6};
 // 3.15 inserts three frame pointers into thread_state before thread_id and adds holds_gil there;
 // more type-object fields move the later groups.
-constexpr DebugOffsetsShape kShape315{24, 48, 176, 312, 376, 544, 776,
+constexpr DebugOffsetsShape kShape315{24, 48, 176, 312, 376, 544, 752,
                                       1, 2, 3, 4, 5, 6, 7, 9,
                                       2, 3, 4, 8, 9, 11, 12,
                                       1, 2, 3, 4, 5, 6};
