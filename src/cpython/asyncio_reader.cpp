@@ -353,7 +353,7 @@ void AioReader::discoverTasks() {
   auto tasksDict = objects_.moduleDict("asyncio.tasks");
   if (!tasksDict) return;
   auto get = [&](std::string_view name) -> std::optional<uint64_t> {
-    if (registry != TaskRegistry::kClassWeakSet36) return objects_.dictGet(*tasksDict, name);
+    if (registry != TaskRegistry::kStatics36) return objects_.dictGet(*tasksDict, name);
     // 3.6: class attributes of the pure-Python Task, which the C Task shares.
     auto pyTask = objects_.dictGet(*tasksDict, "_PyTask");
     if (!pyTask || !typeIs(*pyTask, "type")) return std::nullopt;
@@ -361,9 +361,27 @@ void AioReader::discoverTasks() {
     if (!dict || !typeIs(dict, "dict")) return std::nullopt;
     return objects_.dictGet(dict, name);
   };
-  if (registry == TaskRegistry::kModuleWeakSet || registry == TaskRegistry::kClassWeakSet36) {
+  if (registry == TaskRegistry::kModuleWeakSet || registry == TaskRegistry::kStatics36) {
     if (auto all = get("_all_tasks")) {
       for (uint64_t t : weakSetItems(*all, kMaxTasks)) addCandidate(t, false);
+    }
+  }
+  if (registry == TaskRegistry::kStatics36) {
+    const RuntimeLocation& rt = in_.runtime;
+    uint64_t all = rt.asyncioAllTasks36 ? mem_.readPtr(rt.asyncioAllTasks36).value_or(0) : 0;
+    if (all && objects_.isInstance(all, "_weakrefset", "WeakSet")) {
+      for (uint64_t t : weakSetItems(all, kMaxTasks)) addCandidate(t, false);
+    }
+    uint64_t current = rt.asyncioCurrentTasks36 ? mem_.readPtr(rt.asyncioCurrentTasks36).value_or(0) : 0;
+    if (current && typeIs(current, "dict")) {
+      if (auto items = objects_.dictItems(current, 4096)) {
+        for (const auto& item : *items) {
+          if (isTask(item.second)) {
+            currentTasks_.insert(item.second);
+            addCandidate(item.second, false);
+          }
+        }
+      }
     }
   } else if (registry == TaskRegistry::kScheduledAndEager) {
     if (auto sched = get("_scheduled_tasks")) {

@@ -198,7 +198,7 @@ std::optional<PythonLayout> layoutFor(const VersionInfo& v) {
   t.tasks = v.minor >= 14   ? TaskRegistry::kIntrusiveLists
             : v.minor >= 12 ? TaskRegistry::kScheduledAndEager
             : v.minor >= 7  ? TaskRegistry::kModuleWeakSet
-                            : TaskRegistry::kClassWeakSet36;
+                            : TaskRegistry::kStatics36;
   if (v.minor >= 15) {
     t.genStates = {1, 2, 3, 5, 2};  // CREATED 0, SUSPENDED 1, ..._YIELD_FROM 2, ..._LOCKED 3, EXECUTING 4
   } else if (v.minor >= 13) {

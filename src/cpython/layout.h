@@ -73,11 +73,12 @@ enum class RLockModel { kSemaphore, kRecursiveMutex };
 enum class RuntimeModel { kGlobals36, kRuntimeState };
 // Which _Py_DebugOffsets struct the target carries at the start of _PyRuntime.
 enum class DebugOffsetsModel { kNone, k313, k314, k315 };
-// How asyncio's tasks are found: 3.6 a WeakSet class attribute of the pure-Python Task
-// (asyncio.tasks._PyTask._all_tasks); 3.7-3.11 the module's WeakSet asyncio.tasks._all_tasks;
+// How asyncio's tasks are found: 3.6 the static variables all_tasks (a WeakSet) and
+// current_tasks of the _asyncio extension for C tasks, class attributes of the pure-Python Task
+// (asyncio.tasks._PyTask._all_tasks) for the others; 3.7-3.11 the module's WeakSet asyncio.tasks._all_tasks;
 // 3.12/3.13 _scheduled_tasks plus the _eager_tasks set; 3.14+ intrusive lists in the thread and
 // interpreter states.
-enum class TaskRegistry { kClassWeakSet36, kModuleWeakSet, kScheduledAndEager, kIntrusiveLists };
+enum class TaskRegistry { kStatics36, kModuleWeakSet, kScheduledAndEager, kIntrusiveLists };
 
 // gi_frame_state values of a generator/coroutine (3.11+; the frame holds it before): the
 // suspended state, the suspended-in-`yield from`/`await` states (3.13+; kNoState before) and the

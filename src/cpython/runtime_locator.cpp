@@ -231,6 +231,35 @@ ElfFacts factsOf(const std::string& localPath) {
   return f;
 }
 
+// The load bias of a mapped ELF file: where its first page was mapped, minus its first PT_LOAD's.
+std::optional<uint64_t> loadBias(const std::vector<MappedFile>& maps, const std::string& path, uint64_t firstLoadDelta) {
+  uint64_t lowest = UINT64_MAX;
+  for (const auto& m : maps) {
+    if (m.path == path && m.fileOffset == 0 && m.start < lowest) lowest = m.start;
+  }
+  if (lowest == UINT64_MAX) return std::nullopt;
+  return lowest - firstLoadDelta;
+}
+
+// 3.6's C tasks are registered only in static variables of the _asyncio extension.
+void locateAsyncioStatics36(const std::vector<MappedFile>& maps, RuntimeLocation& loc) {
+  for (const auto& m : maps) {
+    auto slash = m.path.rfind('/');
+    std::string base = slash == std::string::npos ? m.path : m.path.substr(slash + 1);
+    if (m.fileOffset != 0 || m.deleted || base.rfind("_asyncio.", 0) != 0) continue;
+    auto elf = ElfFile::open(m.localPath.empty() ? m.path : m.localPath);
+    if (!elf) return;
+    auto all = (*elf)->symbol("all_tasks");
+    auto current = (*elf)->symbol("current_tasks");
+    auto bias = (*elf)->isExecutable() ? std::optional<uint64_t>(0)
+                                       : loadBias(maps, m.path, (*elf)->firstLoadVaddrMinusOffset());
+    if (!bias) return;
+    if (all) loc.asyncioAllTasks36 = *bias + all->value;
+    if (current) loc.asyncioCurrentTasks36 = *bias + current->value;
+    return;
+  }
+}
+
 }  // namespace
 
 Result<RuntimeLocation> locateRuntime(const RemoteMemory& mem, const std::vector<MappedFile>& maps,
@@ -261,13 +290,9 @@ Result<RuntimeLocation> locateRuntime(const RemoteMemory& mem, const std::vector
     if (!elf.opened || !elf.runtime) continue;
     uint64_t bias = 0;
     if (!elf.isExecutable) {
-      // Load bias: where the file's first page was mapped, minus its first PT_LOAD's page.
-      uint64_t lowest = UINT64_MAX;
-      for (const auto& m : maps) {
-        if (m.path == path && m.fileOffset == 0 && m.start < lowest) lowest = m.start;
-      }
-      if (lowest == UINT64_MAX) continue;
-      bias = lowest - elf.firstLoadVaddrMinusOffset;
+      auto b = loadBias(maps, path, elf.firstLoadVaddrMinusOffset);
+      if (!b) continue;
+      bias = *b;
     }
     RuntimeLocation loc;
     loc.runtimeAddress = bias + *elf.runtime;
@@ -310,6 +335,7 @@ Result<RuntimeLocation> locateRuntime(const RemoteMemory& mem, const std::vector
       l.rt_interp_head = elf.interpHead;
       l.rt_gilstate_current = elf.tstateCurrent;
       l.rt_gc_collecting = elf.gcCollecting;
+      locateAsyncioStatics36(maps, loc);
     } else if (elf.globals36) {
       continue;  // a 3.7+ build always has _PyRuntime: this file is not the runtime
     }

@@ -18,6 +18,9 @@ struct RuntimeLocation {
   bool staticBuild = false;     // _PyRuntime lives in the executable
   PythonLayout layout;
   bool usedDebugOffsets = false;
+  // 3.6: where the _asyncio extension keeps its static all_tasks / current_tasks (0: not loaded
+  // or no symbols).
+  uint64_t asyncioAllTasks36 = 0, asyncioCurrentTasks36 = 0;
   std::vector<std::string> warnings;
 };
 

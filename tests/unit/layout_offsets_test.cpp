@@ -106,7 +106,7 @@ TEST(LayoutOffsets, TraitsPerVersion) {
   EXPECT_EQ(layoutFor({3, 7, 0})->traits.lineTable, LineTableFormat::kLnotab);
   EXPECT_EQ(layoutFor({3, 10, 0})->traits.lineTable, LineTableFormat::kLinetable310);
   EXPECT_EQ(layoutFor({3, 15, 0})->traits.lineTable, LineTableFormat::kLocationTable);
-  EXPECT_EQ(layoutFor({3, 6, 0})->traits.tasks, TaskRegistry::kClassWeakSet36);
+  EXPECT_EQ(layoutFor({3, 6, 0})->traits.tasks, TaskRegistry::kStatics36);
   EXPECT_EQ(layoutFor({3, 7, 0})->traits.tasks, TaskRegistry::kModuleWeakSet);
   EXPECT_EQ(layoutFor({3, 13, 0})->traits.tasks, TaskRegistry::kScheduledAndEager);
   EXPECT_EQ(layoutFor({3, 15, 0})->traits.tasks, TaskRegistry::kIntrusiveLists);
