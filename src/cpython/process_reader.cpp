@@ -274,7 +274,10 @@ void Reader::readThread(uint64_t tstate, uint64_t interp, int interpId, const st
   if (t.tid == 0 && t.ident != 0) {
     if (auto v = mem_.readValue<int32_t>(t.ident + kGlibcPthreadTidOffset); v && *v > 0) t.tid = *v;
   }
-  t.isMain = mainInterpreter && t.ident != 0 && t.ident == mainThreadIdent_;
+  // Without an ident to compare (3.6/3.7 before `threading` is imported) the main thread is the
+  // one whose tid is the process id.
+  t.isMain = mainInterpreter && t.ident != 0 &&
+             (mainThreadIdent_ != 0 ? t.ident == mainThreadIdent_ : (out_.pid != 0 && t.tid == out_.pid));
   if (t.name.empty() && t.isMain) t.name = "MainThread";
   if (o_.ts_holds_gil >= 0) {
     t.holdsGil = mem_.readValue<int32_t>(at(tstate, o_.ts_holds_gil)).value_or(0) != 0;

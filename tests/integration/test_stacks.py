@@ -68,10 +68,11 @@ class Capture(NamedTuple):
 
 
 def capture(python: Interp, pyhang: str, script: Path, *, text: bool = True,
-            text_env: Optional[Dict[str, str]] = None, analysis: bool = False) -> Capture:
-    """Start ``script``, run pyhang on it (JSON with locals; text with and without locals),
-    kill it. The target is hung and unchanged between the runs, so the reports must agree."""
-    with hung_program(python, script) as prog:
+            text_env: Optional[Dict[str, str]] = None, analysis: bool = False,
+            env: Optional[Dict[str, Optional[str]]] = None) -> Capture:
+    """Start ``script`` (with ``env``), run pyhang on it (JSON with locals; text with and without
+    locals), kill it. The target is hung and unchanged between the runs, so the reports must agree."""
+    with hung_program(python, script, env=env) as prog:
         tids = proc_tids(prog.pid)
         doc, proc = pyhang_json(pyhang, "remote", prog.pid, "--locals", "--no-analysis",
                                 with_proc=True)
@@ -341,8 +342,17 @@ class TestShapes:
 
 
 @pytest.fixture(scope="module")
-def values(python, pyhang) -> Capture:
-    return capture(python, pyhang, PROGRAMS_DIR / "values.py")
+def values(python, pyhang, tmp_path_factory) -> Capture:
+    script = PROGRAMS_DIR / "values.py"
+    if python.version >= (3, 8):
+        return capture(python, pyhang, script)
+    # Positional-only parameters are 3.8+ syntax: before, the same program line for line, with
+    # `pos` an ordinary positional parameter (the arguments are listed the same way).
+    src = script.read_text(encoding="utf-8")
+    assert src.count("(pos, /, named,") == 1
+    copy = tmp_path_factory.mktemp("values") / "values.py"
+    copy.write_text(src.replace("(pos, /, named,", "(pos, named,"), encoding="utf-8")
+    return capture(python, pyhang, copy, env={"PYTHONPATH": str(PROGRAMS_DIR)})
 
 
 # name -> the exact repr pyhang must print (Python's own repr, or the documented cut form:
@@ -693,9 +703,19 @@ class TestShutdown:
         # 3.13+ wait in C (`_thread_shutdown()` at the end of the function; 3.15 also calls it in
         # an early return, indented deeper).
         pattern = r"^    _thread_shutdown\(\)" if python.version >= (3, 13) else r"^\s+lock\.acquire\(\)"
-        assert frame_tuples(main) == [expect(python, "_shutdown", th,
-                                             stdlib_line(th, None, "_shutdown", pattern))]
-        if python.version < (3, 13):
+        if python.version < (3, 7):
+            # 3.6 joins each non-daemon thread in Python (t.join()).
+            assert frame_tuples(main) == [
+                expect(python, "_shutdown", th, stdlib_line(th, None, "_shutdown", r"^\s+t\.join\(\)")),
+                expect(python, "Thread.join", th,
+                       stdlib_line(th, "Thread", "join", r"self\._wait_for_tstate_lock\(\)")),
+                expect(python, "Thread._wait_for_tstate_lock", th,
+                       stdlib_line(th, "Thread", "_wait_for_tstate_lock", r"lock\.acquire\(block, timeout\)")),
+            ]
+        else:
+            assert frame_tuples(main) == [expect(python, "_shutdown", th,
+                                                 stdlib_line(th, None, "_shutdown", pattern))]
+        if (3, 7) <= python.version < (3, 13):
             assert names(main["frames"][0], "locals") == ["tlock", "locks", "lock"]
         straggler = by_name(shutdown.doc)["straggler"]
         assert frame_tuples(straggler) == threading_prefix(python) + [
