@@ -187,9 +187,15 @@ class TestShapes:
         # In between: the event loop's own frames only (asyncio.run ... Handle._run); the
         # Task's step is C code, so the coroutine frames follow the loop frames directly.
         middle = frames[4:-2]
-        asyncio_dir = os.path.dirname(stdlib(python)["runners"])
+        asyncio_dir = os.path.dirname(stdlib(python)["events"])
+        if python.version < (3, 7):
+            # No asyncio.run: the programs' helper does the same by hand (_blocking.asyncio_run).
+            blocking = str(PROGRAMS_DIR / "_blocking.py")
+            assert middle[0][:3] == ("run", qualname(python, "asyncio_run.<locals>.run"), blocking), middle
+            middle = middle[1:]
+        else:
+            assert middle[0][:3] == ("run", "run", stdlib(python)["runners"])
         assert middle and all(os.path.dirname(f[2]) == asyncio_dir for f in middle), middle
-        assert middle[0][:3] == ("run", "run", stdlib(python)["runners"])
         assert "run_until_complete" in [f[0] for f in middle]
         assert middle[-1][:3] == ("_run", qualname(python, "Handle._run"), stdlib(python)["events"])
         assert variables(t["frames"][-1], "arguments") == {"tag": "'via-asyncio'"}
@@ -331,7 +337,10 @@ class TestShapes:
                 f"        HELD.acquire()  # LINE:main\n\n") in shapes.text_plain
         assert main["tid"] == shapes.pid
         first = shapes.text.splitlines()[:3]
-        assert first[0] == f"Process {shapes.pid}: {python.path} {path}"
+        # 3.6's asyncio imports concurrent.futures, which imports multiprocessing: the process
+        # then has a multiprocessing name.
+        name = " [MainProcess]" if python.version < (3, 7) else ""
+        assert first[0] == f"Process {shapes.pid}{name}: {python.path} {path}"
         assert first[1].startswith(f"Python {shapes.doc['processes'][0]['python']['version']} (")
         assert first[1].endswith("live process") and first[2] == ""
         assert "Arguments:" not in shapes.text_plain and "Locals:" not in shapes.text_plain
