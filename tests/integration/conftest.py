@@ -560,6 +560,20 @@ def pytest_configure(config):
             signal.signal(signal.SIGTERM, _sigterm)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Known per-interpreter failures (version_xfails.py): strict xfail on that interpreter only."""
+    from version_xfails import reason_for
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        interp = callspec.params.get("python") if callspec else None
+        if not isinstance(interp, Interp):
+            continue
+        test = f"{item.path.name}::{item.nodeid.split('::', 1)[1].split('[')[0]}"
+        reason = reason_for(interp.id, test, item.name)
+        if reason:
+            item.add_marker(pytest.mark.xfail(strict=True, reason=f"on {interp.id}: {reason}"))
+
+
 def pytest_report_header(config):
     lines = [f"pyhang: {pyhang_path()}"]
     for i in INTERPRETERS:
