@@ -12,7 +12,7 @@ interpreter; pyhang reads it once as text and once as JSON, and the tests check 
   awaits, awaited_by, holds) and `event_loops[]`;
 * the text report's task tree printed after the loop thread's traceback;
 * that idle programs (a sleeping task, an idle server) are not reported as deadlocked;
-* on Python 3.14, that the tasks and the await graph agree with `python3.14 -m asyncio ps` and
+* on Python 3.14 and 3.15, that the tasks and the await graph agree with `python3.1X -m asyncio ps` and
   `pstree` run on the same process.
 
 Lines are found through `# LINE:<name>` markers in the programs (the seeds' lines are the ones
@@ -750,7 +750,7 @@ def parse_pstree(out: str) -> Dict[str, List[str]]:
     return edges
 
 
-PYTHONS_314 = [i for i in INTERPRETERS if i.version[:2] == (3, 14)]
+PYTHONS_314 = [i for i in INTERPRETERS if i.version[:2] >= (3, 14)]  # `python -m asyncio ps` is 3.14+
 
 
 @pytest.mark.parametrize("python314", PYTHONS_314, ids=[i.id for i in PYTHONS_314])
