@@ -1,19 +1,21 @@
 #!/bin/bash
-# Provision the two Debian-packaged interpreters pyhang is tested against, without touching the
+# Provision the three Debian-packaged interpreters pyhang is tested against, without touching the
 # system:
 #   CPython 3.14 from Debian sid     -> DEST/sid314/usr/bin/python3.14
 #   CPython 3.13 from Debian trixie  -> DEST/trixie313/usr/bin/python3.13
+#   CPython 3.15 from Debian sid     -> DEST/sid315/usr/bin/python3.15
 # The .deb files are fetched with a private apt configuration that reuses the Debian mirror this
 # machine is configured with, unpacked with dpkg -x, and the binaries are patched (patchelf) to
 # run on sid's glibc shipped alongside them, so multiprocessing's spawn/forkserver work too.
 #
 # Usage: scripts/get-pythons.sh [--refresh] [DEST]
 #   DEST defaults to ${PYHANG_PYTHONS:-$HOME/.cache/pyhang-pythons}.
-#   If both interpreters already exist in DEST and run, nothing is done.
+#   If all three interpreters already exist in DEST and run, nothing is done; otherwise only the
+#   missing or broken ones are unpacked again (3.13 and 3.15 use the glibc unpacked with 3.14).
 #   Downloaded .debs are kept in DEST/.apt/debs, so a re-run (e.g. after DEST was moved or an
 #   interpreter was damaged) unpacks them again without the network. --refresh forces a new
 #   download.
-#   stdout: the two interpreter paths, one per line (3.14 first, then 3.13); all else on stderr.
+#   stdout: the three interpreter paths, one per line (3.14, 3.13, then 3.15); all else on stderr.
 # Environment: PYHANG_DEBIAN_MIRROR overrides the mirror (default: the one apt is configured with).
 set -euo pipefail
 
@@ -31,6 +33,7 @@ DEST=${dest_arg:-${PYHANG_PYTHONS:-$HOME/.cache/pyhang-pythons}}
 
 py314=$DEST/sid314/usr/bin/python3.14
 py313=$DEST/trixie313/usr/bin/python3.13
+py315=$DEST/sid315/usr/bin/python3.15
 
 log() { echo "get-pythons: $*" >&2; }
 
@@ -39,8 +42,10 @@ works() {
   [ -x "$1" ] && "$1" -I -c 'import sys, asyncio, multiprocessing, queue, threading' >/dev/null 2>&1
 }
 
-if [ "$refresh" = 0 ] && works "$py314" && works "$py313"; then
-  printf '%s\n' "$py314" "$py313"
+all_work() { works "$py314" && works "$py313" && works "$py315"; }
+
+if [ "$refresh" = 0 ] && all_work; then
+  printf '%s\n' "$py314" "$py313" "$py315"
   exit 0
 fi
 
@@ -56,12 +61,13 @@ mkdir -p "$DEST"
 DEST=$(cd "$DEST" && pwd -P)   # patchelf writes absolute paths: make them canonical
 py314=$DEST/sid314/usr/bin/python3.14
 py313=$DEST/trixie313/usr/bin/python3.13
+py315=$DEST/sid315/usr/bin/python3.15
 
 # One provisioning at a time per DEST (e.g. two test runs started together).
 exec 9>"$DEST/.lock"
 flock 9
-if [ "$refresh" = 0 ] && works "$py314" && works "$py313"; then  # another run just did it
-  printf '%s\n' "$py314" "$py313"
+if [ "$refresh" = 0 ] && all_work; then  # another run just did it
+  printf '%s\n' "$py314" "$py313" "$py315"
   exit 0
 fi
 
@@ -97,11 +103,10 @@ have_debs() { # dir packages...
   for p in "$@"; do compgen -G "$dir/${p}_*.deb" >/dev/null || return 1; done
 }
 
-# fetch SUITE TARGET_DIR PACKAGES...: make sure the .debs are in $work/debs/SUITE (download only
-# when some are missing, or with --refresh), then unpack them all into a fresh TARGET_DIR.
+# fetch SUITE CACHE TARGET_DIR PACKAGES...: make sure the .debs are in $work/debs/CACHE (download
+# only when some are missing, or with --refresh), then unpack them all into a fresh TARGET_DIR.
 fetch() {
-  local suite=$1 dir=$2; shift 2
-  local debs=$work/debs/$suite
+  local suite=$1 debs=$work/debs/$2 dir=$3; shift 3
   if [ "$refresh" = 1 ] || ! have_debs "$debs" "$@"; then
     [ -n "$mirror" ] || mirror=$(find_mirror)
     log "downloading $suite packages from $mirror"
@@ -121,18 +126,31 @@ fetch() {
   for f in "$debs"/*.deb; do dpkg -x "$f" "$dir"; done
 }
 
-fetch sid "$DEST/sid314" python3.14 python3.14-minimal libpython3.14 libpython3.14-minimal \
-  libpython3.14-stdlib libc6 zlib1g libexpat1 libffi8 libmpdec4 libbz2-1.0 liblzma5 libzstd1 \
+# Only what is missing or broken is unpacked (and patched) again; sid314 carries the glibc and the
+# shared libraries all three use, so when it is redone the others are redone too.
+redo314=0; redo313=0; redo315=0
+if [ "$refresh" = 1 ] || ! works "$py314"; then redo314=1; redo313=1; redo315=1; fi
+if [ "$refresh" = 1 ] || ! works "$py313"; then redo313=1; fi
+if [ "$refresh" = 1 ] || ! works "$py315"; then redo315=1; fi
+
+[ "$redo314" = 0 ] || fetch sid sid "$DEST/sid314" python3.14 python3.14-minimal libpython3.14 \
+  libpython3.14-minimal libpython3.14-stdlib libc6 zlib1g libexpat1 libffi8 libmpdec4 libbz2-1.0 liblzma5 libzstd1 \
   libssl3t64 libuuid1 libsqlite3-0 libncursesw6 libtinfo6 libreadline8t64 libgdbm6t64 libdb5.3t64
-fetch trixie "$DEST/trixie313" python3.13 python3.13-minimal libpython3.13-minimal libpython3.13-stdlib
+[ "$redo313" = 0 ] || fetch trixie trixie "$DEST/trixie313" python3.13 python3.13-minimal \
+  libpython3.13-minimal libpython3.13-stdlib
+[ "$redo315" = 0 ] || fetch sid sid315 "$DEST/sid315" python3.15 python3.15-minimal libpython3.15 \
+  libpython3.15-minimal libpython3.15-stdlib libgcc-s1
 
 libs=$DEST/sid314/usr/lib/x86_64-linux-gnu:$DEST/sid314/lib/x86_64-linux-gnu
 ld=$DEST/sid314/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
-patchelf --set-interpreter "$ld" --set-rpath "$libs" "$py314"
-patchelf --set-interpreter "$ld" --set-rpath "$DEST/trixie313/usr/lib/x86_64-linux-gnu:$libs" "$py313"
+[ "$redo314" = 0 ] || patchelf --set-interpreter "$ld" --set-rpath "$libs" "$py314"
+[ "$redo313" = 0 ] || patchelf --set-interpreter "$ld" \
+  --set-rpath "$DEST/trixie313/usr/lib/x86_64-linux-gnu:$libs" "$py313"
+[ "$redo315" = 0 ] || patchelf --set-interpreter "$ld" \
+  --set-rpath "$DEST/sid315/usr/lib/x86_64-linux-gnu:$DEST/sid315/lib/x86_64-linux-gnu:$libs" "$py315"
 
-for p in "$py314" "$py313"; do
+for p in "$py314" "$py313" "$py315"; do
   "$p" -I -c 'import sys, asyncio, multiprocessing, queue, threading; print(sys.executable, sys.version.split()[0])' >&2 \
     || { log "$p does not run"; exit 1; }
 done
-printf '%s\n' "$py314" "$py313"
+printf '%s\n' "$py314" "$py313" "$py315"

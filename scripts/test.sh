@@ -43,7 +43,7 @@ begin "install dependencies (scripts/install-deps.sh)"
 bash scripts/install-deps.sh; record "dependencies" $?
 fatal_if_failed
 
-# 2. The Debian 3.13 / 3.14 interpreters (pyenv builds are expected on the machine)
+# 2. The Debian 3.13 / 3.14 / 3.15 interpreters (pyenv builds are expected on the machine)
 begin "interpreters (scripts/get-pythons.sh)"
 export PYHANG_PYTHONS=${PYHANG_PYTHONS:-$HOME/.cache/pyhang-pythons}
 bash scripts/get-pythons.sh; record "interpreters" $?

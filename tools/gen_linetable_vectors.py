@@ -3,8 +3,8 @@
 
 Run it with each supported interpreter; it writes tests/data/linetable/<X.Y.Z>.txt:
 
-    for py in /root/.pyenv/versions/{3.8.18,3.9.18,3.10.13,3.11.7,3.12.1,3.13.0}/bin/python3 \\
-              /root/.cache/pyhang-pythons/sid314/usr/bin/python3.14; do
+    for py in /root/.pyenv/versions/{3.6.15,3.7.16,3.8.18,3.9.18,3.10.13,3.11.7,3.12.1,3.13.0}/bin/python3 \\
+              /root/.cache/pyhang-pythons/sid31{4,5}/usr/bin/python3.1[45]; do
         "$py" tools/gen_linetable_vectors.py
     done
 
@@ -14,7 +14,7 @@ big line jumps (> 127, > 255, > 65535), negative line deltas, huge single-line e
 wide columns and multi-line expressions. Expected values come from the running interpreter:
 
   * 3.10+: code.co_lines() (a range with line None = "no line");
-  * 3.8/3.9: the lnotab walk of CPython's PyCode_Addr2Line, checked here against
+  * 3.6-3.9: the lnotab walk of CPython's PyCode_Addr2Line, checked here against
     dis.findlinestarts() (the script aborts on any disagreement);
   * 3.11+: dis._parse_exception_table(code) for co_exceptiontable.
 
@@ -189,7 +189,10 @@ def big_jumps_source():
     # One statement with hundreds of instructions on one line: address jumps > 255 per line.
     args = ', '.join('a%d' % (i % 7) for i in range(300))
     out.append('def long_line(' + ', '.join('a%d' % i for i in range(7)) + '):')
-    out.append('    y = print(' + args + ')')
+    if V < (3, 7):  # 3.6 allows at most 255 arguments in a call: the same line, as a list
+        out.append('    y = print([' + args + '])')
+    else:
+        out.append('    y = print(' + args + ')')
     out.append('    return y')
     # Wide columns (> 127) and multi-line expressions: long-form location entries in 3.11+.
     out.append('def wide(a):')

@@ -21,7 +21,7 @@ What goes into a table (everything comes from the interpreter's own opcode/dis m
     (INSTRUMENTED_LINE, INSTRUMENTED_INSTRUCTION and ENTER_EXECUTOR stand for an instruction kept
     elsewhere at run time and so remain their own base);
   * caches: opcode._inline_cache_entries of the base instruction (a list indexed by opcode in
-    3.11/3.12, a dict by name in 3.13+; absent before 3.11 = 0). Specialised and instrumented
+    3.11/3.12, a dict (3.15: frozendict) by name in 3.13+; absent before 3.11 = 0). Specialised and instrumented
     instructions keep their base's cache layout in the bytecode.
 
 --dump also checks the table against real bytecode of that interpreter (see verify_table) and
@@ -36,6 +36,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.normpath(os.path.join(HERE, '..', 'src', 'cpython', 'opcodes_data.inc'))
 DEFAULT_PYTHONS = [
+    '/root/.pyenv/versions/3.6.15/bin/python3',
+    '/root/.pyenv/versions/3.7.16/bin/python3',
     '/root/.pyenv/versions/3.8.18/bin/python3',
     '/root/.pyenv/versions/3.9.18/bin/python3',
     '/root/.pyenv/versions/3.10.13/bin/python3',
@@ -44,6 +46,7 @@ DEFAULT_PYTHONS = [
     '/root/.pyenv/versions/3.13.0/bin/python3',
     '/root/.cache/pyhang-pythons/trixie313/usr/bin/python3.13',  # 3.13.5: must equal 3.13.0
     '/root/.cache/pyhang-pythons/sid314/usr/bin/python3.14',
+    '/root/.cache/pyhang-pythons/sid315/usr/bin/python3.15',
 ]
 
 
@@ -56,7 +59,7 @@ def dump_table():
     names += ['<%d>' % i for i in range(len(names), 256)]
     for mod in (opcode, dis):
         spec_map = getattr(mod, '_specialized_opmap', None)
-        if isinstance(spec_map, dict):
+        if hasattr(spec_map, 'items'):  # dict, or frozendict in 3.15
             for name, num in spec_map.items():
                 if num < 256:
                     if not names[num].startswith('<') and names[num] != name:
@@ -86,7 +89,7 @@ def dump_table():
     def caches_of(name):
         if raw_caches is None:
             return 0
-        if isinstance(raw_caches, dict):
+        if hasattr(raw_caches, 'get'):  # a dict (3.13, 3.14) or a frozendict (3.15)
             return int(raw_caches.get(name, 0))
         num = opcode.opmap.get(name)
         return int(raw_caches[num]) if num is not None and num < len(raw_caches) else 0
@@ -133,7 +136,10 @@ def verify_table(table):
 
     static = 0
     for mod in ('threading', 'queue', 'asyncio.tasks', 'json.decoder', 'dataclasses', 'typing'):
-        with open(importlib.util.find_spec(mod).origin, encoding='utf-8') as f:
+        spec = importlib.util.find_spec(mod)
+        if spec is None:  # dataclasses is 3.7+
+            continue
+        with open(spec.origin, encoding='utf-8') as f:
             top = compile(f.read(), mod, 'exec', dont_inherit=True)
         for co in codes(top):
             b = co.co_code

@@ -45,7 +45,7 @@ std::string hintFor(const Error& e, bool core) {
     case ErrorKind::kNotFound:
       return core ? "hint: pass the executable (pyhang core CORE EXECUTABLE) or --lib-search-root if files moved"
                   : "hint: pass the pid of the python process itself (see: ps -ef | grep python)";
-    case ErrorKind::kUnsupported: return "hint: pyhang reads CPython 3.8 to 3.14 (default, GIL builds) on x86_64 Linux";
+    case ErrorKind::kUnsupported: return "hint: pyhang reads CPython 3.6 to 3.15 (default, GIL builds) on x86_64 Linux";
     case ErrorKind::kProcessGone: return "hint: check the pid with ps; a process that exits cannot be inspected, take a core (gcore) next time";
     default: return core ? "hint: check that the file is a complete ELF core dump" : "hint: run with -v and report the problem";
   }
@@ -55,7 +55,7 @@ std::string hintFor(const Error& e, bool core) {
 
 int main(int argc, char** argv) {
   CLI::App app{"pyhang: shows what every thread of a hung Python program is doing, and why it is stuck.\n"
-               "It reads the target's memory without running code in it (CPython 3.8-3.14, x86_64 Linux)."};
+               "It reads the target's memory without running code in it (CPython 3.6-3.15, x86_64 Linux)."};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("pyhang 0.1.0"));
 

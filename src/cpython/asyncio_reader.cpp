@@ -30,13 +30,13 @@ constexpr size_t kMaxNamedObjects = 4096;  // instances whose attributes are sea
 constexpr uint64_t kScanChunk = 1 << 20;   // finished-task evidence: memory windows
 constexpr size_t kMaxScanChunks = 64;
 
-// 3.14: _PyThreadStateImpl and PyInterpreterState fields (CPYTHON.md 7.1, verified values).
-constexpr uint64_t kTs314RunningLoop = 864, kTs314RunningTask = 872, kTs314TasksHead = 880;
-constexpr uint64_t kInterp314TasksHead = 10880;
+// PyTypeObject.tp_dict (3.6: the pure-Python Task class keeps its registries there).
+constexpr uint64_t kTypeDict = 264;
 // PyModuleObject.md_state; 3.14 _asyncio module state: non_asyncio_tasks / eager tasks.
 constexpr uint64_t kModuleState = 32, kAsyncioState314NonAsyncioTasks = 48, kAsyncioState314NonAsyncioEager = 56;
 
-// _asyncio FutureObj / TaskObj fields (CPYTHON.md 7.2).
+// _asyncio FutureObj / TaskObj fields (CPYTHON.md 7.2; 3.6/3.7 from the DWARF of _asyncio).
+// -1: that version has no such field (3.6 has no callback0, 3.6/3.7 no task names).
 struct TaskOffsets {
   int loop = 16, callback0 = 24, callbacks = 40, exception = 48, result = 56, state = 72;
   int waiter = 104, coro = 112, name = 120;
@@ -46,6 +46,11 @@ struct TaskOffsets {
 TaskOffsets taskOffsets(int minor, bool alt310) {
   TaskOffsets o;
   switch (minor) {
+    case 6:
+      o.callback0 = -1; o.callbacks = 24; o.exception = 32; o.result = 40; o.state = 56;
+      o.waiter = 88; o.coro = 96; o.name = -1;
+      break;
+    case 7: o.name = -1; break;
     case 8: break;
     case 9: o.state = 80; o.waiter = 144; o.coro = 152; o.name = 160; break;
     case 10:
@@ -58,7 +63,7 @@ TaskOffsets taskOffsets(int minor, bool alt310) {
     case 11:
     case 12: o.result = 64; o.state = 88; o.waiter = 128; o.coro = 136; o.name = 144; break;
     case 13: o.result = 64; o.state = 96; o.waiter = 112; o.coro = 120; o.name = 128; break;
-    default:  // 14
+    default:  // 14, 15
       o.result = 64; o.state = 104; o.waiter = 120; o.coro = 128; o.name = 136;
       o.awaitedBy = 96; o.awaitedByIsSet = 109; o.node = 152;
       break;
@@ -177,6 +182,9 @@ class AioReader {
   // The executor thread running the function a chained future's callback (`_call_check_cancel`,
   // a closure over the concurrent.futures.Future) stands for; 0 when unknown.
   int64_t workerOf(uint64_t callback);
+  // The done callbacks of a C future or task: callback0, then the callbacks list, whose items are
+  // (callback, context) pairs from 3.7 on and the callbacks themselves in 3.6.
+  std::vector<uint64_t> futureCallbacks(uint64_t fut);
   // The concurrent.futures.Future objects a function's closure holds (0..n).
   std::vector<uint64_t> closureFutures(uint64_t function);
   std::string exceptionRepr(uint64_t exc);
@@ -302,12 +310,13 @@ std::vector<uint64_t> AioReader::weakSetItems(uint64_t ws, size_t cap) {
 }
 
 void AioReader::discoverTasks() {
-  if (minor_ >= 14) {
+  const TaskRegistry registry = layout_.traits.tasks;
+  if (registry == TaskRegistry::kIntrusiveLists) {
     // Intrusive per-thread lists, then the interpreter's list of tasks whose thread has exited.
     std::vector<uint64_t> heads;
-    for (const auto& [ident, ts] : tstateByIdent_) heads.push_back(ts + kTs314TasksHead);
+    for (const auto& [ident, ts] : tstateByIdent_) heads.push_back(ts + static_cast<uint64_t>(o_.ts_asyncio_tasks_head));
     auto head = mem_.readPtr(in_.runtime.runtimeAddress + static_cast<uint64_t>(o_.rt_interp_head));
-    if (head && *head) heads.push_back(*head + kInterp314TasksHead);
+    if (head && *head) heads.push_back(*head + static_cast<uint64_t>(o_.is_asyncio_tasks_head));
     for (uint64_t h : heads) {
       uint64_t node = mem_.readPtr(h).value_or(0);
       std::unordered_set<uint64_t> seen;
@@ -343,12 +352,38 @@ void AioReader::discoverTasks() {
   }
   auto tasksDict = objects_.moduleDict("asyncio.tasks");
   if (!tasksDict) return;
-  auto get = [&](std::string_view name) { return objects_.dictGet(*tasksDict, name); };
-  if (minor_ <= 11) {
+  auto get = [&](std::string_view name) -> std::optional<uint64_t> {
+    if (registry != TaskRegistry::kStatics36) return objects_.dictGet(*tasksDict, name);
+    // 3.6: class attributes of the pure-Python Task, which the C Task shares.
+    auto pyTask = objects_.dictGet(*tasksDict, "_PyTask");
+    if (!pyTask || !typeIs(*pyTask, "type")) return std::nullopt;
+    uint64_t dict = mem_.readPtr(*pyTask + kTypeDict).value_or(0);
+    if (!dict || !typeIs(dict, "dict")) return std::nullopt;
+    return objects_.dictGet(dict, name);
+  };
+  if (registry == TaskRegistry::kModuleWeakSet || registry == TaskRegistry::kStatics36) {
     if (auto all = get("_all_tasks")) {
       for (uint64_t t : weakSetItems(*all, kMaxTasks)) addCandidate(t, false);
     }
-  } else if (minor_ <= 13) {
+  }
+  if (registry == TaskRegistry::kStatics36) {
+    const RuntimeLocation& rt = in_.runtime;
+    uint64_t all = rt.asyncioAllTasks36 ? mem_.readPtr(rt.asyncioAllTasks36).value_or(0) : 0;
+    if (all && objects_.isInstance(all, "_weakrefset", "WeakSet")) {
+      for (uint64_t t : weakSetItems(all, kMaxTasks)) addCandidate(t, false);
+    }
+    uint64_t current = rt.asyncioCurrentTasks36 ? mem_.readPtr(rt.asyncioCurrentTasks36).value_or(0) : 0;
+    if (current && typeIs(current, "dict")) {
+      if (auto items = objects_.dictItems(current, 4096)) {
+        for (const auto& item : *items) {
+          if (isTask(item.second)) {
+            currentTasks_.insert(item.second);
+            addCandidate(item.second, false);
+          }
+        }
+      }
+    }
+  } else if (registry == TaskRegistry::kScheduledAndEager) {
     if (auto sched = get("_scheduled_tasks")) {
       for (uint64_t t : weakSetItems(*sched, kMaxTasks)) addCandidate(t, false);
     }
@@ -422,10 +457,10 @@ void AioReader::findRunningLoops() {
         if (loop) break;
       }
     }
-    if (!loop && minor_ >= 14) {
+    if (!loop && o_.ts_asyncio_running_loop >= 0) {
       auto ts = tstateByIdent_.find(t.ident);
       if (ts != tstateByIdent_.end()) {
-        loop = mem_.readPtr(ts->second + kTs314RunningLoop).value_or(0);
+        loop = mem_.readPtr(ts->second + static_cast<uint64_t>(o_.ts_asyncio_running_loop)).value_or(0);
         if (loop && !objects_.typeOf(loop)) loop = 0;
       }
     }
@@ -433,10 +468,10 @@ void AioReader::findRunningLoops() {
     size_t idx = loopIndex(loop);
     if (idx == SIZE_MAX) continue;
     if (out_.loops[idx].tid == 0) out_.loops[idx].tid = t.tid;
-    if (minor_ >= 14) {
+    if (o_.ts_asyncio_running_task >= 0) {
       auto ts = tstateByIdent_.find(t.ident);
       if (ts != tstateByIdent_.end()) {
-        uint64_t running = mem_.readPtr(ts->second + kTs314RunningTask).value_or(0);
+        uint64_t running = mem_.readPtr(ts->second + static_cast<uint64_t>(o_.ts_asyncio_running_task)).value_or(0);
         if (running && isTask(running)) {
           currentTasks_.insert(running);
           addCandidate(running, false);
@@ -703,7 +738,7 @@ std::optional<RawFrame> AioReader::generatorFrame(uint64_t gen) {
     if (!frame) return std::nullopt;  // finished
   } else {
     auto state = mem_.readValue<int8_t>(gen + static_cast<uint64_t>(o_.gen_frame_state));
-    if (!state || *state >= 1) return std::nullopt;  // completed or cleared
+    if (!state || *state >= layout_.traits.genStates.finished) return std::nullopt;  // completed or cleared
     frame = gen + static_cast<uint64_t>(o_.gen_iframe);
   }
   // A suspended generator's frame has no caller linked: the frame alone.
@@ -713,25 +748,27 @@ std::optional<RawFrame> AioReader::generatorFrame(uint64_t gen) {
 uint64_t AioReader::yieldFromTarget(uint64_t gen, const RawFrame& raw) {
   if (!raw.code || raw.exactDepth < 1 || raw.stackBase == 0) return 0;
   bool yieldingFrom = false;
-  if (minor_ <= 10) {
-    // 3.8/3.9: f_lasti is the instruction before YIELD_FROM; 3.10 the same in code units.
+  const GenStates& gs = layout_.traits.genStates;
+  if (layout_.traits.frames == FrameModel::kFrameObject) {
+    // 3.6-3.9: f_lasti is the instruction before YIELD_FROM; 3.10 the same in code units.
     uint64_t next = static_cast<uint64_t>(raw.byteOffset) + 2;
     if (raw.code->bytecodeSize && next >= raw.code->bytecodeSize) return 0;
     auto op = mem_.readValue<uint8_t>(raw.code->bytecode + next);
     yieldingFrom = op && baseOpcodeName(minor_, *op) == "YIELD_FROM";
-  } else if (minor_ <= 12) {
+  } else if (gs.yieldFrom == GenStates::kNoState) {
+    // 3.11/3.12: a suspended frame whose next instruction resumes after `yield from` / `await`.
     auto state = mem_.readValue<int8_t>(gen + static_cast<uint64_t>(o_.gen_frame_state));
-    if (!state || *state == -2 || *state >= 0) return 0;  // created, executing, finished
+    if (!state || *state != gs.suspended) return 0;  // created, executing, finished
     auto ins = mem_.readValue<uint16_t>(raw.code->bytecode + raw.byteOffset + 2);
     if (!ins) return 0;
     uint8_t op = *ins & 0xff, arg = static_cast<uint8_t>(*ins >> 8);
     yieldingFrom = baseOpcodeName(minor_, op) == "RESUME" && arg >= 2;
   } else {
     auto state = mem_.readValue<int8_t>(gen + static_cast<uint64_t>(o_.gen_frame_state));
-    yieldingFrom = state && *state == -1;  // FRAME_SUSPENDED_YIELD_FROM
+    yieldingFrom = state && (*state == gs.yieldFrom || *state == gs.yieldFromLocked);
   }
-  if (!yieldingFrom) return 0;
-  return in_.walker.slotObject(raw.stackBase + 8 * static_cast<uint64_t>(raw.exactDepth - 1));
+  if (!yieldingFrom || raw.exactDepth < gs.receiverFromTop) return 0;
+  return in_.walker.slotObject(raw.stackBase + 8 * static_cast<uint64_t>(raw.exactDepth - gs.receiverFromTop));
 }
 
 Chain AioReader::coroutineChain(uint64_t coro) {
@@ -1057,6 +1094,23 @@ void AioReader::addIo(TaskAwait& a, const LoopInternal* li, uint64_t sockOrTrans
   }
 }
 
+std::vector<uint64_t> AioReader::futureCallbacks(uint64_t fut) {
+  std::vector<uint64_t> callbacks;
+  if (to_.callback0 >= 0) {
+    if (uint64_t cb0 = mem_.readPtr(fut + static_cast<uint64_t>(to_.callback0)).value_or(0)) callbacks.push_back(cb0);
+  }
+  uint64_t cbs = mem_.readPtr(fut + static_cast<uint64_t>(to_.callbacks)).value_or(0);
+  if (!cbs || !typeIs(cbs, "list")) return callbacks;
+  for (uint64_t item : childrenOf(cbs)) {
+    if (!typeIs(item, "tuple")) {
+      callbacks.push_back(item);
+    } else if (auto items = objects_.tupleItems(item, 2); items && !items->empty()) {
+      callbacks.push_back((*items)[0]);
+    }
+  }
+  return callbacks;
+}
+
 std::vector<uint64_t> AioReader::closureFutures(uint64_t function) {
   std::vector<uint64_t> out;
   if (!typeIs(function, "function")) return out;
@@ -1122,14 +1176,7 @@ TaskAwait AioReader::classify(const Task& task, uint64_t waiter, uint64_t leaf) 
       a.object = target;
       a.how = "await";
       // A future chained to a concurrent.futures.Future (run_in_executor, wrap_future).
-      uint64_t cbs = mem_.readPtr(target + static_cast<uint64_t>(to_.callbacks)).value_or(0);
-      uint64_t cb0 = mem_.readPtr(target + static_cast<uint64_t>(to_.callback0)).value_or(0);
-      std::vector<uint64_t> callbacks;
-      if (cb0) callbacks.push_back(cb0);
-      for (uint64_t pair : cbs ? childrenOf(cbs) : std::vector<uint64_t>{}) {
-        if (auto items = objects_.tupleItems(pair, 2); items && !items->empty()) callbacks.push_back((*items)[0]);
-      }
-      for (uint64_t cb : callbacks) {
+      for (uint64_t cb : futureCallbacks(target)) {
         if (auto c = sync_.callable(cb); c && c->name == "_call_check_cancel") {
           a.kind = "executor";
           a.detail = "a function running in another thread (run_in_executor / wrap_future)";
@@ -1144,14 +1191,7 @@ TaskAwait AioReader::classify(const Task& task, uint64_t waiter, uint64_t leaf) 
   }
   if (a.kind == "sleep" && a.object == 0) a.object = waiter;
   if (a.kind == "executor" && !a.workerTid && waiter) {
-    uint64_t cbs = mem_.readPtr(waiter + static_cast<uint64_t>(to_.callbacks)).value_or(0);
-    uint64_t cb0 = mem_.readPtr(waiter + static_cast<uint64_t>(to_.callback0)).value_or(0);
-    std::vector<uint64_t> callbacks;
-    if (cb0) callbacks.push_back(cb0);
-    for (uint64_t pair : cbs ? childrenOf(cbs) : std::vector<uint64_t>{}) {
-      if (auto items = objects_.tupleItems(pair, 2); items && !items->empty()) callbacks.push_back((*items)[0]);
-    }
-    for (uint64_t cb : callbacks) {
+    for (uint64_t cb : futureCallbacks(waiter)) {
       if (int64_t tid = workerOf(cb)) a.workerTid = tid;
     }
   }
@@ -1168,10 +1208,10 @@ void AioReader::readTask(uint64_t addr) {
     coro = rd(to_.coro);
     waiter = rd(to_.waiter);
     loop = rd(to_.loop);
-    nameObj = rd(to_.name);
+    nameObj = to_.name >= 0 ? rd(to_.name) : 0;
     exc = rd(to_.exception);
     state = mem_.readValue<int32_t>(addr + static_cast<uint64_t>(to_.state)).value_or(-1);
-    if (minor_ >= 14 && to_.awaitedBy >= 0) {
+    if (to_.awaitedBy >= 0) {
       uint64_t ab = rd(to_.awaitedBy);
       bool isSet = mem_.readValue<uint8_t>(addr + static_cast<uint64_t>(to_.awaitedByIsSet)).value_or(0) != 0;
       if (ab) {
@@ -1202,16 +1242,7 @@ void AioReader::readTask(uint64_t addr) {
   task.awaits = waiter;
   if (isCTask(addr)) {
     // Done callbacks that complete a concurrent.futures.Future (run_coroutine_threadsafe).
-    uint64_t cbs = mem_.readPtr(addr + static_cast<uint64_t>(to_.callbacks)).value_or(0);
-    uint64_t cb0 = mem_.readPtr(addr + static_cast<uint64_t>(to_.callback0)).value_or(0);
-    std::vector<uint64_t> callbacks;
-    if (cb0) callbacks.push_back(cb0);
-    if (cbs && typeIs(cbs, "list")) {
-      for (uint64_t pair : childrenOf(cbs)) {
-        if (auto items = objects_.tupleItems(pair, 2); items && !items->empty()) callbacks.push_back((*items)[0]);
-      }
-    }
-    for (uint64_t cb : callbacks) {
+    for (uint64_t cb : futureCallbacks(addr)) {
       for (uint64_t f : closureFutures(cb)) task.completesFutures.push_back(f);
     }
   }

@@ -9,10 +9,7 @@ constexpr int kCoVarargs = 0x04, kCoVarkeywords = 0x08;
 }
 
 std::optional<int> CodeReader::lineFor(const CodeInfo& code, uint32_t byteOffset) const {
-  const auto& traits = objects_.layout().traits;
-  LineTableFormat format = traits.minor <= 9    ? LineTableFormat::kLnotab
-                           : traits.minor == 10 ? LineTableFormat::kLinetable310
-                                                : LineTableFormat::kLocationTable;
+  const LineTableFormat format = objects_.layout().traits.lineTable;
   // Only code objects of this reader's cache (their line tables never change) are remembered.
   const std::pair<uint64_t, uint32_t> key{code.address, byteOffset};
   auto own = cache_.find(code.address);

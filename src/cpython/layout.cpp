@@ -8,6 +8,34 @@ std::string VersionInfo::str() const { return fmt::format("{}.{}.{}", major, min
 
 namespace {
 
+Layout layout38();
+
+// 3.7: the first _PyRuntime (no main_thread in it yet), no positional-only arguments.
+Layout layout37() {
+  Layout l = layout38();
+  l.rt_finalizing = 8; l.rt_interp_head = 24; l.rt_main_thread = -1; l.rt_gil = 1264;
+  l.rt_gilstate_current = 1480; l.rt_gc_collecting = 632;
+  l.is_id = 16; l.is_modules = 40; l.is_sysdict = 56;
+  l.co_posonlyargcount = -1; l.co_kwonlyargcount = 20; l.co_nlocals = 24; l.co_stacksize = 28;
+  l.co_flags = 32; l.co_firstlineno = 36; l.co_code = 40; l.co_varnames = 64; l.co_freevars = 72;
+  l.co_cellvars = 80; l.co_cell2arg = 88; l.co_filename = 96; l.co_name = 104;
+  l.co_linetable = 112;  // co_lnotab
+  l.ht_cached_keys = 856;
+  return l;
+}
+
+// 3.6: no _PyRuntime: the rt_* offsets are set at run time, relative to the lowest of the globals
+// that stand for it (RuntimeModel::kGlobals36, see runtime_locator.cpp). No interpreter ids.
+Layout layout36() {
+  Layout l = layout37();
+  l.rt_finalizing = -1; l.rt_interp_head = -1; l.rt_gil = -1; l.rt_gilstate_current = -1;
+  l.rt_gc_collecting = -1;
+  l.is_id = -1; l.is_modules = 16; l.is_sysdict = 32;
+  l.ts_thread_id = 152;
+  l.f_lasti = 120; l.f_iblock = 128; l.f_blockstack = 136; l.f_localsplus = 376;
+  return l;
+}
+
 Layout layout38() {
   Layout l;
   l.rt_finalizing = 16; l.rt_interp_head = 32; l.rt_main_thread = 72; l.rt_gil = 1152;
@@ -110,6 +138,22 @@ Layout layout314() {
   l.co_firsttraceable = 192; l.co_code_adaptive = 208;
   l.tuple_items = 32;
   l.owner_interpreter = 3; l.owner_cstack = 4;
+  l.ts_asyncio_running_loop = 864; l.ts_asyncio_running_task = 872; l.ts_asyncio_tasks_head = 880;
+  l.is_asyncio_tasks_head = 10880;
+  return l;
+}
+
+// 3.15: the release's _Py_DebugOffsets and .AsyncioDebug section (3.15.2); the frame, code and
+// generator layouts are those of 3.14. The target's own _Py_DebugOffsets overrides at run time.
+Layout layout315() {
+  Layout l = layout314();
+  l.rt_finalizing = 912; l.rt_interp_head = 936; l.rt_main_thread = 960;
+  l.is_next = 7264; l.is_threads_head = 7336; l.is_threads_main = 7352; l.is_id = 7272;
+  l.is_modules = 7592; l.is_sysdict = 7576; l.is_gc_collecting = 7400 + 112;
+  l.ts_thread_id = 176; l.ts_native_thread_id = 184;
+  l.ht_cached_keys = 888;
+  l.ts_asyncio_running_loop = 1024; l.ts_asyncio_running_task = 1032; l.ts_asyncio_tasks_head = 1048;
+  l.is_asyncio_tasks_head = 10856;
   return l;
 }
 
@@ -123,6 +167,8 @@ std::optional<PythonLayout> layoutFor(const VersionInfo& v) {
   t.minor = v.minor;
   t.micro = v.micro;
   switch (v.minor) {
+    case 6: p.offsets = layout36(); break;
+    case 7: p.offsets = layout37(); break;
     case 8: p.offsets = layout38(); break;
     case 9: p.offsets = layout39(); break;
     case 10: p.offsets = layout310(); break;
@@ -130,6 +176,7 @@ std::optional<PythonLayout> layoutFor(const VersionInfo& v) {
     case 12: p.offsets = layout312(); break;
     case 13: p.offsets = layout313(); break;
     case 14: p.offsets = layout314(); break;
+    case 15: p.offsets = layout315(); break;
   }
   t.frames = v.minor >= 11 ? FrameModel::kInterpreterFrame : FrameModel::kFrameObject;
   t.longs = v.minor >= 12 ? LongModel::kTag : LongModel::kSignedSize;
@@ -143,6 +190,23 @@ std::optional<PythonLayout> layoutFor(const VersionInfo& v) {
   t.rlocks = v.minor >= 14 ? RLockModel::kRecursiveMutex : RLockModel::kSemaphore;
   t.stackRefs = v.minor >= 14;
   t.lastiIsInstructionIndex = v.minor == 10;
+  t.runtime = v.minor == 6 ? RuntimeModel::kGlobals36 : RuntimeModel::kRuntimeState;
+  t.debugOffsets = v.minor >= 15   ? DebugOffsetsModel::k315
+                   : v.minor == 14 ? DebugOffsetsModel::k314
+                   : v.minor == 13 ? DebugOffsetsModel::k313
+                                   : DebugOffsetsModel::kNone;
+  t.tasks = v.minor >= 14   ? TaskRegistry::kIntrusiveLists
+            : v.minor >= 12 ? TaskRegistry::kScheduledAndEager
+            : v.minor >= 7  ? TaskRegistry::kModuleWeakSet
+                            : TaskRegistry::kStatics36;
+  if (v.minor >= 15) {
+    t.genStates = {1, 2, 3, 5, 2};  // CREATED 0, SUSPENDED 1, ..._YIELD_FROM 2, ..._LOCKED 3, EXECUTING 4
+  } else if (v.minor >= 13) {
+    t.genStates = {-2, -1, GenStates::kNoState, 1, 1};
+  }
+  t.lineTable = v.minor >= 11   ? LineTableFormat::kLocationTable
+                : v.minor == 10 ? LineTableFormat::kLinetable310
+                                : LineTableFormat::kLnotab;
   t.gilPerInterpreter = v.minor >= 12;
   t.callSelfAfterCallable = v.minor >= 13;
   return p;

@@ -1,13 +1,17 @@
 // CPython structure layouts, one table per minor version, filled from ONE list of fields.
 // layoutFor() is the only place that switches on the version; behaviour that differs between
 // versions is exposed as named predicates on VersionTraits.
-// Offsets: ../shared reference "CPYTHON.md" (verified against DWARF of the pyenv builds and live
-// reads); -1 means "this version has no such field".
+// Offsets: the interpreters' own DWARF (tools/extract_layout_offsets.py writes them to
+// tests/data/offsets/, and a unit test compares this table with them), for 3.14/3.15 their
+// _Py_DebugOffsets and headers; -1 means "this version has no such field (or pyhang does not
+// read it there)".
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+
+#include "cpython/linetable.h"
 
 namespace pyhang::cpython {
 
@@ -39,7 +43,10 @@ namespace pyhang::cpython {
   X(tuple_items) X(str_ascii_size) X(str_compact_size) X(str_legacy_data)                   \
   X(func_code) X(func_name) X(func_qualname) X(ht_cached_keys)                              \
   X(gen_frame) X(gen_code) X(gen_name) X(gen_qualname) X(gen_frame_state) X(gen_iframe)     \
-  X(owner_cstack) X(owner_interpreter)
+  X(owner_cstack) X(owner_interpreter)                                                      \
+  /* asyncio's per-thread and per-interpreter task lists (3.14+, _PyThreadStateImpl) */     \
+  X(ts_asyncio_running_loop) X(ts_asyncio_running_task) X(ts_asyncio_tasks_head)            \
+  X(is_asyncio_tasks_head)
 
 struct Layout {
 #define PYHANG_DECLARE_FIELD(name) int32_t name = -1;
@@ -61,6 +68,31 @@ enum class DictModel { kOld, kNew311 };          // PyDictKeysObject before/afte
 enum class ManagedDictModel { kNone, k311, k312, k313 };
 enum class LockModel { kSemaphore, kPyMutex };   // _thread.lock: sem_t* (<=3.13.0) or PyMutex
 enum class RLockModel { kSemaphore, kRecursiveMutex };
+// Where the interpreter list and the GIL-holding thread state are: in _PyRuntime (3.7+) or, in
+// 3.6, in separate globals of libpython (interp_head, _PyThreadState_Current, ...) found by name.
+enum class RuntimeModel { kGlobals36, kRuntimeState };
+// Which _Py_DebugOffsets struct the target carries at the start of _PyRuntime.
+enum class DebugOffsetsModel { kNone, k313, k314, k315 };
+// How asyncio's tasks are found: 3.6 the static variables all_tasks (a WeakSet) and
+// current_tasks of the _asyncio extension for C tasks, class attributes of the pure-Python Task
+// (asyncio.tasks._PyTask._all_tasks) for the others; 3.7-3.11 the module's WeakSet asyncio.tasks._all_tasks;
+// 3.12/3.13 _scheduled_tasks plus the _eager_tasks set; 3.14+ intrusive lists in the thread and
+// interpreter states.
+enum class TaskRegistry { kStatics36, kModuleWeakSet, kScheduledAndEager, kIntrusiveLists };
+
+// gi_frame_state values of a generator/coroutine (3.11+; the frame holds it before): the
+// suspended state, the suspended-in-`yield from`/`await` states (3.13+; kNoState before) and the
+// first value meaning finished. 3.15 renumbered them from 0.
+struct GenStates {
+  static constexpr int kNoState = -128;
+  int suspended = -1;
+  int yieldFrom = kNoState;
+  int yieldFromLocked = kNoState;
+  int finished = 1;
+  // Where the awaited object (the `yield from` receiver) lies, counted down from the top of the
+  // suspended frame's stack: 1 (the top slot), 2 in 3.15 (a NULL slot lies above it).
+  int receiverFromTop = 1;
+};
 
 struct VersionTraits {
   int minor = 0;
@@ -72,6 +104,11 @@ struct VersionTraits {
   LockModel locks = LockModel::kSemaphore;
   RLockModel rlocks = RLockModel::kSemaphore;
   bool stackRefs = false;          // 3.14: frame slots are tagged _PyStackRef
+  RuntimeModel runtime = RuntimeModel::kRuntimeState;
+  DebugOffsetsModel debugOffsets = DebugOffsetsModel::kNone;
+  TaskRegistry tasks = TaskRegistry::kModuleWeakSet;
+  LineTableFormat lineTable = LineTableFormat::kLnotab;
+  GenStates genStates;
   bool lastiIsInstructionIndex = false;  // 3.10: f_lasti counts 2-byte units
   bool threadsInInterp = true;     // false only for 3.8-3.10 naming, kept for clarity
   bool gilPerInterpreter = false;  // 3.12+: interp->ceval.gil pointer
@@ -92,7 +129,7 @@ struct PythonLayout {
 // The compiled-in layout for a version, or nullopt when that version is not supported.
 std::optional<PythonLayout> layoutFor(const VersionInfo& version);
 
-constexpr int kMinSupportedMinor = 8;
-constexpr int kMaxSupportedMinor = 14;
+constexpr int kMinSupportedMinor = 6;
+constexpr int kMaxSupportedMinor = 15;
 
 }  // namespace pyhang::cpython

@@ -10,7 +10,7 @@
 namespace pyhang::cpython {
 
 enum class LineTableFormat {
-  kLnotab,          // 3.8, 3.9: co_lnotab, (addr_incr u8, line_incr s8) pairs, byte offsets
+  kLnotab,          // 3.6-3.9: co_lnotab, (addr_incr u8, line_incr s8) pairs, byte offsets
   kLinetable310,    // 3.10: co_linetable, (sdelta u8, ldelta s8) pairs, -128 = no line
   kLocationTable,   // 3.11+: co_linetable location table, in code units
 };

@@ -207,6 +207,14 @@ void Reader::readThreading() {
       }
     }
   }
+  // Without _PyRuntime.main_thread (3.6, 3.7) the main thread is threading's _main_thread.
+  if (mainThreadIdent_ == 0) {
+    if (auto main = objects_.moduleGlobal("threading", "_main_thread"); main && *main) {
+      if (auto id = objects_.attr(*main, "_ident"); id && *id) {
+        if (auto v = objects_.readSmallInt(*id); v && *v > 0) mainThreadIdent_ = static_cast<uint64_t>(*v);
+      }
+    }
+  }
   // Threads that threading tracks but which may already have exited (their names help to
   // explain locks held by the dead): _dangling is a WeakSet, skipped; _limbo holds starting ones.
 }
@@ -268,7 +276,10 @@ void Reader::readThread(uint64_t tstate, uint64_t interp, int interpId, const st
   if (t.tid == 0 && t.ident != 0) {
     if (auto v = mem_.readValue<int32_t>(t.ident + kGlibcPthreadTidOffset); v && *v > 0) t.tid = *v;
   }
-  t.isMain = mainInterpreter && t.ident != 0 && t.ident == mainThreadIdent_;
+  // Without an ident to compare (3.6/3.7 before `threading` is imported) the main thread is the
+  // one whose tid is the process id.
+  t.isMain = mainInterpreter && t.ident != 0 &&
+             (mainThreadIdent_ != 0 ? t.ident == mainThreadIdent_ : (out_.pid != 0 && t.tid == out_.pid));
   if (t.name.empty() && t.isMain) t.name = "MainThread";
   if (o_.ts_holds_gil >= 0) {
     t.holdsGil = mem_.readValue<int32_t>(at(tstate, o_.ts_holds_gil)).value_or(0) != 0;
@@ -552,15 +563,17 @@ Result<void> Reader::run() {
     out_.warnings.push_back("the interpreter is not initialised (starting up or already finalized)");
     return {};
   }
-  mainThreadIdent_ = mem_.readPtr(at(runtime, o_.rt_main_thread)).value_or(0);
-  if (auto fin = mem_.readPtr(at(runtime, o_.rt_finalizing)); fin && *fin) {
+  if (o_.rt_main_thread >= 0) mainThreadIdent_ = mem_.readPtr(at(runtime, o_.rt_main_thread)).value_or(0);
+  if (o_.rt_finalizing >= 0 && mem_.readPtr(at(runtime, o_.rt_finalizing)).value_or(0) != 0) {
     out_.warnings.push_back("the interpreter is shutting down (finalizing)");
   }
   std::unordered_set<uint64_t> seenInterps;
   uint64_t interp = head;
   bool first = true;
   while (interp && seenInterps.size() < opts_.limits.maxInterpreters && seenInterps.insert(interp).second) {
-    int64_t id = mem_.readValue<int64_t>(at(interp, o_.is_id)).value_or(-1);
+    // 3.6 has no interpreter ids: they are numbered in list order (the main one is the first).
+    int64_t id = o_.is_id >= 0 ? mem_.readValue<int64_t>(at(interp, o_.is_id)).value_or(-1)
+                               : static_cast<int64_t>(seenInterps.size()) - 1;
     if (first || id == 0) {
       if (auto modules = mem_.readPtr(at(interp, o_.is_modules)); modules && *modules) {
         objects_.setModulesDict(*modules);
@@ -583,6 +596,11 @@ Result<void> Reader::run() {
     if (gilAddr) {
       gil.first = mem_.readValue<int32_t>(gilAddr + 16).value_or(0) != 0;
       gil.second = mem_.readPtr(gilAddr + 8).value_or(0);
+    } else if (o_.rt_gilstate_current >= 0) {
+      // 3.6 keeps the GIL in unexported globals; the thread state swapped in is the one that
+      // holds it (PyEval_SaveThread swaps it out before it drops the GIL).
+      gil.second = mem_.readPtr(at(runtime, o_.rt_gilstate_current)).value_or(0);
+      gil.first = gil.second != 0;
     }
     bool collecting = false;
     if (o_.rt_gc_collecting >= 0) collecting = mem_.readValue<int32_t>(at(runtime, o_.rt_gc_collecting)).value_or(0) == 1;

@@ -21,6 +21,9 @@ struct RuntimeLocation {
   // The signal module's handler table, `Handlers[NSIG]` (3.8-3.11, a static symbol: only where the
   // symbol table survives), 0 when unknown. 3.12+ keep it inside _PyRuntime.
   uint64_t signalHandlers = 0;
+  // 3.6: where the _asyncio extension keeps its static all_tasks / current_tasks (0: not loaded
+  // or no symbols).
+  uint64_t asyncioAllTasks36 = 0, asyncioCurrentTasks36 = 0;
   std::vector<std::string> warnings;
 };
 

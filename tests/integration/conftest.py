@@ -6,7 +6,7 @@ Run with Debian's python3 (it has python3-pytest and python3-pytest-timeout):
 
 What it provides (tests import the helpers with ``from conftest import ...``):
 
-* Interpreter discovery: ``INTERPRETERS`` (list of ``Interp``) covering the nine interpreters
+* Interpreter discovery: ``INTERPRETERS`` (list of ``Interp``) covering the twelve interpreters
   pyhang supports, and the ``python`` fixture parametrised over them. A missing or broken
   interpreter makes the whole session fail (usage error), unless PYHANG_ALLOW_MISSING_PYTHONS=1.
   PYHANG_PYTHONS_ONLY="3.12.1,3.14.10" restricts the run to those ids.
@@ -18,7 +18,7 @@ What it provides (tests import the helpers with ``from conftest import ...``):
 
 Environment:
   PYHANG_BIN                    pyhang binary (default <repo>/build/pyhang)
-  PYHANG_PYTHONS                where scripts/get-pythons.sh put the Debian 3.13/3.14 builds
+  PYHANG_PYTHONS                where scripts/get-pythons.sh put the Debian 3.13/3.14/3.15 builds
                                 (default ~/.cache/pyhang-pythons, then /root/.cache/pyhang-pythons)
   PYENV_ROOT                    pyenv root (default: `pyenv root`, ~/.pyenv, /root/.pyenv)
   PYHANG_PYTHONS_ONLY           comma-separated interpreter ids to run against
@@ -63,7 +63,7 @@ PYHANG_TIMEOUT = 60.0  # seconds for one pyhang run
 class Interp(NamedTuple):
     """One interpreter under test. ``version`` is sys.version_info[:3] as reported by running it."""
 
-    id: str  # "3.8.18" ... "3.13.0", "deb-3.11", "3.13.5", "3.14.10"
+    id: str  # "3.6.15" ... "3.13.0", "deb-3.11", "3.13.5", "3.14.10", "3.15.x"
     path: str  # absolute path of the executable
     version: Tuple[int, int, int]
     kind: str = "pyenv"  # "pyenv" | "debian-system" (static, stripped) | "debian-deb" (patched .deb)
@@ -112,7 +112,7 @@ class _Spec(NamedTuple):
 def _required_specs() -> List[_Spec]:
     pyenv = _pyenv_root() / "versions"
     specs = []
-    for v in ("3.8.18", "3.9.18", "3.10.13", "3.11.7", "3.12.1", "3.13.0"):
+    for v in ("3.6.15", "3.7.16", "3.8.18", "3.9.18", "3.10.13", "3.11.7", "3.12.1", "3.13.0"):
         want = tuple(int(x) for x in v.split("."))
         specs.append(_Spec(v, "pyenv", [pyenv / v / "bin" / "python3"], want))
     specs.append(_Spec("deb-3.11", "debian-system", [Path("/usr/bin/python3.11")], (3, 11)))
@@ -122,6 +122,8 @@ def _required_specs() -> List[_Spec]:
                        [d / "trixie313" / "usr" / "bin" / "python3.13" for d in dirs], (3, 13)))
     specs.append(_Spec("3.14.10", "debian-deb",
                        [d / "sid314" / "usr" / "bin" / "python3.14" for d in dirs], (3, 14)))
+    specs.append(_Spec("3.15.x", "debian-deb",
+                       [d / "sid315" / "usr" / "bin" / "python3.15" for d in dirs], (3, 15)))
     return specs
 
 
@@ -549,13 +551,27 @@ def pytest_configure(config):
         lines = "\n".join(f"  {i}: {why}" for i, why in _MISSING.items())
         raise pytest.UsageError(
             f"required Python interpreter(s) missing or unusable:\n{lines}\n"
-            f"Provision them (pyenv builds; `scripts/get-pythons.sh` for the Debian 3.13/3.14 "
+            f"Provision them (pyenv builds; `scripts/get-pythons.sh` for the Debian 3.13/3.14/3.15 "
             f"builds, found via PYHANG_PYTHONS), restrict with PYHANG_PYTHONS_ONLY=..., or set "
             f"PYHANG_ALLOW_MISSING_PYTHONS=1 to run without them.")
     _set_child_subreaper()
     if threading.current_thread() is threading.main_thread():
         with contextlib.suppress(ValueError):
             signal.signal(signal.SIGTERM, _sigterm)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Known per-interpreter failures (version_xfails.py): strict xfail on that interpreter only."""
+    from version_xfails import reason_for
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        interp = callspec.params.get("python") if callspec else None
+        if not isinstance(interp, Interp):
+            continue
+        test = f"{item.path.name}::{item.nodeid.split('::', 1)[1].split('[')[0]}"
+        reason = reason_for(interp.id, test, item.name)
+        if reason:
+            item.add_marker(pytest.mark.xfail(strict=True, reason=f"on {interp.id}: {reason}"))
 
 
 def pytest_report_header(config):

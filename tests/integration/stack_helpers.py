@@ -58,9 +58,11 @@ def line_containing(path: str, needle: str) -> int:
 
 @functools.lru_cache(maxsize=None)
 def _stdlib(exe: str) -> Dict[str, str]:
-    code = ("import json, threading, queue, asyncio.runners, asyncio.base_events, asyncio.events;"
+    # asyncio.runners is 3.7+ (None before).
+    code = ("import json, threading, queue, asyncio.base_events, asyncio.events, importlib.util;"
+            "r = importlib.util.find_spec('asyncio.runners');"
             "print(json.dumps({'threading': threading.__file__, 'queue': queue.__file__,"
-            "'runners': asyncio.runners.__file__, 'base_events': asyncio.base_events.__file__,"
+            "'runners': r.origin if r else None, 'base_events': asyncio.base_events.__file__,"
             "'events': asyncio.events.__file__}))")
     out = subprocess.run([exe, "-I", "-c", code], capture_output=True, text=True, timeout=60,
                          check=True)

@@ -12,7 +12,7 @@ interpreter; pyhang reads it once as text and once as JSON, and the tests check 
   awaits, awaited_by, holds) and `event_loops[]`;
 * the text report's task tree printed after the loop thread's traceback;
 * that idle programs (a sleeping task, an idle server) are not reported as deadlocked;
-* on Python 3.14, that the tasks and the await graph agree with `python3.14 -m asyncio ps` and
+* on Python 3.14 and 3.15, that the tasks and the await graph agree with `python3.1X -m asyncio ps` and
   `pstree` run on the same process.
 
 Lines are found through `# LINE:<name>` markers in the programs (the seeds' lines are the ones
@@ -396,6 +396,30 @@ def test_seed_asyncio_lock_not_released(python, pyhang, tmp_path):
 # More hangs
 
 
+def test_lock_twice_on_every_version(python, pyhang, tmp_path):
+    """The self-deadlock of the seed, in a program every interpreter runs (3.6 has neither
+    asyncio.run nor task names): live and from a core, with exact lines. Before 3.8 a task has no
+    name, so it is shown by address."""
+    src = "aio_lock_twice_compat.py"
+    live, core = observe(python, pyhang, src, tmp_path, core=True)
+    for obs in (live, core):
+        check_common(obs, "deadlock")
+        check_task_json(obs)
+        assert [f["kind"] for f in obs.findings] == ["self-deadlock"], obs.describe()
+        (task,) = obs.proc["tasks"]
+        name = "Task-1" if python.version >= (3, 8) else f"<task at 0x{task['address']:x}>"
+        assert task["name"] == name and task["coroutine"] == "hold", task
+        assert [frame_fn(f) for f in task["coroutine_stack"]][:2] == [
+            (src, line(src, "hold_await"), "hold"), (src, line(src, "take_again"), "take_again")], task
+        p = participant(obs, obs.findings[0], name)
+        check_at(p, src, line(src, "take_again"), "take_again")
+        assert p["waits_for"]["kind"] == "asyncio-lock" and "lock" in waits_names(p), p
+        holds = [(h["how"], Path(h["since"]["file"]).name, h["since"]["line"], h["since"]["function"])
+                 for h in p["holds"]]
+        assert holds == [("async with", src, line(src, "hold"), "hold")], holds
+    check_core_equals_live(live, core)
+
+
 def single_finding(obs: Obs, kind: str) -> Dict[str, Any]:
     assert [f["kind"] for f in obs.findings] == [kind], obs.describe()
     return obs.findings[0]
@@ -726,7 +750,7 @@ def parse_pstree(out: str) -> Dict[str, List[str]]:
     return edges
 
 
-PYTHONS_314 = [i for i in INTERPRETERS if i.version[:2] == (3, 14)]
+PYTHONS_314 = [i for i in INTERPRETERS if i.version[:2] >= (3, 14)]  # `python -m asyncio ps` is 3.14+
 
 
 @pytest.mark.parametrize("python314", PYTHONS_314, ids=[i.id for i in PYTHONS_314])

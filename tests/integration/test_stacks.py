@@ -68,10 +68,11 @@ class Capture(NamedTuple):
 
 
 def capture(python: Interp, pyhang: str, script: Path, *, text: bool = True,
-            text_env: Optional[Dict[str, str]] = None, analysis: bool = False) -> Capture:
-    """Start ``script``, run pyhang on it (JSON with locals; text with and without locals),
-    kill it. The target is hung and unchanged between the runs, so the reports must agree."""
-    with hung_program(python, script) as prog:
+            text_env: Optional[Dict[str, str]] = None, analysis: bool = False,
+            env: Optional[Dict[str, Optional[str]]] = None) -> Capture:
+    """Start ``script`` (with ``env``), run pyhang on it (JSON with locals; text with and without
+    locals), kill it. The target is hung and unchanged between the runs, so the reports must agree."""
+    with hung_program(python, script, env=env) as prog:
         tids = proc_tids(prog.pid)
         doc, proc = pyhang_json(pyhang, "remote", prog.pid, "--locals", "--no-analysis",
                                 with_proc=True)
@@ -186,9 +187,15 @@ class TestShapes:
         # In between: the event loop's own frames only (asyncio.run ... Handle._run); the
         # Task's step is C code, so the coroutine frames follow the loop frames directly.
         middle = frames[4:-2]
-        asyncio_dir = os.path.dirname(stdlib(python)["runners"])
+        asyncio_dir = os.path.dirname(stdlib(python)["events"])
+        if python.version < (3, 7):
+            # No asyncio.run: the programs' helper does the same by hand (_blocking.asyncio_run).
+            blocking = str(PROGRAMS_DIR / "_blocking.py")
+            assert middle[0][:3] == ("run", qualname(python, "asyncio_run.<locals>.run"), blocking), middle
+            middle = middle[1:]
+        else:
+            assert middle[0][:3] == ("run", "run", stdlib(python)["runners"])
         assert middle and all(os.path.dirname(f[2]) == asyncio_dir for f in middle), middle
-        assert middle[0][:3] == ("run", "run", stdlib(python)["runners"])
         assert "run_until_complete" in [f[0] for f in middle]
         assert middle[-1][:3] == ("_run", qualname(python, "Handle._run"), stdlib(python)["events"])
         assert variables(t["frames"][-1], "arguments") == {"tag": "'via-asyncio'"}
@@ -277,9 +284,10 @@ class TestShapes:
         ]
         outer, gen, leaf = t["frames"][3:]
         assert variables(outer, "arguments") == {} and variables(outer, "locals") == {}
-        # The iterator is the generator expression's only (implicit) argument, named ".0".
+        # The iterable is the generator expression's only (implicit) argument, named ".0"; since
+        # 3.15 the generator calls iter() on it itself, so ".0" is the range, not its iterator.
         assert names(gen, "arguments") == [".0"]
-        assert_object_repr(gen["arguments"][0], "range_iterator")
+        assert_object_repr(gen["arguments"][0], "range" if python.version >= (3, 15) else "range_iterator")
         assert variables(gen, "locals") == {"i": "0"}
         assert variables(leaf, "arguments") == {"i": "0"}
 
@@ -329,7 +337,10 @@ class TestShapes:
                 f"        HELD.acquire()  # LINE:main\n\n") in shapes.text_plain
         assert main["tid"] == shapes.pid
         first = shapes.text.splitlines()[:3]
-        assert first[0] == f"Process {shapes.pid}: {python.path} {path}"
+        # 3.6's asyncio imports concurrent.futures, which imports multiprocessing: the process
+        # then has a multiprocessing name.
+        name = " [MainProcess]" if python.version < (3, 7) else ""
+        assert first[0] == f"Process {shapes.pid}{name}: {python.path} {path}"
         assert first[1].startswith(f"Python {shapes.doc['processes'][0]['python']['version']} (")
         assert first[1].endswith("live process") and first[2] == ""
         assert "Arguments:" not in shapes.text_plain and "Locals:" not in shapes.text_plain
@@ -340,8 +351,17 @@ class TestShapes:
 
 
 @pytest.fixture(scope="module")
-def values(python, pyhang) -> Capture:
-    return capture(python, pyhang, PROGRAMS_DIR / "values.py")
+def values(python, pyhang, tmp_path_factory) -> Capture:
+    script = PROGRAMS_DIR / "values.py"
+    if python.version >= (3, 8):
+        return capture(python, pyhang, script)
+    # Positional-only parameters are 3.8+ syntax: before, the same program line for line, with
+    # `pos` an ordinary positional parameter (the arguments are listed the same way).
+    src = script.read_text(encoding="utf-8")
+    assert src.count("(pos, /, named,") == 1
+    copy = tmp_path_factory.mktemp("values") / "values.py"
+    copy.write_text(src.replace("(pos, /, named,", "(pos, named,"), encoding="utf-8")
+    return capture(python, pyhang, copy, env={"PYTHONPATH": str(PROGRAMS_DIR)})
 
 
 # name -> the exact repr pyhang must print (Python's own repr, or the documented cut form:
@@ -689,11 +709,22 @@ class TestShutdown:
         main = by_name(shutdown.doc)["MainThread"]
         # The program's frames are gone: only threading._shutdown, called by the interpreter
         # at exit. 3.8-3.12 wait in Python (`lock.acquire()` on each thread's tstate lock);
-        # 3.13+ wait in C (`_thread_shutdown()`).
-        pattern = r"_thread_shutdown\(\)" if python.version >= (3, 13) else r"^\s+lock\.acquire\(\)"
-        assert frame_tuples(main) == [expect(python, "_shutdown", th,
-                                             stdlib_line(th, None, "_shutdown", pattern))]
-        if python.version < (3, 13):
+        # 3.13+ wait in C (`_thread_shutdown()` at the end of the function; 3.15 also calls it in
+        # an early return, indented deeper).
+        pattern = r"^    _thread_shutdown\(\)" if python.version >= (3, 13) else r"^\s+lock\.acquire\(\)"
+        if python.version < (3, 7):
+            # 3.6 joins each non-daemon thread in Python (t.join()).
+            assert frame_tuples(main) == [
+                expect(python, "_shutdown", th, stdlib_line(th, None, "_shutdown", r"^\s+t\.join\(\)")),
+                expect(python, "Thread.join", th,
+                       stdlib_line(th, "Thread", "join", r"self\._wait_for_tstate_lock\(\)")),
+                expect(python, "Thread._wait_for_tstate_lock", th,
+                       stdlib_line(th, "Thread", "_wait_for_tstate_lock", r"lock\.acquire\(block, timeout\)")),
+            ]
+        else:
+            assert frame_tuples(main) == [expect(python, "_shutdown", th,
+                                                 stdlib_line(th, None, "_shutdown", pattern))]
+        if (3, 7) <= python.version < (3, 13):
             assert names(main["frames"][0], "locals") == ["tlock", "locks", "lock"]
         straggler = by_name(shutdown.doc)["straggler"]
         assert frame_tuples(straggler) == threading_prefix(python) + [
@@ -721,10 +752,6 @@ class TestShutdown:
 def subinterp(python, pyhang) -> Capture:
     return capture(python, pyhang, PROGRAMS_DIR / "subinterp.py")
 
-
-SUB_CODE_FILE = {(3, 14): "<script>"}  # run_string's file name: "<string>" before 3.14
-
-
 class TestSubinterpreter:
     def _sub_threads(self, cap):
         return [t for t in cap.doc["processes"][0]["threads"] if t["interpreter"] != 0]
@@ -743,7 +770,7 @@ class TestSubinterpreter:
         assert frame_tuples(main) == [user(python, cap, "<module>", "main")]
         (sub,) = self._sub_threads(cap)
         assert sub["interpreter"] >= 1
-        code_file = SUB_CODE_FILE.get(python.version[:2], "<string>")
+        code_file = "<script>" if python.version >= (3, 14) else "<string>"  # run_string's file name
         sub_markers = {}
         src = re.search(r'SUB_CODE = """\\\n(.*?)"""', Path(cap.script).read_text(), re.S).group(1)
         for n, text in enumerate(src.splitlines(), 1):

@@ -26,5 +26,34 @@ def wait_for(semaphore, count):
         semaphore.acquire()
 
 
+def asyncio_run():
+    """asyncio.run (3.7+); on 3.6, which has none, a function doing the same by hand."""
+    import asyncio
+
+    def run(main):
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        return loop.run_until_complete(main)
+
+    return getattr(asyncio, "run", run)
+
+
+class _NullContext:
+    def __init__(self, value):
+        self.value = value
+
+    def __enter__(self):
+        return self.value
+
+    def __exit__(self, *exc):
+        return False
+
+
+def nullcontext(value):
+    """contextlib.nullcontext (3.7+), or the same on 3.6."""
+    import contextlib
+    return getattr(contextlib, "nullcontext", _NullContext)(value)
+
+
 if __name__ == "__main__":
     sys.exit("this module is imported by the test programs")

@@ -6,10 +6,9 @@ each blocked in its own named thread; the main thread blocks too.
 Every blocked line carries a `# LINE:<name>` marker that the tests look up.
 """
 import asyncio
-import contextlib
 import threading
 
-from _blocking import HELD, arrived, ready, wait_for
+from _blocking import HELD, arrived, asyncio_run, nullcontext, ready, wait_for
 
 STARTED = threading.Semaphore(0)
 
@@ -54,7 +53,7 @@ async def async_main():
 
 
 def run_asyncio():
-    asyncio.run(async_main())  # LINE:asyncio_run
+    asyncio_run()(async_main())  # LINE:asyncio_run
 
 
 # --- a lambda (with a free variable) ---------------------------------------------------------
@@ -103,7 +102,7 @@ class Service:
 # --- blocked inside an except handler, in a with block, in a loop -----------------------------
 def in_handler():
     for attempt in range(3):
-        with contextlib.nullcontext("ctx") as ctx:
+        with nullcontext("ctx") as ctx:
             try:
                 raise ValueError("boom")
             except ValueError as error:

@@ -182,6 +182,8 @@ struct VersionCase {
 };
 
 const VersionCase kVersions[] = {
+    {"3.6.15", LineTableFormat::kLnotab, false},
+    {"3.7.16", LineTableFormat::kLnotab, false},
     {"3.8.18", LineTableFormat::kLnotab, false},
     {"3.9.18", LineTableFormat::kLnotab, false},
     {"3.10.13", LineTableFormat::kLinetable310, false},
@@ -189,6 +191,7 @@ const VersionCase kVersions[] = {
     {"3.12.1", LineTableFormat::kLocationTable, true},
     {"3.13.0", LineTableFormat::kLocationTable, true},
     {"3.14.10", LineTableFormat::kLocationTable, true},
+    {"3.15.2", LineTableFormat::kLocationTable, true},
 };
 
 std::string versionTestName(const testing::TestParamInfo<VersionCase>& info) {
@@ -331,6 +334,7 @@ const VersionCase kExceptionVersions[] = {
     {"3.12.1", LineTableFormat::kLocationTable, true},
     {"3.13.0", LineTableFormat::kLocationTable, true},
     {"3.14.10", LineTableFormat::kLocationTable, true},
+    {"3.15.2", LineTableFormat::kLocationTable, true},
 };
 
 INSTANTIATE_TEST_SUITE_P(ExceptionTable, ExceptionTableVectorTest,

@@ -446,7 +446,7 @@ TEST_P(EveryVersion, InstancesOfPythonClassesReprWithTheirAddress) {
   EXPECT_TRUE(w.r().isInstance(lock, "_thread", "lock"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Py3, EveryVersion, ::testing::Values(8, 9, 10, 11, 12, 13, 14),
+INSTANTIATE_TEST_SUITE_P(Py3, EveryVersion, ::testing::Values(6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
                          [](const ::testing::TestParamInfo<int>& p) { return "minor" + std::to_string(p.param); });
 
 TEST_P(EveryVersion, SetsSkipDummyEntries) {
