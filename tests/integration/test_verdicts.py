@@ -22,10 +22,11 @@ import os
 import random
 import subprocess
 import time
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 import pytest
 
@@ -99,7 +100,7 @@ def started(python: Interp, script: str, parent_asleep: bool = False, settle: fl
 
 
 def gcore(pid: int, directory: Path) -> Path:
-    prefix = directory / "core"
+    prefix = directory / f"core-{pid}"
     g = subprocess.run(["timeout", "120", "gcore", "-o", str(prefix), str(pid)], stdin=subprocess.DEVNULL,
                        capture_output=True, text=True)
     core = Path(f"{prefix}.{pid}")
@@ -119,6 +120,71 @@ def settle_asleep(pid: int, timeout: float = 2.0) -> None:
             return
         before = now
         time.sleep(0.01)
+
+
+class Reading(NamedTuple):
+    text: subprocess.CompletedProcess  # the text run
+    doc: dict  # the JSON document
+    json_rc: int  # the JSON run's exit status
+    pid: int  # the READY pid
+
+
+@dataclass
+class Job:
+    script: str
+    parent_asleep: bool = False  # see `started`
+    children: bool = False  # read with --children; a core of every process of the group
+
+
+_READINGS: Dict[Tuple[str, str], Dict[str, Reading]] = {}
+
+
+def read_all(python: Interp, pyhang: str, jobs: Dict[str, Job], tmp_path_factory) -> Dict[str, Dict[str, Reading]]:
+    """Each program of `jobs`, read live (text, then JSON) and from gcore cores, once per
+    interpreter. The programs run side by side and their cores are taken in parallel: gcore
+    spends most of its second waiting, and one core per program and interpreter, one after the
+    other, would be most of this file's run time."""
+    key = (python.id, min(jobs))
+    if key not in _READINGS:
+        directory = tmp_path_factory.mktemp("cores")
+        live: Dict[str, Reading] = {}
+        cores: Dict[str, List[Path]] = {}
+        with ExitStack() as stack:
+            starts = {name: started(python, name, parent_asleep=True) if job.parent_asleep
+                      else hung_program(python, program(name)) for name, job in jobs.items()}
+            # Entered side by side: some programs need seconds of work to reach their hang.
+            with ThreadPoolExecutor(max_workers=len(starts)) as pool:
+                entering = {name: pool.submit(cm.__enter__) for name, cm in starts.items()}
+                for name, future in entering.items():
+                    if future.exception() is None:
+                        stack.push(starts[name])  # its __exit__ kills the program
+            progs = {name: future.result() for name, future in entering.items()}
+            for name, prog in progs.items():
+                extra = ["--children"] if jobs[name].children else []
+                text = run_pyhang(pyhang, "remote", prog.pid, *extra)
+                settle_asleep(prog.pid)
+                doc, proc = pyhang_json(pyhang, "remote", prog.pid, *extra, with_proc=True)
+                live[name] = Reading(text, doc, proc.returncode, prog.pid)
+            targets = []
+            for name, prog in progs.items():
+                pids = [prog.pid] + ([p for p in prog.members() if p != prog.pid] if jobs[name].children else [])
+                targets += [(name, pid) for pid in pids]
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                made = list(pool.map(lambda t: gcore(t[1], directory), targets))
+            for (name, _), core in zip(targets, made):
+                cores.setdefault(name, []).append(core)
+        readings: Dict[str, Dict[str, Reading]] = {}
+        try:
+            for name, files in cores.items():
+                ctext = run_pyhang(pyhang, "core", *files)
+                cdoc, cproc = pyhang_json(pyhang, "core", *files, with_proc=True)
+                readings[name] = {"live": live[name], "core": Reading(ctext, cdoc, cproc.returncode, live[name].pid)}
+        finally:
+            for files in cores.values():
+                for f in files:
+                    f.unlink()
+        _READINGS[key] = readings
+    return _READINGS[key]
 
 
 # --------------------------------------------------------------------------------------------
@@ -156,8 +222,12 @@ BUSY_WRONG: Dict[str, Tuple[bool, str]] = {
     "ok_busy_queue_relay.py": (True, _ALL_BLOCKED.format(rate="20 of 20 (3.12.1)")),
     "ok_busy_condition_slot.py": (True, _ALL_BLOCKED.format(rate="13 of 20 (3.12.1)")),
     "ok_busy_thread_churn.py": (True, _ALL_BLOCKED.format(rate="9 of 20 (3.12.1)")),
-    "ok_busy_executor_batches.py": (True, _ALL_BLOCKED.format(rate="14 of 20 (3.12.1)")),
-    "ok_busy_semaphore_crawler.py": (True, _ALL_BLOCKED.format(rate="4 of 20 (3.12.1)")),
+    "ok_busy_executor_batches.py": (False, "RANDOM (hence not strict): " + _ALL_BLOCKED.format(
+        rate="14 of 20 on 3.12.1, none of 20 in one run on 3.8.18,")),
+    "ok_busy_rlock_cache.py": (False, "RANDOM (hence not strict): " + _ALL_BLOCKED.format(
+        rate="1 of 20 in some runs (3.12.1, deb-3.11),")),
+    "ok_busy_semaphore_crawler.py": (False, "RANDOM (hence not strict): " + _ALL_BLOCKED.format(
+        rate="4 of 20 on 3.12.1, none of 20 on deb-3.11 and 3.8.18,")),
     "ok_busy_event_pingpong.py": (True, _ALL_BLOCKED.format(rate="14 of 20 (3.12.1)")),
     "ok_busy_barrier_phases.py": (True, _ALL_BLOCKED.format(rate="20 of 20 (3.12.1)")),
     "ok_busy_mp_pool_map.py": (True, _ALL_BLOCKED.format(rate="20 of 20 (3.12.1)")),
@@ -184,9 +254,10 @@ def test_busy_program_is_never_a_deadlock(python, pyhang, script, request):
             ok = proc.returncode == 0 and (('"verdict": "no-deadlock"' in proc.stdout and '"findings": []' in proc.stdout)
                                            if i % 2 else last == "Verdict: no deadlock found.")
             if not ok:
-                wrong.append(describe(proc))
-    assert not wrong, (f"{len(wrong)} of {SAMPLES} reads of the healthy busy program {script} were wrong; "
-                       f"the first:\n{wrong[0][-6000:]}")
+                # One wrong verdict fails the test: stop here rather than spend the other reads.
+                wrong.append(f"read {i + 1} of {SAMPLES} said DEADLOCK:\n{describe(proc)}")
+                break
+    assert not wrong, f"a read of the healthy busy program {script} was wrong; {wrong[0][-6000:]}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -196,20 +267,28 @@ def test_busy_program_is_never_a_deadlock(python, pyhang, script, request):
 @dataclass
 class Idle:
     parent_asleep: bool = False  # a child keeps running: wait for the READY process only
-    note: Dict[str, str] = field(default_factory=dict)  # thread name -> text its note contains (live)
+    # thread name -> fragments its note must contain (live); "@marker function" stands for
+    # "<script>:<line of marker> in function"
+    note: Dict[str, Sequence[str]] = field(default_factory=dict)
 
 
 IDLE: Dict[str, Idle] = {
     "ok_idle_sigterm_daemon.py": Idle(),
-    "ok_idle_sigwait.py": Idle(),
-    "ok_idle_recv_remote.py": Idle(),
-    "ok_idle_recv_local.py": Idle(),
-    "ok_idle_input_pipe.py": Idle(),
-    "ok_idle_timer_far.py": Idle(),
-    "ok_idle_sleep_all.py": Idle(note={"MainThread": "sleep", "rotate-logs": "sleep", "vacuum-db": "sleep"}),
-    "ok_idle_popen_wait.py": Idle(),
+    "ok_idle_sigwait.py": Idle(note={"MainThread": ["sleeping in the kernel", "@pause main"],
+                                     "reloader": ["sleeping in the kernel"]}),
+    "ok_idle_recv_remote.py": Idle(note={"MainThread": ["sleeping in the kernel", "@client_recv main"]}),
+    "ok_idle_recv_local.py": Idle(note={"MainThread": ["sleeping in the kernel", "@client_recv main"],
+                                        "rpc-server": ["sleeping in the kernel", "@server_recv server"]}),
+    "ok_idle_input_pipe.py": Idle(note={"MainThread": ["waits on a pipe", "@input main"]}),
+    "ok_idle_timer_far.py": Idle(note={"MainThread": ["waits for session-expiry to finish", "@main_join main"],
+                                       "session-expiry": ["(with a timeout)"]}),
+    "ok_idle_sleep_all.py": Idle(note={"MainThread": ["sleep", "@main_sleep main"],
+                                       "rotate-logs": ["sleep", "@thread_sleep hourly"],
+                                       "vacuum-db": ["sleep", "@thread_sleep hourly"]}),
+    "ok_idle_popen_wait.py": Idle(note={"MainThread": ["waits for process (pid ", "is not in this report: add --children",
+                                                       "@popen_wait main"]}),
     "ok_idle_mp_pool_busy.py": Idle(parent_asleep=True),
-    "ok_idle_selectors.py": Idle(),
+    "ok_idle_selectors.py": Idle(note={"MainThread": ["waits in select()/poll() for I/O"]}),
     "ok_idle_aio_server.py": Idle(),
     "ok_idle_aio_call_later.py": Idle(),
 }
@@ -225,28 +304,10 @@ IDLE_WRONG: Dict[Tuple[str, Optional[str], Optional[str]], str] = {
         "child process it did not read (no --children)",
 }
 
-_IDLE_CACHE: Dict[Tuple[str, str], Dict[str, Tuple[subprocess.CompletedProcess, dict, int]]] = {}
-
-
-def read_idle(python: Interp, pyhang: str, script: str, tmp_path_factory) -> Dict[str, Tuple[subprocess.CompletedProcess, dict, int]]:
-    """{"live": (text run, JSON document, JSON exit), "core": (...)}, once per interpreter."""
-    key = (python.id, script)
-    if key not in _IDLE_CACHE:
-        spec = IDLE[script]
-        start = (lambda: started(python, script, parent_asleep=True)) if spec.parent_asleep \
-            else (lambda: hung_program(python, program(script)))
-        with start() as prog:
-            text = run_pyhang(pyhang, "remote", prog.pid)
-            settle_asleep(prog.pid)
-            doc, proc = pyhang_json(pyhang, "remote", prog.pid, with_proc=True)
-            core = gcore(prog.pid, tmp_path_factory.mktemp("idle"))
-        try:
-            ctext = run_pyhang(pyhang, "core", core)
-            cdoc, cproc = pyhang_json(pyhang, "core", core, with_proc=True)
-        finally:
-            core.unlink()
-        _IDLE_CACHE[key] = {"live": (text, doc, proc.returncode), "core": (ctext, cdoc, cproc.returncode)}
-    return _IDLE_CACHE[key]
+def read_idle(python: Interp, pyhang: str, script: str, tmp_path_factory) -> Dict[str, Reading]:
+    """{"live": Reading, "core": Reading} of an idle control (all of them are read at once)."""
+    jobs = {name: Job(name, parent_asleep=spec.parent_asleep) for name, spec in IDLE.items()}
+    return read_all(python, pyhang, jobs, tmp_path_factory)[script]
 
 
 def _idle_xfail(request, python: Interp, script: str, source: str) -> None:
@@ -260,17 +321,23 @@ def _idle_xfail(request, python: Interp, script: str, source: str) -> None:
 @pytest.mark.parametrize("script", sorted(IDLE))
 def test_idle_program_is_not_a_deadlock(python, pyhang, script, source, request, tmp_path_factory):
     _idle_xfail(request, python, script, source)
-    text, doc, json_rc = read_idle(python, pyhang, script, tmp_path_factory)[source]
+    text, doc, json_rc, _ = read_idle(python, pyhang, script, tmp_path_factory)[source]
     last = text.stdout.rstrip("\n").rsplit("\n", 1)[-1]
     assert (text.returncode, json_rc) == (0, 0), describe(text)
     assert last == "Verdict: no deadlock found.", describe(text)
     assert doc["diagnosis"]["verdict"] == "no-deadlock" and doc["diagnosis"]["findings"] == [], describe(text)
     if source == "live":
         threads = {t["name"]: t for t in doc["processes"][0]["threads"]}
-        for name, fragment in IDLE[script].note.items():
+        for name, fragments in IDLE[script].note.items():
+            assert name in threads, (name, sorted(threads), describe(text))
             label = f'Thread {threads[name]["tid"]} "{name}" '
             notes = [n for n in doc["diagnosis"]["notes"] if n.startswith(label)]
-            assert notes and fragment in notes[0], (name, fragment, notes, describe(text))
+            assert len(notes) == 1, (name, notes, describe(text))
+            for fragment in fragments:
+                if fragment.startswith("@"):
+                    marker, function = fragment[1:].split()
+                    fragment = f"{script}:{line(script, marker)} in {function}"
+                assert fragment in notes[0], (name, fragment, notes[0], describe(text))
 
 
 # --------------------------------------------------------------------------------------------
@@ -291,6 +358,7 @@ class Hang:
     kind: str
     participants: Dict[str, Wait]
     children: bool = False  # read with --children (live) / all the group's cores
+    min_version: Tuple[int, int] = (3, 0)  # the program cannot reach its hang on older versions
 
 
 HANGS: Dict[str, Hang] = {
@@ -298,10 +366,17 @@ HANGS: Dict[str, Hang] = {
         "catalog-warmer": Wait("plugin_catalog.py", "warm_import", "_warm_up"),
         "MainThread": Wait("plugin_catalog.py", "body_join", "<module>"),
     }),
+    "real_gc_pool_checkout.py": Hang("gc-reentrancy", {
+        "MainThread": Wait("real_gc_pool_checkout.py", "give_back_with", "give_back",
+                           holds=[("real_gc_pool_checkout.py", "checkout_with")]),
+    }),
+    # Before 3.13 the collector practically never starts inside Condition.__exit__ (3.8-3.11
+    # collect on an allocation, and __exit__ makes none that is not freed at once; 3.12 runs it
+    # at the first check after the allocation, which this program never hits there).
     "real_gc_condition_exit.py": Hang("gc-reentrancy", {
         "MainThread": Wait("real_gc_condition_exit.py", "give_back_with", "give_back",
                            holds=[("real_gc_condition_exit.py", "checkout_with")]),
-    }),
+    }, min_version=(3, 13)),
     "real_gc_del_lock.py": Hang("gc-reentrancy", {
         "MainThread": Wait("real_gc_del_lock.py", "traced_acquire", "acquire",
                            holds=[("real_gc_del_lock.py", "create_with")]),
@@ -370,6 +445,10 @@ HANG_WRONG: Dict[Tuple[str, Optional[str], Optional[str]], str] = {
         "pyhang says 'DEADLOCK (all-blocked)', and places catalog-warmer's wait at '<frozen "
         "importlib._bootstrap>:365 in acquire' (self.wakeup) instead of the `import plugin_catalog` line; it does "
         "not see that the main thread holds the module's import lock while it joins the warmer",
+    ("real_gc_condition_exit.py", None, None):
+        "pyhang says 'DEADLOCK (all-blocked)' ('waits to acquire self.cond ... which no live thread is known "
+        "to hold'): the collection started in Condition.__exit__ of `with self.cond:` in checkout, before the "
+        "lock's release, and that frame's hold is not counted",
     ("real_gc_del_lock.py", None, None):
         "pyhang says 'DEADLOCK (all-blocked)': MainThread waits to acquire self._lock in TracedLock.acquire, "
         "but the hold taken through TracedLock.__enter__ (`with self.lock:` in Registry.create) and the "
@@ -394,31 +473,11 @@ HANG_WRONG: Dict[Tuple[str, Optional[str], Optional[str]], str] = {
         "(self.lock.acquire())' instead of the program's own frame (log.info in notifier)",
 }
 
-_HANG_CACHE: Dict[Tuple[str, str], Dict[str, Tuple[subprocess.CompletedProcess, dict, int, int]]] = {}
-
-
-def read_hang(python: Interp, pyhang: str, script: str, tmp_path_factory):
-    """{"live"/"core": (text run, JSON document, JSON exit, READY pid)}, once per interpreter."""
-    key = (python.id, script)
-    if key not in _HANG_CACHE:
-        spec = HANGS[script]
-        extra = ["--children"] if spec.children else []
-        with hung_program(python, program(script)) as prog:
-            text = run_pyhang(pyhang, "remote", prog.pid, *extra)
-            settle_asleep(prog.pid)
-            doc, proc = pyhang_json(pyhang, "remote", prog.pid, *extra, with_proc=True)
-            directory = tmp_path_factory.mktemp("hang")
-            pids = [prog.pid] + ([p for p in prog.members() if p != prog.pid] if spec.children else [])
-            cores = [gcore(pid, directory) for pid in pids]
-        try:
-            ctext = run_pyhang(pyhang, "core", *cores)
-            cdoc, cproc = pyhang_json(pyhang, "core", *cores, with_proc=True)
-        finally:
-            for c in cores:
-                c.unlink()
-        _HANG_CACHE[key] = {"live": (text, doc, proc.returncode, prog.pid),
-                            "core": (ctext, cdoc, cproc.returncode, prog.pid)}
-    return _HANG_CACHE[key]
+def read_hang(python: Interp, pyhang: str, script: str, tmp_path_factory) -> Dict[str, Reading]:
+    """{"live": Reading, "core": Reading} of a hang (all of them are read at once)."""
+    jobs = {name: Job(name, children=spec.children) for name, spec in HANGS.items()
+            if python.version[:2] >= spec.min_version}
+    return read_all(python, pyhang, jobs, tmp_path_factory)[script]
 
 
 def _hang_xfail(request, python: Interp, script: str, source: str) -> None:
@@ -435,8 +494,11 @@ def participant_key(p: dict, ready_pid: int) -> str:
 @pytest.mark.parametrize("source", ["live", "core"])
 @pytest.mark.parametrize("script", sorted(HANGS))
 def test_hang_is_named(python, pyhang, script, source, request, tmp_path_factory):
-    _hang_xfail(request, python, script, source)
     spec = HANGS[script]
+    if python.version[:2] < spec.min_version:
+        pytest.skip(f"{script} cannot reach its hang before {spec.min_version[0]}.{spec.min_version[1]} "
+                    f"(see the comment in HANGS); real_gc_pool_checkout.py covers this interpreter")
+    _hang_xfail(request, python, script, source)
     text, doc, json_rc, ready_pid = read_hang(python, pyhang, script, tmp_path_factory)[source]
     shown = describe(text)
     assert (text.returncode, json_rc) == (1, 1), shown

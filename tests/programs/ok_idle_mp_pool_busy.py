@@ -2,6 +2,7 @@
 computing. Read without --children: the parent cannot be called deadlocked, the worker it waits
 for is not in the report."""
 import multiprocessing
+import time
 
 from _appkit import ready
 
@@ -11,6 +12,7 @@ def simulate(steps):
     while True:
         for i in range(steps):
             x = (x * 31 + i) % 1000003
+        time.sleep(0.005)  # writes a checkpoint (stands for I/O between bursts of work)
 
 
 def main():

@@ -6,6 +6,7 @@ or anywhere in the `with registry.lock:` block - both with the lock still held b
 makes __del__ wait forever for its own thread.
 """
 import gc
+import random
 import threading
 import time
 
@@ -39,18 +40,20 @@ class TracedLock:
 class Registry:
     def __init__(self):
         self.lock = TracedLock()
-        self.gauges = {}
+        self.names = set()
+        self.created = 0
 
     def create(self, name):
         with self.lock:  # LINE:create_with
             gauge = Gauge(name)  # LINE:create_new
-            self.gauges[name] = gauge
-            if len(self.gauges) > 64:
-                self.gauges.clear()
+            self.created += 1
+            gauge.labels = [[name, k] for k in range(random.randrange(8))]  # the collector may start here
+            self.names.add(name)
+        return gauge
 
     def unregister(self, name):
         with self.lock:  # LINE:unregister_with
-            self.gauges.pop(name, None)
+            self.names.discard(name)
 
 
 registry = Registry()
@@ -72,7 +75,7 @@ def main():
     n = 0
     while True:
         n += 1
-        registry.create("latency.%d" % n)  # LINE:main_create
+        registry.create("latency.%d" % n)  # LINE:main_create (the gauge is dropped at once)
 
 
 if __name__ == "__main__":
