@@ -47,7 +47,7 @@ class Registry:
         with self.lock:  # LINE:create_with
             gauge = Gauge(name)  # LINE:create_new
             self.created += 1
-            gauge.labels = [[name, k] for k in range(random.randrange(8))]  # the collector may start here
+            gauge.labels = [[name, k] for k in range(random.randrange(16))]  # the collector may start here
             self.names.add(name)
         return gauge
 
@@ -71,7 +71,7 @@ class Gauge:
 
 
 def main():
-    gc.set_threshold(1, 1000000, 1000000)
+    gc.set_threshold(10, 1000000, 1000000)
     n = 0
     while True:
         n += 1
