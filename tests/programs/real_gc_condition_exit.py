@@ -8,8 +8,8 @@ A low threshold makes collections frequent so the program reaches the hang in a 
 real service gets there after hours.
 """
 import gc
-import sys
 import random
+import sys
 import threading
 
 from _appkit import ready

@@ -2,13 +2,14 @@
 Condition (over a plain Lock). A Connection that was dropped with a reference cycle is freed
 only by the garbage collector, and its __del__ gives it back to the pool: `with pool.cond:`.
 When a collection starts while the main thread itself holds pool.cond's lock, inside the
-`with pool.cond:` block (or in Condition.__exit__ before the lock's release), __del__ waits forever for a lock its own thread holds.
+`with pool.cond:` block, __del__ waits forever for a lock its own thread holds.
 
 A low threshold makes collections frequent so the program reaches the hang in a moment; a
 real service gets there after hours.
 """
 import gc
 import random
+import sys
 import threading
 
 from _appkit import ready
@@ -21,6 +22,9 @@ class Connection:
         self.myself = self  # a cycle: only the collector frees a dropped connection
 
     def __del__(self):
+        interrupted = sys._getframe(1)
+        if interrupted.f_code.co_name == "__exit__" and interrupted.f_code.co_filename.endswith("threading.py"):
+            return  # collected inside Condition.__exit__: that hang is real_gc_condition_exit.py's
         if self.pool.lock.locked():  # the only thread that takes it is this one
             ready()
         self.pool.give_back(self.number)  # LINE:del_give_back
