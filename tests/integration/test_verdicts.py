@@ -1,0 +1,525 @@
+"""pyhang never cries wolf, and names real hangs: verdicts on realistic programs.
+
+The programs are tests/programs/ok_*.py (healthy: exit status 0 and no finding, ever) and
+tests/programs/real_*.py (hung: exit status 1, the right finding, its threads, where each waits
+in the program's own code and what it holds), with their helpers _appkit.py and
+plugin_catalog.py. Each program prints `READY <pid>` once it reached its steady state.
+
+* Busy controls (ok_busy_*): started once per interpreter and read SAMPLES times at random
+  moments (text and --json alternately); every read must say "no deadlock".
+* Idle controls (ok_idle_*): read live (text and JSON) and from a gcore core of the READY
+  process, without --children: exit 0, no finding.
+* Hangs (real_*): read live and from cores (every process of the group for the multiprocessing
+  ones, read with --children / all cores together): exit 1 and the expected finding.
+
+Where pyhang is wrong today the test keeps the correct assertion and is marked xfail with what
+pyhang says instead (strict, unless the wrong verdict is random: then strict=False and the
+reason says so).
+"""
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
+
+import pytest
+
+from conftest import (
+    PROGRAMS_DIR,
+    HungProgram,
+    Interp,
+    hung_program,
+    kill_process_group,
+    pyhang_json,
+    run_pyhang,
+    thread_states,
+)
+from stack_helpers import markers
+
+SAMPLES = 20  # reads of each busy program (alternately text and --json)
+
+
+def program(name: str) -> str:
+    return str((PROGRAMS_DIR / name).resolve())
+
+
+def line(name: str, marker: str) -> int:
+    found = markers(program(name))
+    assert marker in found, f"no `# LINE:{marker}` in {name}"
+    return found[marker]
+
+
+def describe(proc: subprocess.CompletedProcess) -> str:
+    return f"--- {' '.join(map(str, proc.args))} (exit {proc.returncode}) ---\n{proc.stdout}{proc.stderr}"
+
+
+# --------------------------------------------------------------------------------------------
+# Starting programs
+
+
+@contextmanager
+def started(python: Interp, script: str, parent_asleep: bool = False, settle: float = 0.2) -> Iterator[HungProgram]:
+    """Start a program that never falls asleep as a whole (busy threads, a busy child): wait for
+    READY, then either `settle` seconds or (parent_asleep) until every thread of the READY
+    process sleeps, twice in a row; yield; kill the group."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONEXECUTABLE")}
+    argv = [python.path, program(script)]
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            env=env, start_new_session=True)
+    prog = HungProgram(proc, argv)
+    try:
+        if not prog._ready.wait(30):
+            pytest.fail(f"{script} did not print READY\n{prog._describe()}", pytrace=False)
+        if parent_asleep:
+            deadline = time.monotonic() + 30
+            before = False
+            while True:
+                states = thread_states(prog.pid)
+                now = bool(states) and all(s == "S" for s in states.values())
+                if now and before:
+                    break
+                before = now
+                assert time.monotonic() < deadline, f"{script}: the parent never fell asleep\n{prog._describe()}"
+                time.sleep(0.05)
+        else:
+            time.sleep(settle)
+        assert proc.poll() is None, f"{script} exited after READY\n{prog._describe()}"
+        yield prog
+    finally:
+        kill_process_group(prog.pgid, proc)
+        prog._reader.join(5)
+        if proc.stdout:
+            proc.stdout.close()
+
+
+def gcore(pid: int, directory: Path) -> Path:
+    prefix = directory / f"core-{pid}"
+    g = subprocess.run(["timeout", "120", "gcore", "-o", str(prefix), str(pid)], stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True)
+    core = Path(f"{prefix}.{pid}")
+    assert g.returncode == 0 and core.is_file(), f"gcore {pid} failed ({g.returncode}): {g.stdout}{g.stderr}"
+    return core
+
+
+def settle_asleep(pid: int, timeout: float = 2.0) -> None:
+    """pyhang's stop interrupts blocking system calls that the kernel then restarts: wait until
+    every thread sleeps again before the next read."""
+    deadline = time.monotonic() + timeout
+    before = False
+    while time.monotonic() < deadline:
+        states = thread_states(pid)
+        now = bool(states) and all(v == "S" for v in states.values())
+        if now and before:
+            return
+        before = now
+        time.sleep(0.01)
+
+
+class Reading(NamedTuple):
+    text: subprocess.CompletedProcess  # the text run
+    doc: dict  # the JSON document
+    json_rc: int  # the JSON run's exit status
+    pid: int  # the READY pid
+
+
+@dataclass
+class Job:
+    script: str
+    parent_asleep: bool = False  # see `started`
+    children: bool = False  # read with --children; a core of every process of the group
+
+
+_READINGS: Dict[Tuple[str, str], Dict[str, Reading]] = {}
+
+
+def read_all(python: Interp, pyhang: str, jobs: Dict[str, Job], tmp_path_factory) -> Dict[str, Dict[str, Reading]]:
+    """Each program of `jobs`, read live (text, then JSON) and from gcore cores, once per
+    interpreter. The programs run side by side and their cores are taken in parallel: gcore
+    spends most of its second waiting, and one core per program and interpreter, one after the
+    other, would be most of this file's run time."""
+    key = (python.id, min(jobs))
+    if key not in _READINGS:
+        directory = tmp_path_factory.mktemp("cores")
+        live: Dict[str, Reading] = {}
+        cores: Dict[str, List[Path]] = {}
+        with ExitStack() as stack:
+            starts = {name: started(python, name, parent_asleep=True) if job.parent_asleep
+                      else hung_program(python, program(name)) for name, job in jobs.items()}
+            # Entered side by side: some programs need seconds of work to reach their hang.
+            with ThreadPoolExecutor(max_workers=len(starts)) as pool:
+                entering = {name: pool.submit(cm.__enter__) for name, cm in starts.items()}
+                for name, future in entering.items():
+                    if future.exception() is None:
+                        stack.push(starts[name])  # its __exit__ kills the program
+            progs = {name: future.result() for name, future in entering.items()}
+            for name, prog in progs.items():
+                extra = ["--children"] if jobs[name].children else []
+                text = run_pyhang(pyhang, "remote", prog.pid, *extra)
+                settle_asleep(prog.pid)
+                doc, proc = pyhang_json(pyhang, "remote", prog.pid, *extra, with_proc=True)
+                live[name] = Reading(text, doc, proc.returncode, prog.pid)
+            targets = []
+            for name, prog in progs.items():
+                pids = [prog.pid] + ([p for p in prog.members() if p != prog.pid] if jobs[name].children else [])
+                targets += [(name, pid) for pid in pids]
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                made = list(pool.map(lambda t: gcore(t[1], directory), targets))
+            for (name, _), core in zip(targets, made):
+                cores.setdefault(name, []).append(core)
+        readings: Dict[str, Dict[str, Reading]] = {}
+        try:
+            for name, files in cores.items():
+                ctext = run_pyhang(pyhang, "core", *files)
+                cdoc, cproc = pyhang_json(pyhang, "core", *files, with_proc=True)
+                readings[name] = {"live": live[name], "core": Reading(ctext, cdoc, cproc.returncode, live[name].pid)}
+        finally:
+            for files in cores.values():
+                for f in files:
+                    f.unlink()
+        _READINGS[key] = readings
+    return _READINGS[key]
+
+
+# --------------------------------------------------------------------------------------------
+# Healthy, busy
+
+
+BUSY = [
+    "ok_busy_queue_relay.py",
+    "ok_busy_condition_slot.py",
+    "ok_busy_thread_churn.py",
+    "ok_busy_executor_batches.py",
+    "ok_busy_semaphore_crawler.py",
+    "ok_busy_rlock_cache.py",
+    "ok_busy_event_pingpong.py",
+    "ok_busy_barrier_phases.py",
+    "ok_busy_mp_pool_map.py",
+    "ok_busy_mp_pipeline.py",
+    "ok_busy_mp_churn.py",
+    "ok_busy_aio_pipeline.py",
+    "ok_busy_aio_short_tasks.py",
+    "ok_busy_aio_lock_counter.py",
+]
+
+_ALL_BLOCKED = ("pyhang says 'Verdict: DEADLOCK (all-blocked): every thread waits without a timeout and no "
+                "thread can wake it.' in {rate} of the reads: it catches the busy threads each inside a wait "
+                "(queue get/put, Condition/Event/Barrier wait, join, lock) and does not see that they keep "
+                "waking each other")
+_LOOP_BLOCKED = ("RANDOM (hence not strict): pyhang says 'Verdict: DEADLOCK (all-blocked): the event loop in "
+                 "Thread N \"MainThread\" can never run again: all N tasks wait and nothing can wake them.' "
+                 "in a few reads ({rate} on 3.12.1) of a loop that runs its tasks at full speed")
+
+# Busy programs on which pyhang says DEADLOCK: script -> (strict, reason). Strict where the wrong
+# verdict comes in most reads (SAMPLES reads make a right run practically impossible).
+BUSY_WRONG: Dict[str, Tuple[bool, str]] = {
+    "ok_busy_queue_relay.py": (True, _ALL_BLOCKED.format(rate="20 of 20 (3.12.1)")),
+    "ok_busy_condition_slot.py": (True, _ALL_BLOCKED.format(rate="13 of 20 (3.12.1)")),
+    "ok_busy_thread_churn.py": (True, _ALL_BLOCKED.format(rate="9 of 20 (3.12.1)")),
+    "ok_busy_executor_batches.py": (False, "RANDOM (hence not strict): " + _ALL_BLOCKED.format(
+        rate="14 of 20 on 3.12.1, none of 20 in one run on 3.8.18,")),
+    "ok_busy_rlock_cache.py": (False, "RANDOM (hence not strict): " + _ALL_BLOCKED.format(
+        rate="1 of 20 in some runs (3.12.1, deb-3.11),")),
+    "ok_busy_semaphore_crawler.py": (False, "RANDOM (hence not strict): " + _ALL_BLOCKED.format(
+        rate="4 of 20 on 3.12.1, none of 20 on deb-3.11 and 3.8.18,")),
+    "ok_busy_event_pingpong.py": (True, _ALL_BLOCKED.format(rate="14 of 20 (3.12.1)")),
+    "ok_busy_barrier_phases.py": (True, _ALL_BLOCKED.format(rate="20 of 20 (3.12.1)")),
+    "ok_busy_mp_pool_map.py": (True, _ALL_BLOCKED.format(rate="20 of 20 (3.12.1)")),
+    "ok_busy_mp_pipeline.py": (True, _ALL_BLOCKED.format(rate="16 of 20 (3.12.1)")),
+    "ok_busy_aio_pipeline.py": (False, _LOOP_BLOCKED.format(rate="1 to 6 of 20")),
+    "ok_busy_aio_lock_counter.py": (False, _LOOP_BLOCKED.format(rate="0 to 1 of 20")),
+    "ok_busy_aio_short_tasks.py": (False, _LOOP_BLOCKED.format(rate="0 to 1 of 20")),
+}
+
+
+@pytest.mark.parametrize("script", BUSY)
+def test_busy_program_is_never_a_deadlock(python, pyhang, script, request):
+    if script in BUSY_WRONG:
+        strict, reason = BUSY_WRONG[script]
+        request.applymarker(pytest.mark.xfail(strict=strict, reason=reason))
+    rng = random.Random(f"{python.id}/{script}")
+    wrong: List[str] = []
+    with started(python, script) as prog:
+        for i in range(SAMPLES):
+            time.sleep(rng.uniform(0.0, 0.03))
+            args = ["remote", prog.pid] + (["--json"] if i % 2 else [])
+            proc = run_pyhang(pyhang, *args)
+            last = proc.stdout.rstrip("\n").rsplit("\n", 1)[-1]
+            ok = proc.returncode == 0 and (('"verdict": "no-deadlock"' in proc.stdout and '"findings": []' in proc.stdout)
+                                           if i % 2 else last == "Verdict: no deadlock found.")
+            if not ok:
+                # One wrong verdict fails the test: stop here rather than spend the other reads.
+                wrong.append(f"read {i + 1} of {SAMPLES} said DEADLOCK:\n{describe(proc)}")
+                break
+    assert not wrong, f"a read of the healthy busy program {script} was wrong; {wrong[0][-6000:]}"
+
+
+# --------------------------------------------------------------------------------------------
+# Healthy, idle
+
+
+@dataclass
+class Idle:
+    parent_asleep: bool = False  # a child keeps running: wait for the READY process only
+    # thread name -> fragments its note must contain (live); "@marker function" stands for
+    # "<script>:<line of marker> in function"
+    note: Dict[str, Sequence[str]] = field(default_factory=dict)
+
+
+IDLE: Dict[str, Idle] = {
+    "ok_idle_sigterm_daemon.py": Idle(),
+    "ok_idle_sigwait.py": Idle(note={"MainThread": ["sleeping in the kernel", "@pause main"],
+                                     "reloader": ["sleeping in the kernel"]}),
+    "ok_idle_recv_remote.py": Idle(note={"MainThread": ["sleeping in the kernel", "@client_recv main"]}),
+    "ok_idle_recv_local.py": Idle(note={"MainThread": ["sleeping in the kernel", "@client_recv main"],
+                                        "rpc-server": ["sleeping in the kernel", "@server_recv server"]}),
+    "ok_idle_input_pipe.py": Idle(note={"MainThread": ["waits on a pipe", "@input main"]}),
+    "ok_idle_timer_far.py": Idle(note={"MainThread": ["waits for session-expiry to finish", "@main_join main"],
+                                       "session-expiry": ["(with a timeout)"]}),
+    "ok_idle_sleep_all.py": Idle(note={"MainThread": ["sleep", "@main_sleep main"],
+                                       "rotate-logs": ["sleep", "@thread_sleep hourly"],
+                                       "vacuum-db": ["sleep", "@thread_sleep hourly"]}),
+    "ok_idle_popen_wait.py": Idle(note={"MainThread": ["waits for process (pid ", "is not in this report: add --children",
+                                                       "@popen_wait main"]}),
+    "ok_idle_mp_pool_busy.py": Idle(parent_asleep=True),
+    "ok_idle_selectors.py": Idle(note={"MainThread": ["waits in select()/poll() for I/O"]}),
+    "ok_idle_aio_server.py": Idle(),
+    "ok_idle_aio_call_later.py": Idle(),
+}
+
+# (script, interpreter id or None for all, source or None for both) -> what pyhang says instead
+IDLE_WRONG: Dict[Tuple[str, Optional[str], Optional[str]], str] = {
+    ("ok_idle_sigterm_daemon.py", None, None):
+        "pyhang says 'Verdict: DEADLOCK (all-blocked): every thread waits without a timeout and no thread can "
+        "wake it.': it does not count the SIGTERM handler (which sets `stop`) as a way to wake the main thread",
+    ("ok_idle_mp_pool_busy.py", None, None):
+        "pyhang says 'Verdict: DEADLOCK (all-blocked): every thread waits without a timeout and no thread can "
+        "wake it.' (MainThread waits for event result._event) although the Pool worker that will set it is a "
+        "child process it did not read (no --children)",
+}
+
+def read_idle(python: Interp, pyhang: str, script: str, tmp_path_factory) -> Dict[str, Reading]:
+    """{"live": Reading, "core": Reading} of an idle control (all of them are read at once)."""
+    jobs = {name: Job(name, parent_asleep=spec.parent_asleep) for name, spec in IDLE.items()}
+    return read_all(python, pyhang, jobs, tmp_path_factory)[script]
+
+
+def _idle_xfail(request, python: Interp, script: str, source: str) -> None:
+    for (s, interp, src), reason in IDLE_WRONG.items():
+        if s == script and interp in (None, python.id) and src in (None, source):
+            request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+            return
+
+
+@pytest.mark.parametrize("source", ["live", "core"])
+@pytest.mark.parametrize("script", sorted(IDLE))
+def test_idle_program_is_not_a_deadlock(python, pyhang, script, source, request, tmp_path_factory):
+    _idle_xfail(request, python, script, source)
+    text, doc, json_rc, _ = read_idle(python, pyhang, script, tmp_path_factory)[source]
+    last = text.stdout.rstrip("\n").rsplit("\n", 1)[-1]
+    assert (text.returncode, json_rc) == (0, 0), describe(text)
+    assert last == "Verdict: no deadlock found.", describe(text)
+    assert doc["diagnosis"]["verdict"] == "no-deadlock" and doc["diagnosis"]["findings"] == [], describe(text)
+    if source == "live":
+        threads = {t["name"]: t for t in doc["processes"][0]["threads"]}
+        for name, fragments in IDLE[script].note.items():
+            assert name in threads, (name, sorted(threads), describe(text))
+            label = f'Thread {threads[name]["tid"]} "{name}" '
+            notes = [n for n in doc["diagnosis"]["notes"] if n.startswith(label)]
+            assert len(notes) == 1, (name, notes, describe(text))
+            for fragment in fragments:
+                if fragment.startswith("@"):
+                    marker, function = fragment[1:].split()
+                    fragment = f"{script}:{line(script, marker)} in {function}"
+                assert fragment in notes[0], (name, fragment, notes[0], describe(text))
+
+
+# --------------------------------------------------------------------------------------------
+# Hangs
+
+
+@dataclass
+class Wait:
+    file: str  # the program file (of tests/programs) where the participant waits
+    marker: str  # its `# LINE:` marker
+    function: str
+    holds: Sequence[Tuple[str, str]] = ()  # (file, marker) of the `with`/acquire() of each hold
+    child: bool = False  # the participant is in a child process (not the READY one)
+
+
+@dataclass
+class Hang:
+    kind: str
+    participants: Dict[str, Wait]
+    children: bool = False  # read with --children (live) / all the group's cores
+    min_version: Tuple[int, int] = (3, 0)  # the program cannot reach its hang on older versions
+
+
+HANGS: Dict[str, Hang] = {
+    "real_import_lock.py": Hang("join-cycle", {
+        "catalog-warmer": Wait("plugin_catalog.py", "warm_import", "_warm_up"),
+        "MainThread": Wait("plugin_catalog.py", "body_join", "<module>"),
+    }),
+    "real_gc_pool_checkout.py": Hang("gc-reentrancy", {
+        "MainThread": Wait("real_gc_pool_checkout.py", "give_back_with", "give_back",
+                           holds=[("real_gc_pool_checkout.py", "checkout_with")]),
+    }),
+    # Before 3.13 the collector practically never starts inside Condition.__exit__ (3.8-3.11
+    # collect on an allocation, and __exit__ makes none that is not freed at once; 3.12 runs it
+    # at the first check after the allocation, which this program never hits there).
+    "real_gc_condition_exit.py": Hang("gc-reentrancy", {
+        "MainThread": Wait("real_gc_condition_exit.py", "give_back_with", "give_back",
+                           holds=[("real_gc_condition_exit.py", "checkout_with")]),
+    }, min_version=(3, 13)),
+    "real_gc_del_lock.py": Hang("gc-reentrancy", {
+        "MainThread": Wait("real_gc_del_lock.py", "traced_acquire", "acquire",
+                           holds=[("real_gc_del_lock.py", "create_with")]),
+    }),
+    "real_executor_starvation.py": Hang("join-cycle", {
+        "reports_0": Wait("real_executor_starvation.py", "task_result", "<genexpr>"),
+    }),
+    "real_executor_nested.py": Hang("join-cycle", {
+        "orders_0": Wait("real_executor_nested.py", "outer_result", "process_batch"),
+        "orders_1": Wait("real_executor_nested.py", "outer_result", "process_batch"),
+    }),
+    "real_mp_pool_parent_lock.py": Hang("join-cycle", {
+        "MainThread": Wait("real_mp_pool_parent_lock.py", "parent_get", "main",
+                           holds=[("real_mp_pool_parent_lock.py", "parent_with")]),
+        "child:MainThread": Wait("real_mp_pool_parent_lock.py", "job_with", "post_entry", child=True),
+    }, children=True),
+    "real_mp_ppe_parent_lock.py": Hang("join-cycle", {
+        "MainThread": Wait("real_mp_ppe_parent_lock.py", "parent_result", "main",
+                           holds=[("real_mp_ppe_parent_lock.py", "parent_with")]),
+        "child:MainThread": Wait("real_mp_ppe_parent_lock.py", "job_with", "append_rows", child=True),
+    }, children=True),
+    "real_logging_cycle.py": Hang("lock-order-cycle", {
+        "api": Wait("real_logging_cycle.py", "emit_with", "emit"),
+        "notifier": Wait("real_logging_cycle.py", "notifier_log", "notifier",
+                         holds=[("real_logging_cycle.py", "notifier_with")]),
+    }),
+    "real_global_object_cycle.py": Hang("lock-order-cycle", {
+        "statement": Wait("real_global_object_cycle.py", "statement_wait", "statement",
+                          holds=[("real_global_object_cycle.py", "statement_acquire")]),
+        "payroll": Wait("real_global_object_cycle.py", "payroll_wait", "payroll",
+                        holds=[("real_global_object_cycle.py", "payroll_with")]),
+    }),
+    "real_bank_three.py": Hang("lock-order-cycle", {
+        name: Wait("real_bank_three.py", "take_destination", "transfer", holds=[("real_bank_three.py", "take_source")])
+        for name in ("teller-1", "teller-2", "teller-3")
+    }),
+    "real_cache_rlock_condition.py": Hang("lock-order-cycle", {
+        "loader": Wait("real_cache_rlock_condition.py", "load_wait", "load",
+                       holds=[("real_cache_rlock_condition.py", "load_outer")]),
+        "refresher": Wait("real_cache_rlock_condition.py", "refresh_wait", "refresh",
+                          holds=[("real_cache_rlock_condition.py", "refresh_with")]),
+    }),
+    "real_callback_reentry.py": Hang("self-deadlock", {
+        "publisher": Wait("real_callback_reentry.py", "subscribe_with", "subscribe",
+                          holds=[("real_callback_reentry.py", "publish_with")]),
+    }),
+    "real_queue_task_done.py": Hang("all-blocked", {
+        "uploader": Wait("real_queue_task_done.py", "worker_get", "uploader"),
+        "MainThread": Wait("real_queue_task_done.py", "main_join", "main"),
+    }),
+    "real_barrier_missing.py": Hang("all-blocked", {
+        "shard-eu": Wait("real_barrier_missing.py", "shard_wait", "load"),
+        "shard-us": Wait("real_barrier_missing.py", "shard_wait", "load"),
+        "MainThread": Wait("real_barrier_missing.py", "main_wait", "main"),
+    }),
+    "real_semaphore_leak.py": Hang("all-blocked", {
+        "downloader-1": Wait("real_semaphore_leak.py", "download_acquire", "download"),
+        "downloader-2": Wait("real_semaphore_leak.py", "download_acquire", "download"),
+        "MainThread": Wait("real_semaphore_leak.py", "main_join", "main"),
+    }),
+}
+
+# (script, interpreter id or None, source or None) -> what pyhang says instead (strict xfail)
+HANG_WRONG: Dict[Tuple[str, Optional[str], Optional[str]], str] = {
+    ("real_import_lock.py", None, None):
+        "pyhang says 'DEADLOCK (all-blocked)', and places catalog-warmer's wait at '<frozen "
+        "importlib._bootstrap>:365 in acquire' (self.wakeup) instead of the `import plugin_catalog` line; it does "
+        "not see that the main thread holds the module's import lock while it joins the warmer",
+    ("real_gc_condition_exit.py", None, None):
+        "pyhang says 'DEADLOCK (all-blocked)' ('waits to acquire self.cond ... which no live thread is known "
+        "to hold'): the collection started in Condition.__exit__ of `with self.cond:` in checkout, before the "
+        "lock's release, and that frame's hold is not counted",
+    ("real_gc_del_lock.py", None, None):
+        "pyhang says 'DEADLOCK (all-blocked)': MainThread waits to acquire self._lock in TracedLock.acquire, "
+        "but the hold taken through TracedLock.__enter__ (`with self.lock:` in Registry.create) and the "
+        "collector's __del__ between hold and wait are not recognised",
+    ("real_executor_starvation.py", None, None):
+        "pyhang says 'DEADLOCK (all-blocked)': the only worker waits for futures that only it could run "
+        "(queued behind itself in its own pool), a cycle it does not name",
+    ("real_executor_nested.py", None, None):
+        "pyhang says 'DEADLOCK (all-blocked)': both workers wait for inner futures queued in their own "
+        "pool, a cycle it does not name",
+    ("real_mp_pool_parent_lock.py", None, None):
+        "pyhang says 'DEADLOCK (all-blocked)': the parent holds the multiprocessing Lock the Pool job waits for "
+        "while it waits for the job's result, a cycle it does not name",
+    ("real_mp_ppe_parent_lock.py", None, None):
+        "pyhang says 'DEADLOCK (all-blocked)': the parent holds the multiprocessing Lock the ProcessPoolExecutor "
+        "job waits for while it waits in future.result(), a cycle it does not name",
+    ("real_global_object_cycle.py", None, None):
+        "pyhang says 'DEADLOCK (all-blocked)': the hold of the module-global audit_lock taken with acquire() "
+        "(line statement_acquire) is not used to close the cycle with checking_account._lock",
+    ("real_logging_cycle.py", None, None):
+        "the lock-order cycle is found, but notifier's wait is placed at 'logging/__init__.py:973 in acquire "
+        "(self.lock.acquire())' instead of the program's own frame (log.info in notifier)",
+}
+
+def read_hang(python: Interp, pyhang: str, script: str, tmp_path_factory) -> Dict[str, Reading]:
+    """{"live": Reading, "core": Reading} of a hang (all of them are read at once)."""
+    jobs = {name: Job(name, children=spec.children) for name, spec in HANGS.items()
+            if python.version[:2] >= spec.min_version}
+    return read_all(python, pyhang, jobs, tmp_path_factory)[script]
+
+
+def _hang_xfail(request, python: Interp, script: str, source: str) -> None:
+    for (s, interp, src), reason in HANG_WRONG.items():
+        if s == script and interp in (None, python.id) and src in (None, source):
+            request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+            return
+
+
+def participant_key(p: dict, ready_pid: int) -> str:
+    return p["thread"] if p["pid"] == ready_pid else f"child:{p['thread']}"
+
+
+@pytest.mark.parametrize("source", ["live", "core"])
+@pytest.mark.parametrize("script", sorted(HANGS))
+def test_hang_is_named(python, pyhang, script, source, request, tmp_path_factory):
+    spec = HANGS[script]
+    if python.version[:2] < spec.min_version:
+        pytest.skip(f"{script} cannot reach its hang before {spec.min_version[0]}.{spec.min_version[1]} "
+                    f"(see the comment in HANGS); real_gc_pool_checkout.py covers this interpreter")
+    _hang_xfail(request, python, script, source)
+    text, doc, json_rc, ready_pid = read_hang(python, pyhang, script, tmp_path_factory)[source]
+    shown = describe(text)
+    assert (text.returncode, json_rc) == (1, 1), shown
+    diag = doc["diagnosis"]
+    assert diag["verdict"] == "deadlock", shown
+    assert [f["kind"] for f in diag["findings"]] == [spec.kind], shown
+    assert text.stdout.rstrip("\n").rsplit("\n", 1)[-1].startswith(f"Verdict: DEADLOCK ({spec.kind})"), shown
+    finding = diag["findings"][0]
+    got = {participant_key(p, ready_pid): p for p in finding["participants"]}
+    assert sorted(got) == sorted(spec.participants), shown
+    errors = []
+    for name, want in spec.participants.items():
+        p = got[name]
+        at = {"file": program(want.file), "line": line(want.file, want.marker), "function": want.function}
+        if p["at"] != at:
+            errors.append(f"{name}: waits at {p['at']}, expected {at}")
+        if p["waits_for"] is None or p["waits_for"]["timeout"]:
+            errors.append(f"{name}: waits for {p['waits_for']}, expected a wait without a timeout")
+        since = [h["since"] for h in p["holds"]]
+        for file, marker in want.holds:
+            where = {"file": program(file), "line": line(file, marker)}
+            if not any({k: s.get(k) for k in ("file", "line")} == where for s in since):
+                errors.append(f"{name}: holds nothing taken at {file}:{where['line']} ({marker}); holds {p['holds']}")
+    assert not errors, "\n".join(errors) + "\n" + shown
