@@ -164,6 +164,13 @@ void Reader::inferAcquireHolds(const RawFrame& raw, Frame& f) {
         return objects_.attr(v.address, attr).value_or(0);
       }
     }
+    // Not a local (free or cell variables are locals too): a global of the frame's module.
+    if (raw.globals) {
+      if (auto g = objects_.dictGet(raw.globals, base); g && *g) {
+        if (attr.empty()) return *g;
+        return objects_.attr(*g, attr).value_or(0);
+      }
+    }
     return 0;
   };
   const std::map<std::string, int> open = openAcquires(*lines, raw.code->firstLineNo, f.location.line);
