@@ -436,7 +436,6 @@ HANGS: Dict[str, Hang] = {
 
 # (script, interpreter id or None, source or None) -> what pyhang says instead (strict xfail)
 HANG_WRONG: Dict[Tuple[str, Optional[str], Optional[str]], str] = {
-        "not see that the main thread holds the module's import lock while it joins the warmer",
     ("real_gc_condition_exit.py", None, None):
         "pyhang says 'DEADLOCK (all-blocked)' ('waits to acquire self.cond ... which no live thread is known "
         "to hold'): the collection started in Condition.__exit__ of `with self.cond:` in checkout, before the "
@@ -445,17 +444,14 @@ HANG_WRONG: Dict[Tuple[str, Optional[str], Optional[str]], str] = {
         "pyhang says 'DEADLOCK (all-blocked)': MainThread waits to acquire self._lock in TracedLock.acquire, "
         "but the hold taken through TracedLock.__enter__ (`with self.lock:` in Registry.create) and the "
         "collector's __del__ between hold and wait are not recognised",
-        "(queued behind itself in its own pool), a cycle it does not name",
-        "pool, a cycle it does not name",
     ("real_mp_pool_parent_lock.py", None, None):
         "pyhang says 'DEADLOCK (all-blocked)': the parent holds the multiprocessing Lock the Pool job waits for "
         "while it waits for the job's result, a cycle it does not name",
     ("real_mp_ppe_parent_lock.py", None, None):
         "pyhang says 'DEADLOCK (all-blocked)': the parent holds the multiprocessing Lock the ProcessPoolExecutor "
         "job waits for while it waits in future.result(), a cycle it does not name",
-        "(line statement_acquire) is not used to close the cycle with checking_account._lock",
-        "(self.lock.acquire())' instead of the program's own frame (log.info in notifier)",
 }
+
 
 def read_hang(python: Interp, pyhang: str, script: str, tmp_path_factory) -> Dict[str, Reading]:
     """{"live": Reading, "core": Reading} of a hang (all of them are read at once)."""
