@@ -153,6 +153,7 @@ void confirmFindings(Snapshot& snap) {
     }
   }
   d.findings = std::move(kept);
+  markParticipantStates(snap);
   setVerdict(d);
 }
 

@@ -401,6 +401,19 @@ void setAsideSignalWakeable(Snapshot& snap) {
   d.findings = std::move(kept);
 }
 
+// One word for what a thread that waits for no Python object does.
+std::string threadStateWord(const Thread& t) {
+  const std::string& k = t.kernelWaitKind;
+  if (t.kernelState == "R") return "running";
+  if (k == "sleep" || t.sleepingInSelect || t.wchan.find("nanosleep") != std::string::npos) return "sleeping";
+  if (k == "io" || k == "accept" || k == "poll" || t.kernelState == "D") return "io";
+  if (k == "signal") return "signal";
+  if (k == "child") return "waiting";
+  if (k == "futex" || t.wchan.find("futex") != std::string::npos) return "native";
+  if (t.holdsGil) return "running";
+  return "unknown";
+}
+
 // Elementary cycles through the first edge of each unit (each blocked thread waits for one
 // thing), found by following edges; every cycle is reported once.
 std::vector<std::vector<size_t>> findCycles(const WaitGraph& g) {
@@ -840,6 +853,20 @@ void analyze(Snapshot& snap) {
     d.findings.push_back(std::move(f));
   }
 
+  // Every thread's state, from its wait or, without one, from the kernel's view.
+  for (const auto& u : g.units) {
+    Thread& t = snap.processes[u.id.process].threads[u.id.thread];
+    if (u.wait) {
+      bool service = !u.wait->object && u.wait->how.rfind("for ", 0) == 0;
+      std::string target = ex.waitTarget(u);
+      t.state = service ? "idle" : "waiting";
+      t.stateDetail = target + (u.wait->hasTimeout ? " (with a timeout)" : "");
+    } else {
+      t.state = threadStateWord(t);
+      t.stateDetail = kernelActivity(t);
+    }
+  }
+
   // Per-frame annotations and notes for the threads that are not part of a finding.
   for (size_t i = 0; i < g.units.size(); ++i) {
     const UnitState& u = g.units[i];
@@ -874,7 +901,29 @@ void analyze(Snapshot& snap) {
 
   analyzeTasks(snap);  // asyncio tasks (issue 7): their findings count for the verdict
   setAsideSignalWakeable(snap);
+  markParticipantStates(snap);
   setVerdict(d);
+}
+
+void markParticipantStates(Snapshot& snap) {
+  auto mark = [&](const Participant& part, const char* state) {
+    if (part.tid == 0 || !part.task.empty()) return;
+    for (auto& p : snap.processes) {
+      if (p.pid != part.pid) continue;
+      for (auto& t : p.threads) {
+        if (t.tid == part.tid) t.state = state;
+      }
+    }
+  };
+  for (auto& p : snap.processes) {
+    for (auto& t : p.threads) {
+      if (t.state == "deadlocked" || t.state == "stuck-behind") t.state = "waiting";
+    }
+  }
+  for (const auto& f : snap.diagnosis.findings) {
+    for (const auto& part : f.bystanders) mark(part, "stuck-behind");
+    for (const auto& part : f.participants) mark(part, "deadlocked");
+  }
 }
 
 void setVerdict(Diagnosis& d) {

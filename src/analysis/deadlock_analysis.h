@@ -12,4 +12,8 @@ void analyze(Snapshot& snapshot);
 // The verdict and its one line, from the findings (and the unconfirmed ones).
 void setVerdict(Diagnosis& diagnosis);
 
+// Thread::state "deadlocked" for the threads of a finding, "stuck-behind" for its bystanders
+// (after findings change: the others keep the state the analysis gave them).
+void markParticipantStates(Snapshot& snapshot);
+
 }  // namespace pyhang

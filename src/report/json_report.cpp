@@ -239,6 +239,11 @@ void renderJson(const Snapshot& snap, const RenderOptions& opts, std::ostream& o
               {"interpreter", t.interpreterId}};
       if (t.nativeOnly) jt["native_only"] = true;  // issue 4: an OS thread with no Python thread state
       if (!t.kernelState.empty()) jt["kernel_state"] = t.kernelState;
+      if (opts.analysis && snap.diagnosis.ran && !t.state.empty()) {
+        jt["state"] = t.state;
+        jt["state_detail"] = t.stateDetail;
+      }
+      if (!t.kernelWait.empty()) jt["kernel_wait"] = t.kernelWait;
       json frames = json::array();
       for (const auto& f : t.frames) frames.push_back(frameJson(f, opts));
       jt["frames"] = frames;
@@ -273,6 +278,7 @@ void renderJson(const Snapshot& snap, const RenderOptions& opts, std::ostream& o
                          {"summary", d.verdictLine},
                          {"findings", findingsJson(d.findings)},
                          {"unconfirmed", findingsJson(d.unconfirmed)},
+                         {"waiting_for", d.waitingFor},
                          {"notes", d.notes}};
   } else {
     root["diagnosis"] = nullptr;
