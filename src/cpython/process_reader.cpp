@@ -426,8 +426,24 @@ void Reader::nameObjects() {
     }
     if (c.pid) out_.children.push_back(c);
   };
+  // A multiprocessing Pool's workers (Pool._pool, a list) and a ProcessPoolExecutor's
+  // (_processes, pid -> Process): children the program knows even when only its own core is read.
+  auto notePool = [&](uint64_t v) {
+    if (objects_.isInstance(v, "multiprocessing.pool", "Pool")) {
+      if (auto workers = objects_.attr(v, "_pool"); workers && *workers) {
+        for (uint64_t w : objects_.listItems(*workers, 256).value_or(std::vector<uint64_t>{})) noteProcess(w);
+      }
+    } else if (objects_.isInstance(v, "concurrent.futures.process", "ProcessPoolExecutor")) {
+      if (auto procs = objects_.attr(v, "_processes"); procs && *procs && objects_.typeName(*procs).value_or("") == "dict") {
+        for (const auto& [k, w] : objects_.dictItems(*procs, 256).value_or(std::vector<std::pair<uint64_t, uint64_t>>{})) {
+          noteProcess(w);
+        }
+      }
+    }
+  };
   auto noteThread = [&](uint64_t v) {
     noteProcess(v);
+    notePool(v);
     if (checkedThreads.size() > 4096 || !checkedThreads.insert(v).second) return;
     if (!objects_.isInstance(v, "threading", "Thread")) return;
     auto identObj = objects_.attr(v, "_ident");

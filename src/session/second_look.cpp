@@ -70,11 +70,15 @@ void secondLook(Snapshot& snap, std::chrono::milliseconds interval) {
       auto st = child.status();
       if (!st || st->state == 'Z' || st->state == 'X') continue;
       std::string cmd = child.commandLine();
-      if (cmd.find("multiprocessing.resource_tracker") != std::string::npos ||
-          cmd.find("multiprocessing.semaphore_tracker") != std::string::npos ||
-          cmd.find("multiprocessing.forkserver") != std::string::npos) {
+      // The service processes themselves (direct children); the forkserver's own children, the
+      // workers, carry its command line too and count.
+      if (st->ppid == p.pid && (cmd.find("multiprocessing.resource_tracker") != std::string::npos ||
+                                cmd.find("multiprocessing.semaphore_tracker") != std::string::npos ||
+                                cmd.find("multiprocessing.forkserver") != std::string::npos)) {
         continue;
       }
+      constexpr size_t kMaxCommand = 60;
+      if (cmd.size() > kMaxCommand) cmd = cmd.substr(0, kMaxCommand) + "...";
       p.uninspectedChildren.emplace_back(c, cmd.empty() ? "[" + st->comm + "]" : cmd);
     }
   }
