@@ -1,10 +1,15 @@
 // pyhang: why is this Python program stuck? The front door: parse options, build a snapshot,
 // analyse it, render it, map the outcome to an exit code.
+#include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -16,6 +21,7 @@
 #include "common/heap.h"
 #include "process/thread_stopper.h"
 #include "report/json_report.h"
+#include "report/terminal_text.h"
 #include "report/text_report.h"
 #include "session/inspector.h"
 
@@ -47,6 +53,44 @@ std::string hintFor(const Error& e, bool core) {
     case ErrorKind::kProcessGone: return "hint: check the pid with ps; a process that exits cannot be inspected, take a core (gcore) next time";
     default: return core ? "hint: check that the file is a complete ELF core dump" : "hint: run with -v and report the problem";
   }
+}
+
+// An error before any report: the message may quote the target's paths and names.
+int failWith(const std::string& message, const std::string& hint, int code) {
+  std::cerr << "pyhang: " << escapeForTerminal(message) << "\n" << hint << "\n";
+  std::cerr.flush();
+  return code;
+}
+
+// The standard descriptors must exist before anything is opened: a file pyhang opens would
+// otherwise become fd 1 or 2, and the report or an error would be written into it.
+bool standardDescriptorsReady() {
+  for (int fd : {0, 2}) {
+    if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+      int null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+      if (null >= 0 && null != fd) close(null);
+    }
+  }
+  return !(fcntl(1, F_GETFD) < 0 && errno == EBADF);
+}
+
+// Writes the whole report to fd 1. A reader that went away (EPIPE, `| head`) is no reason for a
+// message, but the report was not written: both give kExitWriteFailed.
+int writeReport(const std::string& text, int code) {
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(1, text.data() + done, text.size() - done);
+    if (n > 0) {
+      done += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    int err = n < 0 ? errno : EIO;
+    if (err == EPIPE) return kExitWriteFailed;
+    return failWith(fmt::format("could not write the report to standard output: {}", std::strerror(err)),
+                    "hint: check the disk or file the output goes to (or send it elsewhere)", kExitWriteFailed);
+  }
+  return code;
 }
 
 }  // namespace
@@ -106,7 +150,7 @@ int main(int argc, char** argv) {
   app.footer(
       "Exit status: 0 no deadlock found, 1 deadlock found, 2 usage error, 3 no such process, 4 permission "
       "denied, 5 not a Python process, 6 unsupported Python, 7 process exited while read, 8 bad core file, "
-      "10 internal error.");
+      "10 internal error, 11 could not write the report.");
 
   try {
     app.parse(argc, argv);
@@ -123,6 +167,10 @@ int main(int argc, char** argv) {
   render.analysis = !noAnalysis;
   inspect.renderLocals = render.locals;
   inspect.core.executable = executable;
+  if (!standardDescriptorsReady()) {
+    return failWith("standard output is closed: there is nowhere to write the report",
+                    "hint: redirect the output to a file, or to /dev/null to test", kExitWriteFailed);
+  }
   installDetachOnSignal();
   preferHugePagesForHeap();
 
@@ -134,22 +182,22 @@ int main(int argc, char** argv) {
     inspect.core.executable = executable;
   }
   Result<Snapshot> result = isCore ? inspectCores(corePaths, inspect) : inspectLive(pids, inspect);
-  if (!result) {
-    std::cerr << "pyhang: " << result.error().message << "\n" << hintFor(result.error(), isCore) << "\n";
-    return exitCodeFor(result.error(), isCore);
-  }
+  if (!result) return failWith(result.error().message, hintFor(result.error(), isCore), exitCodeFor(result.error(), isCore));
   Snapshot snapshot = std::move(*result);
   if (render.analysis) analyze(snapshot);
   native::mergeNativeStacks(snapshot, inspect.nativeMode);  // issue 4: after the analysis, which reads Python frames
+  // Every target thread runs again by now: the report is rendered whole, then written, so that a
+  // write error is seen (and reported) exactly.
+  std::ostringstream report;
   if (json) {
-    renderJson(snapshot, render, std::cout);
+    renderJson(snapshot, render, report);
   } else {
-    renderText(snapshot, render, std::cout);
+    renderText(snapshot, render, report);
   }
-  const int code = render.analysis && snapshot.diagnosis.verdict == "deadlock" ? kExitDeadlock : kExitNoDeadlock;
-  // Every thread is resumed and the report written: leave without freeing the snapshot's many
-  // small allocations one by one (a twentieth of a run on a large program).
-  std::cout.flush();
+  int code = render.analysis && snapshot.diagnosis.verdict == "deadlock" ? kExitDeadlock : kExitNoDeadlock;
+  code = writeReport(report.str(), code);
+  // Leave without freeing the snapshot's many small allocations one by one (a twentieth of a run
+  // on a large program).
   std::fflush(nullptr);
   std::_Exit(code);
 }

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <signal.h>
+#include <pthread.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,9 +28,16 @@ constexpr int kMaxSeized = 1 << 16;
 std::atomic<pid_t> gSeized[kMaxSeized];
 std::atomic<int> gSeizedCount{0};
 
-void registerSeized(pid_t tid) {
+// Registered before PTRACE_SEIZE, so that no signal can find a seized thread unregistered; a
+// failed seize unregisters it (detaching a thread pyhang does not trace is a harmless ESRCH).
+int registerSeized(pid_t tid) {
   int i = gSeizedCount.fetch_add(1);
   if (i < kMaxSeized) gSeized[i].store(tid);
+  return i;
+}
+
+void unregisterSeized(int i) {
+  if (i >= 0 && i < kMaxSeized) gSeized[i].store(0);
 }
 
 void clearSeized() {
@@ -38,14 +46,50 @@ void clearSeized() {
   gSeizedCount.store(0);
 }
 
-void detachAllFromHandler(int sig) {
+std::atomic<bool> gResumedEarly{false};
+
+// Detaches every seized thread; returns whether there was one. Async-signal-safe.
+bool detachAll() {
+  bool any = false;
   int n = std::min(gSeizedCount.load(), kMaxSeized);
   for (int i = 0; i < n; ++i) {
-    pid_t tid = gSeized[i].load();
-    if (tid > 0) ptrace(PTRACE_DETACH, tid, nullptr, nullptr);
+    pid_t tid = gSeized[i].exchange(0);
+    if (tid > 0) {
+      ptrace(PTRACE_DETACH, tid, nullptr, nullptr);
+      any = true;
+    }
   }
+  return any;
+}
+
+void detachAllFromHandler(int sig) {
+  detachAll();
   signal(sig, SIG_DFL);
   raise(sig);
+}
+
+void stopHandler(int sig);
+
+void installStopHandler(int sig) {
+  struct sigaction sa = {};
+  sa.sa_handler = stopHandler;
+  sigemptyset(&sa.sa_mask);
+  sigaction(sig, &sa, nullptr);
+}
+
+// Ctrl-Z (SIGTSTP), or a background pyhang touching the terminal (SIGTTIN, SIGTTOU): pyhang may
+// stay suspended for hours, and the target must not stay stopped with it. Let the target go
+// first, then stop as the signal asks; once continued, pyhang reads on from a running target
+// (the report says so) and the handler is back for the next stop.
+void stopHandler(int sig) {
+  if (detachAll()) gResumedEarly.store(true);
+  signal(sig, SIG_DFL);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  pthread_sigmask(SIG_UNBLOCK, &set, nullptr);  // the handler runs with `sig` blocked
+  raise(sig);                                    // stops here until SIGCONT
+  installStopHandler(sig);
 }
 
 std::vector<pid_t> listTasks(pid_t pid) {
@@ -65,8 +109,19 @@ void installDetachOnSignal() {
   struct sigaction sa = {};
   sa.sa_handler = detachAllFromHandler;
   sigemptyset(&sa.sa_mask);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE}) sigaction(sig, &sa, nullptr);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaction(sig, &sa, nullptr);
+  for (int sig : {SIGTSTP, SIGTTIN, SIGTTOU}) {
+    // A stop signal ignored by whoever started pyhang stays ignored.
+    struct sigaction old = {};
+    if (sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+    installStopHandler(sig);
+  }
+  // The report is written after the target runs again; a reader that went away is a write
+  // error (EPIPE) that main reports with its exit code, not a signal that kills pyhang.
+  signal(SIGPIPE, SIG_IGN);
 }
+
+bool targetResumedEarly() { return gResumedEarly.load(); }
 
 std::string ptracePermissionHint(pid_t pid) {
   std::string scope = readProcFile("/proc/sys/kernel/yama/ptrace_scope", 16);
@@ -115,14 +170,15 @@ Result<std::unique_ptr<ThreadStopper>> ThreadStopper::stopAll(pid_t pid) {
         s->leftRunning_.push_back(tid);
         continue;
       }
+      int slot = registerSeized(tid);
       if (ptrace(PTRACE_SEIZE, tid, nullptr, nullptr) != 0) {
         int err = errno;
+        unregisterSeized(slot);
         if (err == ESRCH) continue;  // the thread exited meanwhile
         s->resume();
         if (err == EPERM) return fail(ErrorKind::kPermission, "cannot attach: " + ptracePermissionHint(pid));
         return fail(ErrorKind::kPermission, fmt::format("cannot attach to thread {}: {}", tid, strerror(err)));
       }
-      registerSeized(tid);
       seized.insert(tid);
       s->tids_.push_back(tid);
       added = true;

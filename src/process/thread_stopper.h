@@ -1,6 +1,7 @@
 // Stops every thread of a live process for a consistent snapshot, the harmless way:
 // PTRACE_SEIZE + PTRACE_INTERRUPT (if pyhang dies the kernel detaches and the threads run on),
-// and PTRACE_DETACH on every path, including SIGINT/SIGTERM/SIGHUP/SIGQUIT delivered to pyhang.
+// and PTRACE_DETACH on every path, including SIGINT/SIGTERM/SIGHUP/SIGQUIT delivered to pyhang,
+// and before pyhang itself stops on SIGTSTP/SIGTTIN/SIGTTOU.
 #pragma once
 
 #include <sys/types.h>
@@ -36,8 +37,13 @@ class ThreadStopper {
   double stoppedMs_ = 0;
 };
 
-// Installs handlers that detach any seized thread before pyhang exits on a fatal signal.
+// Installs handlers that detach any seized thread before pyhang exits on a fatal signal
+// (SIGINT, SIGTERM, SIGHUP, SIGQUIT) or stops on a job-control one (SIGTSTP, SIGTTIN, SIGTTOU);
+// ignores SIGPIPE (a write error instead).
 void installDetachOnSignal();
+
+// True once a stop signal made pyhang let the target run before the snapshot was complete.
+bool targetResumedEarly();
 
 // A one-line explanation of why ptrace is not allowed (capability / yama setting).
 std::string ptracePermissionHint(pid_t pid);

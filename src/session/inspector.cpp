@@ -347,6 +347,10 @@ Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOption
   for (auto& t : targets) {
     if (t.stopper) t.out.stopMilliseconds = t.stopper->resume();
   }
+  if (options.blocking && targetResumedEarly()) {
+    snap.warnings.push_back("pyhang was suspended (SIGTSTP, SIGTTIN or SIGTTOU) while it held the target stopped, and "
+                            "let the target run first: the snapshot may be inconsistent");
+  }
   if (firstError && targets.size() == 1) return fail(*firstError);
   for (auto& t : targets) {
     if (t.pid == 0) continue;

@@ -2,7 +2,8 @@
 
 Documented exit statuses (src/cli/exit_codes.h, `pyhang --help`): 0 no deadlock, 1 deadlock,
 2 usage error, 3 no such process (or a zombie), 4 permission denied, 5 not a Python process,
-6 unsupported Python, 7 process exited while read, 8 bad core file, 10 internal error.
+6 unsupported Python, 7 process exited while read, 8 bad core file, 10 internal error,
+11 could not write the report.
 
 A runtime error is reported on stderr as exactly two lines: `pyhang: <what happened>` and
 `hint: <what to do>`; nothing is printed on stdout.
