@@ -45,7 +45,11 @@ int exitCodeFor(const Error& e, bool core) {
 
 std::string hintFor(const Error& e, bool core) {
   switch (e.kind) {
-    case ErrorKind::kPermission: return "hint: run pyhang as root (sudo) or grant it CAP_SYS_PTRACE";
+    case ErrorKind::kPermission:
+      // As root, a refusal is no missing privilege: the error says what it is (and brings its hint).
+      return geteuid() == 0 ? "hint: check kernel.yama.ptrace_scope, other tracers (TracerPid in /proc/PID/status) and "
+                              "security modules; --no-block reads without attaching"
+                            : "hint: run pyhang as root (sudo) or grant it CAP_SYS_PTRACE";
     case ErrorKind::kNotFound:
       return core ? "hint: pass the executable (pyhang core CORE EXECUTABLE) or --lib-search-root if files moved"
                   : "hint: pass the pid of the python process itself (see: ps -ef | grep python)";
@@ -182,7 +186,10 @@ int main(int argc, char** argv) {
     inspect.core.executable = executable;
   }
   Result<Snapshot> result = isCore ? inspectCores(corePaths, inspect) : inspectLive(pids, inspect);
-  if (!result) return failWith(result.error().message, hintFor(result.error(), isCore), exitCodeFor(result.error(), isCore));
+  if (!result) {
+    const Error& e = result.error();
+    return failWith(e.message, e.hint.empty() ? hintFor(e, isCore) : e.hint, exitCodeFor(e, isCore));
+  }
   Snapshot snapshot = std::move(*result);
   if (render.analysis) analyze(snapshot);
   native::mergeNativeStacks(snapshot, inspect.nativeMode);  // issue 4: after the analysis, which reads Python frames

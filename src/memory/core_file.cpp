@@ -707,7 +707,10 @@ Result<void> CoreFile::Impl::mapCore(CoreInfo& info) {
   FdCloser fd(openRegularFile(path));
   if (fd.fd < 0) {
     int e = errno;
-    return fail(ErrorKind::kIo, fmt::format("cannot open core {}: {}", path, errnoText(e)));
+    Error err{ErrorKind::kIo, fmt::format("cannot open core {}: {}", path, errnoText(e)), 0, ""};
+    if (e == ENOENT || e == ENOTDIR) err.hint = "hint: check the path of the core file";
+    else if (e == EACCES || e == EPERM) err.hint = "hint: the core file is not readable by this user (try sudo)";
+    return fail(err);
   }
   struct stat st;
   if (::fstat(fd.fd, &st) != 0) {
@@ -863,6 +866,7 @@ Result<void> CoreFile::Impl::readProgramHeaders(CoreInfo& info, std::vector<GElf
   segments = std::move(kept);
 
   truncated = expected > coreSize;
+  if (truncated) info.truncation = fmt::format("{} of {} bytes present", coreSize, expected);
   if (truncated)
     info.warnings.push_back(fmt::format("core is truncated: {} of {} bytes present; memory past the end "
                                         "cannot be read", coreSize, expected));

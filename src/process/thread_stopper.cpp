@@ -123,22 +123,63 @@ void installDetachOnSignal() {
 
 bool targetResumedEarly() { return gResumedEarly.load(); }
 
-std::string ptracePermissionHint(pid_t pid) {
-  std::string scope = readProcFile("/proc/sys/kernel/yama/ptrace_scope", 16);
-  while (!scope.empty() && (scope.back() == '\n' || scope.back() == ' ')) scope.pop_back();
-  std::string status = readProcFile(fmt::format("/proc/{}/status", pid));
-  if (status.find("TracerPid:\t0") == std::string::npos && !status.empty()) {
-    return "the process is already being traced by another debugger (see TracerPid in /proc/PID/status)";
+namespace {
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// The pid of the process tracing `tid` (TracerPid in its status), 0 when none.
+pid_t tracerOf(pid_t pid, pid_t tid) {
+  std::string status = readProcFile(fmt::format("/proc/{}/task/{}/status", pid, tid));
+  auto at = status.find("TracerPid:");
+  return at == std::string::npos ? 0 : static_cast<pid_t>(std::atol(status.c_str() + at + 10));
+}
+
+// The kernel's state letter of one thread, '?' when it is gone.
+char taskState(pid_t pid, pid_t tid) {
+  std::string stat = readProcFile(fmt::format("/proc/{}/task/{}/stat", pid, tid), 4096);
+  auto close = stat.rfind(')');
+  if (close == std::string::npos || close + 2 >= stat.size()) return '?';
+  return stat[close + 2];
+}
+
+}  // namespace
+
+Error ptraceRefusal(pid_t pid, pid_t tid) {
+  Error e{ErrorKind::kPermission, "", 0, ""};
+  pid_t tracer = tid ? tracerOf(pid, tid) : 0;
+  for (pid_t t : listTasks(pid)) {
+    if (tracer) break;
+    tracer = tracerOf(pid, t);
   }
+  if (tracer && tracer != getpid()) {
+    std::string comm = trimmed(readProcFile(fmt::format("/proc/{}/comm", tracer), 64));
+    e.message = fmt::format("it is already traced by process {} ({})", tracer, comm.empty() ? "gone" : comm);
+    e.hint = fmt::format("hint: detach that tracer (a debugger, strace, a profiler) first, or read without stopping "
+                         "the target: pyhang remote {} --no-block",
+                         pid);
+    return e;
+  }
+  std::string scope = trimmed(readProcFile("/proc/sys/kernel/yama/ptrace_scope", 16));
   if (geteuid() != 0) {
-    return fmt::format(
-        "run as root or the same user with CAP_SYS_PTRACE (e.g. sudo), or set kernel.yama.ptrace_scope to 0 "
-        "(currently {}); in a container add --cap-add=SYS_PTRACE",
-        scope.empty() ? "unknown" : scope);
+    e.message = fmt::format("pyhang needs CAP_SYS_PTRACE or the target's user (kernel.yama.ptrace_scope is {})",
+                            scope.empty() ? "unknown" : scope);
+    e.hint = "hint: run pyhang as root (sudo) or give it CAP_SYS_PTRACE; in a container add --cap-add=SYS_PTRACE";
+    return e;
   }
-  return fmt::format("pyhang needs CAP_SYS_PTRACE (kernel.yama.ptrace_scope is {}); in a container add "
-                     "--cap-add=SYS_PTRACE",
-                     scope.empty() ? "unknown" : scope);
+  // Root, and still refused: not a missing privilege.
+  if (scope == "3") {
+    e.message = "kernel.yama.ptrace_scope is 3, which forbids ptrace to every process, root included";
+    e.hint = "hint: the setting can only be lowered by a reboot (set kernel.yama.ptrace_scope below 3 at boot)";
+    return e;
+  }
+  e.message = fmt::format("refused to root although kernel.yama.ptrace_scope is {} and no other tracer is attached: "
+                          "pyhang lacks CAP_SYS_PTRACE here, or a security module denies ptrace",
+                          scope.empty() ? "unknown" : scope);
+  e.hint = "hint: in a container add --cap-add=SYS_PTRACE; check SELinux/AppArmor/seccomp policies for ptrace";
+  return e;
 }
 
 namespace {
@@ -162,6 +203,7 @@ Result<std::unique_ptr<ThreadStopper>> ThreadStopper::stopAll(pid_t pid) {
     bool added = false;
     for (pid_t tid : listTasks(pid)) {
       if (seized.count(tid) || leftRunning.count(tid)) continue;
+      if (taskState(pid, tid) == 'Z') continue;  // an exited thread (pthread_exit'ed main): nothing to stop
       if (isBlockedInWrite(pid, tid)) {
         // Interrupting a write(2) that has already moved some bytes makes it return early with a
         // short count, which a program may not expect (os.write does not retry). Such a thread
@@ -175,8 +217,22 @@ Result<std::unique_ptr<ThreadStopper>> ThreadStopper::stopAll(pid_t pid) {
         int err = errno;
         unregisterSeized(slot);
         if (err == ESRCH) continue;  // the thread exited meanwhile
+        // The kernel refuses to attach to a thread that is exiting (EPERM): that is no
+        // permission problem. A thread that has exited while others run (a main thread that
+        // called pthread_exit is a zombie until the last one ends) is simply not stopped.
+        if (err == EPERM) {
+          char st = taskState(pid, tid);
+          if (st == 'Z' || st == 'X' || st == '?') {
+            if (processHasLiveThread(pid)) continue;
+            s->resume();
+            return fail(ErrorKind::kProcessGone, fmt::format("process {} exited while pyhang was attaching to it", pid));
+          }
+          s->resume();
+          Error e = ptraceRefusal(pid, tid);
+          e.message = "cannot attach: " + e.message;
+          return fail(e);
+        }
         s->resume();
-        if (err == EPERM) return fail(ErrorKind::kPermission, "cannot attach: " + ptracePermissionHint(pid));
         return fail(ErrorKind::kPermission, fmt::format("cannot attach to thread {}: {}", tid, strerror(err)));
       }
       seized.insert(tid);
@@ -187,7 +243,7 @@ Result<std::unique_ptr<ThreadStopper>> ThreadStopper::stopAll(pid_t pid) {
     if (!added) break;
   }
   if (s->tids_.empty() && s->leftRunning_.empty()) {
-    return fail(ErrorKind::kProcessGone, fmt::format("process {} has no threads left", pid));
+    return fail(ErrorKind::kProcessGone, fmt::format("process {} exited while pyhang was attaching to it", pid));
   }
   // Wait for every seized thread to report its stop.
   for (pid_t tid : s->tids_) {

@@ -45,7 +45,10 @@ void installDetachOnSignal();
 // True once a stop signal made pyhang let the target run before the snapshot was complete.
 bool targetResumedEarly();
 
-// A one-line explanation of why ptrace is not allowed (capability / yama setting).
-std::string ptracePermissionHint(pid_t pid);
+// Why ptrace (or reading the memory) of `pid` is refused (the reason alone: callers say what was
+// refused), as an error with its own hint: another
+// tracer (named), a missing capability, or, for root, Yama's ptrace_scope 3 or a security module.
+// `tid`: the thread that was refused, 0 if none in particular.
+Error ptraceRefusal(pid_t pid, pid_t tid = 0);
 
 }  // namespace pyhang
