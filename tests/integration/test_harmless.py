@@ -327,3 +327,30 @@ def test_report_write_errors(target, pyhang, tmp_path):
     assert r.stderr == ""
     assert_released(target)
     assert_beating(target)
+
+
+def test_what_a_stop_does_to_blocked_system_calls(python, pyhang):
+    """README, "Harmless to the target": each attach ends a raw epoll_wait() in C code with EINTR
+    once, as any stop and continue does (SIGSTOP/SIGCONT); select() is restarted by the kernel,
+    and Python's own calls retry (PEP 475); --no-block changes nothing."""
+    with hung_program(python, "eintr_probe.py") as prog:
+        def raw_eintrs():
+            return prog.output_so_far.count("RAW epoll_wait -1 EINTR")
+
+        for n in (1, 2, 3):
+            r = run_pyhang(pyhang, "remote", prog.pid, "--no-analysis")
+            assert r.returncode == 0, r.stderr
+            wait_until(lambda: raw_eintrs() >= n, timeout=10, message=f"EINTR number {n}")
+        os.kill(prog.pid, signal.SIGSTOP)
+        wait_until(lambda: set(thread_states(prog.pid).values()) == {"T"}, timeout=10, message="SIGSTOP")
+        os.kill(prog.pid, signal.SIGCONT)
+        wait_until(lambda: raw_eintrs() >= 4, timeout=10, message="EINTR after SIGSTOP/SIGCONT")
+        r = run_pyhang(pyhang, "remote", prog.pid, "--no-analysis", "--no-block")
+        assert r.returncode == 0, r.stderr
+        # One more attach, so that anything --no-block (or an extra EINTR) printed is seen before it.
+        r = run_pyhang(pyhang, "remote", prog.pid, "--no-analysis")
+        assert r.returncode == 0, r.stderr
+        wait_until(lambda: raw_eintrs() >= 5, timeout=10, message="EINTR number 5")
+        out = prog.output_so_far
+        assert raw_eintrs() == 5, out
+        assert [l for l in out.splitlines() if l.startswith(("RAW", "PYTHON"))] == ["RAW epoll_wait -1 EINTR"] * 5
