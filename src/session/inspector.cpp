@@ -178,7 +178,15 @@ Result<void> prepare(Target& t) {
     out.isPython = false;
     return {};
   }
+  // A process that exits meanwhile refuses access too: that is no permission problem.
+  auto goneMeanwhile = [&] {
+    return processHasLiveThread(t.pid) ? std::optional<Error>()
+                                       : std::optional<Error>(Error{ErrorKind::kProcessGone,
+                                                                    fmt::format("process {} exited while pyhang was "
+                                                                                "attaching to it", t.pid), 0, ""});
+  };
   if (access(fmt::format("/proc/{}/mem", t.proc->ioPid()).c_str(), R_OK) != 0 && errno == EACCES) {
+    if (auto gone = goneMeanwhile()) return fail(*gone);
     Error e = ptraceRefusal(t.pid);
     e.message = fmt::format("permission denied reading process {}: {}", t.pid, e.message);
     return fail(e);
@@ -196,6 +204,7 @@ Result<void> prepare(Target& t) {
       return {};
     }
     if (runtime.error().kind == ErrorKind::kPermission) {
+      if (auto gone = goneMeanwhile()) return fail(*gone);
       Error e = ptraceRefusal(t.pid);
       e.message = fmt::format("permission denied reading process {}: {}", t.pid, e.message);
       return fail(e);
