@@ -203,7 +203,6 @@ Result<std::unique_ptr<ThreadStopper>> ThreadStopper::stopAll(pid_t pid) {
     bool added = false;
     for (pid_t tid : listTasks(pid)) {
       if (seized.count(tid) || leftRunning.count(tid)) continue;
-      if (taskState(pid, tid) == 'Z') continue;  // an exited thread (pthread_exit'ed main): nothing to stop
       if (isBlockedInWrite(pid, tid)) {
         // Interrupting a write(2) that has already moved some bytes makes it return early with a
         // short count, which a program may not expect (os.write does not retry). Such a thread
