@@ -72,7 +72,10 @@ bool standardDescriptorsReady() {
   for (int fd : {0, 2}) {
     if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
       int null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
-      if (null >= 0 && null != fd) close(null);
+      if (null >= 0 && null != fd) {  // it took a lower free descriptor (a closed stdout): move it
+        dup2(null, fd);
+        close(null);
+      }
     }
   }
   return !(fcntl(1, F_GETFD) < 0 && errno == EBADF);
