@@ -41,14 +41,17 @@ if ! command -v "$cxx" >/dev/null; then
 fi
 if [ ! -f "$build/CMakeCache.txt" ]; then
   echo "fuzz/run.sh: configuring $build"
-  CC=$cc CXX=$cxx cmake -S . -B "$build" -DPYHANG_FUZZ=ON -DPYHANG_TESTS=OFF >"$build.configure.log" 2>&1 || {
+  # Unit tests on: scripts/sanitize.sh builds the sanitized CLI and unit tests from the same library.
+  launcher=()
+  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  CC=$cc CXX=$cxx cmake -S . -B "$build" -DPYHANG_FUZZ=ON -DPYHANG_TESTS=ON "${launcher[@]}" >"$build.configure.log" 2>&1 || {
     cat "$build.configure.log" >&2
     echo "fuzz/run.sh: configuring $build failed" >&2
     exit 1
   }
   rm -f "$build.configure.log"
 fi
-# Only the fuzz targets: the sanitized library does not link into the plain CLI.
+# Only the fuzz targets here (scripts/sanitize.sh builds the sanitized CLI and unit tests).
 echo "fuzz/run.sh: building ${names[*]} in $build"
 if ! cmake --build "$build" -j"$(nproc 2>/dev/null || echo 2)" --target "${names[@]}" >"$build/fuzz-build.log" 2>&1; then
   grep -E "error|Error" "$build/fuzz-build.log" | head -30 >&2

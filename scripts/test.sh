@@ -1,7 +1,9 @@
 #!/bin/bash
 # The project's test command: installs what is missing, provisions the Debian-packaged
 # interpreters, builds (RelWithDebInfo, build/), runs the unit tests (ctest), the fuzzers briefly
-# (fuzz/run.sh, if present and executable) and the integration tests (pytest, all interpreters).
+# (fuzz/run.sh, if present and executable), the unit tests and an integration subset under
+# ASan/UBSan (scripts/sanitize.sh, reusing the fuzzers' sanitized library) and the integration
+# tests (pytest, all interpreters).
 #
 # Usage: scripts/test.sh [PYTEST_ARGS...]     e.g. scripts/test.sh -k threads -x
 # Environment: PYHANG_PYTHONS (cache of the Debian interpreters, default ~/.cache/pyhang-pythons),
@@ -66,7 +68,14 @@ if [ -x fuzz/run.sh ]; then
   fuzz/run.sh; record "fuzzers" $?
 fi
 
-# 6. Integration tests
+# 6. AddressSanitizer + UBSan: the unit tests and a short integration subset, with the fuzzers'
+#    sanitized library (a few minutes)
+if [ -x scripts/sanitize.sh ] && command -v clang++ >/dev/null; then
+  begin "sanitizers (scripts/sanitize.sh)"
+  scripts/sanitize.sh; record "sanitizers" $?
+fi
+
+# 7. Integration tests
 begin "integration tests (pytest tests/integration)"
 py=/usr/bin/python3
 [ -x "$py" ] || py=$(command -v python3)

@@ -14,6 +14,7 @@ enum ExitCode : int {
   kExitProcessGone = 7,      // the process exited while it was being read
   kExitBadCore = 8,          // the core file is unreadable, not a core, or too damaged to use
   kExitInternal = 10,        // anything else
+  kExitWriteFailed = 11,     // could not write the report (full disk, closed stdout, reader gone)
 };
 
 }  // namespace pyhang

@@ -1,10 +1,15 @@
 // pyhang: why is this Python program stuck? The front door: parse options, build a snapshot,
 // analyse it, render it, map the outcome to an exit code.
+#include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -17,6 +22,7 @@
 #include "common/heap.h"
 #include "process/thread_stopper.h"
 #include "report/json_report.h"
+#include "report/terminal_text.h"
 #include "report/text_report.h"
 #include "session/inspector.h"
 #include "session/second_look.h"
@@ -41,7 +47,11 @@ int exitCodeFor(const Error& e, bool core) {
 
 std::string hintFor(const Error& e, bool core) {
   switch (e.kind) {
-    case ErrorKind::kPermission: return "hint: run pyhang as root (sudo) or grant it CAP_SYS_PTRACE";
+    case ErrorKind::kPermission:
+      // As root, a refusal is no missing privilege: the error says what it is (and brings its hint).
+      return geteuid() == 0 ? "hint: check kernel.yama.ptrace_scope, other tracers (TracerPid in /proc/PID/status) and "
+                              "security modules; --no-block reads without attaching"
+                            : "hint: run pyhang as root (sudo) or grant it CAP_SYS_PTRACE";
     case ErrorKind::kNotFound:
       return core ? "hint: pass the executable (pyhang core CORE EXECUTABLE) or --lib-search-root if files moved"
                   : "hint: pass the pid of the python process itself (see: ps -ef | grep python)";
@@ -49,6 +59,47 @@ std::string hintFor(const Error& e, bool core) {
     case ErrorKind::kProcessGone: return "hint: check the pid with ps; a process that exits cannot be inspected, take a core (gcore) next time";
     default: return core ? "hint: check that the file is a complete ELF core dump" : "hint: run with -v and report the problem";
   }
+}
+
+// An error before any report: the message may quote the target's paths and names.
+int failWith(const std::string& message, const std::string& hint, int code) {
+  std::cerr << "pyhang: " << escapeForTerminal(message) << "\n" << hint << "\n";
+  std::cerr.flush();
+  return code;
+}
+
+// The standard descriptors must exist before anything is opened: a file pyhang opens would
+// otherwise become fd 1 or 2, and the report or an error would be written into it.
+bool standardDescriptorsReady() {
+  for (int fd : {0, 2}) {
+    if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+      int null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+      if (null >= 0 && null != fd) {  // it took a lower free descriptor (a closed stdout): move it
+        dup2(null, fd);
+        close(null);
+      }
+    }
+  }
+  return !(fcntl(1, F_GETFD) < 0 && errno == EBADF);
+}
+
+// Writes the whole report to fd 1. A reader that went away (EPIPE, `| head`) is no reason for a
+// message, but the report was not written: both give kExitWriteFailed.
+int writeReport(const std::string& text, int code) {
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(1, text.data() + done, text.size() - done);
+    if (n > 0) {
+      done += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    int err = n < 0 ? errno : EIO;
+    if (err == EPIPE) return kExitWriteFailed;
+    return failWith(fmt::format("could not write the report to standard output: {}", std::strerror(err)),
+                    "hint: check the disk or file the output goes to (or send it elsewhere)", kExitWriteFailed);
+  }
+  return code;
 }
 
 }  // namespace
@@ -108,7 +159,7 @@ int main(int argc, char** argv) {
   app.footer(
       "Exit status: 0 no deadlock found, 1 deadlock found, 2 usage error, 3 no such process, 4 permission "
       "denied, 5 not a Python process, 6 unsupported Python, 7 process exited while read, 8 bad core file, "
-      "10 internal error.");
+      "10 internal error, 11 could not write the report.");
 
   try {
     app.parse(argc, argv);
@@ -125,6 +176,10 @@ int main(int argc, char** argv) {
   render.analysis = !noAnalysis;
   inspect.renderLocals = render.locals;
   inspect.core.executable = executable;
+  if (!standardDescriptorsReady()) {
+    return failWith("standard output is closed: there is nowhere to write the report",
+                    "hint: redirect the output to a file, or to /dev/null to test", kExitWriteFailed);
+  }
   installDetachOnSignal();
   preferHugePagesForHeap();
 
@@ -137,8 +192,8 @@ int main(int argc, char** argv) {
   }
   Result<Snapshot> result = isCore ? inspectCores(corePaths, inspect) : inspectLive(pids, inspect);
   if (!result) {
-    std::cerr << "pyhang: " << result.error().message << "\n" << hintFor(result.error(), isCore) << "\n";
-    return exitCodeFor(result.error(), isCore);
+    const Error& e = result.error();
+    return failWith(e.message, e.hint.empty() ? hintFor(e, isCore) : e.hint, exitCodeFor(e, isCore));
   }
   Snapshot snapshot = std::move(*result);
   if (render.analysis) {
@@ -148,15 +203,18 @@ int main(int argc, char** argv) {
     confirmFindings(snapshot);
   }
   native::mergeNativeStacks(snapshot, inspect.nativeMode);  // issue 4: after the analysis, which reads Python frames
+  // Every target thread runs again by now: the report is rendered whole, then written, so that a
+  // write error is seen (and reported) exactly.
+  std::ostringstream report;
   if (json) {
-    renderJson(snapshot, render, std::cout);
+    renderJson(snapshot, render, report);
   } else {
-    renderText(snapshot, render, std::cout);
+    renderText(snapshot, render, report);
   }
-  const int code = render.analysis && snapshot.diagnosis.verdict == "deadlock" ? kExitDeadlock : kExitNoDeadlock;
-  // Every thread is resumed and the report written: leave without freeing the snapshot's many
-  // small allocations one by one (a twentieth of a run on a large program).
-  std::cout.flush();
+  int code = render.analysis && snapshot.diagnosis.verdict == "deadlock" ? kExitDeadlock : kExitNoDeadlock;
+  code = writeReport(report.str(), code);
+  // Leave without freeing the snapshot's many small allocations one by one (a twentieth of a run
+  // on a large program).
   std::fflush(nullptr);
   std::_Exit(code);
 }

@@ -26,6 +26,7 @@ struct Error {
   ErrorKind kind;
   std::string message;   // what was being read, innermost first
   uint64_t address = 0;  // the remote address involved, when there is one
+  std::string hint;      // what the user can do, when the failure knows better than its kind
 
   Error withContext(const std::string& what) const {
     Error e = *this;

@@ -24,6 +24,7 @@
 #include <lzma.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -177,9 +178,13 @@ const char* compressionName(Compression c) {
   return "none";
 }
 
-Result<int> makeTempFile() {
+std::string tempDir() {
   const char* env = std::getenv("TMPDIR");
-  std::string dir = (env && *env) ? env : "/tmp";
+  return (env && *env) ? env : "/tmp";
+}
+
+Result<int> makeTempFile() {
+  std::string dir = tempDir();
   int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
   if (fd >= 0) return fd;
   std::string templ = joinPath(dir, "pyhang-core-XXXXXX");
@@ -194,22 +199,52 @@ Result<int> makeTempFile() {
   return fd;
 }
 
-// Receives decompressed bytes and writes them to the temporary file.
+// Receives decompressed bytes and writes them to the temporary file, checking them as they come,
+// so that a small compressed file cannot fill the disk (a decompression bomb):
+//  - the first bytes must be the header of an x86_64 ELF core, or decompression stops there;
+//  - once the program headers have arrived, no more is decompressed than they (and the section
+//    headers gdb appends) say the core occupies, plus kDecompressMargin;
+//  - never more than the temporary directory's free space minus kTempReserve (statvfs), and a core
+//    whose program headers claim more than that is refused at once.
+// A core with more than 65534 segments (PN_XNUM) keeps its true count in a section header that
+// gdb writes at the very end: only the free-space and kMaxDecompressed limits apply to it.
+constexpr size_t kHeaderWindow = size_t{1} << 20;          // the program headers must lie in it
+constexpr uint64_t kDecompressMargin = uint64_t{1} << 20;  // 1 MiB past what the headers describe
+constexpr uint64_t kTempReserve = uint64_t{64} << 20;      // left free in the temporary directory
+
 class Sink {
  public:
-  explicit Sink(int fd) : fd_(fd) {}
+  Sink(int fd, std::string path, std::string dir, uint64_t freeBytes)
+      : fd_(fd), path_(std::move(path)), dir_(std::move(dir)), free_(freeBytes) {
+    limit_ = std::min<uint64_t>(kMaxDecompressed, free_ > kTempReserve ? free_ - kTempReserve : 0);
+  }
+
   Result<void> write(const void* data, size_t n) {
-    if (n == 0) return {};
-    if (total_ + n > kMaxDecompressed)
-      return fail(ErrorKind::kImplausible,
-                  fmt::format("decompressed core exceeds {} bytes; refusing to continue", kMaxDecompressed));
+    if (n == 0 || full_) return {};
     const char* p = static_cast<const char*>(data);
+    if (!headerDone_) {
+      size_t take = std::min(n, kHeaderWindow - head_.size());
+      head_.insert(head_.end(), p, p + take);
+      auto ok = examineHeader();
+      if (!ok) return fail(ok.error());
+    }
+    if (total_ + n > limit_) {
+      if (!described_) {
+        return fail(ErrorKind::kImplausible,
+                    fmt::format("decompressing {} would leave less than {} MiB free in {} ({} bytes free); "
+                                "set TMPDIR to a directory with more room",
+                                path_, kTempReserve >> 20, dir_, free_));
+      }
+      n = static_cast<size_t>(limit_ - total_);
+      full_ = true;
+    }
     while (n > 0) {
       ssize_t w = ::write(fd_, p, n);
       if (w < 0) {
         if (errno == EINTR) continue;
         int e = errno;
-        return fail(ErrorKind::kIo, fmt::format("writing the decompressed core to a temporary file: {}", errnoText(e)));
+        return fail(ErrorKind::kIo, fmt::format("writing the decompressed core to a temporary file in {}: {}", dir_,
+                                                errnoText(e)));
       }
       p += w;
       n -= static_cast<size_t>(w);
@@ -218,10 +253,65 @@ class Sink {
     return {};
   }
   uint64_t total() const { return total_; }
+  // The stream went on past what the core's program headers describe: decompression stopped.
+  bool full() const { return full_; }
+  uint64_t described() const { return described_; }
 
  private:
+  Result<void> examineHeader() {
+    const uint8_t* h = head_.data();
+    if (head_.size() >= SELFMAG && std::memcmp(h, ELFMAG, SELFMAG) != 0)
+      return fail(ErrorKind::kImplausible,
+                  fmt::format("{} is not an ELF core: its decompressed data does not start with the ELF magic", path_));
+    if (head_.size() < sizeof(Elf64_Ehdr)) return {};
+    Elf64_Ehdr eh;
+    std::memcpy(&eh, h, sizeof eh);
+    if (h[EI_CLASS] != ELFCLASS64 || h[EI_DATA] != ELFDATA2LSB || eh.e_type != ET_CORE || eh.e_machine != EM_X86_64)
+      return fail(ErrorKind::kImplausible,
+                  fmt::format("{} holds an ELF file that is not an x86_64 core dump (class {}, type {}, machine {})",
+                              path_, h[EI_CLASS], eh.e_type, eh.e_machine));
+    if (eh.e_phnum == PN_XNUM) {
+      headerDone_ = true;  // the true count is at the end of the file: only the other limits
+      return {};
+    }
+    uint64_t phEnd = uint64_t{eh.e_phoff} + uint64_t{eh.e_phnum} * sizeof(Elf64_Phdr);
+    if (eh.e_phnum == 0 || eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phoff < sizeof(Elf64_Ehdr) ||
+        phEnd > kHeaderWindow)
+      return fail(ErrorKind::kImplausible,
+                  fmt::format("{}: implausible program headers ({} of {} bytes at offset {})", path_, eh.e_phnum,
+                              eh.e_phentsize, eh.e_phoff));
+    if (head_.size() < phEnd) return {};
+    headerDone_ = true;
+    uint64_t need = phEnd;
+    if (eh.e_shoff && eh.e_shnum && eh.e_shentsize == sizeof(Elf64_Shdr) && eh.e_shoff < (uint64_t{1} << 62))
+      need = std::max<uint64_t>(need, eh.e_shoff + uint64_t{eh.e_shnum} * sizeof(Elf64_Shdr));
+    for (size_t i = 0; i < eh.e_phnum; ++i) {
+      Elf64_Phdr ph;
+      std::memcpy(&ph, h + eh.e_phoff + i * sizeof ph, sizeof ph);
+      if (ph.p_type != PT_LOAD && ph.p_type != PT_NOTE) continue;
+      if (ph.p_offset + ph.p_filesz < ph.p_offset) continue;  // wraps: ignored when read, too
+      need = std::max<uint64_t>(need, ph.p_offset + ph.p_filesz);
+    }
+    if (need > limit_)
+      return fail(ErrorKind::kImplausible,
+                  fmt::format("{} would need {} bytes once decompressed (so its program headers say), more than "
+                              "pyhang allows itself in {} ({} bytes free, {} MiB kept free); set TMPDIR to a "
+                              "directory with more room, or decompress it by hand",
+                              path_, need, dir_, free_, kTempReserve >> 20));
+    described_ = need;
+    limit_ = std::min(limit_, need + kDecompressMargin);
+    return {};
+  }
+
   int fd_;
+  std::string path_, dir_;
+  uint64_t free_;
+  uint64_t limit_;
   uint64_t total_ = 0;
+  uint64_t described_ = 0;
+  bool headerDone_ = false;
+  bool full_ = false;
+  std::vector<uint8_t> head_;
 };
 
 // Reads the next chunk of compressed input; 0 at EOF.
@@ -265,6 +355,7 @@ Result<Decompressed> decompressZstd(int in, Sink& sink, const std::string& path)
       if (ZSTD_isError(r)) return Decompressed{fmt::format("corrupt zstd data: {}", ZSTD_getErrorName(r))};
       auto w = sink.write(outBuf.data(), ob.pos);
       if (!w) return fail(w.error());
+      if (sink.full()) return Decompressed{};
       if (ob.pos > 0 || ib.pos > before) last = r;  // an idle call only hints at the next frame
     } while (ib.pos < ib.size || ob.pos == ob.size);
   }
@@ -293,6 +384,7 @@ Result<Decompressed> decompressLz4(int in, Sink& sink, const std::string& path) 
       if (LZ4F_isError(r)) return Decompressed{fmt::format("corrupt lz4 data: {}", LZ4F_getErrorName(r))};
       auto w = sink.write(outBuf.data(), dstSize);
       if (!w) return fail(w.error());
+      if (sink.full()) return Decompressed{};
       src += srcSize;
       left -= srcSize;
       last = r;
@@ -305,6 +397,7 @@ Result<Decompressed> decompressLz4(int in, Sink& sink, const std::string& path) 
     if (LZ4F_isError(r)) return Decompressed{fmt::format("corrupt lz4 data: {}", LZ4F_getErrorName(r))};
     auto w = sink.write(outBuf.data(), dstSize);
     if (!w) return fail(w.error());
+    if (sink.full()) return Decompressed{};
     if (dstSize == 0) break;
     last = r;
   }
@@ -334,6 +427,7 @@ Result<Decompressed> decompressXz(int in, Sink& sink, const std::string& path) {
     lzma_ret r = lzma_code(&strm, eof ? LZMA_FINISH : LZMA_RUN);
     auto w = sink.write(outBuf.data(), outBuf.size() - strm.avail_out);
     if (!w) return fail(w.error());
+    if (sink.full()) return Decompressed{};
     if (r == LZMA_STREAM_END) return Decompressed{};
     if (r == LZMA_OK) continue;
     if (r == LZMA_BUF_ERROR && eof) return Decompressed{"the xz stream ends early (truncated file?)"};
@@ -366,7 +460,7 @@ Result<Decompressed> decompressGzip(int in, Sink& sink, const std::string& path)
       int r = inflate(&zs, Z_SYNC_FLUSH);
       auto w = sink.write(outBuf.data(), outBuf.size() - zs.avail_out);
       if (!w) return fail(w.error());
-      if (r == Z_STREAM_END) return Decompressed{};
+      if (sink.full() || r == Z_STREAM_END) return Decompressed{};
       if (zs.avail_out == 0) continue;
       return Decompressed{"the gzip stream ends early (truncated file?)"};
     }
@@ -379,6 +473,7 @@ Result<Decompressed> decompressGzip(int in, Sink& sink, const std::string& path)
     int r = inflate(&zs, Z_NO_FLUSH);
     auto w = sink.write(outBuf.data(), outBuf.size() - zs.avail_out);
     if (!w) return fail(w.error());
+    if (sink.full()) return Decompressed{};
     if (r == Z_STREAM_END) {
       ended = true;
       continue;
@@ -612,7 +707,10 @@ Result<void> CoreFile::Impl::mapCore(CoreInfo& info) {
   FdCloser fd(openRegularFile(path));
   if (fd.fd < 0) {
     int e = errno;
-    return fail(ErrorKind::kIo, fmt::format("cannot open core {}: {}", path, errnoText(e)));
+    Error err{ErrorKind::kIo, fmt::format("cannot open core {}: {}", path, errnoText(e)), 0, ""};
+    if (e == ENOENT || e == ENOTDIR) err.hint = "hint: check the path of the core file";
+    else if (e == EACCES || e == EPERM) err.hint = "hint: the core file is not readable by this user (try sudo)";
+    return fail(err);
   }
   struct stat st;
   if (::fstat(fd.fd, &st) != 0) {
@@ -635,7 +733,9 @@ Result<void> CoreFile::Impl::mapCore(CoreInfo& info) {
   if (comp != Compression::kNone) {
     PYHANG_TRY(tmp, makeTempFile());
     FdCloser tmpFd(tmp);
-    Sink sink(tmp);
+    struct statvfs vfs;
+    uint64_t freeBytes = ::fstatvfs(tmp, &vfs) == 0 ? uint64_t{vfs.f_bavail} * vfs.f_frsize : kMaxDecompressed;
+    Sink sink(tmp, path, tempDir(), freeBytes);
     Result<Decompressed> d = Decompressed{};
     switch (comp) {
       case Compression::kZstd: d = decompressZstd(fd.fd, sink, path); break;
@@ -651,6 +751,11 @@ Result<void> CoreFile::Impl::mapCore(CoreInfo& info) {
                                                          path, compressionName(comp), d->problem));
       info.warnings.push_back(fmt::format("{} ({}): {}; using the {} bytes decompressed so far", path,
                                           compressionName(comp), d->problem, sink.total()));
+    }
+    if (sink.full()) {
+      info.warnings.push_back(fmt::format("{} ({}): the stream goes on past the {} bytes the core's program headers "
+                                          "describe; decompression stopped after {} bytes",
+                                          path, compressionName(comp), sink.described(), sink.total()));
     }
     fd.reset(tmpFd.fd);
     tmpFd.fd = -1;
@@ -761,6 +866,7 @@ Result<void> CoreFile::Impl::readProgramHeaders(CoreInfo& info, std::vector<GElf
   segments = std::move(kept);
 
   truncated = expected > coreSize;
+  if (truncated) info.truncation = fmt::format("{} of {} bytes present", coreSize, expected);
   if (truncated)
     info.warnings.push_back(fmt::format("core is truncated: {} of {} bytes present; memory past the end "
                                         "cannot be read", coreSize, expected));

@@ -34,6 +34,7 @@ struct CoreInfo {
   std::vector<CoreThread> threads;  // NT_PRSTATUS order
   std::vector<MappedFile> files;    // NT_FILE entries with localPath resolved
   std::vector<std::string> warnings;   // truncation, missing files, build-id mismatch ...
+  std::string truncation;              // "N of M bytes present" when the file is cut short, else ""
 };
 
 class CoreFile : public RemoteMemory {

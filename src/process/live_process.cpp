@@ -45,7 +45,30 @@ std::string readProcFile(const std::string& path, size_t maxBytes) {
   return out;
 }
 
-LiveProcess::LiveProcess(pid_t pid) : pid_(pid) {}
+pid_t liveThreadOf(pid_t pid) {
+  auto stateOf = [&](const std::string& tid) {
+    std::string stat = readProcFile(fmt::format("/proc/{}/task/{}/stat", pid, tid), 4096);
+    auto close = stat.rfind(')');
+    return close == std::string::npos || close + 2 >= stat.size() ? 'X' : stat[close + 2];
+  };
+  char leader = stateOf(std::to_string(pid));
+  if (leader != 'Z' && leader != 'X') return pid;
+  pid_t found = 0;
+  DIR* d = opendir(fmt::format("/proc/{}/task", pid).c_str());
+  if (!d) return 0;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    char st = stateOf(e->d_name);
+    if (st != 'Z' && st != 'X') {
+      found = static_cast<pid_t>(std::atoi(e->d_name));
+      break;
+    }
+  }
+  closedir(d);
+  return found;
+}
+
+LiveProcess::LiveProcess(pid_t pid) : pid_(pid), ioPid_(pid) {}
 
 LiveProcess::~LiveProcess() {
   if (memFd_ >= 0) ::close(memFd_);
@@ -54,7 +77,7 @@ LiveProcess::~LiveProcess() {
 Result<void> LiveProcess::readUncached(uint64_t addr, void* out, size_t size) const {
   iovec local{out, size};
   iovec remote{reinterpret_cast<void*>(addr), size};
-  ssize_t n = process_vm_readv(pid_, &local, 1, &remote, 1, 0);
+  ssize_t n = process_vm_readv(ioPid_, &local, 1, &remote, 1, 0);
   if (n == static_cast<ssize_t>(size)) return {};
   int err = n < 0 ? errno : 0;
   if (n < 0 && err != ENOSYS && err != EPERM) {
@@ -63,13 +86,13 @@ Result<void> LiveProcess::readUncached(uint64_t addr, void* out, size_t size) co
   }
   // Fallback: /proc/PID/mem (works where process_vm_readv is filtered).
   if (memFd_ < 0) {
-    memFd_ = ::open(fmt::format("/proc/{}/mem", pid_).c_str(), O_RDONLY | O_CLOEXEC);
+    memFd_ = ::open(fmt::format("/proc/{}/mem", ioPid_).c_str(), O_RDONLY | O_CLOEXEC);
     if (memFd_ < 0) return fail(kindForErrno(errno), "open /proc/PID/mem", addr);
   }
   ssize_t m = pread(memFd_, out, size, static_cast<off_t>(addr));
   if (m == static_cast<ssize_t>(size)) return {};
   if (m < 0) return fail(kindForErrno(errno), "read", addr);
-  if (m == 0 && ::kill(pid_, 0) != 0 && errno == ESRCH) return fail(ErrorKind::kProcessGone, "process exited", addr);
+  if (m == 0 && ::kill(ioPid_, 0) != 0 && errno == ESRCH) return fail(ErrorKind::kProcessGone, "process exited", addr);
   return fail(m > 0 ? ErrorKind::kShortRead : ErrorKind::kUnmapped, "read", addr);
 }
 
@@ -109,9 +132,9 @@ Result<void> LiveProcess::read(uint64_t addr, void* out, size_t size) const {
 }
 
 Result<std::vector<MappedFile>> LiveProcess::maps() const {
-  std::string text = readProcFile(fmt::format("/proc/{}/maps", pid_), 64 << 20);
+  std::string text = readProcFile(fmt::format("/proc/{}/maps", ioPid_), 64 << 20);
   if (text.empty()) {
-    if (::kill(pid_, 0) != 0 && errno == ESRCH) return fail(ErrorKind::kProcessGone, "no such process");
+    if (::kill(ioPid_, 0) != 0 && errno == ESRCH) return fail(ErrorKind::kProcessGone, "no such process");
     return fail(ErrorKind::kPermission, fmt::format("cannot read /proc/{}/maps", pid_));
   }
   std::vector<MappedFile> out;
@@ -142,7 +165,7 @@ Result<std::vector<MappedFile>> LiveProcess::maps() const {
     }
     if (!m.path.empty() && m.path[0] == '/' && !m.deleted) {
       // Read through the target's root so that files in containers resolve.
-      m.localPath = fmt::format("/proc/{}/root{}", pid_, m.path);
+      m.localPath = fmt::format("/proc/{}/root{}", ioPid_, m.path);
     }
     out.push_back(std::move(m));
   }
@@ -190,7 +213,7 @@ uint64_t pipeInodeOf(pid_t pid, int64_t fd) {
 
 std::vector<PipeFd> LiveProcess::pipeFds() const {
   std::vector<PipeFd> out;
-  std::string dir = fmt::format("/proc/{}/fd", pid_);
+  std::string dir = fmt::format("/proc/{}/fd", ioPid_);
   DIR* d = opendir(dir.c_str());
   if (!d) return out;
   size_t seen = 0;
@@ -198,7 +221,7 @@ std::vector<PipeFd> LiveProcess::pipeFds() const {
     if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
     if (++seen > 4096) break;
     int64_t fd = std::atoll(e->d_name);
-    uint64_t inode = pipeInodeOf(pid_, fd);
+    uint64_t inode = pipeInodeOf(ioPid_, fd);
     if (!inode) continue;
     // The link's mode says how the fd was opened (r: FMODE_READ, w: FMODE_WRITE).
     struct stat st;
@@ -238,7 +261,7 @@ Result<std::vector<ProcThread>> LiveProcess::threads() const {
       long nr = -1;
       unsigned long long fd = 0;
       if (sscanf(sc.c_str(), "%ld %llx", &nr, &fd) == 2 && (nr == 1 || nr == 20) && fd < (1u << 30)) {
-        if (auto inode = pipeInodeOf(pid_, static_cast<int64_t>(fd))) {
+        if (auto inode = pipeInodeOf(ioPid_, static_cast<int64_t>(fd))) {
           t.pipeWriteFd = static_cast<int64_t>(fd);
           t.pipeWriteInode = inode;
         }
@@ -312,7 +335,7 @@ std::optional<uint64_t> LiveProcess::caughtSignals() const {
 }
 
 std::string LiveProcess::commandLine() const {
-  std::string raw = readProcFile(fmt::format("/proc/{}/cmdline", pid_), 1 << 16);
+  std::string raw = readProcFile(fmt::format("/proc/{}/cmdline", ioPid_), 1 << 16);
   while (!raw.empty() && raw.back() == '\0') raw.pop_back();
   std::replace(raw.begin(), raw.end(), '\0', ' ');
   return raw;
@@ -320,7 +343,7 @@ std::string LiveProcess::commandLine() const {
 
 std::string LiveProcess::executable() const {
   char buf[4096];
-  ssize_t n = readlink(fmt::format("/proc/{}/exe", pid_).c_str(), buf, sizeof(buf) - 1);
+  ssize_t n = readlink(fmt::format("/proc/{}/exe", ioPid_).c_str(), buf, sizeof(buf) - 1);
   if (n <= 0) return {};
   return std::string(buf, static_cast<size_t>(n));
 }

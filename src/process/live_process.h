@@ -4,6 +4,7 @@
 #pragma once
 
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <optional>
@@ -63,6 +64,15 @@ class LiveProcess : public RemoteMemory {
   ~LiveProcess() override;
 
   pid_t pid() const { return pid_; }
+  // The task whose /proc entries and memory stand for the process: the pid itself, or, once its
+  // main thread has exited (pthread_exit) while other threads run on, one of those: the kernel
+  // empties the exited leader's maps, exe, root and cwd.
+  pid_t ioPid() const { return ioPid_; }
+  void readThrough(pid_t tid) {
+    ioPid_ = tid;
+    if (memFd_ >= 0) ::close(memFd_);
+    memFd_ = -1;
+  }
   Result<void> read(uint64_t addr, void* out, size_t size) const override;
   void dropCache() const {
     cache_.clear();
@@ -86,6 +96,7 @@ class LiveProcess : public RemoteMemory {
   Result<void> readUncached(uint64_t addr, void* out, size_t size) const;
 
   pid_t pid_;
+  pid_t ioPid_;
   mutable int memFd_ = -1;
   mutable std::unordered_map<uint64_t, std::vector<uint8_t>> cache_;
   // The page of the previous read: readers walk one object field after field, so most reads hit
@@ -93,6 +104,11 @@ class LiveProcess : public RemoteMemory {
   mutable uint64_t lastPageAddr_ = 0;
   mutable const uint8_t* lastPage_ = nullptr;
 };
+
+// A thread of `pid` that has not exited (the main one if it runs), 0 when there is none: the
+// process is gone, or a zombie.
+pid_t liveThreadOf(pid_t pid);
+inline bool processHasLiveThread(pid_t pid) { return liveThreadOf(pid) != 0; }
 
 // Reads a whole small /proc file; "" when it cannot.
 std::string readProcFile(const std::string& path, size_t maxBytes = 1 << 20);

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <signal.h>
+#include <pthread.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,9 +28,16 @@ constexpr int kMaxSeized = 1 << 16;
 std::atomic<pid_t> gSeized[kMaxSeized];
 std::atomic<int> gSeizedCount{0};
 
-void registerSeized(pid_t tid) {
+// Registered before PTRACE_SEIZE, so that no signal can find a seized thread unregistered; a
+// failed seize unregisters it (detaching a thread pyhang does not trace is a harmless ESRCH).
+int registerSeized(pid_t tid) {
   int i = gSeizedCount.fetch_add(1);
   if (i < kMaxSeized) gSeized[i].store(tid);
+  return i;
+}
+
+void unregisterSeized(int i) {
+  if (i >= 0 && i < kMaxSeized) gSeized[i].store(0);
 }
 
 void clearSeized() {
@@ -38,14 +46,50 @@ void clearSeized() {
   gSeizedCount.store(0);
 }
 
-void detachAllFromHandler(int sig) {
+std::atomic<bool> gResumedEarly{false};
+
+// Detaches every seized thread; returns whether there was one. Async-signal-safe.
+bool detachAll() {
+  bool any = false;
   int n = std::min(gSeizedCount.load(), kMaxSeized);
   for (int i = 0; i < n; ++i) {
-    pid_t tid = gSeized[i].load();
-    if (tid > 0) ptrace(PTRACE_DETACH, tid, nullptr, nullptr);
+    pid_t tid = gSeized[i].exchange(0);
+    if (tid > 0) {
+      ptrace(PTRACE_DETACH, tid, nullptr, nullptr);
+      any = true;
+    }
   }
+  return any;
+}
+
+void detachAllFromHandler(int sig) {
+  detachAll();
   signal(sig, SIG_DFL);
   raise(sig);
+}
+
+void stopHandler(int sig);
+
+void installStopHandler(int sig) {
+  struct sigaction sa = {};
+  sa.sa_handler = stopHandler;
+  sigemptyset(&sa.sa_mask);
+  sigaction(sig, &sa, nullptr);
+}
+
+// Ctrl-Z (SIGTSTP), or a background pyhang touching the terminal (SIGTTIN, SIGTTOU): pyhang may
+// stay suspended for hours, and the target must not stay stopped with it. Let the target go
+// first, then stop as the signal asks; once continued, pyhang reads on from a running target
+// (the report says so) and the handler is back for the next stop.
+void stopHandler(int sig) {
+  if (detachAll()) gResumedEarly.store(true);
+  signal(sig, SIG_DFL);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  pthread_sigmask(SIG_UNBLOCK, &set, nullptr);  // the handler runs with `sig` blocked
+  raise(sig);                                    // stops here until SIGCONT
+  installStopHandler(sig);
 }
 
 std::vector<pid_t> listTasks(pid_t pid) {
@@ -65,25 +109,77 @@ void installDetachOnSignal() {
   struct sigaction sa = {};
   sa.sa_handler = detachAllFromHandler;
   sigemptyset(&sa.sa_mask);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE}) sigaction(sig, &sa, nullptr);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaction(sig, &sa, nullptr);
+  for (int sig : {SIGTSTP, SIGTTIN, SIGTTOU}) {
+    // A stop signal ignored by whoever started pyhang stays ignored.
+    struct sigaction old = {};
+    if (sigaction(sig, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+    installStopHandler(sig);
+  }
+  // The report is written after the target runs again; a reader that went away is a write
+  // error (EPIPE) that main reports with its exit code, not a signal that kills pyhang.
+  signal(SIGPIPE, SIG_IGN);
 }
 
-std::string ptracePermissionHint(pid_t pid) {
-  std::string scope = readProcFile("/proc/sys/kernel/yama/ptrace_scope", 16);
-  while (!scope.empty() && (scope.back() == '\n' || scope.back() == ' ')) scope.pop_back();
-  std::string status = readProcFile(fmt::format("/proc/{}/status", pid));
-  if (status.find("TracerPid:\t0") == std::string::npos && !status.empty()) {
-    return "the process is already being traced by another debugger (see TracerPid in /proc/PID/status)";
+bool targetResumedEarly() { return gResumedEarly.load(); }
+
+namespace {
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// The pid of the process tracing `tid` (TracerPid in its status), 0 when none.
+pid_t tracerOf(pid_t pid, pid_t tid) {
+  std::string status = readProcFile(fmt::format("/proc/{}/task/{}/status", pid, tid));
+  auto at = status.find("TracerPid:");
+  return at == std::string::npos ? 0 : static_cast<pid_t>(std::atol(status.c_str() + at + 10));
+}
+
+// The kernel's state letter of one thread, '?' when it is gone.
+char taskState(pid_t pid, pid_t tid) {
+  std::string stat = readProcFile(fmt::format("/proc/{}/task/{}/stat", pid, tid), 4096);
+  auto close = stat.rfind(')');
+  if (close == std::string::npos || close + 2 >= stat.size()) return '?';
+  return stat[close + 2];
+}
+
+}  // namespace
+
+Error ptraceRefusal(pid_t pid, pid_t tid) {
+  Error e{ErrorKind::kPermission, "", 0, ""};
+  pid_t tracer = tid ? tracerOf(pid, tid) : 0;
+  for (pid_t t : listTasks(pid)) {
+    if (tracer) break;
+    tracer = tracerOf(pid, t);
   }
+  if (tracer && tracer != getpid()) {
+    std::string comm = trimmed(readProcFile(fmt::format("/proc/{}/comm", tracer), 64));
+    e.message = fmt::format("it is already traced by process {} ({})", tracer, comm.empty() ? "gone" : comm);
+    e.hint = fmt::format("hint: detach that tracer (a debugger, strace, a profiler) first, or read without stopping "
+                         "the target: pyhang remote {} --no-block",
+                         pid);
+    return e;
+  }
+  std::string scope = trimmed(readProcFile("/proc/sys/kernel/yama/ptrace_scope", 16));
   if (geteuid() != 0) {
-    return fmt::format(
-        "run as root or the same user with CAP_SYS_PTRACE (e.g. sudo), or set kernel.yama.ptrace_scope to 0 "
-        "(currently {}); in a container add --cap-add=SYS_PTRACE",
-        scope.empty() ? "unknown" : scope);
+    e.message = fmt::format("pyhang needs CAP_SYS_PTRACE or the target's user (kernel.yama.ptrace_scope is {})",
+                            scope.empty() ? "unknown" : scope);
+    e.hint = "hint: run pyhang as root (sudo) or give it CAP_SYS_PTRACE; in a container add --cap-add=SYS_PTRACE";
+    return e;
   }
-  return fmt::format("pyhang needs CAP_SYS_PTRACE (kernel.yama.ptrace_scope is {}); in a container add "
-                     "--cap-add=SYS_PTRACE",
-                     scope.empty() ? "unknown" : scope);
+  // Root, and still refused: not a missing privilege.
+  if (scope == "3") {
+    e.message = "kernel.yama.ptrace_scope is 3, which forbids ptrace to every process, root included";
+    e.hint = "hint: the setting can only be lowered by a reboot (set kernel.yama.ptrace_scope below 3 at boot)";
+    return e;
+  }
+  e.message = fmt::format("refused to root although kernel.yama.ptrace_scope is {} and no other tracer is attached: "
+                          "pyhang lacks CAP_SYS_PTRACE here, or a security module denies ptrace",
+                          scope.empty() ? "unknown" : scope);
+  e.hint = "hint: in a container add --cap-add=SYS_PTRACE; check SELinux/AppArmor/seccomp policies for ptrace";
+  return e;
 }
 
 namespace {
@@ -98,16 +194,6 @@ bool isBlockedInWrite(pid_t pid, pid_t tid) {
 }
 }  // namespace
 
-namespace {
-// A thread that is gone, or a zombie on its way out (a short-lived thread of a busy program).
-bool threadIsExiting(pid_t pid, pid_t tid) {
-  std::string stat = readProcFile(fmt::format("/proc/{}/task/{}/stat", pid, tid), 1024);
-  auto close = stat.rfind(')');
-  if (stat.empty() || close == std::string::npos || close + 2 >= stat.size()) return true;
-  char state = stat[close + 2];
-  return state == 'Z' || state == 'X' || state == 'x';
-}
-}  // namespace
 
 Result<std::unique_ptr<ThreadStopper>> ThreadStopper::stopAll(pid_t pid) {
   std::unique_ptr<ThreadStopper> s(new ThreadStopper());
@@ -126,15 +212,29 @@ Result<std::unique_ptr<ThreadStopper>> ThreadStopper::stopAll(pid_t pid) {
         s->leftRunning_.push_back(tid);
         continue;
       }
+      int slot = registerSeized(tid);
       if (ptrace(PTRACE_SEIZE, tid, nullptr, nullptr) != 0) {
         int err = errno;
+        unregisterSeized(slot);
         if (err == ESRCH) continue;  // the thread exited meanwhile
-        if (err == EPERM && tid != pid && threadIsExiting(pid, tid)) continue;  // seizing an exiting thread fails so
+        // The kernel refuses to attach to a thread that is exiting (EPERM): that is no
+        // permission problem. A thread that has exited while others run (a main thread that
+        // called pthread_exit is a zombie until the last one ends) is simply not stopped.
+        if (err == EPERM) {
+          char st = taskState(pid, tid);
+          if (st == 'Z' || st == 'X' || st == 'x' || st == '?') {
+            if (processHasLiveThread(pid)) continue;
+            s->resume();
+            return fail(ErrorKind::kProcessGone, fmt::format("process {} exited while pyhang was attaching to it", pid));
+          }
+          s->resume();
+          Error e = ptraceRefusal(pid, tid);
+          e.message = "cannot attach: " + e.message;
+          return fail(e);
+        }
         s->resume();
-        if (err == EPERM) return fail(ErrorKind::kPermission, "cannot attach: " + ptracePermissionHint(pid));
         return fail(ErrorKind::kPermission, fmt::format("cannot attach to thread {}: {}", tid, strerror(err)));
       }
-      registerSeized(tid);
       seized.insert(tid);
       s->tids_.push_back(tid);
       added = true;
@@ -143,7 +243,7 @@ Result<std::unique_ptr<ThreadStopper>> ThreadStopper::stopAll(pid_t pid) {
     if (!added) break;
   }
   if (s->tids_.empty() && s->leftRunning_.empty()) {
-    return fail(ErrorKind::kProcessGone, fmt::format("process {} has no threads left", pid));
+    return fail(ErrorKind::kProcessGone, fmt::format("process {} exited while pyhang was attaching to it", pid));
   }
   // Wait for every seized thread to report its stop.
   for (pid_t tid : s->tids_) {

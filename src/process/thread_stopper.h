@@ -1,6 +1,7 @@
 // Stops every thread of a live process for a consistent snapshot, the harmless way:
 // PTRACE_SEIZE + PTRACE_INTERRUPT (if pyhang dies the kernel detaches and the threads run on),
-// and PTRACE_DETACH on every path, including SIGINT/SIGTERM/SIGHUP/SIGQUIT delivered to pyhang.
+// and PTRACE_DETACH on every path, including SIGINT/SIGTERM/SIGHUP/SIGQUIT delivered to pyhang,
+// and before pyhang itself stops on SIGTSTP/SIGTTIN/SIGTTOU.
 #pragma once
 
 #include <sys/types.h>
@@ -36,10 +37,18 @@ class ThreadStopper {
   double stoppedMs_ = 0;
 };
 
-// Installs handlers that detach any seized thread before pyhang exits on a fatal signal.
+// Installs handlers that detach any seized thread before pyhang exits on a fatal signal
+// (SIGINT, SIGTERM, SIGHUP, SIGQUIT) or stops on a job-control one (SIGTSTP, SIGTTIN, SIGTTOU);
+// ignores SIGPIPE (a write error instead).
 void installDetachOnSignal();
 
-// A one-line explanation of why ptrace is not allowed (capability / yama setting).
-std::string ptracePermissionHint(pid_t pid);
+// True once a stop signal made pyhang let the target run before the snapshot was complete.
+bool targetResumedEarly();
+
+// Why ptrace (or reading the memory) of `pid` is refused (the reason alone: callers say what was
+// refused), as an error with its own hint: another
+// tracer (named), a missing capability, or, for root, Yama's ptrace_scope 3 or a security module.
+// `tid`: the thread that was refused, 0 if none in particular.
+Error ptraceRefusal(pid_t pid, pid_t tid = 0);
 
 }  // namespace pyhang

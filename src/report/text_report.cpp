@@ -8,15 +8,16 @@
 #include <set>
 
 #include "analysis/task_analysis.h"
+#include "report/terminal_text.h"
 
 namespace pyhang {
 
 namespace {
 
-void renderVariables(std::ostream& out, const char* title, const std::vector<Variable>& vars) {
+void renderVariables(TerminalOut& out, const std::string& indent, const char* title, const std::vector<Variable>& vars) {
   if (vars.empty()) return;
-  out << "      " << title << ":\n";
-  for (const auto& v : vars) out << "        " << v.name << ": " << v.repr << "\n";
+  out << indent << "      " << title << ":\n";
+  for (const auto& v : vars) out << indent << "        " << v.name << ": " << v.repr << "\n";
 }
 
 std::string threadHeader(const Thread& t) {
@@ -79,31 +80,28 @@ std::vector<size_t> awaitedTasks(const Process& p, const Task& t, const std::map
   return out;
 }
 
-void renderTaskNode(std::ostream& out, const Process& p, const Task& t, const std::string& head, const std::string& body,
+void renderTaskNode(TerminalOut& out, const Process& p, const Task& t, const std::string& head, const std::string& body,
                     const RenderOptions& opts, const TaskNotes& notes, const std::string& suffix) {
   std::string state = t.state;
   if (t.eager) state += ", eager";
-  out << head << fmt::format("(T) {} ({}) [{}]{}\n", t.name, t.coroutine.empty() ? "?" : t.coroutine, state, suffix);
+  out << head << fmt::format("(T) {} ({}) [{}]{}", t.name, t.coroutine.empty() ? "?" : t.coroutine, state, suffix) << "\n";
   if (!suffix.empty()) return;
   for (const auto& w : t.warnings) out << body << "WARNING: " << w << "\n";
   for (size_t i = 0; i < t.frames.size(); ++i) {
     const Frame& f = t.frames[i];
     if (!f.marker.empty()) {
-      out << body << fmt::format("<unreadable frame: {}>\n", f.marker);
+      out << body << fmt::format("<unreadable frame: {}>", f.marker) << "\n";
       continue;
     }
-    out << body << fmt::format("File \"{}\", line {}, in {}\n", f.location.file, f.location.line, f.location.function);
+    out << body << fmt::format("File \"{}\", line {}, in {}", f.location.file, f.location.line, f.location.function) << "\n";
     if (!f.sourceLine.empty()) out << body << "    " << f.sourceLine << "\n";
     auto it = notes.find({t.address, i});
     if (it != notes.end()) {
       for (const auto& n : it->second) out << body << "    >>> " << n << "\n";
     }
     if (opts.locals) {
-      std::ostringstream vars;
-      renderVariables(vars, "Arguments", f.arguments);
-      renderVariables(vars, "Locals", f.locals);
-      std::istringstream lines(vars.str());
-      for (std::string l; std::getline(lines, l);) out << body << l << "\n";
+      renderVariables(out, body, "Arguments", f.arguments);
+      renderVariables(out, body, "Locals", f.locals);
     }
   }
   bool noted = t.await && notes.count({t.address, t.await->frameIndex});
@@ -114,7 +112,7 @@ void renderTaskNode(std::ostream& out, const Process& p, const Task& t, const st
   if (!t.exception.empty()) out << body << ">>> finished with " << t.exception << "\n";
 }
 
-void renderTaskTree(std::ostream& out, const Process& p, const std::vector<size_t>& tasks, const RenderOptions& opts,
+void renderTaskTree(TerminalOut& out, const Process& p, const std::vector<size_t>& tasks, const RenderOptions& opts,
                     const TaskNotes& notes) {
   std::map<uint64_t, size_t> byAddr;
   for (size_t i = 0; i < p.tasks.size(); ++i) {
@@ -167,13 +165,13 @@ void renderTaskTree(std::ostream& out, const Process& p, const std::vector<size_
   renderFrom(rest);
 }
 
-void renderAsyncioLoop(std::ostream& out, const Process& p, const EventLoop& l, const RenderOptions& opts,
+void renderAsyncioLoop(TerminalOut& out, const Process& p, const EventLoop& l, const RenderOptions& opts,
                        const TaskNotes& notes) {
   out << fmt::format("Asyncio event loop <{} at 0x{:x}>", l.type, l.address);
   if (l.tid) out << fmt::format(" run by thread {}", l.tid);
   out << ": " << loopSummary(p, l) << "\n";
   for (const auto& w : l.warnings) out << "    WARNING: " << w << "\n";
-  if (!l.ready.empty()) out << fmt::format("    ready: {}\n", fmt::join(l.ready, ", "));
+  if (!l.ready.empty()) out << fmt::format("    ready: {}", fmt::join(l.ready, ", ")) << "\n";
   std::vector<size_t> tasks;
   for (size_t i = 0; i < p.tasks.size(); ++i) {
     if (p.tasks[i].address && p.tasks[i].loop == l.address) tasks.push_back(i);
@@ -192,7 +190,7 @@ TaskNotes taskNotes(const Snapshot& snap, const Process& p, const RenderOptions&
   return notes;
 }
 
-void renderOtherTasks(std::ostream& out, const Process& p, const RenderOptions& opts, const TaskNotes& notes) {
+void renderOtherTasks(TerminalOut& out, const Process& p, const RenderOptions& opts, const TaskNotes& notes) {
   std::set<uint64_t> running;
   for (const auto& l : p.loops) {
     if (l.tid) running.insert(l.address);
@@ -212,9 +210,9 @@ void renderOtherTasks(std::ostream& out, const Process& p, const RenderOptions& 
     out << "Asyncio tasks that have finished (no longer in memory):\n";
     for (size_t i : finished) {
       const Task& t = p.tasks[i];
-      out << fmt::format("    (T) {} ({}), defined at {}:{}: finished{}\n", t.name, t.coroutine, t.definedAt.file,
-                         t.definedAt.line, t.exception.empty() ? "" : " with " + t.exception);
-      for (int line : t.acquireLines) out << fmt::format("        calls acquire() at line {}\n", line);
+      out << fmt::format("    (T) {} ({}), defined at {}:{}: finished{}", t.name, t.coroutine, t.definedAt.file,
+                         t.definedAt.line, t.exception.empty() ? "" : " with " + t.exception) << "\n";
+      for (int line : t.acquireLines) out << fmt::format("        calls acquire() at line {}", line) << "\n";
       if (!t.evidence.empty()) out << "        (" << t.evidence << ")\n";
     }
     out << "\n";
@@ -224,7 +222,10 @@ void renderOtherTasks(std::ostream& out, const Process& p, const RenderOptions& 
 
 }  // namespace
 
-void renderText(const Snapshot& snap, const RenderOptions& opts, std::ostream& out) {
+void renderText(const Snapshot& snap, const RenderOptions& opts, std::ostream& stream) {
+  // Every string below goes through TerminalOut: the one place where the target's text is
+  // escaped before it can reach a terminal.
+  TerminalOut out(stream);
   std::map<std::tuple<int64_t, int64_t, size_t>, std::vector<std::string>> notes;
   for (const auto& a : snap.diagnosis.annotations) {
     if (a.task) continue;  // a task's coroutine frame: printed with the tasks (asyncio, issue 7)
@@ -237,23 +238,19 @@ void renderText(const Snapshot& snap, const RenderOptions& opts, std::ostream& o
     firstProcess = false;
     out << fmt::format("Process {}", p.pid);
     if (!p.name.empty()) out << fmt::format(" [{}]", p.name);
-    if (!p.commandLine.empty()) {
-      // One line: `python -c "..."` programs carry newlines.
-      std::string cmd = p.commandLine;
-      for (size_t i = 0; (i = cmd.find('\n', i)) != std::string::npos; i += 2) cmd.replace(i, 1, "\\n");
-      out << ": " << cmd;
-    }
+    // One line: `python -c "..."` programs carry newlines (escaped like every other string).
+    if (!p.commandLine.empty()) out << ": " << p.commandLine;
     out << "\n";
     if (!p.isPython) {
       if (p.kernelState == 'Z' || p.kernelState == 'X') {
         out << "Not running: it has exited and is a zombie waiting to be reaped by its parent "
-            << fmt::format("(pid {})\n\n", p.ppid);
+            << fmt::format("(pid {})", p.ppid) << "\n\n";
         continue;
       }
-      out << fmt::format("Not a Python process; what the kernel says about its threads (parent pid {}):\n", p.ppid);
+      out << fmt::format("Not a Python process; what the kernel says about its threads (parent pid {}):", p.ppid) << "\n";
       for (const auto& t : p.threads) {
-        out << fmt::format("    Thread {} ({}): state {}{}\n", t.tid, t.name, t.kernelState,
-                           t.wchan.empty() || t.wchan == "0" ? "" : ", waiting in " + t.wchan);
+        out << fmt::format("    Thread {} ({}): state {}{}", t.tid, t.name, t.kernelState,
+                           t.wchan.empty() || t.wchan == "0" ? "" : ", waiting in " + t.wchan) << "\n";
       }
       out << "\n";
       continue;
@@ -265,7 +262,7 @@ void renderText(const Snapshot& snap, const RenderOptions& opts, std::ostream& o
       if (p.fromGcore) out << ", snapshot taken with gcore";
     }
     out << "\n";
-    if (opts.verbose && p.source == "live") out << fmt::format("The process was stopped for {:.3f} ms\n", p.stopMilliseconds);
+    if (opts.verbose && p.source == "live") out << fmt::format("The process was stopped for {:.3f} ms", p.stopMilliseconds) << "\n";
     for (const auto& w : p.warnings) out << "WARNING: " << w << "\n";
     out << "\n";
     for (const auto& t : p.threads) {
@@ -275,30 +272,30 @@ void renderText(const Snapshot& snap, const RenderOptions& opts, std::ostream& o
       for (size_t i = 0; i < t.frames.size(); ++i) {
         const Frame& f = t.frames[i];
         if (f.kind == Frame::Kind::kMarker) {
-          out << fmt::format("    <{}: the frames below were called by it>\n", f.marker);
+          out << fmt::format("    <{}: the frames below were called by it>", f.marker) << "\n";
           continue;
         }
         if (f.kind == Frame::Kind::kNative) {  // PyStack's layout (issue 4)
-          out << fmt::format("    (C) File \"{}\", line {}, in {}{} ({})\n",
+          out << fmt::format("    (C) File \"{}\", line {}, in {}{} ({})",
                              f.location.file.empty() ? "???" : f.location.file, f.location.line,
-                             f.location.function, f.inlined ? " [inlined]" : "", f.library);
+                             f.location.function, f.inlined ? " [inlined]" : "", f.library) << "\n";
           continue;
         }
         anyPython = true;
         if (!f.marker.empty()) {
-          out << fmt::format("    (Python) <unreadable frame: {}>\n", f.marker);
+          out << fmt::format("    (Python) <unreadable frame: {}>", f.marker) << "\n";
           continue;
         }
-        out << fmt::format("    (Python) File \"{}\", line {}, in {}\n", f.location.file, f.location.line,
-                           f.location.function);
+        out << fmt::format("    (Python) File \"{}\", line {}, in {}", f.location.file, f.location.line,
+                           f.location.function) << "\n";
         if (!f.sourceLine.empty()) out << "        " << f.sourceLine << "\n";
         auto it = notes.find({p.pid, t.tid, i});
         if (it != notes.end()) {
           for (const auto& n : it->second) out << "        >>> " << n << "\n";
         }
         if (opts.locals) {
-          renderVariables(out, "Arguments", f.arguments);
-          renderVariables(out, "Locals", f.locals);
+          renderVariables(out, "", "Arguments", f.arguments);
+          renderVariables(out, "", "Locals", f.locals);
         }
       }
       if (!anyPython) out << "    (no Python frames)\n";

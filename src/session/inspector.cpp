@@ -92,10 +92,20 @@ Result<void> prepare(Target& t) {
   out.ppid = status->ppid;
   out.source = "live";
   out.kernelState = status->state;
+  if (status->state == 'Z') {
+    // A main thread that called pthread_exit stays a zombie while the other threads run on:
+    // the process lives, read it through one of them.
+    if (pid_t live = liveThreadOf(t.pid); live != 0 && live != t.pid) {
+      t.proc->readThrough(live);
+      out.kernelState = 'S';
+      out.warnings.push_back(fmt::format("the main thread ({}) has exited (pthread_exit); the other threads run on",
+                                         t.pid));
+    }
+  }
   out.commandLine = t.proc->commandLine();
   out.executable = t.proc->executable();
   if (out.commandLine.empty()) out.commandLine = "[" + status->comm + "]";
-  if (status->state == 'Z' || status->state == 'X') {
+  if (out.kernelState == 'Z' || out.kernelState == 'X') {
     if (t.explicitlyAsked) {
       return fail(ErrorKind::kProcessGone,
                   fmt::format("process {} is a zombie: it has exited and waits for its parent (pid {}) to reap it",
@@ -104,9 +114,18 @@ Result<void> prepare(Target& t) {
     out.isPython = false;
     return {};
   }
-  if (access(fmt::format("/proc/{}/mem", t.pid).c_str(), R_OK) != 0 && errno == EACCES) {
-    return fail(ErrorKind::kPermission,
-                fmt::format("permission denied reading process {}: {}", t.pid, ptracePermissionHint(t.pid)));
+  // A process that exits meanwhile refuses access too: that is no permission problem.
+  auto goneMeanwhile = [&] {
+    return processHasLiveThread(t.pid) ? std::optional<Error>()
+                                       : std::optional<Error>(Error{ErrorKind::kProcessGone,
+                                                                    fmt::format("process {} exited while pyhang was "
+                                                                                "attaching to it", t.pid), 0, ""});
+  };
+  if (access(fmt::format("/proc/{}/mem", t.proc->ioPid()).c_str(), R_OK) != 0 && errno == EACCES) {
+    if (auto gone = goneMeanwhile()) return fail(*gone);
+    Error e = ptraceRefusal(t.pid);
+    e.message = fmt::format("permission denied reading process {}: {}", t.pid, e.message);
+    return fail(e);
   }
   PYHANG_TRY(maps, t.proc->maps());
   t.maps = std::move(maps);
@@ -121,8 +140,10 @@ Result<void> prepare(Target& t) {
       return {};
     }
     if (runtime.error().kind == ErrorKind::kPermission) {
-      return fail(ErrorKind::kPermission,
-                  fmt::format("permission denied reading process {}: {}", t.pid, ptracePermissionHint(t.pid)));
+      if (auto gone = goneMeanwhile()) return fail(*gone);
+      Error e = ptraceRefusal(t.pid);
+      e.message = fmt::format("permission denied reading process {}: {}", t.pid, e.message);
+      return fail(e);
     }
     return fail(runtime.error());
   }
@@ -146,7 +167,7 @@ Result<void> readTarget(Target& t, const InspectOptions& options) {
   ro.renderLocals = options.renderLocals;
   ro.limits = options.limits;
   pid_t pid = t.pid;
-  ro.localPath = [pid](const std::string& path) {
+  ro.localPath = [pid = t.proc->ioPid()](const std::string& path) {
     if (!path.empty() && path[0] == '/') return fmt::format("/proc/{}/root{}", pid, path);
     return fmt::format("/proc/{}/cwd/{}", pid, path);
   };
@@ -156,7 +177,7 @@ Result<void> readTarget(Target& t, const InspectOptions& options) {
   // A process killed while stopped stays a zombie (pyhang is its tracer) and its pages may still
   // be in the read cache: ask the kernel whether it is still alive before trusting the report.
   auto status = t.proc->status();
-  if (!status || status->state == 'Z' || status->state == 'X') {
+  if (!status || !processHasLiveThread(pid)) {
     return fail(ErrorKind::kProcessGone, fmt::format("process {} exited while it was being read", pid));
   }
   if (!r) return fail(r.error());
@@ -220,7 +241,17 @@ void attachPipeReaders(Snapshot& snap) {
 Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOptions& options) {
   std::vector<Target> targets;
   std::set<pid_t> seen;
+  std::vector<std::string> notes;
   for (pid_t pid : pids) {
+    // A thread id (as top -H or a log shows it) stands for its process.
+    std::string status = readProcFile(fmt::format("/proc/{}/status", pid), 4096);
+    if (auto at = status.find("\nTgid:"); at != std::string::npos) {
+      pid_t tgid = static_cast<pid_t>(std::atol(status.c_str() + at + 6));
+      if (tgid > 0 && tgid != pid) {
+        notes.push_back(fmt::format("{} is a thread of process {}: reading the whole process", pid, tgid));
+        pid = tgid;
+      }
+    }
     if (!seen.insert(pid).second) continue;
     Target t;
     t.pid = pid;
@@ -238,6 +269,7 @@ Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOption
     }
   }
   Snapshot snap;
+  snap.warnings = notes;
   for (auto& t : targets) {
     t.proc = std::make_unique<LiveProcess>(t.pid);
     auto r = prepare(t);
@@ -255,17 +287,19 @@ Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOption
       if (!t.runtime) continue;
       auto s = ThreadStopper::stopAll(t.pid);
       if (!s) {
-        for (auto& other : targets) {
-          if (other.stopper) other.stopper->resume();
-        }
-        if (s.error().kind == ErrorKind::kPermission) {
+        if (s.error().kind == ErrorKind::kPermission || targets.size() == 1) {
+          for (auto& other : targets) {
+            if (other.stopper) other.stopper->resume();
+          }
           Error e = s.error();
-          e.message = fmt::format("process {}: {}", t.pid, e.message);
+          if (e.kind == ErrorKind::kPermission) e.message = fmt::format("process {}: {}", t.pid, e.message);
           return fail(e);
         }
-        if (targets.size() == 1) return fail(s.error());
+        // One process of several is gone (a descendant that exited meanwhile): the others stay
+        // stopped, so that their snapshot is still one moment, and are reported.
         snap.warnings.push_back(fmt::format("process {} could not be stopped: {}", t.pid, s.error().message));
         t.runtime.reset();
+        if (s.error().kind == ErrorKind::kProcessGone) t.pid = 0;
         continue;
       }
       t.stopper = std::move(*s);
@@ -286,7 +320,7 @@ Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOption
     for (auto& t : targets) {
       if (!t.runtime || t.pid == 0) continue;
       if (t.stopper) {
-        t.native = native::captureLive(t.pid);
+        t.native = native::captureLive(t.proc->ioPid());
         for (auto& raw : t.native.stacks) {
           const auto& running = t.stopper->leftRunning();
           if (std::find(running.begin(), running.end(), raw.tid) == running.end()) continue;
@@ -301,6 +335,10 @@ Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOption
   // --- end native stacks ---
   for (auto& t : targets) {
     if (t.stopper) t.out.stopMilliseconds = t.stopper->resume();
+  }
+  if (options.blocking && targetResumedEarly()) {
+    snap.warnings.push_back("pyhang was suspended (SIGTSTP, SIGTTIN or SIGTTOU) while it held the target stopped, and "
+                            "let the target run first: the snapshot may be inconsistent");
   }
   if (firstError && targets.size() == 1) return fail(*firstError);
   for (auto& t : targets) {
@@ -325,6 +363,12 @@ Result<Process> inspectCore(const std::string& corePath, const InspectOptions& o
   auto core = CoreFile::open(corePath, options.core);
   if (!core) return fail(core.error());
   const CoreInfo& info = (*core)->info();
+  if (info.threads.empty() && !info.truncation.empty()) {
+    // gdb writes the notes after the memory: a gcore cut short loses them all.
+    return fail(ErrorKind::kImplausible,
+                fmt::format("core {} is truncated ({}): its notes (threads, registers, mapped files) are lost", corePath,
+                            info.truncation));
+  }
   Process out;
   out.pid = info.pid;
   out.ppid = info.ppid;
@@ -350,6 +394,11 @@ Result<Process> inspectCore(const std::string& corePath, const InspectOptions& o
   out.executable = exe;
   auto runtime = cpython::locateRuntime(**core, info.files, exe);
   if (!runtime) {
+    if (runtime.error().kind == ErrorKind::kNotFound && !info.truncation.empty()) {
+      return fail(ErrorKind::kImplausible, fmt::format("core {} is truncated ({}) and no Python runtime is found in "
+                                                       "what is left: {}",
+                                                       corePath, info.truncation, runtime.error().message));
+    }
     if (runtime.error().kind == ErrorKind::kNotFound) {
       return fail(ErrorKind::kNotFound, fmt::format("core {} is not from a Python process (or its libraries are "
                                                     "missing: try --lib-search-root): {}",
@@ -395,7 +444,13 @@ Result<Process> inspectCore(const std::string& corePath, const InspectOptions& o
 
 Result<Snapshot> inspectCores(const std::vector<std::string>& corePaths, const InspectOptions& options) {
   Snapshot snap;
+  std::set<std::pair<dev_t, ino_t>> seen;
   for (const auto& path : corePaths) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0 && !seen.insert({st.st_dev, st.st_ino}).second) {
+      snap.warnings.push_back(fmt::format("{} was given twice (or under two names): read once", path));
+      continue;
+    }
     auto p = inspectCore(path, options);
     if (!p) {
       if (corePaths.size() == 1) return fail(p.error());

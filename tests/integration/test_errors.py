@@ -2,7 +2,8 @@
 
 Documented exit statuses (src/cli/exit_codes.h, `pyhang --help`): 0 no deadlock, 1 deadlock,
 2 usage error, 3 no such process (or a zombie), 4 permission denied, 5 not a Python process,
-6 unsupported Python, 7 process exited while read, 8 bad core file, 10 internal error.
+6 unsupported Python, 7 process exited while read, 8 bad core file, 10 internal error,
+11 could not write the report.
 
 A runtime error is reported on stderr as exactly two lines: `pyhang: <what happened>` and
 `hint: <what to do>`; nothing is printed on stdout.
@@ -142,8 +143,13 @@ def test_already_traced(pyhang):
                        message="the first pyhang to stop the target")
             second = run_pyhang(pyhang, "remote", prog.pid)
             assert second.returncode == EXIT_PERMISSION
-            message, _ = error_lines(second)
-            assert "already being traced" in message
+            message, hint = error_lines(second)
+            comm = os.path.basename(pyhang)[:15]  # the kernel's name of the first pyhang
+            assert message == (f"process {prog.pid}: cannot attach: it is already traced by process "
+                               f"{first.pid} ({comm})")
+            assert hint == ("detach that tracer (a debugger, strace, a profiler) first, or read without "
+                            f"stopping the target: pyhang remote {prog.pid} --no-block")
+            assert "as root" not in second.stderr
             out, err = first.communicate(timeout=60)
             assert first.returncode == 0, err
             assert '"schema": "pyhang/1"' in out
@@ -261,7 +267,8 @@ def test_help(pyhang):
     assert "Inspect a running process" in text and "Inspect a core dump" in text
     for code in ("0 no deadlock found", "1 deadlock found", "2 usage error", "3 no such process",
                  "4 permission denied", "5 not a Python process", "6 unsupported Python",
-                 "7 process exited while read", "8 bad core file", "10 internal error"):
+                 "7 process exited while read", "8 bad core file", "10 internal error",
+                 "11 could not write the report"):
         assert code in text, code
 
 

@@ -12,6 +12,7 @@ PYHANG_TEST_HOLD_STOP_MS=<ms> makes pyhang sleep that long while it holds the ta
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import re
 import signal
@@ -253,3 +254,103 @@ def test_verbose_reports_the_stop(target, pyhang):
     assert 0 < float(m.group(1)) < 2000
     assert lines[3] == ""
     assert_released(target)
+
+
+@pytest.mark.parametrize("stop,then", [(signal.SIGTSTP, signal.SIGCONT), (signal.SIGTTIN, signal.SIGKILL),
+                                       (signal.SIGTTOU, signal.SIGCONT)],
+                         ids=["SIGTSTP-SIGCONT", "SIGTTIN-SIGKILL", "SIGTTOU-SIGCONT"])
+def test_suspending_pyhang_resumes_the_target_first(target, pyhang, stop, then):
+    """Ctrl-Z on pyhang while it holds the target stopped: the target runs again before pyhang
+    stops, and stays running for as long as pyhang is suspended. Continued, pyhang finishes its
+    report (with a warning); killed, it leaves nothing behind."""
+    env = dict(os.environ, PYHANG_TEST_HOLD_STOP_MS="3000")
+    # Its own process group, in pytest's session: a stop signal to a process of an orphaned
+    # group is discarded by the kernel, and the default action must really stop pyhang here.
+    p = subprocess.Popen([pyhang, "remote", str(target.pid), "--json", "--no-analysis"], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         stdin=subprocess.DEVNULL, process_group=0)
+    try:
+        wait_until(lambda: set(thread_states(target.pid).values()) == {"t"}, timeout=20,
+                   message="pyhang to stop every thread of the target (state t)")
+        p.send_signal(stop)
+        wait_until(lambda: thread_states(p.pid).get(p.pid) == "T", timeout=10,
+                   message="pyhang to be suspended (state T)")
+        assert_released(target)
+        assert_beating(target, 2)
+        assert thread_states(p.pid).get(p.pid) == "T"  # still suspended all along
+        p.send_signal(then)
+        out, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert_released(target)
+    if then == signal.SIGKILL:
+        assert p.returncode == -signal.SIGKILL
+    else:
+        assert p.returncode == 0, err
+        doc = json.loads(out)
+        assert [w for w in doc["warnings"] if "suspended" in w and "inconsistent" in w], doc["warnings"]
+        assert [t["name"] for t in doc["processes"][0]["threads"]] == ["heartbeat", "MainThread"]
+    assert_beating(target)
+
+
+def test_report_write_errors(target, pyhang, tmp_path):
+    """An output that cannot be written gives exit status 11, after the target runs again: a
+    full disk with a message, a closed stdout with a message before anything is attached, a
+    reader that went away (EPIPE, `| head`) silently."""
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([pyhang, "remote", str(target.pid)], stdout=full, stderr=subprocess.PIPE,
+                           text=True, stdin=subprocess.DEVNULL, timeout=60)
+    assert r.returncode == 11
+    assert r.stderr.splitlines() == [
+        "pyhang: could not write the report to standard output: No space left on device",
+        "hint: check the disk or file the output goes to (or send it elsewhere)"]
+    assert_released(target)
+
+    r = subprocess.run(["sh", "-c", 'exec "$0" remote "$1" >&-', pyhang, str(target.pid)],
+                       stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL, timeout=60)
+    assert r.returncode == 11
+    assert r.stderr.splitlines() == [
+        "pyhang: standard output is closed: there is nowhere to write the report",
+        "hint: redirect the output to a file, or to /dev/null to test"]
+    assert_released(target)
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will read: the first write fails with EPIPE
+    try:
+        r = subprocess.run([pyhang, "remote", str(target.pid), "--locals"], stdout=write_end,
+                           stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL, timeout=60)
+    finally:
+        os.close(write_end)
+    assert r.returncode == 11
+    assert r.stderr == ""
+    assert_released(target)
+    assert_beating(target)
+
+
+def test_what_a_stop_does_to_blocked_system_calls(python, pyhang):
+    """README, "Harmless to the target": each attach ends a raw epoll_wait() in C code with EINTR
+    once, as any stop and continue does (SIGSTOP/SIGCONT); select() is restarted by the kernel,
+    and Python's own calls retry (PEP 475); --no-block changes nothing."""
+    with hung_program(python, "eintr_probe.py") as prog:
+        def raw_eintrs():
+            return prog.output_so_far.count("RAW epoll_wait -1 EINTR")
+
+        for n in (1, 2, 3):
+            r = run_pyhang(pyhang, "remote", prog.pid, "--no-analysis")
+            assert r.returncode == 0, r.stderr
+            wait_until(lambda: raw_eintrs() >= n, timeout=10, message=f"EINTR number {n}")
+        os.kill(prog.pid, signal.SIGSTOP)
+        wait_until(lambda: set(thread_states(prog.pid).values()) == {"T"}, timeout=10, message="SIGSTOP")
+        os.kill(prog.pid, signal.SIGCONT)
+        wait_until(lambda: raw_eintrs() >= 4, timeout=10, message="EINTR after SIGSTOP/SIGCONT")
+        r = run_pyhang(pyhang, "remote", prog.pid, "--no-analysis", "--no-block")
+        assert r.returncode == 0, r.stderr
+        # One more attach, so that anything --no-block (or an extra EINTR) printed is seen before it.
+        r = run_pyhang(pyhang, "remote", prog.pid, "--no-analysis")
+        assert r.returncode == 0, r.stderr
+        wait_until(lambda: raw_eintrs() >= 5, timeout=10, message="EINTR number 5")
+        out = prog.output_so_far
+        assert raw_eintrs() == 5, out
+        assert [l for l in out.splitlines() if l.startswith(("RAW", "PYTHON"))] == ["RAW epoll_wait -1 EINTR"] * 5
