@@ -47,9 +47,13 @@ std::optional<std::vector<SignalHandler>> decode(const ObjectReader& objects, ui
     h.signo = signo;
     h.name = signalName(signo);
     uint64_t callable = func;
-    if (*type == "method") {
-      // A bound method: __func__ (im_func) right after the object header.
+    if (*type == "functools.partial" || *type == "partial") {
+      // partialobject: fn right after the object header.
       if (auto f = objects.memory().readPtr(func + 16); f && *f) callable = *f;
+    }
+    if (objects.typeName(callable).value_or("") == "method") {
+      // A bound method: __func__ (im_func) right after the object header.
+      if (auto f = objects.memory().readPtr(callable + 16); f && *f) callable = *f;
     }
     std::string ctype = objects.typeName(callable).value_or("");
     if (ctype == "builtin_function_or_method") {
@@ -75,6 +79,12 @@ std::optional<std::vector<SignalHandler>> decode(const ObjectReader& objects, ui
       }
     } else {
       h.handler = fmt::format("a {} object", ctype.empty() ? "callable" : ctype);
+    }
+    // The standard library's own Ctrl-C handling (asyncio.run's Runner._on_sigint, unittest's
+    // interrupt handler) raises KeyboardInterrupt like the default one.
+    if (signo == SIGINT && (h.where.file.find("/asyncio/") != std::string::npos ||
+                            h.where.file.find("/unittest/") != std::string::npos)) {
+      continue;
     }
     out.push_back(std::move(h));
   }
