@@ -203,6 +203,11 @@ class Explainer {
           return fmt::format("waits for the result of future {}, which {} is computing", label,
                              threadShort(p, *o->threadIdent, o->threadName));
         }
+        if (u.hasPoolJobWorker) {
+          auto job = o ? o->attrs.find("job") : std::map<std::string, std::string>::const_iterator{};
+          return fmt::format("waits for the result of pool job {}, which {} is running",
+                             o && job != o->attrs.end() ? job->second : "?", threadLabel(u.poolJobWorker));
+        }
         if (u.starvedPool) {
           return fmt::format("waits for the result of future {}, still queued in its ThreadPoolExecutor, whose {} "
                              "{} blocked{}",

@@ -341,6 +341,25 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
         }
         continue;
       }
+      // A multiprocessing Pool job: the worker process whose `worker` loop has it as `job` runs it.
+      if (auto job = o ? o->attrs.find("job") : std::map<std::string, std::string>::const_iterator{};
+          o && job != o->attrs.end()) {
+        for (const auto& v : g.units) {
+          if (v.id.process == pi) continue;
+          const Thread& wt = snap.processes[v.id.process].threads[v.id.thread];
+          for (const auto& f : wt.frames) {
+            if (f.location.function != "worker" || !f.location.file.ends_with("/multiprocessing/pool.py")) continue;
+            for (const auto& var : f.locals) {
+              if (var.name == "job" && var.repr == job->second) {
+                u.edges.push_back(Edge{v.id, u.wait->object, true});
+                u.poolJobWorker = v.id;
+                u.hasPoolJobWorker = true;
+              }
+            }
+          }
+        }
+        continue;
+      }
       // A future still queued in a ThreadPoolExecutor runs when one of the pool's workers is
       // free; the pool starts no new worker after the submit. When every worker is blocked for
       // good (the waiter itself among them, for a task waiting on work it submitted to its own

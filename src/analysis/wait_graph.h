@@ -54,6 +54,9 @@ struct UnitState {
   // Waits for a future still queued in a pool whose every worker is blocked: the pool's queue.
   uint64_t starvedPool = 0;
   size_t starvedPoolWorkers = 0;
+  // Waits for a multiprocessing Pool job that this worker process's thread is running.
+  bool hasPoolJobWorker = false;
+  UnitId poolJobWorker;
   bool blockedForever() const { return wait.has_value() && !wait->hasTimeout; }
 };
 

@@ -76,6 +76,8 @@ ObjectKind SyncReader::classify(uint64_t obj) const {
   if (objects_.isInstance(obj, "threading", "Thread")) return ObjectKind::kThread;
   if (objects_.isInstance(obj, "queue", "Queue")) return ObjectKind::kQueue;
   if (objects_.isInstance(obj, "concurrent.futures._base", "Future")) return ObjectKind::kFuture;
+  // A multiprocessing Pool's result (apply_async, map_async, and apply/map through them).
+  if (objects_.isInstance(obj, "multiprocessing.pool", "ApplyResult")) return ObjectKind::kFuture;
   return ObjectKind::kUnknown;
 }
 
@@ -167,6 +169,12 @@ SyncObject SyncReader::describe(uint64_t obj) const {
       }
       if (s.kind == ObjectKind::kEvent) {
         if (auto f = objects_.attr(obj, "_flag")) s.attrs["_flag"] = objects_.repr(*f);
+      }
+      if (s.kind == ObjectKind::kFuture) {
+        // A Pool result: its job number, which the worker process running it has as `job`.
+        if (auto job = objects_.attr(obj, "_job"); job && objects_.typeName(*job).value_or("") == "int") {
+          if (auto n = objects_.readSmallInt(*job)) s.attrs["job"] = std::to_string(*n);
+        }
       }
       if (s.kind == ObjectKind::kQueue) {
         if (auto q = objects_.attr(obj, "queue")) {
@@ -582,6 +590,13 @@ std::optional<WaitInfo> SyncReader::stdlibWait(const RawFrame& frame, const std:
     const Variable* block = findVar(locals, "block");
     if (block && block->repr == "False") return std::nullopt;
     w.how = "get()";
+    return w;
+  } else if (module == "multiprocessing" && endsWith(frame.code->filename, "/pool.py") &&
+             (fn == "get" || fn == "wait") && selfKind == ObjectKind::kFuture) {
+    // ApplyResult.get() / wait(): the result of a job a worker process runs.
+    w.op = WaitOp::kFutureResult;
+    w.hasTimeout = timeoutFrom("timeout");
+    w.how = fn + "()";
     return w;
   } else if (module == "multiprocessing" && endsWith(frame.code->filename, "/pool.py") && fn == "worker") {
     // An idle Pool worker: reading the next task from the inqueue pipe. A worker that runs a

@@ -449,9 +449,6 @@ HANG_WRONG: Dict[Tuple[str, Optional[str], Optional[str]], str] = {
         "pyhang says 'DEADLOCK (all-blocked)': MainThread waits to acquire self._lock in TracedLock.acquire, "
         "but the hold taken through TracedLock.__enter__ (`with self.lock:` in Registry.create) and the "
         "collector's __del__ between hold and wait are not recognised",
-    ("real_mp_pool_parent_lock.py", None, None):
-        "pyhang says 'DEADLOCK (all-blocked)': the parent holds the multiprocessing Lock the Pool job waits for "
-        "while it waits for the job's result, a cycle it does not name",
     ("real_mp_ppe_parent_lock.py", None, None):
         "pyhang says 'DEADLOCK (all-blocked)': the parent holds the multiprocessing Lock the ProcessPoolExecutor "
         "job waits for while it waits in future.result(), a cycle it does not name",
