@@ -164,8 +164,9 @@ void Reader::inferAcquireHolds(const RawFrame& raw, Frame& f) {
         return objects_.attr(v.address, attr).value_or(0);
       }
     }
-    // Not a local (free or cell variables are locals too): a global of the frame's module.
-    if (raw.globals) {
+    // Not a local (free or cell variables are locals too): a global of the frame's module. Not
+    // for a module's own body, whose source scan would also see the functions defined in it.
+    if (raw.globals && f.location.function != "<module>") {
       if (auto g = objects_.dictGet(raw.globals, base); g && *g) {
         if (attr.empty()) return *g;
         return objects_.attr(*g, attr).value_or(0);

@@ -111,8 +111,8 @@ def test_pool_event_never_set(pyhang, python):
     worker = f"{default_method(python)}PoolWorker-1"
     assert set(parts) == {("MainProcess", "MainThread"), (worker, "MainThread")}
     parent = parts[("MainProcess", "MainThread")]
-    check_parent(parent, pid, script, "get", "wait")
-    assert parent["waits_for"]["type"] == "threading.Event"
+    check_parent(parent, pid, script, "get", "future-result")
+    assert parent["waits_for"]["type"] == "multiprocessing.pool.ApplyResult"
     w = parts[(worker, "MainThread")]
     assert w["at"] == at(script, "wait", "start_when_told") and "go" in w["waits_for"]["names"]
     assert w["waits_for"]["operation"] == "wait" and w["waits_for"]["type"] == "multiprocessing.synchronize.Event"
