@@ -306,6 +306,21 @@ def thread_states(pid: int) -> Dict[int, str]:
             states[int(tid)] = fields[0]
     return states
 
+def settle_asleep(pid: int, timeout: float = 2.0) -> None:
+    """After a pyhang run: pyhang's stop interrupts the threads' blocking system calls, which the
+    kernel restarts when it lets them go; wait until every thread sleeps again (twice in a row)
+    so that the next run sees what the program does, not the restart."""
+    deadline = time.monotonic() + timeout
+    before = False
+    while time.monotonic() < deadline:
+        states = thread_states(pid)
+        now = bool(states) and all(v == "S" for v in states.values())
+        if now and before:
+            return
+        before = now
+        time.sleep(0.01)
+
+
 
 def is_running(pid: int) -> bool:
     """True if the process exists, is not a zombie (Z/X) and none of its threads is stopped

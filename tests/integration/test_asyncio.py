@@ -31,6 +31,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import pytest
 
 from conftest import (
+    settle_asleep,
     INTERPRETERS,
     PROGRAMS_DIR,
     SCENARIOS_DIR,
@@ -121,19 +122,6 @@ class Obs:
         return (f"\n--- pyhang {self.source} {self.interp.id} on {self.program} (exit {self.rc}) ---\n"
                 f"{self.text}{self.stderr}\n--- program output ---\n{self.output[-3000:]}")
 
-
-def settle_asleep(pid: int, timeout: float = 2.0) -> None:
-    """pyhang's stop interrupts blocking system calls, which the kernel restarts: wait until
-    every thread sleeps again before the next run."""
-    deadline = time.monotonic() + timeout
-    before = False
-    while time.monotonic() < deadline:
-        states = thread_states(pid)
-        now = bool(states) and all(v == "S" for v in states.values())
-        if now and before:
-            return
-        before = now
-        time.sleep(0.01)
 
 
 _OBSERVED: Dict[Tuple[str, str, bool], Tuple[Obs, Optional[Obs]]] = {}

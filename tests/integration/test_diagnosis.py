@@ -31,6 +31,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 import pytest
 
 from conftest import (
+    settle_asleep,
     PROGRAMS_DIR,
     SCENARIOS_DIR,
     HungProgram,
@@ -150,20 +151,6 @@ def running_program(python: Interp, script: str, *args: str, settle: float = 0.3
         if proc.stdout:
             proc.stdout.close()
 
-
-def settle_asleep(pid: int, timeout: float = 2.0) -> None:
-    """After a pyhang run: pyhang's stop interrupts the threads' blocking system calls, which the
-    kernel restarts when it lets them go; wait until every thread sleeps again (twice in a row)
-    so that the next run sees what the program does, not the restart."""
-    deadline = time.monotonic() + timeout
-    before = False
-    while time.monotonic() < deadline:
-        states = thread_states(pid)
-        now = bool(states) and all(v == "S" for v in states.values())
-        if now and before:
-            return
-        before = now
-        time.sleep(0.01)
 
 
 def observe(python: Interp, pyhang: str, program: str, *args: str, busy: bool = False) -> Observation:

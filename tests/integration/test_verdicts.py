@@ -31,6 +31,7 @@ from typing import Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 import pytest
 
 from conftest import (
+    settle_asleep,
     PROGRAMS_DIR,
     HungProgram,
     Interp,
@@ -107,19 +108,6 @@ def gcore(pid: int, directory: Path) -> Path:
     assert g.returncode == 0 and core.is_file(), f"gcore {pid} failed ({g.returncode}): {g.stdout}{g.stderr}"
     return core
 
-
-def settle_asleep(pid: int, timeout: float = 2.0) -> None:
-    """pyhang's stop interrupts blocking system calls that the kernel then restarts: wait until
-    every thread sleeps again before the next read."""
-    deadline = time.monotonic() + timeout
-    before = False
-    while time.monotonic() < deadline:
-        states = thread_states(pid)
-        now = bool(states) and all(v == "S" for v in states.values())
-        if now and before:
-            return
-        before = now
-        time.sleep(0.01)
 
 
 class Reading(NamedTuple):

@@ -151,15 +151,20 @@ TEST(Confirmation, AnActiveThreadWithoutPythonFramesLeavesAllBlockedUnconfirmed)
   EXPECT_NE(g.snap.diagnosis.unconfirmed[0].unconfirmedBecause.find("thread 107"), std::string::npos);
 }
 
-TEST(Confirmation, ASignalHandlerCanWakeAProgramWhoseThreadsAllWait) {
-  // Given the all-blocked program with a Python SIGTERM handler (a daemon waiting to be stopped)
-  Given g = consumerAndMain(false, false);
+// A daemon's `signal.signal(SIGTERM, on_term)`.
+SignalHandler sigtermHandler() {
   SignalHandler h;
   h.signo = SIGTERM;
   h.name = "SIGTERM";
   h.handler = "on_term";
   h.where = SourceLocation{"/srv/app/prog.py", 4, "on_term"};
-  g.proc().signalHandlers = std::vector<SignalHandler>{h};
+  return h;
+}
+
+TEST(Confirmation, ASignalHandlerCanWakeAProgramWhoseThreadsAllWait) {
+  // Given the all-blocked program with a Python SIGTERM handler (a daemon waiting to be stopped)
+  Given g = consumerAndMain(false, false);
+  g.proc().signalHandlers = std::vector<SignalHandler>{sigtermHandler()};
   // When analysed
   const Diagnosis& d = g.analyze();
   // Then it is waiting for the signal, not deadlocked
@@ -174,11 +179,7 @@ TEST(Confirmation, WithoutAMainThreadNoHandlerCanRun) {
   // Given a SIGTERM handler, but the main thread has exited
   Given g = consumerAndMain(false, false);
   g.proc().threads.pop_back();
-  SignalHandler h;
-  h.signo = SIGTERM;
-  h.name = "SIGTERM";
-  h.handler = "on_term";
-  g.proc().signalHandlers = std::vector<SignalHandler>{h};
+  g.proc().signalHandlers = std::vector<SignalHandler>{sigtermHandler()};
   // When analysed
   const Diagnosis& d = g.analyze();
   // Then the remaining thread is stuck for good
