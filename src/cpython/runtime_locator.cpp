@@ -224,6 +224,8 @@ ElfFacts factsOf(const std::string& localPath) {
     }
     if (f.runtime && !f.globals36) {
       if (auto pv = (*elf)->symbol("Py_Version")) f.pyVersion = pv->value;
+    }
+    if (f.runtime) {
       if (auto h = (*elf)->staticSymbol("Handlers")) {
         f.handlers = h->value;
       } else if (!(*elf)->sectionAddress(".symtab").has_value()) {

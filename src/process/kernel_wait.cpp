@@ -135,12 +135,12 @@ KernelWait describeKernelWait(pid_t pid, pid_t tid) {
       w.text = fmt::format("waits for a connection to complete on {}", fdText(a[0]));
       break;
     case kPoll: case kPpoll:
-      if (a[1] == 0) { w.kind = "sleep"; w.text = "is sleeping"; break; }
+      if (a[1] == 0) { w.kind = "sleep"; w.text = "is sleeping (time.sleep or similar)"; break; }
       w.kind = "poll";
       w.text = fmt::format("waits in poll() for I/O on {} file descriptor{}", a[1], a[1] == 1 ? "" : "s");
       break;
     case kSelect: case kPselect6:
-      if (a[0] == 0) { w.kind = "sleep"; w.text = "is sleeping"; break; }
+      if (a[0] == 0) { w.kind = "sleep"; w.text = "is sleeping (time.sleep or similar)"; break; }
       w.kind = "poll";
       w.text = "waits in select() for I/O";
       break;
@@ -150,7 +150,7 @@ KernelWait describeKernelWait(pid_t pid, pid_t tid) {
       break;
     case kNanosleep: case kClockNanosleep:
       w.kind = "sleep";
-      w.text = "is sleeping";
+      w.text = "is sleeping (time.sleep or similar)";
       break;
     case kPause: case kRtSigsuspend: case kRtSigtimedwait:
       w.kind = "signal";

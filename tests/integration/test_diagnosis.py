@@ -708,7 +708,8 @@ def test_logging_handler_lock_cycle(python, pyhang):
     check_deadlock(obs, [F("lock-order-cycle", {
         "request": P(At("audit.py", "emit_wait", "emit"), W("rlock", {"audit_lock"}, "acquire", "with"),
                      [request_holds], held_by="auditor"),
-        "auditor": P(where, W("rlock", handler_lock, "acquire", auditor_how),
+        # The wait is reported at the program's own line that called into logging.
+        "auditor": P(At("audit.py", "writer_log", "write_audit"), W("rlock", handler_lock, "acquire", auditor_how),
                      [H("rlock", {"audit_lock"}, "with", At("audit.py", "writer_hold", "write_audit"))],
                      held_by="request"),
     }, bystanders={
@@ -1060,7 +1061,10 @@ def test_all_blocked_future_of_task_that_never_runs(python, pyhang):
     src = "hang_future_never_runs.py"
     check_deadlock(obs, all_blocked({
         "io_0": P(At(src, "connect_wait", "connect"), W("event", {"connected"}, "wait", "wait()"), ANY),
-        "MainThread": P(At(src, "main_result", "main"), W("future", {"report"}, "future-result", "result()"), ANY),
+        # `report` is still queued in the pool whose only worker, io_0, waits for ever: it is the
+        # worker the future waits behind.
+        "MainThread": P(At(src, "main_result", "main"), W("future", {"report"}, "future-result", "result()"), ANY,
+                        held_by="io_0"),
     }))
 
 
@@ -1143,9 +1147,14 @@ def test_sleeping_threads_are_not_deadlocked(python, pyhang):
 def test_socket_waits_are_not_deadlocked(python, pyhang):
     obs = observe(python, pyhang, "hang_socket_wait.py")
     check_no_deadlock(obs)
-    assert "waits for a connection on a listening socket" in note_of(obs, "listener")
-    assert note_of(obs, "reader") == (f"{obs.label('reader')} waits for data on a socket, at "
-                                      f"hang_socket_wait.py:{line('hang_socket_wait.py', 'recv')} in read_replies.")
+    # What the kernel says each one waits on: the socket, with its addresses and descriptor.
+    assert re.search(r"waits for a connection on TCP socket listening on 127\.0\.0\.1:\d+ \(fd \d+\)",
+                     note_of(obs, "listener")), note_of(obs, "listener")
+    assert re.fullmatch(re.escape(obs.label("reader")) +
+                        r" waits to read from (TCP socket 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+|Unix socket [^,]*) "
+                        r"\(fd \d+\), at " + re.escape(f"hang_socket_wait.py:{line('hang_socket_wait.py', 'recv')} "
+                                                           f"in read_replies."),
+                        note_of(obs, "reader")), note_of(obs, "reader")
 
 
 def test_waits_with_timeouts_are_not_deadlocked(python, pyhang):
