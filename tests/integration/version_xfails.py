@@ -33,6 +33,10 @@ for _v in ("3.6.15", "3.7.16"):
     for _t in ("test_frames_of_both_interpreters", "test_subinterpreter_thread_is_not_the_main_thread",
                "test_subinterpreter_thread_ids"):
         XFAILS.append((_v, "test_stacks.py::TestSubinterpreter::" + _t, None, _SUBINTERP))
+    for _t in ("test_text_report_is_escaped", "test_native_report_is_escaped", "test_json_keeps_the_exact_strings"):
+        XFAILS.append((_v, "test_terminal_safety.py::" + _t, None,
+                       "the hostile program gives its functions hostile names with CodeType.replace(), which "
+                       "exists only since 3.8"))
     XFAILS += [
         (_v, "test_multiprocess.py::test_mp_join_each_other", None, _PARENT),
         (_v, "test_multiprocess.py::test_missing_child_is_named", None, _PARENT),
