@@ -617,9 +617,15 @@ void analyze(Snapshot& snap) {
         const Frame& interrupted = t.frames[markerIndex - 1];
         const Frame& entered = t.frames[markerIndex + 1];
         const char* actor = between == "garbage collection" ? "garbage collector" : "signal handler";
+        // Before 3.11 a code object has no qualname: a method's class is its `self`'s type.
+        std::string ran = entered.qualname.empty() ? entered.location.function : entered.qualname;
+        if (ran == entered.location.function) {
+          for (const auto& v : entered.arguments) {
+            if (v.name == "self" && !v.type.empty()) ran = v.type.substr(v.type.rfind('.') + 1) + "." + ran;
+          }
+        }
         f.lines.push_back(fmt::format("  The {} interrupted the thread at {} and ran {} ({}),", actor,
-                                      ex.where(interrupted), entered.qualname.empty() ? entered.location.function : entered.qualname,
-                                      baseName(entered.location.file)));
+                                      ex.where(interrupted), ran, baseName(entered.location.file)));
         f.lines.push_back(fmt::format("  which needs the same lock: {} cannot be taken twice by one thread.",
                                       lockNoun(ex.object(p, first.waitLock))));
         f.summary = fmt::format("{} re-entered code that holds {} and waits for it again", between,

@@ -1,6 +1,7 @@
 #include "analysis/wait_graph.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -145,9 +146,11 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
       for (size_t fi = 0; fi < t.frames.size(); ++fi) {
         for (const auto& h : t.frames[fi].holds) {
           const SyncObject* o = find(p, h.object);
+          // Through a program's own context manager: only a lock that is locked now.
+          if (h.throughWrapper && (!o || !o->locked.value_or(false))) continue;
           // Holding a Semaphore is not holding its lock; it is counted as a holder of the semaphore.
           uint64_t lock = (o && o->kind == ObjectKind::kSemaphore) ? h.object : lockOf(p, h.object);
-          u.holds.push_back(Hold{lock, lockKey(snap, pi, lock), h.object, fi, h.how, h.line});
+          u.holds.push_back(Hold{lock, lockKey(snap, pi, lock), h.object, fi, h.how, h.line, h.throughWrapper});
         }
       }
       // RLocks and SemLocks record their owner thread; tstate locks are held by their thread.
@@ -281,6 +284,19 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
         }
       }
       g.units.push_back(std::move(u));
+    }
+  }
+  // A lock held through a context manager by more than one thread, or also held in a surer way
+  // by another, has no certain holder: drop those guesses.
+  {
+    std::map<std::string, std::set<size_t>> holders;
+    for (size_t ui = 0; ui < g.units.size(); ++ui) {
+      for (const auto& h : g.units[ui].holds) holders[h.key].insert(ui);
+    }
+    for (size_t ui = 0; ui < g.units.size(); ++ui) {
+      auto& hs = g.units[ui].holds;
+      hs.erase(std::remove_if(hs.begin(), hs.end(), [&](const Hold& h) { return h.throughWrapper && holders[h.key].size() > 1; }),
+               hs.end());
     }
   }
   // Pass 2: edges, across processes for shared semaphores and process joins.

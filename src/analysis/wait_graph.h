@@ -27,6 +27,7 @@ struct Hold {
   size_t frameIndex = 0;      // holding frame (index into Thread::frames); SIZE_MAX when unknown
   std::string how;            // "with", "owner", "thread", "acquire()"
   int line = 0;               // `with` line
+  bool throughWrapper = false;  // through the program's own context manager (HeldObject)
 };
 
 struct Edge {

@@ -1,4 +1,5 @@
 #include "cpython/process_reader.h"
+#include "cpython/wrapper_locks.h"
 #include "cpython/signal_reader.h"
 
 #include "common/files.h"
@@ -307,6 +308,17 @@ void Reader::readThread(uint64_t tstate, uint64_t interp, int interpId, const st
   // Innermost first while collecting evidence; reversed at the end.
   std::vector<Frame> frames;
   bool inInnermostRun = true;
+  // Holds of a release path in progress, given to the frame that called it.
+  std::vector<HeldObject> releasing;
+  uint64_t releasingSelf = 0;
+  auto selfOf = [&](const RawFrame& r) -> uint64_t {
+    if (!r.code || r.code->argCount < 1 || r.code->slotNames.empty() || r.code->slotNames[0] != "self") return 0;
+    return walker_.slotObject(r.slots);
+  };
+  // release() called from the same object's __exit__ (TracedLock.__exit__ -> release): one path.
+  auto sameRelease = [&](const RawFrame& r) {
+    return r.code && (r.code->name == "__exit__" || r.code->name == "release") && selfOf(r) == releasingSelf;
+  };
   for (size_t i = 0; i < walked.frames.size(); ++i) {
     const RawFrame& raw = walked.frames[i];
     Frame f;
@@ -340,6 +352,35 @@ void Reader::readThread(uint64_t tstate, uint64_t interp, int interpId, const st
       std::vector<int> withs = sources_.enclosingWiths(f.location.file, f.location.line);
       for (size_t k = 0; k < f.holds.size() && k < withs.size(); ++k) {
         f.holds[f.holds.size() - 1 - k].line = withs[withs.size() - 1 - k];
+      }
+    }
+    // A program's own context manager around a plain lock holds that lock.
+    for (size_t k = 0, n = f.holds.size(); k < n; ++k) {
+      if (sync_.classify(f.holds[k].object) != ObjectKind::kUnknown) continue;
+      for (const auto& w : wrappedLocks(objects_, sync_, sources_, f.holds[k].object)) {
+        f.holds.push_back(HeldObject{w.lock, f.holds[k].how, f.holds[k].line, true});
+      }
+    }
+    // Called from a lock's release path that has not released it yet (the collector or a signal
+    // handler ran Python code inside Condition.__exit__ or a wrapper's release()): the caller's
+    // `with` still holds the lock.
+    if (!releasing.empty() && !sameRelease(raw)) {
+      for (auto& h : releasing) {
+        h.line = f.location.line;
+        f.holds.push_back(h);
+      }
+      releasing.clear();
+    }
+    if (i > 0 && (f.location.function == "__exit__" || f.location.function == "release") && releasing.empty()) {
+      releasingSelf = selfOf(raw);
+      if (sync_.classify(releasingSelf) == ObjectKind::kCondition) {
+        releasing.push_back(HeldObject{releasingSelf, "with", 0});
+      } else {
+        for (const auto& w : wrappedLocks(objects_, sync_, sources_, releasingSelf)) {
+          if (!releasedBefore(sources_, f.location.file, raw.code->firstLineNo, f.location.line, w.path)) {
+            releasing.push_back(HeldObject{w.lock, "with", 0, true});
+          }
+        }
       }
     }
     // Only synchronisation objects matter here (not files, sockets or selectors in a `with`).

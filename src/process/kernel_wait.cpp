@@ -1,11 +1,15 @@
 #include "process/kernel_wait.h"
 
 #include <arpa/inet.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <optional>
+#include <algorithm>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -102,6 +106,44 @@ std::string describeFd(pid_t pid, long fd) {
   return target;
 }
 
+namespace {
+
+// A timespec / timeval argument of the blocked call, read from the target (read-only); seconds.
+std::optional<double> remoteSeconds(pid_t pid, unsigned long long addr, bool timeval) {
+  if (addr == 0) return std::nullopt;
+  int64_t v[2] = {};
+  iovec local{v, sizeof(v)};
+  iovec remote{reinterpret_cast<void*>(addr), sizeof(v)};
+  if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != static_cast<ssize_t>(sizeof(v))) return std::nullopt;
+  const double fraction = timeval ? 1e6 : 1e9;
+  if (v[0] < 0 || v[1] < 0 || v[1] >= static_cast<int64_t>(fraction) || v[0] > (int64_t{1} << 40)) return std::nullopt;
+  return static_cast<double>(v[0]) + static_cast<double>(v[1]) / fraction;
+}
+
+std::string seconds(double s) {
+  if (s < 10) return fmt::format("{:.1f} s", s);
+  return fmt::format("{:.0f} s", s);
+}
+
+// "is sleeping (time.sleep or similar, 3597 s left)": an absolute deadline gives the time left;
+// a relative one only the length of the whole sleep, since its start is unknown.
+std::string sleepText(std::optional<double> left, std::optional<double> length) {
+  if (left) return fmt::format("is sleeping (time.sleep or similar, {} left)", seconds(std::max(0.0, *left)));
+  if (length) return fmt::format("is sleeping (time.sleep or similar, a sleep of {})", seconds(*length));
+  return "is sleeping (time.sleep or similar)";
+}
+
+std::string clockNanosleepText(pid_t pid, const unsigned long long* a) {
+  constexpr unsigned long long kTimerAbstime = 1;
+  auto request = remoteSeconds(pid, a[2], false);
+  if (!(a[1] & kTimerAbstime)) return sleepText(std::nullopt, request);
+  timespec now{};
+  if (!request || a[0] > 11 || clock_gettime(static_cast<clockid_t>(a[0]), &now) != 0) return sleepText(std::nullopt, std::nullopt);
+  return sleepText(*request - (static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9), std::nullopt);
+}
+
+}  // namespace
+
 KernelWait describeKernelWait(pid_t pid, pid_t tid) {
   KernelWait w;
   std::string sc = readProcFile(fmt::format("/proc/{}/task/{}/syscall", pid, tid), 512);
@@ -135,12 +177,23 @@ KernelWait describeKernelWait(pid_t pid, pid_t tid) {
       w.text = fmt::format("waits for a connection to complete on {}", fdText(a[0]));
       break;
     case kPoll: case kPpoll:
-      if (a[1] == 0) { w.kind = "sleep"; w.text = "is sleeping (time.sleep or similar)"; break; }
+      if (a[1] == 0) {
+        w.kind = "sleep";
+        std::optional<double> length;
+        if (nr == kPpoll) length = remoteSeconds(pid, a[2], false);
+        else if (static_cast<int>(a[2]) >= 0) length = static_cast<int>(a[2]) / 1000.0;
+        w.text = sleepText(std::nullopt, length);
+        break;
+      }
       w.kind = "poll";
       w.text = fmt::format("waits in poll() for I/O on {} file descriptor{}", a[1], a[1] == 1 ? "" : "s");
       break;
     case kSelect: case kPselect6:
-      if (a[0] == 0) { w.kind = "sleep"; w.text = "is sleeping (time.sleep or similar)"; break; }
+      if (a[0] == 0) {
+        w.kind = "sleep";
+        w.text = sleepText(std::nullopt, remoteSeconds(pid, a[4], nr == kSelect));
+        break;
+      }
       w.kind = "poll";
       w.text = "waits in select() for I/O";
       break;
@@ -148,9 +201,13 @@ KernelWait describeKernelWait(pid_t pid, pid_t tid) {
       w.kind = "poll";
       w.text = "waits in epoll for I/O (an event loop or selector)";
       break;
-    case kNanosleep: case kClockNanosleep:
+    case kNanosleep:
       w.kind = "sleep";
-      w.text = "is sleeping (time.sleep or similar)";
+      w.text = sleepText(std::nullopt, remoteSeconds(pid, a[0], false));
+      break;
+    case kClockNanosleep:
+      w.kind = "sleep";
+      w.text = clockNanosleepText(pid, a);
       break;
     case kPause: case kRtSigsuspend: case kRtSigtimedwait:
       w.kind = "signal";

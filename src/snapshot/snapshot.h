@@ -119,6 +119,9 @@ struct HeldObject {
   uint64_t object = 0;
   std::string how;              // "with", "async with", "owner" (RLock), "thread" (tstate lock)
   int line = 0;                 // line of the `with` statement in the holding frame, 0 if unknown
+  // Held through the program's own context manager (a wrapper whose source takes and releases
+  // this lock): counts only while the lock is locked and no other thread is known to hold it.
+  bool throughWrapper = false;
 };
 
 struct Frame {

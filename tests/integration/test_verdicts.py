@@ -437,14 +437,6 @@ HANG_WRONG: Dict[Tuple[str, Optional[str], Optional[str]], str] = {
        "as on 3.14.10: in a gcore core of the Debian 3.15 build the waiting thread's outer frames (the "
        "program's own) read as zeros, so the wait is not placed in the program's code"
        for script in ("real_import_lock.py", "real_logging_cycle.py", "real_executor_starvation.py")},
-    ("real_gc_condition_exit.py", None, None):
-        "pyhang says 'DEADLOCK (all-blocked)' ('waits to acquire self.cond ... which no live thread is known "
-        "to hold'): the collection started in Condition.__exit__ of `with self.cond:` in checkout, before the "
-        "lock's release, and that frame's hold is not counted",
-    ("real_gc_del_lock.py", None, None):
-        "pyhang says 'DEADLOCK (all-blocked)': MainThread waits to acquire self._lock in TracedLock.acquire, "
-        "but the hold taken through TracedLock.__enter__ (`with self.lock:` in Registry.create) and the "
-        "collector's __del__ between hold and wait are not recognised",
     ("real_mp_ppe_parent_lock.py", None, None):
         "pyhang says 'DEADLOCK (all-blocked)': the parent holds the multiprocessing Lock the ProcessPoolExecutor "
         "job waits for while it waits in future.result(), a cycle it does not name",
