@@ -58,7 +58,7 @@ namespace {
 // Could a process other than the waiter's end this wait? Multiprocessing primitives, process
 // joins, pipes and sockets, and the library's service loops that wait for worker processes.
 bool crossProcessWait(const Process& p, const WaitInfo& w) {
-  if (w.op == WaitOp::kIo || w.op == WaitOp::kPipeWrite || w.op == WaitOp::kJoin) return true;
+  if (w.op == WaitOp::kIo || w.op == WaitOp::kPipeWrite || w.op == WaitOp::kPipeRead || w.op == WaitOp::kJoin) return true;
   if (!w.object) return true;   // a service loop: "for results from the pool's workers"
   auto it = p.objects.find(w.object);
   if (it == p.objects.end()) return false;

@@ -136,6 +136,10 @@ class Explainer {
       if (u.waitPidMissing) s += " [no process in this report can read it: add --children or the reader's pid]";
       return s;
     }
+    if (u.wait->op == WaitOp::kPipeRead) {
+      // The kernel's words ("waits to read from Unix socket (unnamed) (fd 3)").
+      return t.kernelWait.empty() ? fmt::format("waits to read from fd {}", t.readingFd) : t.kernelWait;
+    }
     const Frame* at = u.atFrame < t.frames.size() ? &t.frames[u.atFrame] : nullptr;
     const Frame* wf = u.waitFrame < t.frames.size() ? &t.frames[u.waitFrame] : nullptr;
     const SyncObject* o = object(p, u.wait->object);
@@ -205,6 +209,10 @@ class Explainer {
         }
         if (u.hasPoolJobWorker) {
           auto job = o ? o->attrs.find("job") : std::map<std::string, std::string>::const_iterator{};
+          if (auto work = o ? o->attrs.find("work_id") : job; o && work != o->attrs.end() && work->first == "work_id") {
+            return fmt::format("waits for the result of future {} (ProcessPoolExecutor work item {}), which {} is running",
+                               label, work->second, threadLabel(u.poolJobWorker));
+          }
           return fmt::format("waits for the result of pool job {}, which {} is running",
                              o && job != o->attrs.end() ? job->second : "?", threadLabel(u.poolJobWorker));
         }
@@ -554,6 +562,28 @@ void analyze(Snapshot& snap) {
                  cycles.end());
   }
 
+  // A thread that holds a pipe's write end but waits elsewhere (a join) closes a second cycle
+  // with each reader; the readers' own cycle says it all, the others are stuck behind it.
+  {
+    auto readsOnly = [&](const std::vector<size_t>& cy) {
+      return std::all_of(cy.begin(), cy.end(), [&](size_t k) { return g.units[k].wait && g.units[k].wait->op == WaitOp::kPipeRead; });
+    };
+    std::vector<std::vector<size_t>> readCycles;
+    for (const auto& cy : cycles) {
+      if (readsOnly(cy)) readCycles.push_back(cy);
+    }
+    cycles.erase(std::remove_if(cycles.begin(), cycles.end(),
+                                [&](const std::vector<size_t>& cy) {
+                                  if (readsOnly(cy)) return false;
+                                  return std::any_of(readCycles.begin(), readCycles.end(), [&](const std::vector<size_t>& rc) {
+                                    return std::any_of(cy.begin(), cy.end(), [&](size_t k) {
+                                      return std::find(rc.begin(), rc.end(), k) != rc.end();
+                                    });
+                                  });
+                                }),
+                 cycles.end());
+  }
+
   for (auto cycle : cycles) {
     auto lowest = std::min_element(cycle.begin(), cycle.end(), [&](size_t a, size_t b) {
       return ex.thread(g.units[a].id).tid < ex.thread(g.units[b].id).tid;
@@ -639,6 +669,34 @@ void analyze(Snapshot& snap) {
                                       semaphore ? "release before acquiring again" : "use an RLock, or release first"));
         f.summary = fmt::format("{} waits for a lock it already holds", ex.threadLabel(first.id));
       }
+    } else if (anyPipe && std::all_of(cycle.begin(), cycle.end(), [&](size_t k) {
+                 return !g.units[k].wait || g.units[k].wait->op != WaitOp::kPipeWrite;
+               })) {
+      f.kind = "read-cycle";
+      std::set<size_t> procs;
+      for (size_t k : cycle) procs.insert(g.units[k].id.process);
+      std::string between = procs.size() > 1 ? fmt::format("{} processes", procs.size())
+                                             : fmt::format("{} threads", cycle.size());
+      f.lines.push_back(fmt::format("Found a deadlock (each waits to read what another would write) between {}:", between));
+      for (size_t k = 0; k < cycle.size(); ++k) {
+        const UnitState& u = g.units[cycle[k]];
+        f.lines.push_back(fmt::format("  {} {}", ex.threadLabel(u.id), ex.waitTarget(u)));
+        f.lines.push_back(fmt::format("      {}", ex.atPhrase(u)));
+        if (!u.wait || u.wait->op != WaitOp::kPipeRead) continue;
+        std::vector<std::string> writers;
+        for (const auto& e : u.edges) {
+          if (!e.isPipe) continue;
+          const Process& wp = ex.proc(e.to);
+          auto fd = wp.writeEnds.find(u.wait->object);
+          std::string label = ex.threadLabel(e.to);
+          if (fd != wp.writeEnds.end()) label += fmt::format(" (fd {})", fd->second);
+          if (std::find(writers.begin(), writers.end(), label) == writers.end()) writers.push_back(label);
+        }
+        f.lines.push_back(fmt::format("    which only {} could write to, and {} waits itself", fmt::join(writers, " or "),
+                                      writers.size() == 1 ? "that thread" : "each of them"));
+      }
+      f.lines.push_back("  No process outside these holds the other ends: nothing will ever be written, and no read ends.");
+      f.summary = fmt::format("{} each wait to read what another would write", between);
     } else if (anyPipe) {
       f.kind = "full-pipe";
       std::set<size_t> procs;

@@ -71,6 +71,19 @@ size_t moduleBodyFrame(const Thread& t, const std::string& module) {
   return SIZE_MAX;
 }
 
+// Whether `q` is a child of process `pid`, or a grandchild through a process of the snapshot (a
+// forkserver forks the workers of a ProcessPoolExecutor).
+bool descendsFrom(const Snapshot& snap, const Process& q, int64_t pid) {
+  int64_t parent = q.ppid;
+  for (int depth = 0; depth < 4 && parent > 0; ++depth) {
+    if (parent == pid) return true;
+    auto it = std::find_if(snap.processes.begin(), snap.processes.end(), [&](const Process& r) { return r.pid == parent; });
+    if (it == snap.processes.end()) return false;
+    parent = it->ppid;
+  }
+  return false;
+}
+
 }  // namespace
 
 uint64_t lockOf(const Process& p, uint64_t object) {
@@ -274,6 +287,22 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
           u.atFrame = at;
         }
       }
+      // Blocked reading a pipe or Unix socket whose other end only processes of this report
+      // hold (the kernel says so): it waits for one of them to write.
+      if (t.readingFrom && !t.readingOutsideWriter && (!u.wait || u.wait->op == WaitOp::kIo)) {
+        WaitInfo w;
+        w.op = WaitOp::kPipeRead;
+        w.object = t.readingFrom;
+        w.how = "read()";
+        u.wait = w;
+        u.waitFrame = t.frames.empty() ? 0 : t.frames.size() - 1;
+        size_t at = u.waitFrame;
+        while (at > 0 && (isLibraryCode(t.frames[at].location.file) || t.frames[at].kind != Frame::Kind::kPython)) --at;
+        u.atFrame = !t.frames.empty() && !isLibraryCode(t.frames[at].location.file) &&
+                            t.frames[at].kind == Frame::Kind::kPython
+                        ? at
+                        : u.waitFrame;
+      }
       // A ThreadPoolExecutor worker: concurrent.futures.thread._worker(executor_ref, work_queue, ...).
       for (const auto& f : t.frames) {
         if (f.location.function != "_worker" || !f.location.file.ends_with("/concurrent/futures/thread.py")) continue;
@@ -349,6 +378,25 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
       }
       continue;
     }
+    if (u.wait->op == WaitOp::kPipeRead) {
+      // Any other thread of a process holding the other end could write to it: the reader is
+      // stuck only when every one of them waits forever itself.
+      std::vector<UnitId> writers;
+      bool allStuck = true;
+      for (const auto& v : g.units) {
+        if (v.id == u.id || !snap.processes[v.id.process].writeEnds.count(u.wait->object)) continue;
+        writers.push_back(v.id);
+        allStuck &= v.blockedForever();
+      }
+      if (writers.empty()) {
+        u.waitPidMissing = true;
+        continue;
+      }
+      if (allStuck) {
+        for (const auto& w : writers) u.edges.push_back(Edge{w, u.wait->object, false, true});
+      }
+      continue;
+    }
     if (u.wait->op == WaitOp::kFutureResult) {
       // A future that an executor worker is computing is done when that worker finishes it.
       if (o && o->kind == ObjectKind::kFuture && o->threadIdent) {
@@ -375,6 +423,23 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
           }
         }
         continue;
+      }
+      // A ProcessPoolExecutor future: the worker process of the waiter's process running its
+      // work id computes it.
+      if (auto work = o ? o->attrs.find("work_id") : std::map<std::string, std::string>::const_iterator{};
+          o && work != o->attrs.end()) {
+        for (const auto& v : g.units) {
+          const Process& q = snap.processes[v.id.process];
+          const Thread& wt = q.threads[v.id.thread];
+          if (v.id.process == pi || !descendsFrom(snap, q, p.pid) || wt.poolWorkId < 0 ||
+              std::to_string(wt.poolWorkId) != work->second) {
+            continue;
+          }
+          u.edges.push_back(Edge{v.id, u.wait->object, true});
+          u.poolJobWorker = v.id;
+          u.hasPoolJobWorker = true;
+        }
+        if (u.hasPoolJobWorker) continue;
       }
       // A future still queued in a ThreadPoolExecutor runs when one of the pool's workers is
       // free; the pool starts no new worker after the submit. When every worker is blocked for

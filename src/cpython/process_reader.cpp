@@ -1,5 +1,6 @@
 #include "cpython/process_reader.h"
 #include "cpython/wrapper_locks.h"
+#include "cpython/pool_work.h"
 #include "cpython/signal_reader.h"
 
 #include "common/files.h"
@@ -491,7 +492,13 @@ void Reader::nameObjects() {
     auto identObj = objects_.attr(v, "_ident");
     if (!identObj) return;
     auto ident = objects_.readSmallInt(*identObj);
-    if (!ident || *ident == 0 || liveIdents.count(static_cast<uint64_t>(*ident))) return;
+    if (!ident || *ident == 0) return;
+    // A live thread with this ident is this Thread only when threading lists it under the ident:
+    // glibc reuses an exited thread's stack, and with it its ident, for the next thread started.
+    if (liveIdents.count(static_cast<uint64_t>(*ident))) {
+      auto active = threading_.threadsByIdent.find(static_cast<uint64_t>(*ident));
+      if (active == threading_.threadsByIdent.end() || active->second == v) return;
+    }
     std::string name;
     if (auto n = objects_.attr(v, "_name")) name = objects_.readStr(*n, 256).value_or("");
     out_.exitedThreads[static_cast<uint64_t>(*ident)] = name;
@@ -718,6 +725,7 @@ Result<void> Reader::run() {
       if (th.ident == ident) it->second.threadName = th.name;
     }
   }
+  linkProcessPoolWork(objects_, out_);
   readAsyncio(AsyncioInputs{mem_, rt_, objects_, codes_, walker_, sync_, opts_, sources_}, out_);  // asyncio tasks (issue 7)
   return {};
 }

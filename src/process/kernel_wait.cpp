@@ -159,6 +159,7 @@ KernelWait describeKernelWait(pid_t pid, pid_t tid) {
   switch (nr) {
     case kRead: case kReadv: case kPread: case kRecvfrom: case kRecvmsg: case kRecvmmsg: {
       w.kind = "io";
+      w.readFd = static_cast<int64_t>(a[0] & 0x7fffffff);
       std::string what = describeFd(pid, static_cast<long>(a[0]));
       if (what.rfind("the terminal", 0) == 0) w.text = fmt::format("waits for input from {} (fd {})", what, a[0]);
       else w.text = fmt::format("waits to read from {}", fdText(a[0]));

@@ -13,6 +13,7 @@ struct KernelWait {
   // io, accept, sleep, signal, child, poll, futex, other; "" when the thread is not in a call
   std::string kind;
   std::string text;   // "reads from TCP socket 127.0.0.1:41234 -> 127.0.0.1:5000 (fd 3)"
+  int64_t readFd = -1;  // blocked reading this descriptor (read, recv...), else -1
 };
 
 KernelWait describeKernelWait(pid_t pid, pid_t tid);

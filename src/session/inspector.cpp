@@ -1,5 +1,7 @@
 #include "session/inspector.h"
 
+#include "process/fd_peers.h"
+
 #include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -216,6 +218,7 @@ void attachKernelView(Target& t) {
     if (auto w = t.kernelWaits.find(th.tid); w != t.kernelWaits.end()) {
       th.kernelWaitKind = w->second.kind;
       th.kernelWait = w->second.text;
+      th.readingFd = w->second.readFd;
     }
   }
 }
@@ -233,6 +236,75 @@ void attachPipeReaders(Snapshot& snap) {
     for (const auto& fd : LiveProcess(static_cast<pid_t>(p.pid)).pipeFds()) {
       if (fd.read) p.pipeReadEnds.emplace(fd.inode, fd.fd);
     }
+  }
+}
+
+// A thread blocked reading a pipe or a connected Unix socket waits for whoever holds the other
+// end. Record that end, every snapshot process's ends it could write through, and whether a
+// process outside the snapshot holds the end too (then the read may well end).
+void attachReadPeers(Snapshot& snap) {
+  bool anyReader = false;
+  for (const auto& p : snap.processes) {
+    for (const auto& t : p.threads) anyReader |= t.readingFd >= 0;
+  }
+  if (!anyReader) return;
+  std::unordered_map<uint64_t, uint64_t> peers;
+  bool peersRead = false;
+  std::set<uint64_t> pipes, sockets;
+  std::set<pid_t> known;
+  for (auto& p : snap.processes) {
+    if (p.pid <= 0 || p.kernelState == 'Z' || p.kernelState == 'X') continue;
+    known.insert(static_cast<pid_t>(p.pid));
+    auto ends = fdEnds(static_cast<pid_t>(p.pid));
+    if (!ends) continue;
+    std::map<int64_t, FdEnd> byFd;
+    for (const auto& e : *ends) {
+      byFd[e.fd] = e;
+      if (!e.pipe || e.writable) p.writeEnds.emplace(e.inode, e.fd);
+    }
+    for (auto& t : p.threads) {
+      auto e = byFd.find(t.readingFd);
+      if (t.readingFd < 0 || e == byFd.end()) continue;
+      if (e->second.pipe) {
+        t.readingFrom = e->second.inode;
+        t.readingFromPipe = true;
+        pipes.insert(t.readingFrom);
+        continue;
+      }
+      if (!peersRead) {
+        peers = unixSocketPeers();
+        peersRead = true;
+      }
+      if (auto peer = peers.find(e->second.inode); peer != peers.end()) {
+        t.readingFrom = peer->second;
+        sockets.insert(t.readingFrom);
+      }
+    }
+  }
+  // Only an end some process of the snapshot could write through can make the read part of a
+  // deadlock; the others need no search.
+  auto heldHere = [&](uint64_t inode) {
+    return std::any_of(snap.processes.begin(), snap.processes.end(), [&](const Process& p) { return p.writeEnds.count(inode) > 0; });
+  };
+  for (auto* set : {&pipes, &sockets}) {
+    for (auto it = set->begin(); it != set->end();) it = heldHere(*it) ? std::next(it) : set->erase(it);
+  }
+  if (pipes.empty() && sockets.empty()) return;
+  std::set<uint64_t> elsewhere = heldElsewhere(pipes, sockets, known);
+  // A process with OS threads that have no Python thread state (a C library's I/O thread) may
+  // write through its ends without Python code running: its ends count as held elsewhere.
+  for (const auto& p : snap.processes) {
+    if (p.pid <= 0 || p.writeEnds.empty()) continue;
+    size_t osThreads = 0;
+    if (DIR* d = opendir(fmt::format("/proc/{}/task", p.pid).c_str())) {
+      while (dirent* e = readdir(d)) osThreads += e->d_name[0] >= '0' && e->d_name[0] <= '9';
+      closedir(d);
+    }
+    if (osThreads <= p.threads.size()) continue;
+    for (const auto& [inode, fd] : p.writeEnds) elsewhere.insert(inode);
+  }
+  for (auto& p : snap.processes) {
+    for (auto& t : p.threads) t.readingOutsideWriter = t.readingFrom != 0 && elsewhere.count(t.readingFrom) > 0;
   }
 }
 
@@ -354,6 +426,7 @@ Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOption
     return fail(ErrorKind::kNotFound, "none of the processes could be read");
   }
   attachPipeReaders(snap);
+  attachReadPeers(snap);
   return snap;
 }
 

@@ -45,6 +45,7 @@ const char* waitOpName(WaitOp op) {
     case WaitOp::kSleep: return "sleep";
     case WaitOp::kIo: return "io";
     case WaitOp::kPipeWrite: return "pipe-write";
+    case WaitOp::kPipeRead: return "pipe-read";
   }
   return "none";
 }

@@ -99,6 +99,7 @@ enum class WaitOp {
   kSleep,
   kIo,
   kPipeWrite,    // blocked writing into a full pipe (live: from the kernel); object = pipe inode
+  kPipeRead,     // blocked reading a pipe or Unix socket (live); object = the inode writers hold
 };
 
 const char* waitOpName(WaitOp op);
@@ -160,6 +161,13 @@ struct Thread {
   uint64_t writingPipe = 0;
   int64_t writingPipeFd = -1;
   bool sleepingInSelect = false;   // live: in select()/poll() on no file descriptor (a sleep)
+  // Live, blocked reading a pipe or a connected Unix socket (read(2), recv...): the inode whose
+  // holders could write to it (the pipe; the socket's peer), its fd, and whether a process
+  // outside this report holds that end too (then it could write: the read is not stuck).
+  uint64_t readingFrom = 0;
+  int64_t readingFd = -1;
+  bool readingFromPipe = false;
+  bool readingOutsideWriter = false;
   // Live, a thread asleep in a system call other than a futex: what it waits for, in words
   // ("waits to read from TCP socket 127.0.0.1:41234 -> 127.0.0.1:5000 (fd 3)"), and its kind:
   // io, accept, sleep, signal, child, poll, other.
@@ -169,6 +177,8 @@ struct Thread {
   // deadlocked, stuck-behind, idle, unknown), and in words; set by the analysis.
   std::string state;
   std::string stateDetail;
+  // A ProcessPoolExecutor worker process's thread running a work item: its work id, else -1.
+  int64_t poolWorkId = -1;
   int interpreterId = 0;
   std::vector<Frame> frames;    // outermost first
   std::vector<std::string> warnings;
@@ -301,6 +311,9 @@ struct Process {
   // Live, read only when some thread of the snapshot is blocked writing into a pipe: the pipes
   // this process has open for reading (inode -> its fd).
   std::map<uint64_t, int64_t> pipeReadEnds;
+  // Live, when a thread is blocked reading a pipe or socket: the ends this process could write
+  // through (pipe write ends by pipe inode, sockets by socket inode) -> fd.
+  std::map<uint64_t, int64_t> writeEnds;
   bool gcCollecting = false;
   // Python-level signal handlers besides the default SIGINT one (KeyboardInterrupt). Unset when
   // they could not be read (no symbol for the handler table); then, live, the signals the process

@@ -1,0 +1,17 @@
+// ProcessPoolExecutor work across processes: the parent keeps each submitted future in its
+// executor's pending work items under a work id, and the worker process running it has that id
+// in its `_process_worker` loop's `call_item`. Matching the two links a Future.result() wait to
+// the process that computes it.
+#pragma once
+
+#include "cpython/object_reader.h"
+#include "snapshot/snapshot.h"
+
+namespace pyhang::cpython {
+
+// Sets attrs["work_id"] on the futures of `out.objects` that a ProcessPoolExecutor seen in some
+// frame (the executor, its manager thread, or 3.8's pending_work_items argument) has pending, and
+// Thread::poolWorkId on threads running a work item in `_process_worker`. Bounded reads.
+void linkProcessPoolWork(const ObjectReader& objects, Process& out);
+
+}  // namespace pyhang::cpython

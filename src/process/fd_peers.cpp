@@ -1,0 +1,133 @@
+#include "process/fd_peers.h"
+
+#include <dirent.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace pyhang {
+
+namespace {
+constexpr size_t kMaxProcesses = 16384;
+constexpr size_t kMaxPeers = 1 << 20;
+}  // namespace
+
+std::optional<std::vector<FdEnd>> fdEnds(pid_t pid, size_t cap) {
+  std::vector<FdEnd> out;
+  std::string dir = fmt::format("/proc/{}/fd", pid);
+  DIR* d = opendir(dir.c_str());
+  if (!d) {
+    if (errno == ENOENT || errno == ESRCH) return out;
+    return std::nullopt;
+  }
+  size_t seen = 0;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    if (++seen > cap) break;
+    std::string path = dir + "/" + e->d_name;
+    char buf[64];
+    ssize_t n = readlink(path.c_str(), buf, sizeof(buf) - 1);
+    if (n <= 0) continue;
+    buf[n] = '\0';
+    unsigned long long inode = 0;
+    FdEnd end;
+    end.fd = std::atoll(e->d_name);
+    if (std::sscanf(buf, "pipe:[%llu]", &inode) == 1) {
+      // The link's mode says how the fd was opened (w: FMODE_WRITE).
+      struct stat st;
+      if (lstat(path.c_str(), &st) != 0) continue;
+      end.pipe = true;
+      end.writable = (st.st_mode & S_IWUSR) != 0;
+    } else if (std::sscanf(buf, "socket:[%llu]", &inode) != 1) {
+      continue;
+    }
+    end.inode = inode;
+    out.push_back(end);
+  }
+  closedir(d);
+  return out;
+}
+
+std::unordered_map<uint64_t, uint64_t> unixSocketPeers() {
+  std::unordered_map<uint64_t, uint64_t> peers;
+  int s = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (s < 0) return peers;
+  struct {
+    nlmsghdr nlh;
+    unix_diag_req req;
+  } request{};
+  request.nlh.nlmsg_len = sizeof(request);
+  request.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  request.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  request.req.sdiag_family = AF_UNIX;
+  request.req.udiag_states = ~0u;
+  request.req.udiag_show = UDIAG_SHOW_PEER;
+  if (send(s, &request, sizeof(request), 0) != static_cast<ssize_t>(sizeof(request))) {
+    close(s);
+    return peers;
+  }
+  alignas(nlmsghdr) char buf[32768];
+  bool done = false;
+  for (int rounds = 0; !done && rounds < 100000 && peers.size() < kMaxPeers; ++rounds) {
+    ssize_t n = recv(s, buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    int left = static_cast<int>(n);
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+      if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+        done = true;
+        break;
+      }
+      if (h->nlmsg_len < NLMSG_LENGTH(sizeof(unix_diag_msg))) continue;
+      auto* msg = static_cast<unix_diag_msg*>(NLMSG_DATA(h));
+      int attrLeft = static_cast<int>(h->nlmsg_len - NLMSG_LENGTH(sizeof(*msg)));
+      auto* attr = reinterpret_cast<rtattr*>(msg + 1);
+      for (; RTA_OK(attr, attrLeft); attr = RTA_NEXT(attr, attrLeft)) {
+        if (attr->rta_type == UNIX_DIAG_PEER && RTA_PAYLOAD(attr) >= sizeof(uint32_t)) {
+          uint32_t peer = 0;
+          std::memcpy(&peer, RTA_DATA(attr), sizeof(peer));
+          if (peer) peers[msg->udiag_ino] = peer;
+        }
+      }
+    }
+  }
+  close(s);
+  return peers;
+}
+
+std::set<uint64_t> heldElsewhere(const std::set<uint64_t>& pipes, const std::set<uint64_t>& sockets,
+                                 const std::set<pid_t>& known) {
+  std::set<uint64_t> out;
+  std::set<uint64_t> all = pipes;
+  all.insert(sockets.begin(), sockets.end());
+  DIR* d = opendir("/proc");
+  if (!d) return all;
+  size_t seen = 0;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
+    if (known.count(pid)) continue;
+    auto ends = ++seen > kMaxProcesses ? std::nullopt : fdEnds(pid);
+    if (!ends) {
+      out = all;
+      break;
+    }
+    for (const FdEnd& end : *ends) {
+      if ((end.pipe && end.writable && pipes.count(end.inode)) || (!end.pipe && sockets.count(end.inode))) out.insert(end.inode);
+    }
+  }
+  closedir(d);
+  return out;
+}
+
+}  // namespace pyhang

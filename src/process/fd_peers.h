@@ -1,0 +1,37 @@
+// Who could write to what a thread is blocked reading: the other end of a pipe (its write ends)
+// or of a connected Unix socket (its peer, from the kernel's socket diagnostics), and which
+// processes hold those ends. Live processes only; everything read from /proc and netlink.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <unordered_map>
+#include <vector>
+
+namespace pyhang {
+
+struct FdEnd {
+  int64_t fd = -1;
+  uint64_t inode = 0;
+  bool pipe = false;       // else a socket
+  bool writable = false;   // pipes: opened for writing (a write end)
+};
+
+// The pipes and sockets among a process's open files (at most `cap` descriptors looked at);
+// nullopt when they cannot be listed (not permitted), empty when the process is gone.
+std::optional<std::vector<FdEnd>> fdEnds(pid_t pid, size_t cap = 4096);
+
+// Connected Unix sockets of this network namespace: inode -> the peer's inode.
+std::unordered_map<uint64_t, uint64_t> unixSocketPeers();
+
+// Which of `pipes` (their write ends) and `sockets` a process other than `known` holds, looking
+// at every process in /proc (bounded). A process whose descriptors cannot be listed might hold
+// any of them: then all are returned. Only called when a verdict depends on it.
+std::set<uint64_t> heldElsewhere(const std::set<uint64_t>& pipes, const std::set<uint64_t>& sockets,
+                                 const std::set<pid_t>& known);
+
+}  // namespace pyhang
