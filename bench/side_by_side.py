@@ -12,6 +12,7 @@ import os
 import shutil
 import statistics
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -87,15 +88,35 @@ def versus_pystack(pyhang_argv, pystack_argv, env, runs, warmup):
             "pyhang_rss_mb": max(ph_rss), "pystack_rss_mb": max(ps_rss)}
 
 
+# A PyStack run slower than this (seconds) is reported once, without pairs: on Debian's stripped
+# 3.14 it scans the heap for the interpreter, minutes for 100 threads.
+SLOW_S = float(os.environ.get("PYHANG_BENCH_PYSTACK_SLOW", "30"))
+
+
 def pystack_works(pystack_argv, env):
     """'' when PyStack printed a Python traceback for this target, else why not."""
+    t0 = time.perf_counter()
     try:
         r = subprocess.run(pystack_argv, env=env, capture_output=True, text=True, timeout=300)
     except subprocess.SubprocessError as e:
         return f"PyStack failed: {e}"
-    if "Traceback for thread" in r.stdout:
-        return ""
-    return f"PyStack printed no traceback (exit {r.returncode}): {(r.stderr or r.stdout).strip()[-200:]}"
+    took = time.perf_counter() - t0
+    if "Traceback for thread" not in r.stdout:
+        return f"PyStack printed no traceback (exit {r.returncode}): {(r.stderr or r.stdout).strip()[-200:]}"
+    if took > SLOW_S:
+        return f"PyStack took {took:.0f} s for one run (over PYHANG_BENCH_PYSTACK_SLOW={SLOW_S:g} s): no pairs run"
+    return ""
+
+
+def _log(row, what, d):
+    g = lambda k: (d.get(k) or {}).get("median")
+    if "error" in d:
+        msg = d["error"]
+    elif what == "PyStack":
+        msg = f"pyhang {g('pyhang_ms'):.1f} ms, PyStack {g('pystack_ms'):.1f} ms, ratio {g('ratio'):.1f}"
+    else:
+        msg = f"stop {g('pyhang_stop_ms'):.2f} ms, floor {g('floor_ms'):.2f} ms, ratio {g('ratio'):.1f}"
+    print(f"bench: {row['scenario']} {row['interpreter']} vs {what}: {msg}", file=sys.stderr, flush=True)
 
 
 def versus_floor(pyhang, floor, pid, extra, runs):
@@ -136,9 +157,12 @@ def compare(row, pyhang, pid, scenario, extra, results_dir, runs, warmup, stop_r
         why = pystack_works(ps_argv, env)
         row["pystack"] = {"error": why} if why else versus_pystack(
             [pyhang, "remote", str(pid), *extra], ps_argv, env, runs, warmup)
+        _log(row, "PyStack", row["pystack"])
     fb = floor_binary(results_dir)
     if fb and scenario in ("a", "b", "k"):
         row["floor"] = versus_floor(pyhang, fb, pid, extra, stop_runs)
+        if row["floor"]["ratio"]:
+            _log(row, "the floor", row["floor"])
 
 
 def compare_core(row, pyhang, core, runs, warmup):
@@ -151,6 +175,7 @@ def compare_core(row, pyhang, core, runs, warmup):
     why = pystack_works(ps_argv, env)
     row["pystack"] = {"error": why} if why else versus_pystack([pyhang, "core", str(core)], ps_argv, env, runs,
                                                                warmup)
+    _log(row, "PyStack", row["pystack"])
 
 
 def print_table(rows):
