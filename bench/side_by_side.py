@@ -13,6 +13,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -50,7 +51,9 @@ def floor_binary(results_dir):
 
 
 def run_once(argv, env=None):
-    """Runs argv to completion, output discarded: (wall ms, user+sys ms, peak RSS MB, exit status)."""
+    """Runs argv to completion, output discarded: (wall ms, user+sys ms, ru_maxrss MB, exit status).
+    The ru_maxrss of a child spawned from this (large) Python process starts at this process's own
+    RSS, which the kernel records at exec: use peak_rss() for memory."""
     devnull = os.open(os.devnull, os.O_RDWR)
     try:
         fa = [(os.POSIX_SPAWN_DUP2, devnull, 0), (os.POSIX_SPAWN_DUP2, devnull, 1),
@@ -64,6 +67,20 @@ def run_once(argv, env=None):
     return wall, (ru.ru_utime + ru.ru_stime) * 1000, ru.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
 
 
+def peak_rss(argv, env=None):
+    """Peak RSS in MB of one run of argv, through /usr/bin/time (a small parent, so that the
+    kernel's high-water mark is the program's own), or None."""
+    if not os.path.exists("/usr/bin/time"):
+        return None
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as f:
+        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", f.name, *argv], env=env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=600)
+        try:
+            return int(f.read().split()[-1]) / 1024
+        except (ValueError, IndexError):
+            return None
+
+
 def _stats(xs):
     return {"median": statistics.median(xs), "min": min(xs), "max": max(xs), "n": len(xs)} if xs else None
 
@@ -73,7 +90,7 @@ def versus_pystack(pyhang_argv, pystack_argv, env, runs, warmup):
     for _ in range(warmup):
         run_once(pyhang_argv)
         run_once(pystack_argv, env)
-    ph, ps, ratios, ph_rss, ps_rss = [], [], [], [], []
+    ph, ps, ratios = [], [], []
     for i in range(runs):
         order = [0, 1] if i % 2 == 0 else [1, 0]
         got = {}
@@ -81,11 +98,9 @@ def versus_pystack(pyhang_argv, pystack_argv, env, runs, warmup):
             got[which] = run_once(pyhang_argv) if which == 0 else run_once(pystack_argv, env)
         ph.append(got[0][0])
         ps.append(got[1][0])
-        ph_rss.append(got[0][2])
-        ps_rss.append(got[1][2])
         ratios.append(got[1][0] / got[0][0])
     return {"pyhang_ms": _stats(ph), "pystack_ms": _stats(ps), "ratio": _stats(ratios),
-            "pyhang_rss_mb": max(ph_rss), "pystack_rss_mb": max(ps_rss)}
+            "pyhang_rss_mb": peak_rss(pyhang_argv), "pystack_rss_mb": peak_rss(pystack_argv, env)}
 
 
 # A PyStack run slower than this (seconds) is reported once, without pairs: on Debian's stripped
