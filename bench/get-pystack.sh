@@ -60,8 +60,24 @@ unpack() {
   fi
 }
 
-# The build is kept when the three sources are the same as last time.
-stamp=$(printf '%s\n' "$pystack_src" "$nanobind_src" "$robin_src" "$python" | sha256sum | cut -c1-16)
+# What a source is, by content: the commit of a revision or checkout, a tarball's checksum, or
+# (a plain directory) the checksum of its files.
+source_id() {
+  local src=$1
+  if [[ $src == *@* ]]; then
+    git --git-dir="${src%@*}" rev-parse "${src##*@}^{commit}"
+  elif [ -e "$src/.git" ]; then
+    git -C "$src" rev-parse HEAD
+  elif [ -f "$src" ]; then
+    sha256sum <"$src" | cut -c1-64
+  else
+    (cd "$src" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-64)
+  fi
+}
+
+# The build is kept when the three sources and the interpreter are the same as last time.
+stamp=$({ source_id "$pystack_src" && source_id "$nanobind_src" && source_id "$robin_src" &&
+  "$python" -c 'import sys; print(sys.version)'; } | sha256sum | cut -c1-16)
 if [ -f "$cache/stamp" ] && [ "$(cat "$cache/stamp")" = "$stamp" ] && ls "$cache"/src/pystack/_pystack*.so >/dev/null 2>&1; then
   echo "PyStack already built in $cache"
   echo "run: PYTHONPATH=$cache/src $python -m pystack remote PID"
