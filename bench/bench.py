@@ -7,6 +7,10 @@ Scenarios, for every selected interpreter:
   c  `pyhang core CORE` on a gcore of (b), made once per interpreter by this script
   n  (a) with --native (issue 4): native stacks merged in, `pyhang remote PID --native`
   t  bench/targets/many_tasks.py (1000 pending asyncio tasks, issue 7), `pyhang remote PID`
+  l  (a) with --locals
+  k  bench/targets/deep_threads.py with 1000 threads x 10 frames (the stop of many threads)
+With PYHANG_BENCH_PYSTACK set, PyStack runs on the same targets, interleaved with pyhang, and
+pyhang's stop time is compared with the floor (bench/stop_floor.c); see side_by_side.py.
 Reports the median wall time of the whole pyhang process, started fresh each run (hyperfine if
 installed, else a timing loop), and the median time the target was stopped (JSON stop_ms).
 Only reports: missed targets are listed, the exit status is 0 unless the bench itself failed.
@@ -24,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import side_by_side
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 
@@ -35,6 +41,8 @@ TARGETS = {  # scenario: (wall ms, stop ms or None)
     "n": (30.0, None),   # issue 4: --native
     "t": (30.0, None),   # issue 7: 1000 asyncio tasks
     "m": (15.0, None),   # issue 6: four processes in a lock-order cycle, --children
+    "l": (None, None),   # (a) with --locals: compared with PyStack only
+    "k": (None, None),   # 1000 threads: compared with the floor only
 }
 DESCRIPTIONS = {
     "a": "threads_lock_order (remote)",
@@ -43,6 +51,8 @@ DESCRIPTIONS = {
     "n": "threads_lock_order --native (remote)",
     "t": "1000 asyncio tasks (remote)",
     "m": "4-process lock-order cycle --children (remote)",
+    "l": "threads_lock_order --locals (remote)",
+    "k": "1000 threads x 10 frames (remote)",
 }
 
 
@@ -243,7 +253,7 @@ def main():
     if not (os.path.isfile(pyhang) and os.access(pyhang, os.X_OK)):
         log(f"bench: pyhang not found at {pyhang}: build it (cmake -B build && cmake --build build -j2) or set PYHANG_BIN")
         return 2
-    scenarios = [s for s in os.environ.get("PYHANG_BENCH_SCENARIOS", "a,b,c,n,t,m").split(",") if s in TARGETS]
+    scenarios = [s for s in os.environ.get("PYHANG_BENCH_SCENARIOS", "a,l,b,c,n,t,m,k").split(",") if s in TARGETS]
     use_gdb = os.environ.get("PYHANG_BENCH_GDB", "1") not in ("0", "")
     gdb_interp = os.environ.get("PYHANG_BENCH_GDB_PYTHON", "deb-3.11")
     interps = interpreters()
@@ -267,9 +277,9 @@ def main():
         for sc in scenarios:
             if sc in ("c", "n"):
                 continue
-            argv = {"a": [lock_order], "b": [deep, THREADS, DEPTH], "t": [many_tasks, TASKS],
-                    "m": [BENCH / "targets" / "mp_lock_cycle3.py"]}[sc]
-            extra = ["--children"] if sc == "m" else []
+            argv = {"a": [lock_order], "l": [lock_order], "b": [deep, THREADS, DEPTH], "t": [many_tasks, TASKS],
+                    "m": [BENCH / "targets" / "mp_lock_cycle3.py"], "k": [deep, 1000, 10]}[sc]
+            extra = {"m": ["--children"], "l": ["--locals"]}.get(sc, [])
             row = {"scenario": sc, "description": DESCRIPTIONS[sc], "interpreter": vid, "python": str(python)}
             try:
                 with Hung(python, argv) as h:
@@ -281,6 +291,7 @@ def main():
                         row["wall"] = time_command([pyhang, "remote", str(h.pid), *extra], RUNS, WARMUP,
                                                    raw_dir / f"{sc}-{vid}.json")
                         row["stop_ms"] = stop_times(pyhang, h.pid, STOP_RUNS)
+                        side_by_side.compare(row, pyhang, h.pid, sc, extra, results_dir, RUNS, WARMUP, STOP_RUNS)
                     if use_gdb and vid == gdb_interp and sc in ("a", "b"):
                         row["gdb_ms"], why = gdb_time(h.pid, GDB_RUNS)
                         if why:
@@ -305,10 +316,11 @@ def main():
                     rows.append(core_row(pyhang, vid, python, h.pid, raw_dir))
             except (RuntimeError, subprocess.SubprocessError, OSError) as e:
                 rows.append({"scenario": "c", "description": DESCRIPTIONS["c"], "interpreter": vid, "error": str(e)})
-    order = {s: i for i, s in enumerate("anbctm")}
+    order = {s: i for i, s in enumerate("alnbkctm")}
     rows.sort(key=lambda r: (order[r["scenario"]], [i for i, x in enumerate(interps) if x[0] == r["interpreter"]]))
     missed = evaluate(rows)
     print_table(rows, missed)
+    side_by_side.print_table(rows)
     out = {
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "host": {"machine": platform.machine(), "kernel": platform.release(), "cpus": os.cpu_count(),
@@ -344,6 +356,7 @@ def native_row(pyhang, vid, python, script, raw_dir):
                     rep, _, _ = pyhang_json(pyhang, ["remote", str(h.pid), "--native"])
                     stops += [float(p["stop_ms"]) for p in (rep or {}).get("processes", []) if "stop_ms" in p]
                 row["stop_ms"] = statistics.median(stops) if stops else None
+                side_by_side.compare(row, pyhang, h.pid, "n", ["--native"], raw_dir.parent, RUNS, WARMUP, STOP_RUNS)
     except (RuntimeError, subprocess.SubprocessError, OSError) as e:
         row["error"] = str(e)
     log(f"bench: n {vid}: {fmt_ms(row.get('wall', {}).get('median_ms'))} ms "
@@ -370,6 +383,7 @@ def core_row(pyhang, vid, python, pid, raw_dir):
             row["error"] = f"pyhang core failed (exit {rc}): {err.strip()[-300:]}"
             return row
         row["wall"] = time_command([pyhang, "core", str(core)], RUNS, WARMUP, raw_dir / f"c-{vid}.json")
+        side_by_side.compare_core(row, pyhang, core, RUNS, WARMUP)
     log(f"bench: c {vid}: {fmt_ms(row['wall']['median_ms'])} ms ({row['core_mb']} MB core) {row['read']}")
     return row
 
@@ -378,12 +392,12 @@ def evaluate(rows):
     missed = []
     for r in rows:
         wall_t, stop_t = TARGETS[r["scenario"]]
-        r["target"] = f"<{wall_t:g} ms" + (f", stop <{stop_t:g} ms" if stop_t else "")
+        r["target"] = (f"<{wall_t:g} ms" if wall_t else "-") + (f", stop <{stop_t:g} ms" if stop_t else "")
         problems = []
         wall = r.get("wall", {}).get("median_ms")
         if "error" in r:
             problems.append(r["error"])
-        if wall is not None and wall >= wall_t:
+        if wall is not None and wall_t and wall >= wall_t:
             problems.append(f"wall {wall:.1f} ms >= {wall_t:g} ms")
         if stop_t and r.get("stop_ms") is not None and r["stop_ms"] >= stop_t:
             problems.append(f"stop {r['stop_ms']:.2f} ms >= {stop_t:g} ms")

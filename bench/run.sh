@@ -7,6 +7,9 @@
 #   (n) (a) with native stacks (issue 4)                   pyhang remote PID --native
 #   (t) bench/targets/many_tasks.py (1000 asyncio tasks)  pyhang remote PID
 #   (m) bench/targets/mp_lock_cycle3.py (parent + 3 children in a 3-lock cycle)  pyhang remote PID --children
+#   (l) (a) with --locals; (k) 1000 threads x 10 frames
+# and, side by side in the same run, PyStack (when built, bench/get-pystack.sh) and the stop floor
+# (bench/stop_floor.c: seize, interrupt, wait and detach only) with pair-by-pair ratios,
 # on every interpreter found, plus gdb's py-bt on Debian's /usr/bin/python3.11 for (a) and (b).
 # Prints a table and which targets are missed; writes bench/results/latest.json. Reports only:
 # the exit status is non-zero only when the bench itself cannot run.
@@ -15,7 +18,13 @@
 #   PYHANG_BIN               pyhang binary (default build/pyhang; built if missing)
 #   PYHANG_BENCH_PYTHONS     comma list of interpreter ids (3.8.18 ... 3.13.0, deb-3.11, deb-3.13,
 #                            deb-3.14) or paths; default: all found
-#   PYHANG_BENCH_SCENARIOS   comma list of a,b,c,n,t,m (default a,b,c,n,t,m)
+#   PYHANG_BENCH_SCENARIOS   comma list of a,l,b,c,n,t,m,k (default all); l is (a) with --locals,
+#                            k is 1000 threads x 10 frames (for the stop floor)
+#   PYHANG_BENCH_PYSTACK     directory bench/get-pystack.sh built: PyStack then runs on the same
+#                            targets, interleaved with pyhang, and the ratios are printed;
+#                            PYHANG_BENCH_PYSTACK_PYTHON (default /usr/bin/python3.11) runs it,
+#                            PYHANG_BENCH_PYSTACK_RUNS pairs (default 11)
+#   PYHANG_BENCH_FLOOR=0     skip the stop floor (bench/stop_floor.c, built with cc)
 #   PYHANG_BENCH_RUNS        timed runs per measurement (default 30); PYHANG_BENCH_WARMUP (3)
 #   PYHANG_BENCH_STOP_RUNS   runs for the stop-time median (default 15)
 #   PYHANG_BENCH_GDB=0       skip gdb; PYHANG_BENCH_GDB_RUNS (default 3);

@@ -1,6 +1,7 @@
 #include "process/thread_stopper.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <pthread.h>
 #include <sys/ptrace.h>
@@ -9,6 +10,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <set>
 #include <string>
@@ -183,9 +185,23 @@ Error ptraceRefusal(pid_t pid, pid_t tid) {
 }
 
 namespace {
-// Blocked sending into a full pipe or socket (the kernel's wait channel).
-bool isBlockedInWrite(pid_t pid, pid_t tid) {
-  std::string w = readProcFile(fmt::format("/proc/{}/task/{}/wchan", pid, tid), 128);
+// Blocked sending into a full pipe or socket (the kernel's wait channel). Asked of every thread
+// right before it is interrupted, while the threads before it are already stopped: one openat
+// relative to the task directory and one read (a wait channel is one short word), no allocation.
+bool isBlockedInWrite(int taskDir, pid_t pid, pid_t tid) {
+  std::string w;
+  char path[32];
+  int fd = taskDir >= 0 && std::snprintf(path, sizeof(path), "%d/wchan", static_cast<int>(tid)) < int(sizeof(path))
+               ? ::openat(taskDir, path, O_RDONLY | O_CLOEXEC)
+               : -1;
+  if (fd >= 0) {
+    char buf[128];
+    ssize_t n = ::read(fd, buf, sizeof(buf) - 1);
+    ::close(fd);
+    if (n > 0) w.assign(buf, static_cast<size_t>(n));
+  } else {
+    w = readProcFile(fmt::format("/proc/{}/task/{}/wchan", pid, tid), 128);
+  }
   for (const char* s : {"pipe_write", "sk_stream_wait_memory", "sock_alloc_send_pskb", "unix_stream_sendmsg",
                         "unix_dgram_sendmsg", "wait_for_unix_gc"}) {
     if (w.find(s) != std::string::npos) return true;
@@ -199,12 +215,19 @@ Result<std::unique_ptr<ThreadStopper>> ThreadStopper::stopAll(pid_t pid) {
   std::unique_ptr<ThreadStopper> s(new ThreadStopper());
   s->stoppedAt_ = std::chrono::steady_clock::now();
   std::set<pid_t> seized, leftRunning;
+  int taskDir = ::open(fmt::format("/proc/{}/task", pid).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  struct CloseDir {
+    int fd;
+    ~CloseDir() {
+      if (fd >= 0) ::close(fd);
+    }
+  } closeTaskDir{taskDir};
   // Threads may be created while we seize: repeat until the task list is stable.
   for (int round = 0; round < 100; ++round) {
     bool added = false;
     for (pid_t tid : listTasks(pid)) {
       if (seized.count(tid) || leftRunning.count(tid)) continue;
-      if (isBlockedInWrite(pid, tid)) {
+      if (isBlockedInWrite(taskDir, pid, tid)) {
         // Interrupting a write(2) that has already moved some bytes makes it return early with a
         // short count, which a program may not expect (os.write does not retry). Such a thread
         // holds no GIL and changes nothing while it stays blocked: leave it alone.
