@@ -963,8 +963,19 @@ void analyze(Snapshot& snap) {
       d.notes.push_back(fmt::format("{} {}{} {}.", ex.threadLabel(u.id), ex.waitTarget(u),
                                     u.wait->hasTimeout ? " (with a timeout)" : "", ex.atPhrase(u)));
     } else if (!t.frames.empty()) {
+      // At the program's own innermost frame, with the library's place after it (socket.accept,
+      // signal.sigwait and Connection.recv are Python wrappers around the blocking call).
       const Frame& inner = t.frames.back();
-      d.notes.push_back(fmt::format("{} {}, at {}.", ex.threadLabel(u.id), kernelActivity(t), ex.where(inner)));
+      size_t at = t.frames.size() - 1;
+      while (at > 0 && (t.frames[at].kind != Frame::Kind::kPython || isLibraryCode(t.frames[at].location.file))) --at;
+      const Frame& own = t.frames[at];
+      std::string where = ex.where(inner);
+      if (&own != &inner && own.kind == Frame::Kind::kPython && !isLibraryCode(own.location.file) &&
+          inner.kind == Frame::Kind::kPython) {
+        where = fmt::format("{}, inside {}:{} in {}", ex.where(own), libraryPath(inner.location.file), inner.location.line,
+                            inner.location.function);
+      }
+      d.notes.push_back(fmt::format("{} {}, at {}.", ex.threadLabel(u.id), kernelActivity(t), where));
     }
   }
 

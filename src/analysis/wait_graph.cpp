@@ -20,15 +20,13 @@ bool isStdlib(const std::string& file) {
   return false;
 }
 
-namespace {
-
-// Any code of the interpreter's own library (logging, importlib's frozen modules, ...): a wait
-// inside it is reported at the program's frame that called into it.
 bool isLibraryCode(const std::string& file) {
   if (isStdlib(file) || file.rfind("<frozen ", 0) == 0) return true;
   if (file.find("/site-packages/") != std::string::npos || file.find("/dist-packages/") != std::string::npos) return false;
   return file.find("/lib/python3.") != std::string::npos || file.find("/Lib/") != std::string::npos;
 }
+
+namespace {
 
 // threading.py and queue.py: synchronisation written in Python, which blocks only where a frame
 // of theirs is in a recognised wait (Condition.wait's waiter, a lock's acquire, a join).

@@ -78,6 +78,9 @@ WaitGraph buildWaitGraph(const Snapshot& snapshot);
 // The standard library's synchronisation modules (threading, queue, concurrent.futures,
 // multiprocessing, subprocess, selectors), whose waits the reports describe by what they mean.
 bool isStdlib(const std::string& file);
+// Any code of the interpreter's own library (logging, socket, importlib's frozen modules, ...):
+// a wait inside it is reported at the program's frame that called into it.
+bool isLibraryCode(const std::string& file);
 
 // A multiprocessing lock is one semaphore in several processes, and the program names its
 // wrapper (`lock`), not the wrapper's `_semlock`: give every SemLock the names used for it in

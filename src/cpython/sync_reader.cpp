@@ -539,6 +539,24 @@ std::optional<WaitInfo> SyncReader::stdlibWait(const RawFrame& frame, const std:
       w.how = "with";
       return w;
     }
+    if (fn == "_shutdown" && isInnermost && objects_.layout().traits.minor >= 13) {
+      // 3.13+: at interpreter exit _shutdown() ends in _thread_shutdown() (C, no frame of its
+      // own), which joins every non-daemon thread: it waits for the first one still running.
+      uint64_t main = objects_.moduleGlobal("threading", "_main_thread").value_or(0);
+      auto active = objects_.moduleGlobal("threading", "_active");
+      if (!active || !*active) return std::nullopt;
+      auto items = objects_.dictItems(*active, 4096);
+      if (!items) return std::nullopt;
+      for (const auto& [ident, thread] : *items) {
+        auto daemonic = objects_.attr(thread, "_daemonic");
+        if (thread == main || !daemonic || objects_.repr(*daemonic) != "False") continue;
+        w.op = WaitOp::kJoin;
+        w.object = thread;
+        w.how = "join() (at exit, of every non-daemon thread)";
+        return w;
+      }
+      return std::nullopt;
+    }
     if ((fn == "join" || fn == "_wait_for_tstate_lock") && selfKind == ObjectKind::kThread) {
       // 3.8-3.12 block in `lock.acquire(block, timeout)` on the thread's tstate lock; past it
       // (the thread has ended) the joiner is running.
