@@ -393,7 +393,9 @@ void setAsideSignalWakeable(Snapshot& snap) {
   std::vector<Finding> kept;
   for (auto& f : d.findings) {
     std::vector<std::string> sources;
-    if (f.kind == "all-blocked") {
+    // A signal handler runs in the main thread whatever it waits for: it can set events, put
+    // items, and write to any pipe or socket its process holds (a self-pipe, set_wakeup_fd).
+    if (f.kind == "all-blocked" || f.kind == "read-cycle") {
       std::set<int64_t> pids;
       for (const auto& part : f.participants) pids.insert(part.pid);
       for (const auto& p : snap.processes) {
