@@ -246,6 +246,9 @@ class Idle:
     # Fragments of the live verdict line, in order, when it is not "Verdict: no deadlock found."
     # (the program waits for something outside its threads, and the verdict says what)
     verdict: Sequence[str] = ()
+    # The verdict above needs the kernel's view (a blocked read): from a core, where a thread in
+    # read(2) waits for nothing pyhang can name, the plain "no deadlock found".
+    verdict_live_only: bool = False
 
 
 IDLE: Dict[str, Idle] = {
@@ -271,6 +274,9 @@ IDLE: Dict[str, Idle] = {
     "ok_idle_selectors.py": Idle(note={"MainThread": ["waits in epoll for I/O"]}),
     "ok_idle_pipe_writer_sleeps.py": Idle(note={"listener": ["waits to read from a pipe (pipe:[", "@reader_read listen"],
                                                 "heartbeat": ["sleep", "@writer_sleep heartbeat"]}),
+    "ok_idle_signal_selfpipe.py": Idle(verdict=("Verdict: no deadlock: every thread waits, and signal SIGTERM "
+                                                "(its handler ", ") can still wake the program."),
+                                       verdict_live_only=True),
     "ok_idle_aio_server.py": Idle(),
     "ok_idle_aio_call_later.py": Idle(),
 }
@@ -302,6 +308,8 @@ def test_idle_program_is_not_a_deadlock(python, pyhang, script, source, request,
     last = text.stdout.rstrip("\n").rsplit("\n", 1)[-1]
     assert (text.returncode, json_rc) == (0, 0), describe(text)
     want = IDLE[script].verdict
+    if IDLE[script].verdict_live_only and source == "core":
+        want = ()
     if want:
         pos = 0
         for fragment in want:
