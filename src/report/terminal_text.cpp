@@ -62,4 +62,11 @@ std::string escapeForTerminal(std::string_view text) {
   return out;
 }
 
+std::string shortenForTerminal(std::string_view text, size_t limit) {
+  if (text.size() <= limit) return std::string(text);
+  size_t cut = limit;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xc0) == 0x80) --cut;  // not inside a character
+  return fmt::format("{}[... {} more bytes]", text.substr(0, cut), text.size() - cut);
+}
+
 }  // namespace pyhang
