@@ -21,9 +21,9 @@ std::string escapeForTerminal(std::string_view text);
 // breaks are the renderer's own: string literals (const char*) pass as they are, everything
 // else (std::string, string_view) goes through escapeForTerminal. The renderer never builds a
 // literal from target data, so a newline in a thread name cannot start a new report line.
-// Cuts text longer than limit bytes (on a UTF-8 character boundary) and marks the cut visibly:
-// "first part[... 1234 more bytes]". A source line of megabytes (a minified file) or a huge
-// repr would bury the report; JSON keeps the whole text.
+// Cuts text longer than limit characters and marks the cut visibly: "first part[... 1234 more
+// characters]". A source line of megabytes (a minified file) or a huge repr would bury the
+// report; JSON keeps the whole text.
 std::string shortenForTerminal(std::string_view text, size_t limit);
 
 // What a part of the text report is, for its colour.

@@ -190,6 +190,6 @@ def test_long_text_is_shortened_in_text_only(pyhang):
     assert len(source) > 300 and "long, " in source
     assert len(worker["name"]) > 120
     # Text: the first bytes, then how many more there were.
-    assert f"        {source[:300]}[... {len(source) - 300} more bytes]\n" in text
-    assert f"({worker['name'][:120]}[... {len(worker['name']) - 120} more bytes])" in text
+    assert f"        {source[:300]}[... {len(source) - 300} more characters]\n" in text
+    assert f"({worker['name'][:120]}[... {len(worker['name']) - 120} more characters])" in text
     assert all(len(line) < 600 for line in text.split("\n")), max(map(len, text.split("\n")))
