@@ -45,6 +45,8 @@ from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Sequenc
 
 import pytest
 
+from schema_helpers import schema_problems
+
 # --------------------------------------------------------------------------------------------
 # Paths
 
@@ -273,20 +275,6 @@ def pyhang_json(pyhang: Union[str, Path], *args, timeout: float = PYHANG_TIMEOUT
         pytest.fail(f"pyhang's JSON does not match docs/pyhang.schema.json: {shlex.join(proc.args)}\n"
                     + "\n".join(problems[:20]), pytrace=False)
     return (doc, proc) if with_proc else doc
-
-
-_SCHEMA_VALIDATOR = None
-
-
-def schema_problems(doc) -> List[str]:
-    """Where ``doc`` breaks docs/pyhang.schema.json (JSON Schema 2020-12; python3-jsonschema)."""
-    global _SCHEMA_VALIDATOR
-    if _SCHEMA_VALIDATOR is None:
-        import jsonschema  # Debian's python3-jsonschema (scripts/install-deps.sh)
-        schema = json.loads((REPO_ROOT / "docs" / "pyhang.schema.json").read_text())
-        _SCHEMA_VALIDATOR = jsonschema.Draft202012Validator(schema)
-    return [f"at /{'/'.join(map(str, e.absolute_path))}: {e.message}"
-            for e in sorted(_SCHEMA_VALIDATOR.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))]
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ import subprocess
 
 import pytest
 
-from conftest import INTERPRETERS, REPO_ROOT, hung_program, pyhang_json, schema_problems
+from conftest import INTERPRETERS, REPO_ROOT, hung_program, pyhang_json
+from schema_helpers import schema_problems
 
 jsonschema = pytest.importorskip("jsonschema", reason="python3-jsonschema (scripts/install-deps.sh)")
 
