@@ -61,7 +61,7 @@ in_root "$pyhang" remote "$pid" > "$root/tmp/report.txt"
 code=$?
 set -e
 kill -9 "$pid" 2>/dev/null || true
-wait "$target" 2>/dev/null || true
+{ wait "$target"; } 2>/dev/null || true  # killed on purpose: no "Killed" line
 tail -1 "$root/tmp/report.txt"
 if [ "$code" -ne 1 ] || ! grep -q '^Verdict: DEADLOCK (lock-order-cycle)' "$root/tmp/report.txt"; then
   echo "check-packages: expected a lock-order deadlock (exit 1), got exit $code:" >&2
