@@ -212,8 +212,9 @@ void fish(const CLI::App& app) {
                "function __pyhang_python_pids\n"
                "    for d in /proc/*\n"
                "        string match -qr '^/proc/[0-9]+$' -- $d; or continue\n"
-               "        read -l comm < $d/comm 2>/dev/null; or continue\n"
-               "        set -l argv0 (string split0 < $d/cmdline 2>/dev/null)[1]\n"
+               // cat, not a redirection: fish warns on its own stderr when a process is gone
+               "        set -l comm (cat $d/comm 2>/dev/null); or continue\n"
+               "        set -l argv0 (cat $d/cmdline 2>/dev/null | string split0)[1]\n"
                "        if string match -q 'python*' -- $comm; or string match -q 'python*' -- (string replace -r '.*/' '' -- \"$argv0\")\n"
                "            printf '%s\\t%s\\n' (string replace /proc/ '' -- $d) $comm\n"
                "        end\n"
