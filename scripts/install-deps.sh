@@ -13,6 +13,9 @@ packages=(
   # tests: core dumps, the pytest harness, interpreters from .debs, compressed cores
   gdb python3 python3-pytest python3-pytest-timeout patchelf debian-archive-keyring
   zstd lz4 xz-utils gzip binutils procps
+  # the man page and the shell completions (tests/integration/test_docs.py, test_install.py), the JSON schema
+  # (python3-jsonschema: tests/integration/test_schema.py)
+  groff-base man-db zsh fish python3-jsonschema
   # the static, stripped /usr/bin/python3.11 the suite targets, and the symbols the native-stack
   # tests expect for it and for libc (static functions such as take_gil have names only there)
   python3.11 python3.11-dbg libc6-dbg

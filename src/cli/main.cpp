@@ -18,7 +18,9 @@
 
 #include "analysis/confirmation.h"
 #include "analysis/deadlock_analysis.h"
+#include "cli/command_line.h"
 #include "cli/exit_codes.h"
+#include "cli/version.h"
 #include "common/heap.h"
 #include "process/thread_stopper.h"
 #include "report/json_report.h"
@@ -102,67 +104,37 @@ int writeReport(const std::string& text, int code) {
   return code;
 }
 
+// --color=auto: colour only for a terminal, and not when NO_COLOR is set (https://no-color.org:
+// any non-empty value) or the terminal says it cannot show it.
+bool colorWanted(const std::string& when) {
+  if (when == "always") return true;
+  if (when == "never") return false;
+  const char* noColor = std::getenv("NO_COLOR");
+  if (noColor && *noColor) return false;
+  const char* term = std::getenv("TERM");
+  if (term && std::string(term) == "dumb") return false;
+  return isatty(1) == 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"pyhang: shows what every thread of a hung Python program is doing, and why it is stuck.\n"
-               "It reads the target's memory without running code in it (CPython 3.6-3.15, x86_64 Linux)."};
-  app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("pyhang 0.1.0"));
+  CLI::App app{cli::kDescription};
+  app.set_version_flag("--version", std::string("pyhang ") + kPyhangVersion);
+  cli::Settings settings;
+  cli::define(app, settings);
 
-  RenderOptions render;
-  InspectOptions inspect;
-  bool json = false;
-  bool noAnalysis = false;
-  std::vector<pid_t> pids;
-  std::vector<std::string> corePaths;
-  std::string executable;
-
-  auto addCommon = [&](CLI::App* sub) {
-    sub->add_flag("--locals", render.locals, "Show each frame's arguments and local variables");
-    sub->add_flag("--json", json, "Print the report as JSON (schema: docs/json-schema.md)");
-    sub->add_flag("--no-analysis", noAnalysis, "Print the stacks only, without the deadlock diagnosis");
-    sub->add_flag("-v,--verbose", render.verbose, "Say more: how long the target was stopped, warnings");
-    // --- native stacks (issue 4) ---
-    auto* n = sub->add_flag_callback("--native", [&] { inspect.nativeMode = native::NativeMode::kNative; },
-                                     "Show each thread's native (C) stack with the Python frames merged in, "
-                                     "hiding CPython's own evaluation frames");
-    auto* a = sub->add_flag_callback("--native-all", [&] { inspect.nativeMode = native::NativeMode::kAll; },
-                                     "Like --native, but show every native frame");
-    auto* l = sub->add_flag_callback("--native-last", [&] { inspect.nativeMode = native::NativeMode::kLast; },
-                                     "Show the Python frames and only the native frames below the innermost one");
-    n->excludes(a)->excludes(l);
-    a->excludes(l);
-    // --- end native stacks ---
-  };
-  auto* remote = app.add_subcommand("remote", "Inspect a running process (attaches with ptrace, read-only)");
-  remote->add_option("pid", pids, "Process id(s): several are analysed together")
-      ->required()
-      ->check([](const std::string& s) -> std::string {
-        if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos) {
-          return "a process id is a number, not '" + s + "'";
-        }
-        return "";
-      });
-  remote->add_flag("--children", inspect.children, "Also inspect every descendant process (multiprocessing, subprocess)");
-  remote->add_flag("--no-block", [&](int64_t) { inspect.blocking = false; },
-                   "Do not stop the threads while reading (faster, but the snapshot may be inconsistent)");
-  addCommon(remote);
-  auto* core = app.add_subcommand("core", "Inspect a core dump (gcore, kernel, or .zst/.lz4/.xz/.gz compressed)");
-  core->add_option("core", corePaths, "Core file(s) (several are analysed together)")->required();
-  core->add_option("--executable", executable, "The executable that produced the core, if it moved");
-  core->add_option("--lib-search-path", inspect.core.libSearchPaths,
-                   "Directory where the core's libraries can be found by file name (repeatable)");
-  core->add_option("--lib-search-root", inspect.core.libSearchRoot,
-                   "Prefix for the absolute paths recorded in the core (a container's or another machine's root)");
-  addCommon(core);
-  app.footer(
-      "Exit status: 0 no deadlock found, 1 deadlock found, 2 usage error, 3 no such process, 4 permission "
-      "denied, 5 not a Python process, 6 unsupported Python, 7 process exited while read, 8 bad core file, "
-      "10 internal error, 11 could not write the report.");
-
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (auto problem = cli::normalize(app, args)) {
+    // `pyhang` alone: the usage between the error and its hint.
+    std::string hint = problem->hint;
+    if (args.empty()) hint = fmt::format("Usage: {}\n       {}\n{}", cli::kUsageRemote, cli::kUsageCore, hint);
+    return failWith(problem->message, hint, kExitUsage);
+  }
   try {
-    app.parse(argc, argv);
+    // CLI11 takes the arguments last first.
+    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    app.parse(reversed);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
@@ -170,9 +142,16 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return kExitUsage;
+    cli::UsageProblem problem = cli::describe(e, app);
+    return failWith(problem.message, problem.hint, kExitUsage);
   }
+  RenderOptions& render = settings.render;
+  InspectOptions& inspect = settings.inspect;
+  const bool json = settings.json;
+  const bool noAnalysis = settings.noAnalysis;
+  std::vector<std::string>& corePaths = settings.corePaths;
+  std::string& executable = settings.executable;
+  render.color = !json && colorWanted(settings.color);
   render.analysis = !noAnalysis;
   inspect.renderLocals = render.locals;
   inspect.core.executable = executable;
@@ -183,14 +162,15 @@ int main(int argc, char** argv) {
   installDetachOnSignal();
   preferHugePagesForHeap();
 
-  const bool isCore = core->parsed();
-  // `pyhang core CORE EXECUTABLE`: a second positional that is an executable, not a core.
-  if (isCore && corePaths.size() == 2 && executable.empty() && access(corePaths[1].c_str(), X_OK) == 0) {
-    executable = corePaths[1];
+  const bool isCore = settings.core->parsed();
+  // `pyhang core CORE [CORE...] EXECUTABLE`: a last positional that is an executable, not a core
+  // (cores are not executable files).
+  if (isCore && corePaths.size() >= 2 && executable.empty() && access(corePaths.back().c_str(), X_OK) == 0) {
+    executable = corePaths.back();
     corePaths.pop_back();
     inspect.core.executable = executable;
   }
-  Result<Snapshot> result = isCore ? inspectCores(corePaths, inspect) : inspectLive(pids, inspect);
+  Result<Snapshot> result = isCore ? inspectCores(corePaths, inspect) : inspectLive(settings.pids, inspect);
   if (!result) {
     const Error& e = result.error();
     return failWith(e.message, e.hint.empty() ? hintFor(e, isCore) : e.hint, exitCodeFor(e, isCore));

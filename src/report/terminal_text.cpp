@@ -62,4 +62,25 @@ std::string escapeForTerminal(std::string_view text) {
   return out;
 }
 
+std::string shortenForTerminal(std::string_view text, size_t limit) {
+  if (text.size() <= limit) return std::string(text);  // never more characters than bytes
+  // Characters, not bytes: 80 emoji are as short on screen as 80 letters. A byte that is not
+  // UTF-8 counts as one character (it is shown as one escape).
+  size_t i = 0, kept = 0;
+  while (i < text.size() && kept < limit) {
+    char32_t cp = 0;
+    size_t n = decodeUtf8(text, i, cp);
+    i += n ? n : 1;
+    ++kept;
+  }
+  size_t rest = 0;
+  for (size_t j = i; j < text.size(); ++rest) {
+    char32_t cp = 0;
+    size_t n = decodeUtf8(text, j, cp);
+    j += n ? n : 1;
+  }
+  if (rest == 0) return std::string(text);
+  return fmt::format("{}[... {} more characters]", text.substr(0, i), rest);
+}
+
 }  // namespace pyhang

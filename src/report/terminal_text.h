@@ -21,9 +21,32 @@ std::string escapeForTerminal(std::string_view text);
 // breaks are the renderer's own: string literals (const char*) pass as they are, everything
 // else (std::string, string_view) goes through escapeForTerminal. The renderer never builds a
 // literal from target data, so a newline in a thread name cannot start a new report line.
+// Cuts text longer than limit characters and marks the cut visibly: "first part[... 1234 more
+// characters]". A source line of megabytes (a minified file) or a huge repr would bury the
+// report; JSON keeps the whole text.
+std::string shortenForTerminal(std::string_view text, size_t limit);
+
+// What a part of the text report is, for its colour.
+enum class Style { kHeader, kWait, kFinding, kFindingHead, kDeadlock, kNoDeadlock };
+
 class TerminalOut {
  public:
-  explicit TerminalOut(std::ostream& out) : out_(out) {}
+  explicit TerminalOut(std::ostream& out, bool color = false) : out_(out), color_(color) {}
+  // ANSI SGR sequences, or "" when colour is off: the text is the same either way. They are
+  // literals, so they pass unescaped; target text can never produce one.
+  const char* on(Style style) const {
+    if (!color_) return "";
+    switch (style) {
+      case Style::kHeader: return "\x1b[1m";               // bold
+      case Style::kWait: return "\x1b[33m";                // yellow
+      case Style::kFinding: return "\x1b[31m";             // red
+      case Style::kFindingHead: return "\x1b[1;31m";       // bold red
+      case Style::kDeadlock: return "\x1b[1;37;41m";       // bold white on red
+      case Style::kNoDeadlock: return "\x1b[1;32m";        // bold green
+    }
+    return "";
+  }
+  const char* off() const { return color_ ? "\x1b[0m" : ""; }
   TerminalOut& operator<<(const char* literal) {
     out_ << literal;
     return *this;
@@ -37,6 +60,7 @@ class TerminalOut {
 
  private:
   std::ostream& out_;
+  bool color_;
 };
 
 }  // namespace pyhang

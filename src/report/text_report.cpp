@@ -14,15 +14,19 @@ namespace pyhang {
 
 namespace {
 
+// Longest text shown whole: a source line, a name, a repr (JSON has them whole).
+constexpr size_t kLongestLine = 300;
+constexpr size_t kLongestName = 120;
+
 void renderVariables(TerminalOut& out, const std::string& indent, const char* title, const std::vector<Variable>& vars) {
   if (vars.empty()) return;
   out << indent << "      " << title << ":\n";
-  for (const auto& v : vars) out << indent << "        " << v.name << ": " << v.repr << "\n";
+  for (const auto& v : vars) out << indent << "        " << shortenForTerminal(v.name, kLongestName) << ": " << shortenForTerminal(v.repr, kLongestLine) << "\n";
 }
 
 std::string threadHeader(const Thread& t) {
   std::string s = fmt::format("Traceback for thread {}", t.tid);
-  if (!t.name.empty()) s += fmt::format(" ({})", t.name);
+  if (!t.name.empty()) s += fmt::format(" ({})", shortenForTerminal(t.name, kLongestName));
   if (t.isMain && t.name != "MainThread") s += " [Main thread]";
   if (t.holdsGil) s += " [Has the GIL]";
   if (t.waitingForGil) s += " [Waiting for the GIL]";
@@ -94,10 +98,10 @@ void renderTaskNode(TerminalOut& out, const Process& p, const Task& t, const std
       continue;
     }
     out << body << fmt::format("File \"{}\", line {}, in {}", f.location.file, f.location.line, f.location.function) << "\n";
-    if (!f.sourceLine.empty()) out << body << "    " << f.sourceLine << "\n";
+    if (!f.sourceLine.empty()) out << body << "    " << shortenForTerminal(f.sourceLine, kLongestLine) << "\n";
     auto it = notes.find({t.address, i});
     if (it != notes.end()) {
-      for (const auto& n : it->second) out << body << "    >>> " << n << "\n";
+      for (const auto& n : it->second) out << body << "    " << out.on(Style::kWait) << ">>> " << n << out.off() << "\n";
     }
     if (opts.locals) {
       renderVariables(out, body, "Arguments", f.arguments);
@@ -107,7 +111,7 @@ void renderTaskNode(TerminalOut& out, const Process& p, const Task& t, const std
   bool noted = t.await && notes.count({t.address, t.await->frameIndex});
   if (!noted) {
     std::string phrase = taskWaitPhrase(p, t);
-    if (!phrase.empty()) out << body << ">>> " << phrase << "\n";
+    if (!phrase.empty()) out << body << out.on(Style::kWait) << ">>> " << phrase << out.off() << "\n";
   }
   if (!t.exception.empty()) out << body << ">>> finished with " << t.exception << "\n";
 }
@@ -225,7 +229,7 @@ void renderOtherTasks(TerminalOut& out, const Process& p, const RenderOptions& o
 void renderText(const Snapshot& snap, const RenderOptions& opts, std::ostream& stream) {
   // Every string below goes through TerminalOut: the one place where the target's text is
   // escaped before it can reach a terminal.
-  TerminalOut out(stream);
+  TerminalOut out(stream, opts.color);
   std::map<std::tuple<int64_t, int64_t, size_t>, std::vector<std::string>> notes;
   for (const auto& a : snap.diagnosis.annotations) {
     if (a.task) continue;  // a task's coroutine frame: printed with the tasks (asyncio, issue 7)
@@ -266,7 +270,7 @@ void renderText(const Snapshot& snap, const RenderOptions& opts, std::ostream& s
     for (const auto& w : p.warnings) out << "WARNING: " << w << "\n";
     out << "\n";
     for (const auto& t : p.threads) {
-      out << threadHeader(t) << "\n";
+      out << out.on(Style::kHeader) << threadHeader(t) << out.off() << "\n";
       for (const auto& w : t.warnings) out << "    WARNING: " << w << "\n";
       bool anyPython = false;
       for (size_t i = 0; i < t.frames.size(); ++i) {
@@ -286,12 +290,12 @@ void renderText(const Snapshot& snap, const RenderOptions& opts, std::ostream& s
           out << fmt::format("    (Python) <unreadable frame: {}>", f.marker) << "\n";
           continue;
         }
-        out << fmt::format("    (Python) File \"{}\", line {}, in {}", f.location.file, f.location.line,
-                           f.location.function) << "\n";
-        if (!f.sourceLine.empty()) out << "        " << f.sourceLine << "\n";
+        out << fmt::format("    (Python) File \"{}\", line {}, in {}", shortenForTerminal(f.location.file, kLongestLine),
+                           f.location.line, shortenForTerminal(f.location.function, kLongestName)) << "\n";
+        if (!f.sourceLine.empty()) out << "        " << shortenForTerminal(f.sourceLine, kLongestLine) << "\n";
         auto it = notes.find({p.pid, t.tid, i});
         if (it != notes.end()) {
-          for (const auto& n : it->second) out << "        >>> " << n << "\n";
+          for (const auto& n : it->second) out << "        " << out.on(Style::kWait) << ">>> " << n << out.off() << "\n";
         }
         if (opts.locals) {
           renderVariables(out, "", "Arguments", f.arguments);
@@ -310,7 +314,9 @@ void renderText(const Snapshot& snap, const RenderOptions& opts, std::ostream& s
   if (!opts.analysis || !snap.diagnosis.ran) return;
   const Diagnosis& d = snap.diagnosis;
   for (const auto& f : d.findings) {
-    for (const auto& line : f.lines) out << line << "\n";
+    for (size_t i = 0; i < f.lines.size(); ++i) {
+      out << out.on(i == 0 ? Style::kFindingHead : Style::kFinding) << f.lines[i] << out.off() << "\n";
+    }
     out << "\n";
   }
   for (const auto& f : d.unconfirmed) {
@@ -318,7 +324,7 @@ void renderText(const Snapshot& snap, const RenderOptions& opts, std::ostream& s
   }
   for (const auto& n : d.notes) out << n << "\n";
   if (!d.notes.empty()) out << "\n";
-  out << d.verdictLine << "\n";
+  out << out.on(d.verdict == "deadlock" ? Style::kDeadlock : Style::kNoDeadlock) << d.verdictLine << out.off() << "\n";
 }
 
 }  // namespace pyhang

@@ -45,6 +45,8 @@ from typing import Callable, Dict, Iterator, List, NamedTuple, Optional, Sequenc
 
 import pytest
 
+from schema_helpers import schema_problems
+
 # --------------------------------------------------------------------------------------------
 # Paths
 
@@ -256,7 +258,8 @@ def pyhang_json(pyhang: Union[str, Path], *args, timeout: float = PYHANG_TIMEOUT
                 env: Optional[Dict[str, Optional[str]]] = None, with_proc: bool = False):
     """Run pyhang with ``args`` plus ``--json`` (appended unless already present) and return the
     parsed JSON document; with ``with_proc=True`` return ``(document, CompletedProcess)``.
-    Fails the test, showing the command, exit code, stdout and stderr, if stdout is not JSON."""
+    Fails the test, showing the command, exit code, stdout and stderr, if stdout is not JSON or
+    does not validate against docs/pyhang.schema.json."""
     args = tuple(str(a) for a in args)
     if "--json" not in args:
         args = args + ("--json",)
@@ -267,6 +270,10 @@ def pyhang_json(pyhang: Union[str, Path], *args, timeout: float = PYHANG_TIMEOUT
         pytest.fail(f"pyhang did not print valid JSON ({e}): {shlex.join(proc.args)}\n"
                     f"exit code {proc.returncode}\n--- stdout ---\n{proc.stdout[-5000:]}\n"
                     f"--- stderr ---\n{proc.stderr[-5000:]}", pytrace=False)
+    problems = schema_problems(doc)
+    if problems:
+        pytest.fail(f"pyhang's JSON does not match docs/pyhang.schema.json: {shlex.join(proc.args)}\n"
+                    + "\n".join(problems[:20]), pytrace=False)
     return (doc, proc) if with_proc else doc
 
 

@@ -227,11 +227,19 @@ def check_invariants(doc: dict, pid: int, tids: Sequence[int], *, locals_: bool,
     return p
 
 
+LONGEST_LINE, LONGEST_NAME = 300, 120  # text_report.cpp: kLongestLine, kLongestName
+
+
+def shorten(text: str, limit: int) -> str:
+    """terminal_text.cpp's shortenForTerminal: the text report cuts long text, JSON keeps it."""
+    return text if len(text) <= limit else f"{text[:limit]}[... {len(text) - limit} more characters]"
+
+
 def render_thread_text(thread: dict, locals_: bool) -> str:
     """The block text_report.cpp prints for ``thread`` (without diagnosis annotations)."""
     header = f"Traceback for thread {thread['tid']}"
     if thread["name"]:
-        header += f" ({thread['name']})"
+        header += f" ({shorten(thread['name'], LONGEST_NAME)})"
     if thread["is_main"] and thread["name"] != "MainThread":
         header += " [Main thread]"
     if thread["holds_gil"]:
@@ -245,14 +253,16 @@ def render_thread_text(thread: dict, locals_: bool) -> str:
             lines.append(f"    <{f['marker']}: the frames below were called by it>")
             continue
         any_python = True
-        lines.append(f"    (Python) File \"{f['file']}\", line {f['line']}, in {f['function']}")
+        lines.append(f"    (Python) File \"{shorten(f['file'], LONGEST_LINE)}\", line {f['line']}, "
+                     f"in {shorten(f['function'], LONGEST_NAME)}")
         if f.get("source"):
-            lines.append(f"        {f['source']}")
+            lines.append(f"        {shorten(f['source'], LONGEST_LINE)}")
         if locals_:
             for title, key in (("Arguments", "arguments"), ("Locals", "locals")):
                 if f[key]:
                     lines.append(f"      {title}:")
-                    lines.extend(f"        {v['name']}: {v['repr']}" for v in f[key])
+                    lines.extend(f"        {shorten(v['name'], LONGEST_NAME)}: {shorten(v['repr'], LONGEST_LINE)}"
+                                 for v in f[key])
     if not any_python:
         lines.append("    (no Python frames)")
     return "\n".join(lines) + "\n"
