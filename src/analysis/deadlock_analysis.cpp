@@ -416,6 +416,36 @@ void setAsideSignalWakeable(Snapshot& snap) {
   d.findings = std::move(kept);
 }
 
+// Why a cycle that rests on a hold inferred from the source is not certain: "" when it is (no
+// such hold, or every other thread of its processes waits forever as well).
+template <typename Explainer>
+std::string inferredHoldDoubt(const WaitGraph& g, const Explainer& ex, const std::vector<size_t>& cycle) {
+  const Hold* inferred = nullptr;
+  UnitId holder;
+  std::set<size_t> procs;
+  for (size_t k = 0; k < cycle.size(); ++k) {
+    const UnitState& u = g.units[cycle[k]];
+    const UnitId& next = g.units[cycle[(k + 1) % cycle.size()]].id;
+    procs.insert(u.id.process);
+    const Hold* h = ex.holdOf(next, u);
+    if (h && h->how.rfind("acquire() (from the source)", 0) == 0 && !inferred) {
+      inferred = h;
+      holder = next;
+    }
+  }
+  if (!inferred) return "";
+  for (size_t v = 0; v < g.units.size(); ++v) {
+    const UnitState& o = g.units[v];
+    if (std::find(cycle.begin(), cycle.end(), v) != cycle.end() || !procs.count(o.id.process) || o.blockedForever()) continue;
+    const Thread& t = ex.thread(o.id);
+    std::string doing = o.wait ? "waits with a timeout" : kernelActivity(t);
+    return fmt::format("it rests on an acquire() by {} inferred from the source {}, and {} {} (it could hold or release "
+                       "that lock instead)",
+                       ex.threadLabel(holder), ex.sincePhrase(holder, *inferred), ex.threadLabel(o.id), doing);
+  }
+  return "";
+}
+
 // One word for what a thread that waits for no Python object does.
 std::string threadStateWord(const Thread& t) {
   const std::string& k = t.kernelWaitKind;
@@ -773,6 +803,15 @@ void analyze(Snapshot& snap) {
     for (size_t k : cycle) {
       involved.insert(k);
       f.participants.push_back(ex.participant(g.units[k], true));
+    }
+    // A hold inferred from the source (an acquire() with no release() after it on the lines
+    // above) may be wrong: the acquire() may sit under an `if`, the release in a helper, the lock
+    // may be leased to a timer. Such a cycle is a deadlock only when no other thread of its
+    // processes could hold or release the lock instead: every one of them waits forever too.
+    if (std::string unsure = inferredHoldDoubt(g, ex, cycle); !unsure.empty()) {
+      f.unconfirmedBecause = unsure;
+      d.unconfirmed.push_back(std::move(f));
+      continue;
     }
     d.findings.push_back(std::move(f));
   }

@@ -539,6 +539,27 @@ void TaskAnalyzer::reportCycle(std::vector<size_t> cycle, const std::vector<size
     f.participants.push_back(participant(i, true));
     involved_.insert(i);
   }
+  // A lock hold inferred from the source (an `await lock.acquire()` with no release() after it,
+  // perhaps under an `if` that did not run) decides nothing while the loop can still run
+  // something else: a timer, a ready callback, a task that may hold or release the lock.
+  for (size_t k = 0; k < cycle.size() && f.unconfirmedBecause.empty(); ++k) {
+    size_t next = cycle[(k + 1) % cycle.size()];
+    const TEdge* e = edgeTo(cycle[k], next);
+    const Holder* h = e && e->viaLock ? holdOf(next, e->object) : nullptr;
+    if (!h || h->hold.how.rfind("acquire()", 0) != 0) continue;
+    for (const auto& l : p_.loops) {
+      if (l.address != first.loop || !l.stateRead || (l.timers == 0 && l.readyCallbacks == 0)) continue;
+      f.unconfirmedBecause = fmt::format("it rests on an acquire() by {} inferred from the source {}, and its event loop "
+                                         "still has {} (something else may hold or release that lock)",
+                                         taskLabel(p_.tasks[next]), since(*h),
+                                         l.timers ? fmt::format("{} timer{}", l.timers, l.timers == 1 ? "" : "s")
+                                                  : "ready callbacks");
+    }
+  }
+  if (!f.unconfirmedBecause.empty()) {
+    d_.unconfirmed.push_back(std::move(f));
+    return;
+  }
   reportBystanders(f, memberSet);
   for (size_t i : memberSet) findingOfTask_.emplace(i, d_.findings.size());
   d_.findings.push_back(std::move(f));

@@ -322,7 +322,14 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
     }
     for (size_t ui = 0; ui < g.units.size(); ++ui) {
       auto& hs = g.units[ui].holds;
-      hs.erase(std::remove_if(hs.begin(), hs.end(), [&](const Hold& h) { return h.throughWrapper && holders[h.key].size() > 1; }),
+      // The same for an acquire() inferred from the source of a plain Lock, which has one holder.
+      const Process& p = snap.processes[g.units[ui].id.process];
+      auto guessed = [&](const Hold& h) {
+        if (h.throughWrapper) return true;
+        const SyncObject* o = find(p, h.lock);
+        return h.how.rfind("acquire() (from the source)", 0) == 0 && o && o->kind == ObjectKind::kLock;
+      };
+      hs.erase(std::remove_if(hs.begin(), hs.end(), [&](const Hold& h) { return guessed(h) && holders[h.key].size() > 1; }),
                hs.end());
     }
   }
