@@ -4,6 +4,7 @@ through the except branch without release(); the "dispatcher" then waits to ente
 and the main thread joins it."""
 import json
 import threading
+import time
 
 from _appkit import ready
 
@@ -34,6 +35,7 @@ def main():
     loader = threading.Thread(target=scheduler.load, args=("[{'job': 1}",), name="loader")
     loader.start()
     loader.join()
+    time.sleep(0.2)  # the scheduler loads its other tables; the loader's thread is gone by then
     dispatcher = threading.Thread(target=scheduler.dispatch, name="dispatcher")
     dispatcher.start()
     ready()

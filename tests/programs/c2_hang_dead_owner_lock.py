@@ -2,6 +2,7 @@
 acquire() and returns early (without release) when the log is still small; two writer threads
 then wait for the lock forever, and the main thread joins them."""
 import threading
+import time
 
 from _appkit import ready
 
@@ -31,6 +32,7 @@ def main():
     rotator = threading.Thread(target=log.rotate, name="rotator")
     rotator.start()
     rotator.join()
+    time.sleep(0.2)  # the service starts its listeners; the rotator's thread is gone by then
     writers = [threading.Thread(target=log.write, args=("line %d" % i,), name="writer-%d" % i) for i in range(2)]
     for w in writers:
         w.start()

@@ -1,0 +1,334 @@
+"""A second corpus of realistic programs pyhang was not developed against: tests/programs/c2_*.py.
+
+* c2_ok_busy_*: healthy programs that keep running (servers, pools, loggers, asyncio apps, a lock
+  held by a computing or sleeping thread). All of them are started side by side, each is read
+  live SAMPLES times at random moments (text and --json alternately) and once from a gcore core:
+  every read must say "no deadlock" (exit 0).
+* c2_ok_idle_*: healthy programs in which every thread waits: for a child the report does not
+  show, a signal, a timer, a FIFO, a socket, a sleep. Read live and from a core: exit 0, no
+  finding, and the verdict line where it names what can still wake the program.
+* c2_hang_*: real hangs. Read live and from cores (every process of the group for the
+  multiprocessing one, with --children): exit 1, the expected kinds, participants, where each
+  waits in the program's own code and what it holds.
+
+The readings reuse test_verdicts.py's machinery (programs side by side, cores in parallel). Where
+pyhang is wrong today the test keeps the correct assertion and is a strict xfail with what pyhang
+says instead, scoped to the interpreters and sources where it is wrong.
+"""
+from __future__ import annotations
+
+import random
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import pytest
+
+from conftest import Interp, pyhang_json, run_pyhang
+from test_verdicts import Job, Reading, describe, gcore, line, program, read_all, started
+
+SAMPLES = 8  # live reads of each busy program per interpreter (the programs run side by side)
+
+
+def last_line(proc) -> str:
+    return proc.stdout.rstrip("\n").rsplit("\n", 1)[-1]
+
+
+def _xfail(request, table, python: Interp, script: str, source: Optional[str]) -> None:
+    for (s, interps, src), reason in table.items():
+        if s == script and (interps is None or python.id in interps) and src in (None, source):
+            request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+            return
+
+
+# --------------------------------------------------------------------------------------------
+# Healthy, busy
+
+BUSY = [
+    "c2_ok_busy_http_threads.py",
+    "c2_ok_busy_log_shipper.py",
+    "c2_ok_busy_futures_wait.py",
+    "c2_ok_busy_aio_crawler.py",
+    "c2_ok_busy_aio_executor.py",
+    "c2_ok_busy_cpu_holder.py",
+    "c2_ok_busy_sleep_holder.py",
+    "c2_ok_busy_condition_wait_for.py",
+    "c2_ok_busy_sqlite_workers.py",
+    "c2_ok_busy_timer_chain.py",
+]
+
+# (script, interpreter ids or None for all, "live"/"core"/None) -> what pyhang says instead
+BUSY_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {}
+
+_BUSY_READINGS: Dict[str, Dict[str, List[Tuple[int, str, str]]]] = {}
+
+
+def read_busy(python: Interp, pyhang: str, tmp_path_factory) -> Dict[str, Dict[str, List[Tuple[int, str, str]]]]:
+    """{script: {"live": [(exit, last line, output)...], "core": [...]}} for every busy program,
+    started side by side once per interpreter."""
+    if python.id not in _BUSY_READINGS:
+        directory = tmp_path_factory.mktemp("busy-cores")
+        results: Dict[str, Dict[str, List[Tuple[int, str, str]]]] = {s: {"live": [], "core": []} for s in BUSY}
+        cores: Dict[str, object] = {}
+        with ExitStack() as stack:
+            starts = {s: started(python, s) for s in BUSY}
+            with ThreadPoolExecutor(max_workers=len(starts)) as pool:
+                entering = {s: pool.submit(cm.__enter__) for s, cm in starts.items()}
+                for s, future in entering.items():
+                    if future.exception() is None:
+                        stack.push(starts[s])
+            progs = {s: f.result() for s, f in entering.items()}
+
+            def sample(script: str) -> None:
+                rng = random.Random(f"{python.id}/{script}")
+                for i in range(SAMPLES):
+                    time.sleep(rng.uniform(0.0, 0.05))
+                    proc = run_pyhang(pyhang, "remote", progs[script].pid, *(["--json"] if i % 2 else []))
+                    if i % 2:
+                        ok = ('"verdict": "no-deadlock"' in proc.stdout and '"findings": []' in proc.stdout)
+                        summary = "JSON: no-deadlock" if ok else "JSON: deadlock"
+                    else:
+                        summary = last_line(proc)
+                    results[script]["live"].append((proc.returncode, summary, describe(proc)))
+
+            with ThreadPoolExecutor(max_workers=3) as pool:
+                list(pool.map(sample, BUSY))
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                made = list(pool.map(lambda s: gcore(progs[s].pid, directory), BUSY))
+            cores = dict(zip(BUSY, made))
+        try:
+            for script, core in cores.items():
+                proc = run_pyhang(pyhang, "core", core)
+                results[script]["core"].append((proc.returncode, last_line(proc), describe(proc)))
+        finally:
+            for core in cores.values():
+                core.unlink()
+        _BUSY_READINGS[python.id] = results
+    return _BUSY_READINGS[python.id]
+
+
+@pytest.mark.parametrize("source", ["live", "core"])
+@pytest.mark.parametrize("script", BUSY)
+def test_busy_is_not_a_deadlock(python, pyhang, script, source, request, tmp_path_factory):
+    _xfail(request, BUSY_WRONG, python, script, source)
+    reads = read_busy(python, pyhang, tmp_path_factory)[script][source]
+    assert reads, f"{script} was not read"
+    wrong = [(rc, summary, shown) for rc, summary, shown in reads
+             if rc != 0 or not (summary.startswith("Verdict: no deadlock") or summary == "JSON: no-deadlock")]
+    assert not wrong, (f"{len(wrong)} of {len(reads)} {source} reads of the healthy busy program {script} "
+                       f"said DEADLOCK; the first:\n{wrong[0][2][-6000:]}")
+
+
+# --------------------------------------------------------------------------------------------
+# Healthy, idle
+
+
+@dataclass
+class Idle:
+    parent_asleep: bool = False  # a child keeps computing: wait until the READY process sleeps
+    # Fragments of the verdict line, in order, when it is not "Verdict: no deadlock found."
+    verdict: Sequence[str] = ()
+    # thread name -> fragments of its live note; "@marker function" stands for "<script>:<line> in function"
+    note: Dict[str, Sequence[str]] = field(default_factory=dict)
+
+
+_CHILD = ("Verdict: no deadlock: every thread waits, and child process", "not in this report (")
+
+IDLE: Dict[str, Idle] = {
+    "c2_ok_idle_subprocess_run.py": Idle(note={"MainThread": ["waits for process (pid ", "@run main"]}),
+    "c2_ok_idle_waitpid.py": Idle(),
+    "c2_ok_idle_signal_pause.py": Idle(note={"MainThread": ["waits for a signal", "@pause main"]}),
+    "c2_ok_idle_select_timer.py": Idle(),
+    "c2_ok_idle_queue_polling.py": Idle(),
+    "c2_ok_idle_fifo_reader.py": Idle(),
+    "c2_ok_idle_itimer_event.py": Idle(verdict=("Verdict: no deadlock: every thread waits, and signal SIGALRM "
+                                                "(its handler on_alarm, c2_ok_idle_itimer_event.py:",
+                                                ") can still wake the program.")),
+    "c2_ok_idle_daemon_stuck.py": Idle(),
+    "c2_ok_idle_aio_wait_for.py": Idle(),
+    "c2_ok_idle_mp_queue_consumer.py": Idle(parent_asleep=True, verdict=_CHILD),
+    "c2_ok_idle_ppe_map.py": Idle(parent_asleep=True, verdict=_CHILD),
+}
+
+IDLE_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {}
+
+
+@pytest.mark.parametrize("source", ["live", "core"])
+@pytest.mark.parametrize("script", sorted(IDLE))
+def test_idle_is_not_a_deadlock(python, pyhang, script, source, request, tmp_path_factory):
+    _xfail(request, IDLE_WRONG, python, script, source)
+    jobs = {name: Job(name, parent_asleep=spec.parent_asleep) for name, spec in IDLE.items()}
+    text, doc, json_rc, _ = read_all(python, pyhang, jobs, tmp_path_factory)[script][source]
+    shown = describe(text)
+    last = last_line(text)
+    assert (text.returncode, json_rc) == (0, 0), shown
+    want = IDLE[script].verdict
+    if want:
+        pos = 0
+        for fragment in want:
+            at = last.find(fragment, pos)
+            assert at >= 0, (fragment, last, shown)
+            pos = at + len(fragment)
+    else:
+        assert last == "Verdict: no deadlock found.", shown
+    assert doc["diagnosis"]["verdict"] == "no-deadlock" and doc["diagnosis"]["findings"] == [], shown
+    if source == "live":
+        threads = {t["name"]: t for t in doc["processes"][0]["threads"]}
+        for name, fragments in IDLE[script].note.items():
+            assert name in threads, (name, sorted(threads), shown)
+            label = f'Thread {threads[name]["tid"]} "{name}" '
+            notes = [n for n in doc["diagnosis"]["notes"] if n.startswith(label)]
+            assert len(notes) == 1, (name, notes, shown)
+            for fragment in fragments:
+                if fragment.startswith("@"):
+                    marker, function = fragment[1:].split()
+                    fragment = f"{script}:{line(script, marker)} in {function}"
+                assert fragment in notes[0], (name, fragment, notes[0], shown)
+
+
+# --------------------------------------------------------------------------------------------
+# Hangs
+
+
+@dataclass
+class At:
+    marker: str  # the `# LINE:` marker (in the hang's own file) where the participant waits
+    function: str
+    holds: Sequence[str] = ()  # markers of the `with`/acquire() of each hold
+
+
+@dataclass
+class Hang:
+    kinds: Sequence[str]  # the kinds of the findings, in order
+    # participants of the first finding: "thread" / "task:name" / "child:thread" -> where
+    participants: Dict[str, At]
+    children: bool = False
+    min_version: Tuple[int, int] = (3, 0)
+
+
+HANGS: Dict[str, Hang] = {
+    "c2_hang_inventory.py": Hang(["lock-order-cycle"], {
+        "reservations": At("attach_with", "attach", holds=["reserve_with"]),
+        "cancellations": At("release_with", "release", holds=["cancel_with"]),
+    }),
+    "c2_hang_rlock_bus.py": Hang(["lock-order-cycle"], {
+        "ui": At("on_event_with", "on_event", holds=["publish_with"]),
+        "sync": At("publish_with", "publish", holds=["update_with"]),
+    }),
+    "c2_hang_join_pair.py": Hang(["join-cycle"], {
+        "replica-a": At("peer_join", "run"),
+        "replica-b": At("peer_join", "run"),
+    }),
+    "c2_hang_queue_worker_died.py": Hang(["all-blocked"], {
+        "MainThread": At("main_join", "main"),
+    }),
+    "c2_hang_condition_no_notify.py": Hang(["all-blocked"], {
+        "flusher": At("flusher_wait", "flusher"),
+        "writer": At("writer_join", "write_and_flush", holds=["writer_with"]),
+        "MainThread": At("main_with", "main"),
+    }),
+    "c2_hang_dead_owner_rlock.py": Hang(["held-by-dead-thread", "held-by-dead-thread"], {
+        "api": At("api_with", "serve_api"),
+    }),
+    "c2_hang_dead_owner_lock.py": Hang(["held-by-dead-thread"], {
+        "writer-0": At("write_with", "write"),
+        "writer-1": At("write_with", "write"),
+    }),
+    "c2_hang_dead_owner_condition.py": Hang(["held-by-dead-thread"], {
+        "dispatcher": At("dispatch_with", "dispatch"),
+    }),
+    "c2_hang_gc_dict_cache.py": Hang(["gc-reentrancy"], {
+        "MainThread": At("evict_with", "evict", holds=["refresh_with"]),
+    }),
+    "c2_hang_gc_log_handler.py": Hang(["gc-reentrancy"], {
+        "MainThread": At("emit_with", "emit", holds=["emit_with"]),
+    }),
+    "c2_hang_aio_account_locks.py": Hang(["lock-order-cycle"], {
+        "task:pay-bob": At("destination_lock", "transfer", holds=["source_lock"]),
+        "task:pay-alice": At("destination_lock", "transfer", holds=["source_lock"]),
+    }),
+    "c2_hang_aio_future_pair.py": Hang(["all-blocked"], {
+        "task:Task-1": At("main_gather", "main"),
+        "task:leader": At("leader_await", "leader"),
+        "task:follower": At("follower_await", "follower"),
+    }),
+    "c2_hang_aio_event_orphan.py": Hang(["all-blocked"], {
+        "task:Task-1": At("main_await", "main"),
+        "task:indexer": At("indexer_wait", "indexer"),
+    }),
+    "c2_hang_mp_pipe_recv.py": Hang(["all-blocked"], {
+        "MainThread": At("parent_recv", "handshake"),
+        "child:MainThread": At("worker_recv", "worker"),
+    }, children=True),
+}
+
+_ALL = None
+HANG_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {
+    ("c2_hang_mp_pipe_recv.py", _ALL, None):
+        "pyhang says 'Verdict: no deadlock found.': the parent and its child each wait in Connection.recv() "
+        "on the two ends of one multiprocessing.Pipe() (notes 'waits to read from Unix socket (unnamed)'), "
+        "and no thread of either process can ever write; Connection.recv is not taken for a wait",
+    ("c2_hang_dead_owner_lock.py", _ALL, None):
+        "pyhang says 'DEADLOCK (all-blocked)' ('waits to acquire self.lock ... which no live thread is known "
+        "to hold'): the exited thread 'rotator' (acquire() then return in rotate) is not inferred as the "
+        "holder because the writer started after it reuses its thread stack, hence its thread ident",
+    ("c2_hang_dead_owner_condition.py", _ALL, None):
+        "pyhang says 'DEADLOCK (all-blocked)' ('waits to acquire self.cond ... which no live thread is known "
+        "to hold'): the exited thread 'loader' left the Condition's plain Lock held (acquire() then return "
+        "in the except branch) and is not inferred as its holder because the dispatcher started after it "
+        "reuses its thread stack, hence its thread ident (without the reuse pyhang names 'loader')",
+}
+
+
+def task_or_thread(p: dict, ready_pid: int) -> str:
+    if p.get("task"):
+        return f"task:{p['task']}"
+    return p["thread"] if p["pid"] == ready_pid else f"child:{p['thread']}"
+
+
+@pytest.mark.parametrize("source", ["live", "core"])
+@pytest.mark.parametrize("script", sorted(HANGS))
+def test_hang_is_named(python, pyhang, script, source, request, tmp_path_factory):
+    spec = HANGS[script]
+    if python.version[:2] < spec.min_version:
+        pytest.skip(f"{script} cannot reach its hang before {spec.min_version}")
+    _xfail(request, HANG_WRONG, python, script, source)
+    jobs = {name: Job(name, children=h.children) for name, h in HANGS.items()
+            if python.version[:2] >= h.min_version}
+    text, doc, json_rc, ready_pid = read_all(python, pyhang, jobs, tmp_path_factory)[script][source]
+    shown = describe(text)
+    assert (text.returncode, json_rc) == (1, 1), shown
+    diag = doc["diagnosis"]
+    assert diag["verdict"] == "deadlock", shown
+    assert [f["kind"] for f in diag["findings"]] == list(spec.kinds), shown
+    assert last_line(text).startswith(f"Verdict: DEADLOCK ({spec.kinds[0]})"), shown
+    participants = diag["findings"][0]["participants"]
+    named_tasks = python.version[:2] >= (3, 8)  # 3.6 and 3.7 tasks have no names
+    if named_tasks:
+        got = {task_or_thread(p, ready_pid): p for p in participants}
+        assert sorted(got) == sorted(spec.participants), shown
+        pairs = [(name, want, got[name]) for name, want in spec.participants.items()]
+    else:
+        # Unnamed tasks: match the participants by where they wait.
+        assert len(participants) == len(spec.participants), shown
+        pairs = []
+        for name, want in spec.participants.items():
+            where = line(script, want.marker)
+            match = [p for p in participants if p["at"] and p["at"]["line"] == where]
+            assert match, (name, where, shown)
+            pairs.append((name, want, match[0]))
+    errors = []
+    for name, want, p in pairs:
+        at = {"file": program(script), "line": line(script, want.marker), "function": want.function}
+        if p["at"] != at:
+            errors.append(f"{name}: waits at {p['at']}, expected {at}")
+        if p["waits_for"] is None or p["waits_for"]["timeout"]:
+            errors.append(f"{name}: waits for {p['waits_for']}, expected a wait without a timeout")
+        since = [h["since"] for h in p["holds"]]
+        for marker in want.holds:
+            where = {"file": program(script), "line": line(script, marker)}
+            if not any({k: s.get(k) for k in ("file", "line")} == where for s in since):
+                errors.append(f"{name}: holds nothing taken at line {where['line']} ({marker}); holds {p['holds']}")
+    assert not errors, "\n".join(errors) + "\n" + shown
