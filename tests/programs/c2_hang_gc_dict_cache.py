@@ -37,7 +37,7 @@ class HandleCache:
 
 
 def main():
-    gc.set_threshold(7, 1000000, 1000000)
+    gc.set_threshold(7, 2, 1000000)
     cache = HandleCache()
     generation = 0
     while True:
