@@ -170,6 +170,10 @@ IDLE: Dict[str, Idle] = {
     "c2_ok_idle_aio_thread_feeder.py": Idle(note={"feed": ["waits to read from TCP socket 127.0.0.1:", "@feed_recv run"]}),
     "c2_ok_idle_barrier_late_party.py": Idle(),
     "c2_ok_idle_pipe_holder.py": Idle(),
+    "c2_ok_idle_pool_nested_sleeping.py": Idle(),
+    "c2_ok_idle_aio_lock_sleeping_holder.py": Idle(),
+    "c2_ok_idle_cycle_with_timeout.py": Idle(),
+    "c2_ok_idle_gc_del_waits_other.py": Idle(),
 }
 
 IDLE_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {}
