@@ -36,5 +36,9 @@ class Service:
             task.cancel()
 
 
+async def main():
+    await Service().run()  # created on the running loop (3.6-3.9 bind asyncio objects to a loop)
+
+
 if __name__ == "__main__":
-    aio_run(Service().run())
+    aio_run(main())
