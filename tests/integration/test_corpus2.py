@@ -305,6 +305,24 @@ HANGS: Dict[str, Hang] = {
         "trainer": At("job_license", "run_training_job", holds=["job_gpu"]),
         "auditor": At("audit_gpu", "audit_licenses", holds=["audit_license"]),
     }),
+    "c2_hang_repr_lock.py": Hang(["self-deadlock"], {
+        "MainThread": At("repr_with", "__repr__", holds=["add_with"]),
+    }),
+    "c2_hang_property_self.py": Hang(["self-deadlock"], {
+        "payments": At("available_with", "available", holds=["withdraw_with"]),
+    }),
+    "c2_hang_signal_handler_lock.py": Hang(["signal-reentrancy"], {
+        "MainThread": At("handler_with", "on_alarm", holds=["main_with"]),
+    }),
+    "c2_hang_aio_executor_event.py": Hang(["all-blocked"], {
+        "task:Task-1": At("main_await", "main"),
+        "task:fetch-profile": At("fetch_await", "fetch"),
+    }),
+    "c2_hang_queue_put_under_lock.py": Hang(["all-blocked"], {
+        "indexer": At("indexer_with", "indexer"),
+        "ingest": At("ingest_put", "ingest", holds=["ingest_with"]),
+        "MainThread": At("main_join", "main"),
+    }),
     "c2_hang_mp_pipe_recv.py": Hang(["all-blocked"], {
         "MainThread": At("parent_recv", "handshake"),
         "child:MainThread": At("worker_recv", "worker"),
