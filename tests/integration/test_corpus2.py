@@ -330,7 +330,16 @@ HANGS: Dict[str, Hang] = {
 }
 
 _ALL = None
+_DEBIAN_NEW = ("3.13.5", "3.14.10", "3.15.x")
 HANG_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {
+    ("c2_hang_property_self.py", _DEBIAN_NEW, "core"):
+        "pyhang says 'DEADLOCK (all-blocked)' ('waits to acquire self.lock ... which no live thread is known to "
+        "hold'): in a gcore core of the Debian 3.13/3.14/3.15 builds the payments thread's outer frames read as "
+        "zeros, so the withdraw() frame that holds the lock (`with self.lock:`) is missing",
+    ("c2_hang_aio_executor_event.py", _DEBIAN_NEW, "core"):
+        "pyhang says 'Verdict: no deadlock found.' (a missed hang): in a gcore core of the Debian 3.13/3.14/3.15 "
+        "builds the executor thread's outer frames (the pool's _worker, WorkItem.run) read as zeros, so the task's "
+        "run_in_executor() wait is not linked to the thread, which waits forever for an Event only the task sets",
     ("c2_hang_mp_pipe_recv.py", _ALL, None):
         "pyhang says 'Verdict: no deadlock found.': the parent and its child each wait in Connection.recv() "
         "on the two ends of one multiprocessing.Pipe() (notes 'waits to read from Unix socket (unnamed)'), "
