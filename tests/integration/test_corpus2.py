@@ -174,6 +174,10 @@ IDLE: Dict[str, Idle] = {
     "c2_ok_idle_aio_lock_sleeping_holder.py": Idle(),
     "c2_ok_idle_cycle_with_timeout.py": Idle(),
     "c2_ok_idle_gc_del_waits_other.py": Idle(),
+    "c2_ok_idle_lease_timer.py": Idle(),
+    "c2_ok_idle_lease_alarm.py": Idle(verdict=("Verdict: no deadlock: every thread waits, and signal SIGALRM "
+                                               "(its handler on_lease_end, c2_ok_idle_lease_alarm.py:",
+                                               ") can still wake the program.")),
 }
 
 IDLE_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {
@@ -331,6 +335,10 @@ HANGS: Dict[str, Hang] = {
     "c2_hang_mp_child_died_lock.py": Hang(["held-by-dead-process"], {
         "MainThread": At("parent_with", "main"),
     }, children=True),
+    "c2_hang_cycle_sigterm_handler.py": Hang(["lock-order-cycle"], {
+        "config-reloader": At("reload_metrics", "reload_config", holds=["reload_config"]),
+        "metrics-flusher": At("flush_config", "flush_metrics", holds=["flush_metrics"]),
+    }),
     "c2_hang_mp_pipe_recv.py": Hang(["all-blocked"], {
         "MainThread": At("parent_recv", "handshake"),
         "child:MainThread": At("worker_recv", "worker"),
