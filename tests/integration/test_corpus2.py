@@ -370,6 +370,11 @@ HANG_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {
         "pyhang says 'DEADLOCK (all-blocked)' ('waits to acquire self.lock ... which no live thread is known to "
         "hold'): in a gcore core of the Debian 3.13/3.14/3.15 builds the payments thread's outer frames read as "
         "zeros, so the withdraw() frame that holds the lock (`with self.lock:`) is missing",
+    ("c2_hang_semaphore_order.py", ("3.13.5",), "core"):
+        "pyhang says 'DEADLOCK (all-blocked)' ('waits to acquire semaphore gpu_slot ... which no live thread is "
+        "known to hold', at threading.py:511 in acquire): in a gcore core of the Debian 3.13.5 build the waiting "
+        "threads' frames below BoundedSemaphore.acquire read as zeros, so the `with` holds are missing "
+        "(3.14.10 and 3.15.x keep them here)",
     ("c2_hang_aio_executor_event.py", _DEBIAN_NEW, "core"):
         "pyhang says 'Verdict: no deadlock found.' (a missed hang): in a gcore core of the Debian 3.13/3.14/3.15 "
         "builds the executor thread's outer frames (the pool's _worker, WorkItem.run) read as zeros, so the task's "
