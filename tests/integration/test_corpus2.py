@@ -176,12 +176,18 @@ IDLE: Dict[str, Idle] = {
     "c2_ok_idle_cycle_with_timeout.py": Idle(),
     "c2_ok_idle_gc_del_waits_other.py": Idle(),
     "c2_ok_idle_lease_timer.py": Idle(),
+    "c2_ok_idle_conditional_acquire.py": Idle(),
     "c2_ok_idle_lease_alarm.py": Idle(verdict=("Verdict: no deadlock: every thread waits, and signal SIGALRM "
                                                "(its handler on_lease_end, c2_ok_idle_lease_alarm.py:",
                                                ") can still wake the program.")),
 }
 
 IDLE_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {
+    ("c2_ok_idle_conditional_acquire.py", None, None):
+        "A FALSE DEADLOCK: pyhang says 'DEADLOCK (lock-order-cycle)': MainThread waits for table.lock 'which is "
+        "held by Thread \"report\" since ...:<report_acquire> in report (acquire(), inferred from the source)', "
+        "but that acquire() is behind `if exclusive:` and was not run; the lock is held by the sleeping vacuum "
+        "thread (`with self.lock:` on its frame, a certain hold), which will release it",
     # The verdicts are right; the notes place the wait in the standard library's thin Python
     # wrapper instead of the program's line that called it.
     ("c2_ok_idle_sigwait_event.py", None, "live"):
