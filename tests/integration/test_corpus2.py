@@ -177,12 +177,23 @@ IDLE: Dict[str, Idle] = {
     "c2_ok_idle_gc_del_waits_other.py": Idle(),
     "c2_ok_idle_lease_timer.py": Idle(),
     "c2_ok_idle_conditional_acquire.py": Idle(),
+    "c2_ok_idle_conditional_acquire_lease.py": Idle(),
+    "c2_ok_idle_release_helper.py": Idle(),
     "c2_ok_idle_lease_alarm.py": Idle(verdict=("Verdict: no deadlock: every thread waits, and signal SIGALRM "
                                                "(its handler on_lease_end, c2_ok_idle_lease_alarm.py:",
                                                ") can still wake the program.")),
 }
 
 IDLE_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {
+    ("c2_ok_idle_conditional_acquire_lease.py", None, None):
+        "A FALSE DEADLOCK: pyhang says 'DEADLOCK (lock-order-cycle)': MainThread waits for table.lock 'held by "
+        "Thread \"report\" ... (acquire(), inferred from the source)', but that acquire() is behind `if "
+        "exclusive:` and was not run; the lock is leased by grant_lease() and a threading.Timer will release it",
+    ("c2_ok_idle_release_helper.py", None, None):
+        "A FALSE DEADLOCK: pyhang says 'DEADLOCK (lock-order-cycle)': MainThread waits for journal.lock 'held by "
+        "Thread \"writer\" ... (acquire(), inferred from the source)', but the writer gave it back through "
+        "self._unlock() (a helper that calls release()); the lock is held by the checkpoint lease, which a "
+        "threading.Timer will release",
     ("c2_ok_idle_conditional_acquire.py", None, None):
         "A FALSE DEADLOCK: pyhang says 'DEADLOCK (lock-order-cycle)': MainThread waits for table.lock 'which is "
         "held by Thread \"report\" since ...:<report_acquire> in report (acquire(), inferred from the source)', "
