@@ -179,12 +179,19 @@ IDLE: Dict[str, Idle] = {
     "c2_ok_idle_conditional_acquire.py": Idle(),
     "c2_ok_idle_conditional_acquire_lease.py": Idle(),
     "c2_ok_idle_release_helper.py": Idle(),
+    "c2_ok_idle_trylock_fallback.py": Idle(),
+    "c2_ok_idle_condition_release.py": Idle(),
     "c2_ok_idle_lease_alarm.py": Idle(verdict=("Verdict: no deadlock: every thread waits, and signal SIGALRM "
                                                "(its handler on_lease_end, c2_ok_idle_lease_alarm.py:",
                                                ") can still wake the program.")),
 }
 
 IDLE_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {
+    ("c2_ok_idle_condition_release.py", None, None):
+        "A FALSE DEADLOCK: pyhang says 'DEADLOCK (lock-order-cycle)': MainThread waits for feed.lock 'held by "
+        "Thread \"publisher\" ... (acquire(), inferred from the source)', but the publisher gave it back with "
+        "self.changed.release() (the Condition built on that lock); the lock is held by the sleeping archiver "
+        "(`with self.changed:`), which will release it",
     ("c2_ok_idle_conditional_acquire_lease.py", None, None):
         "A FALSE DEADLOCK: pyhang says 'DEADLOCK (lock-order-cycle)': MainThread waits for table.lock 'held by "
         "Thread \"report\" ... (acquire(), inferred from the source)', but that acquire() is behind `if "
