@@ -181,12 +181,18 @@ IDLE: Dict[str, Idle] = {
     "c2_ok_idle_release_helper.py": Idle(),
     "c2_ok_idle_trylock_fallback.py": Idle(),
     "c2_ok_idle_condition_release.py": Idle(),
+    "c2_ok_idle_aio_conditional_acquire.py": Idle(),
     "c2_ok_idle_lease_alarm.py": Idle(verdict=("Verdict: no deadlock: every thread waits, and signal SIGALRM "
                                                "(its handler on_lease_end, c2_ok_idle_lease_alarm.py:",
                                                ") can still wake the program.")),
 }
 
 IDLE_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {
+    ("c2_ok_idle_aio_conditional_acquire.py", None, None):
+        "A FALSE DEADLOCK: pyhang says 'DEADLOCK (lock-order-cycle): 2 tasks wait for each other's asyncio locks': "
+        "the main task waits for table.lock 'held by Task \"report\" ... (acquire(), inferred from the source)', "
+        "but that `await self.lock.acquire()` is behind `if exclusive:` and was not run; the vacuum task holds the "
+        "lock (`async with`) across a sleep whose timer the loop is waiting for",
     ("c2_ok_idle_condition_release.py", None, None):
         "A FALSE DEADLOCK: pyhang says 'DEADLOCK (lock-order-cycle)': MainThread waits for feed.lock 'held by "
         "Thread \"publisher\" ... (acquire(), inferred from the source)', but the publisher gave it back with "
