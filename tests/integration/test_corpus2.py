@@ -1,14 +1,14 @@
 """A second corpus of realistic programs pyhang was not developed against: tests/programs/c2_*.py.
 
 * c2_ok_busy_*: healthy programs that keep running (servers, pools, loggers, asyncio apps, a lock
-  held by a computing or sleeping thread). All of them are started side by side, each is read
+  held by a computing or sleeping thread). They are started side by side in groups of 4, each is read
   live SAMPLES times at random moments (text and --json alternately) and once from a gcore core:
   every read must say "no deadlock" (exit 0).
 * c2_ok_idle_*: healthy programs in which every thread waits: for a child the report does not
   show, a signal, a timer, a FIFO, a socket, a sleep. Read live and from a core: exit 0, no
   finding, and the verdict line where it names what can still wake the program.
 * c2_hang_*: real hangs. Read live and from cores (every process of the group for the
-  multiprocessing one, with --children): exit 1, the expected kinds, participants, where each
+  multiprocessing ones, with --children): exit 1, the expected kinds, participants, where each
   waits in the program's own code and what it holds.
 
 The readings reuse test_verdicts.py's machinery (programs side by side, cores in parallel). Where
@@ -26,8 +26,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import pytest
 
-from conftest import Interp, pyhang_json, run_pyhang
-from test_verdicts import Job, Reading, describe, gcore, line, program, read_all, started
+from conftest import Interp, run_pyhang
+from test_verdicts import Job, describe, gcore, line, program, read_all, started
 
 SAMPLES = 8  # live reads of each busy program per interpreter (the programs run side by side)
 
