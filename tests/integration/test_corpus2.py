@@ -182,6 +182,7 @@ IDLE: Dict[str, Idle] = {
     "c2_ok_idle_trylock_fallback.py": Idle(),
     "c2_ok_idle_condition_release.py": Idle(),
     "c2_ok_idle_aio_conditional_acquire.py": Idle(),
+    "c2_ok_idle_manual_future.py": Idle(),
     "c2_ok_idle_lease_alarm.py": Idle(verdict=("Verdict: no deadlock: every thread waits, and signal SIGALRM "
                                                "(its handler on_lease_end, c2_ok_idle_lease_alarm.py:",
                                                ") can still wake the program.")),
