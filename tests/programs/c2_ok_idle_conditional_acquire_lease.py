@@ -1,5 +1,5 @@
 """Healthy, idle: a conditional acquire() next to a lease that a timer ends. The table lock is
-leased for maintenance: grant_lease() takes it and a threading.Timer releases it in a minute (a
+leased for maintenance: grant_lease() takes it and a threading.Timer releases it in an hour (a
 plain Lock may be released by any thread). The report worker runs in shared mode, so it does NOT
 take the table lock (the acquire() is behind an `if`), and waits for the stats lock. The main
 thread holds the stats lock and waits for the table lock. When the lease expires the timer
@@ -36,7 +36,7 @@ class Table:
 
 def main():
     table = Table()
-    table.grant_lease(60.0)
+    table.grant_lease(3600.0)
     with table.stats_lock:  # LINE:main_stats
         threading.Thread(target=table.report, args=(False,), name="report", daemon=True).start()
         time.sleep(0.05)

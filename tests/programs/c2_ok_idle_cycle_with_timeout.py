@@ -1,7 +1,7 @@
 """Healthy, idle: a lock-order inversion that a timeout breaks. The "settler" holds the ledger
-lock and tries the account lock with acquire(timeout=60), backing off when it fails; the
+lock and tries the account lock with acquire(timeout=3600), backing off when it fails; the
 "statement" thread holds the account lock and waits for the ledger lock without a timeout.
-Within a minute the settler gives up and releases the ledger: not a deadlock (yet)."""
+Within an hour the settler gives up and releases the ledger: not a deadlock (yet)."""
 import threading
 import time
 
@@ -16,7 +16,7 @@ def settle():
     while True:
         with ledger_lock:  # LINE:settle_ledger
             both_held.wait()
-            if account_lock.acquire(timeout=60):  # LINE:settle_try
+            if account_lock.acquire(timeout=3600):  # LINE:settle_try
                 try:
                     return "settled"
                 finally:

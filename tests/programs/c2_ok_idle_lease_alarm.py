@@ -32,4 +32,4 @@ def coordinate(lease_seconds):
 
 
 if __name__ == "__main__":
-    print(coordinate(600))
+    print(coordinate(3600))

@@ -1,5 +1,5 @@
 """Healthy, idle: a maintenance lease released by a timer. The coordinator takes the shard lock
-with acquire() and schedules its release in a minute with threading.Timer (a plain Lock may be
+with acquire() and schedules its release in an hour with threading.Timer (a plain Lock may be
 released by any thread); it then waits for the migrator's acknowledgement on a queue. The
 migrator waits for the shard lock. When the lease expires the timer releases the lock, the
 migrator runs and acknowledges. Not a deadlock."""
@@ -33,7 +33,7 @@ def main():
     ready_to_go = threading.Timer(0.1, migrator.start)
     ready_to_go.start()
     ready()
-    print(shard.coordinate(60.0))  # LINE:main_coordinate
+    print(shard.coordinate(3600.0))  # LINE:main_coordinate
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Healthy, idle: a lock released through a helper method. The journal's append() takes the
 journal lock with acquire() and gives it back through self._unlock() (which calls release()),
 then waits for the stats lock. Meanwhile the checkpoint lease holds the journal lock (taken by
-start_checkpoint(), released by a threading.Timer in a minute), and the main thread holds the
+start_checkpoint(), released by a threading.Timer in an hour), and the main thread holds the
 stats lock while it waits for the journal lock. The writer does not hold the journal lock any
 more; the timer will release it. Not a deadlock."""
 import threading
@@ -42,7 +42,7 @@ def main():
         writer = threading.Thread(target=journal.append, args=("debit 10",), name="writer", daemon=True)
         writer.start()
         time.sleep(0.05)
-        journal.start_checkpoint(60.0)
+        journal.start_checkpoint(3600.0)
         ready()
         with journal.lock:  # LINE:main_with
             print(len(journal.entries))
