@@ -1,0 +1,497 @@
+"""A second corpus of realistic programs pyhang was not developed against: tests/programs/c2_*.py.
+
+* c2_ok_busy_*: healthy programs that keep running (servers, pools, loggers, asyncio apps, a lock
+  held by a computing or sleeping thread). They are started side by side in groups of 4, each is read
+  live SAMPLES times at random moments (text and --json alternately) and once from a gcore core:
+  every read must say "no deadlock" (exit 0).
+* c2_ok_idle_*: healthy programs in which every thread waits: for a child the report does not
+  show, a signal, a timer, a FIFO, a socket, a sleep. Read live and from a core: exit 0, no
+  finding, and the verdict line where it names what can still wake the program.
+* c2_hang_*: real hangs. Read live and from cores (every process of the group for the
+  multiprocessing ones, with --children): exit 1, the expected kinds, participants, where each
+  waits in the program's own code and what it holds.
+
+The readings reuse test_verdicts.py's machinery (programs side by side, cores in parallel). Where
+pyhang is wrong today the test keeps the correct assertion and is a strict xfail with what pyhang
+says instead, scoped to the interpreters and sources where it is wrong.
+"""
+from __future__ import annotations
+
+import random
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import pytest
+
+from conftest import Interp, run_pyhang
+from test_verdicts import Job, describe, gcore, line, program, read_all, started
+
+SAMPLES = 8  # live reads of each busy program per interpreter (the programs run side by side)
+
+
+def last_line(proc) -> str:
+    return proc.stdout.rstrip("\n").rsplit("\n", 1)[-1]
+
+
+def _xfail(request, table, python: Interp, script: str, source: Optional[str]) -> None:
+    for (s, interps, src), reason in table.items():
+        if s == script and (interps is None or python.id in interps) and src in (None, source):
+            request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+            return
+
+
+# --------------------------------------------------------------------------------------------
+# Healthy, busy
+
+BUSY = [
+    "c2_ok_busy_http_threads.py",
+    "c2_ok_busy_log_shipper.py",
+    "c2_ok_busy_futures_wait.py",
+    "c2_ok_busy_aio_crawler.py",
+    "c2_ok_busy_aio_executor.py",
+    "c2_ok_busy_cpu_holder.py",
+    "c2_ok_busy_sleep_holder.py",
+    "c2_ok_busy_condition_wait_for.py",
+    "c2_ok_busy_sqlite_workers.py",
+    "c2_ok_busy_timer_chain.py",
+    "c2_ok_busy_native_holder.py",
+    "c2_ok_busy_trylock_backoff.py",
+]
+
+# (script, interpreter ids or None for all, "live"/"core"/None) -> what pyhang says instead
+BUSY_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {}
+
+BUSY_GROUP = 4  # busy programs read side by side (more would starve each other of the 2 CPUs)
+
+# A reading of several programs (programs started, read, cored) happens in the first test that
+# needs it and can take minutes on a loaded machine: the tests that trigger one get more time.
+READING_TIMEOUT = pytest.mark.timeout(900)
+
+_BUSY_READINGS: Dict[Tuple[str, str], Dict[str, List[Tuple[int, str, str]]]] = {}
+
+
+def read_busy(python: Interp, pyhang: str, script: str, tmp_path_factory) -> Dict[str, List[Tuple[int, str, str]]]:
+    """{"live": [(exit, last line, output)...], "core": [...]} of a busy program. The programs of
+    its group are started side by side, each read SAMPLES times at random moments (text and
+    --json alternately) and then from a gcore core; once per interpreter."""
+    index = BUSY.index(script)
+    group = BUSY[index - index % BUSY_GROUP:][:BUSY_GROUP]
+    if (python.id, script) not in _BUSY_READINGS:
+        directory = tmp_path_factory.mktemp("busy-cores")
+        results: Dict[str, Dict[str, List[Tuple[int, str, str]]]] = {s: {"live": [], "core": []} for s in group}
+        cores: Dict[str, object] = {}
+        with ExitStack() as stack:
+            starts = {s: started(python, s) for s in group}
+            with ThreadPoolExecutor(max_workers=len(starts)) as pool:
+                entering = {s: pool.submit(cm.__enter__) for s, cm in starts.items()}
+                for s, future in entering.items():
+                    if future.exception() is None:
+                        stack.push(starts[s])
+            progs = {s: f.result() for s, f in entering.items()}
+
+            def sample(name: str) -> None:
+                rng = random.Random(f"{python.id}/{name}")
+                for i in range(SAMPLES):
+                    time.sleep(rng.uniform(0.0, 0.05))
+                    proc = run_pyhang(pyhang, "remote", progs[name].pid, *(["--json"] if i % 2 else []))
+                    if i % 2:
+                        ok = ('"verdict": "no-deadlock"' in proc.stdout and '"findings": []' in proc.stdout)
+                        summary = "JSON: no-deadlock" if ok else "JSON: deadlock"
+                    else:
+                        summary = last_line(proc)
+                    results[name]["live"].append((proc.returncode, summary, describe(proc)))
+
+            with ThreadPoolExecutor(max_workers=len(group)) as pool:
+                list(pool.map(sample, group))
+            with ThreadPoolExecutor(max_workers=len(group)) as pool:
+                made = list(pool.map(lambda s: gcore(progs[s].pid, directory), group))
+            cores = dict(zip(group, made))
+        try:
+            for name, core in cores.items():
+                proc = run_pyhang(pyhang, "core", core)
+                results[name]["core"].append((proc.returncode, last_line(proc), describe(proc)))
+        finally:
+            for core in cores.values():
+                core.unlink()
+        for name in group:
+            _BUSY_READINGS[(python.id, name)] = results[name]
+    return _BUSY_READINGS[(python.id, script)]
+
+
+@pytest.mark.parametrize("source", ["live", "core"])
+@pytest.mark.parametrize("script", BUSY)
+@READING_TIMEOUT
+def test_busy_is_not_a_deadlock(python, pyhang, script, source, request, tmp_path_factory):
+    _xfail(request, BUSY_WRONG, python, script, source)
+    reads = read_busy(python, pyhang, script, tmp_path_factory)[source]
+    assert reads, f"{script} was not read"
+    wrong = [(rc, summary, shown) for rc, summary, shown in reads
+             if rc != 0 or not (summary.startswith("Verdict: no deadlock") or summary == "JSON: no-deadlock")]
+    assert not wrong, (f"{len(wrong)} of {len(reads)} {source} reads of the healthy busy program {script} "
+                       f"said DEADLOCK; the first:\n{wrong[0][2][-6000:]}")
+
+
+# --------------------------------------------------------------------------------------------
+# Healthy, idle
+
+
+@dataclass
+class Idle:
+    parent_asleep: bool = False  # a child keeps computing: wait until the READY process sleeps
+    # Fragments of the verdict line, in order, when it is not "Verdict: no deadlock found."
+    verdict: Sequence[str] = ()
+    # thread name -> fragments of its live note; "@marker function" stands for "<script>:<line> in function"
+    note: Dict[str, Sequence[str]] = field(default_factory=dict)
+
+
+_CHILD = ("Verdict: no deadlock: every thread waits, and child process", "not in this report (")
+
+IDLE: Dict[str, Idle] = {
+    "c2_ok_idle_subprocess_run.py": Idle(note={"MainThread": ["waits for process (pid ", "@run main"]}),
+    "c2_ok_idle_waitpid.py": Idle(),
+    "c2_ok_idle_signal_pause.py": Idle(note={"MainThread": ["waits for a signal", "@pause main"]}),
+    "c2_ok_idle_select_timer.py": Idle(),
+    "c2_ok_idle_queue_polling.py": Idle(),
+    "c2_ok_idle_fifo_reader.py": Idle(),
+    "c2_ok_idle_itimer_event.py": Idle(verdict=("Verdict: no deadlock: every thread waits, and signal SIGALRM "
+                                                "(its handler on_alarm, c2_ok_idle_itimer_event.py:",
+                                                ") can still wake the program.")),
+    "c2_ok_idle_daemon_stuck.py": Idle(),
+    "c2_ok_idle_aio_wait_for.py": Idle(),
+    "c2_ok_idle_mp_queue_consumer.py": Idle(parent_asleep=True, verdict=_CHILD),
+    "c2_ok_idle_ppe_map.py": Idle(parent_asleep=True, verdict=_CHILD),
+    "c2_ok_idle_aio_signal_shutdown.py": Idle(verdict=("Verdict: no deadlock: every thread waits, and signal SIGTERM",
+                                                       "can still wake the program.")),
+    "c2_ok_idle_sigwait_event.py": Idle(note={"reopener": ["waits for a signal", "@sigwait reopener"]}),
+    "c2_ok_idle_lock_holder_child.py": Idle(),
+    "c2_ok_idle_chain_to_socket.py": Idle(note={"acceptor": ["@accept acceptor"]}),
+    "c2_ok_idle_aio_thread_feeder.py": Idle(note={"feed": ["waits to read from TCP socket 127.0.0.1:", "@feed_recv run"]}),
+    "c2_ok_idle_barrier_late_party.py": Idle(),
+    "c2_ok_idle_pipe_holder.py": Idle(),
+    "c2_ok_idle_pool_nested_sleeping.py": Idle(),
+    "c2_ok_idle_aio_lock_sleeping_holder.py": Idle(),
+    "c2_ok_idle_cycle_with_timeout.py": Idle(),
+    "c2_ok_idle_gc_del_waits_other.py": Idle(),
+    "c2_ok_idle_lease_timer.py": Idle(),
+    "c2_ok_idle_conditional_acquire.py": Idle(),
+    "c2_ok_idle_conditional_acquire_lease.py": Idle(),
+    "c2_ok_idle_release_helper.py": Idle(),
+    "c2_ok_idle_trylock_fallback.py": Idle(),
+    "c2_ok_idle_condition_release.py": Idle(),
+    "c2_ok_idle_aio_conditional_acquire.py": Idle(),
+    "c2_ok_idle_manual_future.py": Idle(),
+    "c2_ok_idle_lease_alarm.py": Idle(verdict=("Verdict: no deadlock: every thread waits, and signal SIGALRM "
+                                               "(its handler on_lease_end, c2_ok_idle_lease_alarm.py:",
+                                               ") can still wake the program.")),
+}
+
+IDLE_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {
+    ("c2_ok_idle_aio_conditional_acquire.py", None, None):
+        "A FALSE DEADLOCK: pyhang says 'DEADLOCK (lock-order-cycle): 2 tasks wait for each other's asyncio locks': "
+        "the main task waits for table.lock 'held by Task \"report\" ... (acquire(), inferred from the source)', "
+        "but that `await self.lock.acquire()` is behind `if exclusive:` and was not run; the vacuum task holds the "
+        "lock (`async with`) across a sleep whose timer the loop is waiting for",
+    ("c2_ok_idle_condition_release.py", None, None):
+        "A FALSE DEADLOCK: pyhang says 'DEADLOCK (lock-order-cycle)': MainThread waits for feed.lock 'held by "
+        "Thread \"publisher\" ... (acquire(), inferred from the source)', but the publisher gave it back with "
+        "self.changed.release() (the Condition built on that lock); the lock is held by the sleeping archiver "
+        "(`with self.changed:`), which will release it",
+    ("c2_ok_idle_conditional_acquire_lease.py", None, None):
+        "A FALSE DEADLOCK: pyhang says 'DEADLOCK (lock-order-cycle)': MainThread waits for table.lock 'held by "
+        "Thread \"report\" ... (acquire(), inferred from the source)', but that acquire() is behind `if "
+        "exclusive:` and was not run; the lock is leased by grant_lease() and a threading.Timer will release it",
+    ("c2_ok_idle_release_helper.py", None, None):
+        "A FALSE DEADLOCK: pyhang says 'DEADLOCK (lock-order-cycle)': MainThread waits for journal.lock 'held by "
+        "Thread \"writer\" ... (acquire(), inferred from the source)', but the writer gave it back through "
+        "self._unlock() (a helper that calls release()); the lock is held by the checkpoint lease, which a "
+        "threading.Timer will release",
+    ("c2_ok_idle_conditional_acquire.py", None, None):
+        "A FALSE DEADLOCK: pyhang says 'DEADLOCK (lock-order-cycle)': MainThread waits for table.lock 'which is "
+        "held by Thread \"report\" since ...:<report_acquire> in report (acquire(), inferred from the source)', "
+        "but that acquire() is behind `if exclusive:` and was not run; the lock is held by the sleeping vacuum "
+        "thread (`with self.lock:` on its frame, a certain hold), which will release it",
+    # The verdicts are right; the notes place the wait in the standard library's thin Python
+    # wrapper instead of the program's line that called it.
+    ("c2_ok_idle_sigwait_event.py", None, "live"):
+        "the note says 'Thread N \"reopener\" waits for a signal, at signal.py:82 in sigwait.' (the Python "
+        "wrapper of _signal.sigwait), not the program's line c2_ok_idle_sigwait_event.py:<sigwait> in reopener",
+    ("c2_ok_idle_chain_to_socket.py", None, "live"):
+        "the note says 'Thread N \"acceptor\" waits for a connection on TCP socket listening on 127.0.0.1:P "
+        "(fd 3), at socket.py:298 in accept.' (socket.socket.accept is Python code), not the program's line "
+        "c2_ok_idle_chain_to_socket.py:<accept> in acceptor",
+}
+
+
+@pytest.mark.parametrize("source", ["live", "core"])
+@pytest.mark.parametrize("script", sorted(IDLE))
+@READING_TIMEOUT
+def test_idle_is_not_a_deadlock(python, pyhang, script, source, request, tmp_path_factory):
+    _xfail(request, IDLE_WRONG, python, script, source)
+    jobs = {name: Job(name, parent_asleep=spec.parent_asleep) for name, spec in IDLE.items()}
+    text, doc, json_rc, _ = read_all(python, pyhang, jobs, tmp_path_factory)[script][source]
+    shown = describe(text)
+    last = last_line(text)
+    assert (text.returncode, json_rc) == (0, 0), shown
+    want = IDLE[script].verdict
+    if want:
+        pos = 0
+        for fragment in want:
+            at = last.find(fragment, pos)
+            assert at >= 0, (fragment, last, shown)
+            pos = at + len(fragment)
+    else:
+        assert last == "Verdict: no deadlock found.", shown
+    assert doc["diagnosis"]["verdict"] == "no-deadlock" and doc["diagnosis"]["findings"] == [], shown
+    if source == "live":
+        threads = {t["name"]: t for t in doc["processes"][0]["threads"]}
+        for name, fragments in IDLE[script].note.items():
+            assert name in threads, (name, sorted(threads), shown)
+            label = f'Thread {threads[name]["tid"]} "{name}" '
+            notes = [n for n in doc["diagnosis"]["notes"] if n.startswith(label)]
+            assert len(notes) == 1, (name, notes, shown)
+            for fragment in fragments:
+                if fragment.startswith("@"):
+                    marker, function = fragment[1:].split()
+                    fragment = f"{script}:{line(script, marker)} in {function}"
+                assert fragment in notes[0], (name, fragment, notes[0], shown)
+
+
+# --------------------------------------------------------------------------------------------
+# Hangs
+
+
+@dataclass
+class At:
+    marker: Optional[str]  # the `# LINE:` marker (in the hang's own file) where the participant waits;
+    # None: a library thread (an idle pool worker) whose place is not checked
+    function: str
+    holds: Sequence[str] = ()  # markers of the `with`/acquire() of each hold
+
+
+@dataclass
+class Hang:
+    kinds: Sequence[str]  # the kinds of the findings, in order
+    # participants of the first finding: "thread" / "task:name" / "child:thread" -> where
+    participants: Dict[str, At]
+    children: bool = False
+    min_version: Tuple[int, int] = (3, 0)
+
+
+HANGS: Dict[str, Hang] = {
+    "c2_hang_inventory.py": Hang(["lock-order-cycle"], {
+        "reservations": At("attach_with", "attach", holds=["reserve_with"]),
+        "cancellations": At("release_with", "release", holds=["cancel_with"]),
+    }),
+    "c2_hang_rlock_bus.py": Hang(["lock-order-cycle"], {
+        "ui": At("on_event_with", "on_event", holds=["publish_with"]),
+        "sync": At("publish_with", "publish", holds=["update_with"]),
+    }),
+    "c2_hang_join_pair.py": Hang(["join-cycle"], {
+        "replica-a": At("peer_join", "run"),
+        "replica-b": At("peer_join", "run"),
+    }),
+    "c2_hang_queue_worker_died.py": Hang(["all-blocked"], {
+        "MainThread": At("main_join", "main"),
+    }),
+    "c2_hang_condition_no_notify.py": Hang(["all-blocked"], {
+        "flusher": At("flusher_wait", "flusher"),
+        "writer": At("writer_join", "write_and_flush", holds=["writer_with"]),
+        "MainThread": At("main_with", "main"),
+    }),
+    "c2_hang_dead_owner_rlock.py": Hang(["held-by-dead-thread", "held-by-dead-thread"], {
+        "api": At("api_with", "serve_api"),
+    }),
+    "c2_hang_dead_owner_lock.py": Hang(["held-by-dead-thread"], {
+        "writer-0": At("write_with", "write"),
+        "writer-1": At("write_with", "write"),
+    }),
+    "c2_hang_dead_owner_condition.py": Hang(["held-by-dead-thread"], {
+        "dispatcher": At("dispatch_with", "dispatch"),
+    }),
+    "c2_hang_gc_dict_cache.py": Hang(["gc-reentrancy"], {
+        "MainThread": At("evict_with", "evict", holds=["refresh_with"]),
+    }),
+    "c2_hang_gc_log_handler.py": Hang(["gc-reentrancy"], {
+        "MainThread": At("emit_with", "emit", holds=["emit_with"]),
+    }),
+    "c2_hang_aio_account_locks.py": Hang(["lock-order-cycle"], {
+        "task:pay-bob": At("destination_lock", "transfer", holds=["source_lock"]),
+        "task:pay-alice": At("destination_lock", "transfer", holds=["source_lock"]),
+    }),
+    "c2_hang_aio_future_pair.py": Hang(["all-blocked"], {
+        "task:Task-1": At("main_gather", "main"),
+        "task:leader": At("leader_await", "leader"),
+        "task:follower": At("follower_await", "follower"),
+    }),
+    "c2_hang_aio_event_orphan.py": Hang(["all-blocked"], {
+        "task:Task-1": At("main_await", "main"),
+        "task:indexer": At("indexer_wait", "indexer"),
+    }),
+    "c2_hang_aio_threadsafe_lock.py": Hang(["join-cycle"], {
+        "exporter": At("exporter_result", "exporter", holds=["exporter_with"]),
+        "task:Task-1": At("loop_with", "count_request"),  # the loop's thread, inside its task
+    }),
+    "c2_hang_executor_shutdown_lock.py": Hang(["join-cycle"], {
+        "MainThread": At("close_shutdown", "close", holds=["close_with"]),
+        "ThreadPoolExecutor-0_0": At("write_back_with", "write_back"),
+    }),
+    "c2_hang_semaphore_order.py": Hang(["lock-order-cycle"], {
+        "trainer": At("job_license", "run_training_job", holds=["job_gpu"]),
+        "auditor": At("audit_gpu", "audit_licenses", holds=["audit_license"]),
+    }),
+    "c2_hang_repr_lock.py": Hang(["self-deadlock"], {
+        "MainThread": At("repr_with", "__repr__", holds=["add_with"]),
+    }),
+    "c2_hang_property_self.py": Hang(["self-deadlock"], {
+        "payments": At("available_with", "available", holds=["withdraw_with"]),
+    }),
+    "c2_hang_signal_handler_lock.py": Hang(["signal-reentrancy"], {
+        "MainThread": At("handler_with", "on_alarm", holds=["main_with"]),
+    }),
+    "c2_hang_aio_executor_event.py": Hang(["all-blocked"], {
+        "task:Task-1": At("main_await", "main"),
+        "task:fetch-profile": At("fetch_await", "fetch"),
+    }),
+    "c2_hang_queue_put_under_lock.py": Hang(["all-blocked"], {
+        "indexer": At("indexer_with", "indexer"),
+        "ingest": At("ingest_put", "ingest", holds=["ingest_with"]),
+        "MainThread": At("main_join", "main"),
+    }),
+    "c2_hang_pool_task_leaks_lock.py": Hang(["all-blocked"], {
+        "MainThread": At("cleanup_with", "cleanup"),
+        "thumbs_0": At(None, "_worker"),  # the idle worker whose finished task leaked the lock
+    }),
+    "c2_hang_mp_child_died_lock.py": Hang(["held-by-dead-process"], {
+        "MainThread": At("parent_with", "main"),
+    }, children=True),
+    "c2_hang_cycle_sigterm_handler.py": Hang(["lock-order-cycle"], {
+        "config-reloader": At("reload_metrics", "reload_config", holds=["reload_config"]),
+        "metrics-flusher": At("flush_config", "flush_metrics", holds=["flush_metrics"]),
+    }),
+    "c2_hang_atexit_stop_event.py": Hang(["all-blocked"], {
+        "heartbeat": At("heartbeat_wait", "heartbeat"),
+        "MainThread": At(None, "_shutdown"),  # the interpreter's exit joins the non-daemon threads
+    }),
+    "c2_hang_queue_protocol.py": Hang(["all-blocked"], {
+        "client": At("client_get", "client"),
+        "server": At("server_get", "server"),
+        "MainThread": At("main_join", "main"),
+    }),
+    "c2_hang_listener_stop_lock.py": Hang(["join-cycle"], {
+        "MainThread": At("listener_stop", "main", holds=["shutdown_with"]),
+        "Thread-1*": At("emit_with", "emit"),  # the QueueListener's thread
+    }),
+    "c2_hang_generator_holds_lock.py": Hang(["self-deadlock"], {
+        "MainThread": At("insert_with", "insert"),
+    }),
+    "c2_hang_mp_pipe_recv.py": Hang(["all-blocked"], {
+        "MainThread": At("parent_recv", "handshake"),
+        "child:MainThread": At("worker_recv", "worker"),
+    }, children=True),
+}
+
+_ALL = None
+_DEBIAN_NEW = ("3.13.5", "3.14.10", "3.15.x")
+HANG_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {
+    ("c2_hang_generator_holds_lock.py", _ALL, None):
+        "pyhang says 'DEADLOCK (all-blocked)', MainThread 'waits to acquire self.lock ... which no live thread is "
+        "known to hold': the lock is held by the generator `it` (Table.rows), suspended at its yield inside "
+        "`with self.lock:`, which only MainThread could resume; suspended generator frames are not searched "
+        "for holds (expected self-deadlock, holder: the generator)",
+    ("c2_hang_atexit_stop_event.py", ("3.13.0",) + _DEBIAN_NEW, None):
+        "pyhang says 'Verdict: no deadlock found.' (a missed hang): since 3.13 threading._shutdown joins the "
+        "non-daemon threads in C (_thread._shutdown()), which pyhang reads as 'blocked on a futex in C code (a "
+        "lock or condition pyhang could not identify), at threading.py:N in _shutdown', not as a wait for heartbeat",
+    ("c2_hang_property_self.py", _DEBIAN_NEW, "core"):
+        "pyhang says 'DEADLOCK (all-blocked)' ('waits to acquire self.lock ... which no live thread is known to "
+        "hold'): in a gcore core of the Debian 3.13/3.14/3.15 builds the payments thread's outer frames read as "
+        "zeros, so the withdraw() frame that holds the lock (`with self.lock:`) is missing",
+    ("c2_hang_semaphore_order.py", ("3.13.5",), "core"):
+        "pyhang says 'DEADLOCK (all-blocked)' ('waits to acquire semaphore gpu_slot ... which no live thread is "
+        "known to hold', at threading.py:511 in acquire): in a gcore core of the Debian 3.13.5 build the waiting "
+        "threads' frames below BoundedSemaphore.acquire read as zeros, so the `with` holds are missing "
+        "(3.14.10 and 3.15.x keep them here)",
+    ("c2_hang_aio_executor_event.py", _DEBIAN_NEW, "core"):
+        "pyhang says 'Verdict: no deadlock found.' (a missed hang): in a gcore core of the Debian 3.13/3.14/3.15 "
+        "builds the executor thread's outer frames (the pool's _worker, WorkItem.run) read as zeros, so the task's "
+        "run_in_executor() wait is not linked to the thread, which waits forever for an Event only the task sets",
+    ("c2_hang_mp_pipe_recv.py", _ALL, None):
+        "pyhang says 'Verdict: no deadlock found.': the parent and its child each wait in Connection.recv() "
+        "on the two ends of one multiprocessing.Pipe() (notes 'waits to read from Unix socket (unnamed)'), "
+        "and no thread of either process can ever write; Connection.recv is not taken for a wait",
+    ("c2_hang_dead_owner_lock.py", _ALL, None):
+        "pyhang says 'DEADLOCK (all-blocked)' ('waits to acquire self.lock ... which no live thread is known "
+        "to hold'): the exited thread 'rotator' (acquire() then return in rotate) is not inferred as the "
+        "holder because the writer started after it reuses its thread stack, hence its thread ident",
+    ("c2_hang_dead_owner_condition.py", _ALL, None):
+        "pyhang says 'DEADLOCK (all-blocked)' ('waits to acquire self.cond ... which no live thread is known "
+        "to hold'): the exited thread 'loader' left the Condition's plain Lock held (acquire() then return "
+        "in the except branch) and is not inferred as its holder because the dispatcher started after it "
+        "reuses its thread stack, hence its thread ident (without the reuse pyhang names 'loader')",
+}
+
+
+def task_or_thread(p: dict, ready_pid: int) -> str:
+    if p.get("task"):
+        return f"task:{p['task']}"
+    return p["thread"] if p["pid"] == ready_pid else f"child:{p['thread']}"
+
+
+@pytest.mark.parametrize("source", ["live", "core"])
+@pytest.mark.parametrize("script", sorted(HANGS))
+@READING_TIMEOUT
+def test_hang_is_named(python, pyhang, script, source, request, tmp_path_factory):
+    spec = HANGS[script]
+    if python.version[:2] < spec.min_version:
+        pytest.skip(f"{script} cannot reach its hang before {spec.min_version}")
+    _xfail(request, HANG_WRONG, python, script, source)
+    jobs = {name: Job(name, children=h.children) for name, h in HANGS.items()
+            if python.version[:2] >= h.min_version}
+    text, doc, json_rc, ready_pid = read_all(python, pyhang, jobs, tmp_path_factory)[script][source]
+    shown = describe(text)
+    assert (text.returncode, json_rc) == (1, 1), shown
+    diag = doc["diagnosis"]
+    assert diag["verdict"] == "deadlock", shown
+    assert [f["kind"] for f in diag["findings"]] == list(spec.kinds), shown
+    assert last_line(text).startswith(f"Verdict: DEADLOCK ({spec.kinds[0]})"), shown
+    participants = diag["findings"][0]["participants"]
+    named_tasks = python.version[:2] >= (3, 8)  # 3.6 and 3.7 tasks have no names
+    if named_tasks:
+        got = {task_or_thread(p, ready_pid): p for p in participants}
+        # "Thread-1*": a library thread whose default name varies with the version ("Thread-1",
+        # "Thread-1 (_monitor)" since 3.10).
+        for pattern in [k for k in spec.participants if k.endswith("*")]:
+            names = [k for k in got if k.startswith(pattern[:-1])]
+            if len(names) == 1:
+                got[pattern] = got.pop(names[0])
+        assert sorted(got) == sorted(spec.participants), shown
+        pairs = [(name, want, got[name]) for name, want in spec.participants.items()]
+    else:
+        # Unnamed tasks: match the participants by where they wait.
+        assert len(participants) == len(spec.participants), shown
+        pairs = []
+        for name, want in spec.participants.items():
+            if want.marker is None:
+                continue
+            where = line(script, want.marker)
+            match = [p for p in participants if p["at"] and p["at"]["line"] == where]
+            assert match, (name, where, shown)
+            pairs.append((name, want, match[0]))
+    errors = []
+    for name, want, p in pairs:
+        if want.marker is None:
+            continue
+        at = {"file": program(script), "line": line(script, want.marker), "function": want.function}
+        if p["at"] != at:
+            errors.append(f"{name}: waits at {p['at']}, expected {at}")
+        if p["waits_for"] is None or p["waits_for"]["timeout"]:
+            errors.append(f"{name}: waits for {p['waits_for']}, expected a wait without a timeout")
+        since = [h["since"] for h in p["holds"]]
+        for marker in want.holds:
+            where = {"file": program(script), "line": line(script, marker)}
+            if not any({k: s.get(k) for k in ("file", "line")} == where for s in since):
+                errors.append(f"{name}: holds nothing taken at line {where['line']} ({marker}); holds {p['holds']}")
+    assert not errors, "\n".join(errors) + "\n" + shown

@@ -1,0 +1,41 @@
+"""Hang: an event loop blocked on a threading.Lock held by a thread that waits for the loop.
+The "exporter" thread takes the stats lock and, under it, asks the loop for a value with
+asyncio.run_coroutine_threadsafe(...).result(); a coroutine on the loop thread takes the same
+threading.Lock (a blocking call inside a coroutine), so the loop never runs the exporter's
+coroutine."""
+import asyncio
+import threading
+import time
+
+from _appkit import aio_run, ready
+
+stats_lock = threading.Lock()
+stats = {"requests": 0}
+
+
+async def current_connections():
+    return 3
+
+
+def exporter(loop):
+    with stats_lock:  # LINE:exporter_with
+        time.sleep(0.1)
+        future = asyncio.run_coroutine_threadsafe(current_connections(), loop)
+        stats["connections"] = future.result()  # LINE:exporter_result
+
+
+async def count_request():
+    with stats_lock:  # LINE:loop_with
+        stats["requests"] += 1
+
+
+async def main():
+    loop = asyncio.get_event_loop()
+    threading.Thread(target=exporter, args=(loop,), name="exporter", daemon=True).start()
+    await asyncio.sleep(0.05)
+    ready()
+    await count_request()
+
+
+if __name__ == "__main__":
+    aio_run(main())
