@@ -816,7 +816,8 @@ void analyze(Snapshot& snap) {
     d.findings.push_back(std::move(f));
   }
 
-  // Held by a thread that has exited.
+  // Held by a thread that has exited. Threads waiting for the same lock share one finding.
+  std::map<std::pair<size_t, uint64_t>, size_t> deadLockFinding;   // (process, lock) -> finding
   for (size_t i = 0; i < g.units.size(); ++i) {
     const UnitState& u = g.units[i];
     if (involved.count(i) || !u.blockedForever() || !u.lockHolderUnknown || u.wait->op != WaitOp::kAcquire) continue;
@@ -877,6 +878,16 @@ void analyze(Snapshot& snap) {
     } else {
       continue;
     }
+    if (auto same = deadLockFinding.find({u.id.process, u.waitLock}); same != deadLockFinding.end()) {
+      Finding& shared = d.findings[same->second];
+      shared.lines.push_back(fmt::format("  {} waits for the same lock", ex.threadLabel(u.id)));
+      shared.lines.push_back(fmt::format("      {}", ex.atPhrase(u)));
+      shared.participants.push_back(ex.participant(u, true));
+      shared.participants.back().heldBy = who + " (exited)";
+      involved.insert(i);
+      continue;
+    }
+    deadLockFinding[{u.id.process, u.waitLock}] = d.findings.size();
     Finding f;
     f.kind = "held-by-dead-thread";
     f.lines.push_back("Found a deadlock (lock held by a thread that has exited):");
