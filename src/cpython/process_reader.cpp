@@ -392,7 +392,7 @@ void Reader::readThread(uint64_t tstate, uint64_t interp, int interpId, const st
         releasing.push_back(HeldObject{releasingSelf, "with", 0});
       } else {
         for (const auto& w : wrappedLocks(objects_, sync_, sources_, releasingSelf)) {
-          if (!releasedBefore(sources_, f.location.file, raw.code->firstLineNo, f.location.line, w.path)) {
+          if (releaseAhead(sources_, f.location.file, raw.code->firstLineNo, f.location.line, w.path)) {
             releasing.push_back(HeldObject{w.lock, "with", 0, true});
           }
         }
