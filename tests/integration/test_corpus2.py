@@ -39,7 +39,8 @@ def last_line(proc) -> str:
 def _xfail(request, table, python: Interp, script: str, source: Optional[str]) -> None:
     for (s, interps, src), reason in table.items():
         if s == script and (interps is None or python.id in interps) and src in (None, source):
-            request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+            # A reason that starts with RANDOM: wrong in some runs only, so not strict.
+            request.applymarker(pytest.mark.xfail(strict=not reason.startswith("RANDOM"), reason=reason))
             return
 
 
@@ -371,6 +372,11 @@ HANGS: Dict[str, Hang] = {
 _ALL = None
 _DEBIAN_NEW = ("3.13.5", "3.14.10", "3.15.x")
 HANG_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {
+    ("c2_hang_signal_handler_lock.py", ("3.14.10", "3.15.x"), None):
+        "RANDOM (about half the runs on 3.14.10): the signal arrives while the main thread enters `with "
+        "stats_lock:` after the lock is taken but before the with block's exit is on the frame's stack, so "
+        "the hold is not seen: 'Not confirmed (all-blocked) ... but signal SIGALRM can still wake it' (exit "
+        "0, a missed hang) instead of signal-reentrancy",
     ("c2_hang_generator_holds_lock.py", _ALL, None):
         "pyhang says 'DEADLOCK (all-blocked)', MainThread 'waits to acquire self.lock ... which no live thread is "
         "known to hold': the lock is held by the generator `it` (Table.rows), suspended at its yield inside "
