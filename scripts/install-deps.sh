@@ -13,6 +13,8 @@ packages=(
   # tests: core dumps, the pytest harness, interpreters from .debs, compressed cores
   gdb python3 python3-pytest python3-pytest-timeout patchelf debian-archive-keyring
   zstd lz4 xz-utils gzip binutils procps
+  # libsqlite3-0: the pyenv builds' _sqlite3 module (a test program keeps an order book in sqlite)
+  libsqlite3-0
   # the man page and the shell completions (tests/integration/test_docs.py, test_install.py), the JSON schema
   # (python3-jsonschema: tests/integration/test_schema.py)
   groff-base man-db zsh fish python3-jsonschema
