@@ -364,41 +364,25 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
       }
       continue;
     }
-    if (u.wait->op == WaitOp::kPipeWrite) {
-      // Any thread of a process holding a read end could drain the pipe: the writer is stuck
-      // only when every one of them waits forever itself; then it waits for all of them.
-      std::vector<UnitId> readers;
+    if (u.wait->op == WaitOp::kPipeWrite || u.wait->op == WaitOp::kPipeRead) {
+      // Any other thread of a process holding the other end (a read end for a full pipe; the
+      // write end or socket peer for a read) could end the wait: the thread is stuck only when
+      // every one of them waits forever itself; then it waits for all of them.
+      const bool writing = u.wait->op == WaitOp::kPipeWrite;
+      std::vector<UnitId> others;
       bool allStuck = true;
       for (const auto& v : g.units) {
-        if (v.id == u.id || !snap.processes[v.id.process].pipeReadEnds.count(u.wait->object)) continue;
-        readers.push_back(v.id);
+        const Process& q = snap.processes[v.id.process];
+        if (v.id == u.id || !(writing ? q.pipeReadEnds : q.writeEnds).count(u.wait->object)) continue;
+        others.push_back(v.id);
         allStuck &= v.blockedForever();
       }
-      if (readers.empty()) {
+      if (others.empty()) {
         u.waitPidMissing = true;
         continue;
       }
       if (allStuck) {
-        for (const auto& r : readers) u.edges.push_back(Edge{r, u.wait->object, false, true});
-      }
-      continue;
-    }
-    if (u.wait->op == WaitOp::kPipeRead) {
-      // Any other thread of a process holding the other end could write to it: the reader is
-      // stuck only when every one of them waits forever itself.
-      std::vector<UnitId> writers;
-      bool allStuck = true;
-      for (const auto& v : g.units) {
-        if (v.id == u.id || !snap.processes[v.id.process].writeEnds.count(u.wait->object)) continue;
-        writers.push_back(v.id);
-        allStuck &= v.blockedForever();
-      }
-      if (writers.empty()) {
-        u.waitPidMissing = true;
-        continue;
-      }
-      if (allStuck) {
-        for (const auto& w : writers) u.edges.push_back(Edge{w, u.wait->object, false, true});
+        for (const auto& o : others) u.edges.push_back(Edge{o, u.wait->object, false, true});
       }
       continue;
     }
