@@ -428,7 +428,7 @@ std::string inferredHoldDoubt(const WaitGraph& g, const Explainer& ex, const std
     const UnitId& next = g.units[cycle[(k + 1) % cycle.size()]].id;
     procs.insert(u.id.process);
     const Hold* h = ex.holdOf(next, u);
-    if (h && h->how.rfind("acquire() (from the source)", 0) == 0 && !inferred) {
+    if (h && h->doubtful && !inferred) {
       inferred = h;
       holder = next;
     }

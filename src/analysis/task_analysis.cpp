@@ -546,7 +546,7 @@ void TaskAnalyzer::reportCycle(std::vector<size_t> cycle, const std::vector<size
     size_t next = cycle[(k + 1) % cycle.size()];
     const TEdge* e = edgeTo(cycle[k], next);
     const Holder* h = e && e->viaLock ? holdOf(next, e->object) : nullptr;
-    if (!h || h->hold.how.rfind("acquire()", 0) != 0) continue;
+    if (!h || !h->hold.doubtful) continue;
     for (const auto& l : p_.loops) {
       if (l.address != first.loop || !l.stateRead || (l.timers == 0 && l.readyCallbacks == 0)) continue;
       f.unconfirmedBecause = fmt::format("it rests on an acquire() by {} inferred from the source {}, and its event loop "

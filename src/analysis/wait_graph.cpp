@@ -161,7 +161,7 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
           if (h.throughWrapper && (!o || !o->locked.value_or(false))) continue;
           // Holding a Semaphore is not holding its lock; it is counted as a holder of the semaphore.
           uint64_t lock = (o && o->kind == ObjectKind::kSemaphore) ? h.object : lockOf(p, h.object);
-          u.holds.push_back(Hold{lock, lockKey(snap, pi, lock), h.object, fi, h.how, h.line, h.throughWrapper});
+          u.holds.push_back(Hold{lock, lockKey(snap, pi, lock), h.object, fi, h.how, h.line, h.throughWrapper, h.doubtful});
         }
       }
       // RLocks and SemLocks record their owner thread; tstate locks are held by their thread.

@@ -28,6 +28,7 @@ struct Hold {
   std::string how;            // "with", "owner", "thread", "acquire()"
   int line = 0;               // `with` line
   bool throughWrapper = false;  // through the program's own context manager (HeldObject)
+  bool doubtful = false;        // an inferred acquire() that may not hold (HeldObject)
 };
 
 struct Edge {

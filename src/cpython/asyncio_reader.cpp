@@ -727,7 +727,11 @@ void AioReader::inferAcquireHolds(const RawFrame& raw, Frame& f) {
     }
     if (!lockish) continue;
     bool known = std::any_of(f.holds.begin(), f.holds.end(), [&](const HeldObject& h) { return h.object == obj; });
-    if (!known) f.holds.push_back(HeldObject{obj, "acquire() (from the source)", ln});
+    if (!known) {
+      f.holds.push_back(HeldObject{obj, "acquire() (from the source)", ln});
+      const std::vector<std::string>* lines = sources_.lines(f.location.file);
+      f.holds.back().doubtful = !lines || doubtfulAcquire(*lines, ln, f.location.line);
+    }
   }
 }
 

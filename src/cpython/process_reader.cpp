@@ -197,7 +197,10 @@ void Reader::inferAcquireHolds(const RawFrame& raw, Frame& f) {
       continue;
     }
     bool known = std::any_of(f.holds.begin(), f.holds.end(), [&](const HeldObject& h) { return h.object == obj; });
-    if (!known) f.holds.push_back(HeldObject{obj, "acquire() (from the source)", ln});
+    if (!known) {
+      f.holds.push_back(HeldObject{obj, "acquire() (from the source)", ln});
+      f.holds.back().doubtful = doubtfulAcquire(*lines, ln, f.location.line);
+    }
   }
 }
 

@@ -137,4 +137,33 @@ std::map<std::string, int> openAcquires(const std::vector<std::string>& lines, i
   return open;
 }
 
+bool doubtfulAcquire(const std::vector<std::string>& lines, int acquireLine, int current) {
+  auto indent = [](const std::string& l) -> int {
+    size_t i = l.find_first_not_of(" \t");
+    return i == std::string::npos || l[i] == '#' ? -1 : static_cast<int>(i);
+  };
+  if (acquireLine < 1 || acquireLine > static_cast<int>(lines.size())) return true;
+  // The blocks around the acquire(), up to the def: any but `with` may not have run it.
+  int level = indent(lines[static_cast<size_t>(acquireLine) - 1]);
+  for (int ln = acquireLine - 1; ln >= 1 && ln > acquireLine - 2000 && level > 0; --ln) {
+    const std::string& text = lines[static_cast<size_t>(ln) - 1];
+    int ind = indent(text);
+    if (ind < 0 || ind >= level) continue;
+    level = ind;
+    std::string head = text.substr(static_cast<size_t>(ind));
+    if (head.rfind("def ", 0) == 0 || head.rfind("async def ", 0) == 0) break;
+    if (head.rfind("with ", 0) != 0 && head.rfind("async with ", 0) != 0) return true;
+  }
+  // A release by another name between the acquire() and the current line (a helper, the
+  // Condition built on the lock) may have given it back.
+  for (int ln = acquireLine + 1; ln < current && ln <= static_cast<int>(lines.size()); ++ln) {
+    const std::string& text = lines[static_cast<size_t>(ln) - 1];
+    if (text.find("release(") != std::string::npos || text.find("unlock(") != std::string::npos ||
+        text.find("__exit__(") != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace pyhang::cpython

@@ -37,4 +37,8 @@ class SourceFiles {
 // expression -> line of its acquire(). At most 2000 lines before `current` are looked at.
 std::map<std::string, int> openAcquires(const std::vector<std::string>& lines, int first, int current);
 
+// Whether the acquire() on `acquireLine` may not hold its lock at `current`: it sits in a block
+// other than `with` (an `if`, a loop, a `try`), or a release by another name follows it.
+bool doubtfulAcquire(const std::vector<std::string>& lines, int acquireLine, int current);
+
 }  // namespace pyhang::cpython

@@ -123,6 +123,9 @@ struct HeldObject {
   // Held through the program's own context manager (a wrapper whose source takes and releases
   // this lock): counts only while the lock is locked and no other thread is known to hold it.
   bool throughWrapper = false;
+  // An acquire() inferred from the source that may not have run or may have been undone (under
+  // an `if`, followed by a release by another name): decides nothing while anything else could.
+  bool doubtful = false;
 };
 
 struct Frame {

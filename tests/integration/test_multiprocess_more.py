@@ -81,10 +81,11 @@ def test_ppe_lock_held_by_parent(pyhang, python):
     script = PROGRAMS_DIR / "mp_ppe_lock_held_by_parent.py"
     pid, doc, rc, text = read_hang(pyhang, python, script)
     assert rc == 1
-    f = only_finding(doc, "all-blocked")
+    # The future is linked to the worker process running its work item: a join cycle.
+    f = only_finding(doc, "join-cycle")
     parts = by_process(f)
     worker = f"{default_method(python)}Process-1"
-    assert set(parts) == {("MainProcess", "MainThread"), ("MainProcess", "QueueFeederThread"), (worker, "MainThread")}
+    assert set(parts) == {("MainProcess", "MainThread"), (worker, "MainThread")}
     parent = parts[("MainProcess", "MainThread")]
     check_parent(parent, pid, script, "result", "future-result")
     (held,) = [h for h in parent["holds"] if h["how"] == "with"]

@@ -127,11 +127,12 @@ class Job:
 _READINGS: Dict[Tuple[str, str], Dict[str, Reading]] = {}
 
 
-def read_all(python: Interp, pyhang: str, jobs: Dict[str, Job], tmp_path_factory) -> Dict[str, Dict[str, Reading]]:
+def read_all(python: Interp, pyhang: str, jobs: Dict[str, Job], tmp_path_factory,
+             with_cores: bool = True) -> Dict[str, Dict[str, Reading]]:
     """Each program of `jobs`, read live (text, then JSON) and from gcore cores, once per
     interpreter. The programs run side by side and their cores are taken in parallel: gcore
     spends most of its second waiting, and one core per program and interpreter, one after the
-    other, would be most of this file's run time."""
+    other, would be most of this file's run time. Without `with_cores`, live readings only."""
     key = (python.id, min(jobs))
     if key not in _READINGS:
         directory = tmp_path_factory.mktemp("cores")
@@ -155,13 +156,15 @@ def read_all(python: Interp, pyhang: str, jobs: Dict[str, Job], tmp_path_factory
                 live[name] = Reading(text, doc, proc.returncode, prog.pid)
             targets = []
             for name, prog in progs.items():
+                if not with_cores:
+                    break
                 pids = [prog.pid] + ([p for p in prog.members() if p != prog.pid] if jobs[name].children else [])
                 targets += [(name, pid) for pid in pids]
             with ThreadPoolExecutor(max_workers=4) as pool:
                 made = list(pool.map(lambda t: gcore(t[1], directory), targets))
             for (name, _), core in zip(targets, made):
                 cores.setdefault(name, []).append(core)
-        readings: Dict[str, Dict[str, Reading]] = {}
+        readings: Dict[str, Dict[str, Reading]] = {name: {"live": reading} for name, reading in live.items()}
         try:
             for name, files in cores.items():
                 ctext = run_pyhang(pyhang, "core", *files)
