@@ -32,6 +32,12 @@ std::string threadHeader(const Thread& t) {
   if (t.waitingForGil) s += " [Waiting for the GIL]";
   if (t.droppingGil) s += " [Dropping the GIL]";
   if (t.gcCollecting) s += " [Garbage collecting]";
+  // The analysis's one-word state, as jstack prints a thread's state next to its name.
+  if (!t.state.empty()) {
+    std::string word = t.state;
+    std::replace(word.begin(), word.end(), '-', ' ');
+    s += fmt::format(" [{}]", word);
+  }
   return s + " (most recent call last):";
 }
 

@@ -246,6 +246,8 @@ def render_thread_text(thread: dict, locals_: bool) -> str:
         header += " [Has the GIL]"
     if thread["gc_collecting"]:
         header += " [Garbage collecting]"
+    if thread.get("state"):  # the analysis's state word (the JSON has it when the analysis ran)
+        header += f" [{thread['state'].replace('-', ' ')}]"
     lines = [header + " (most recent call last):"]
     any_python = False
     for f in thread["frames"]:
