@@ -5,6 +5,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -59,7 +60,7 @@ std::optional<std::vector<FdEnd>> fdEnds(pid_t pid, size_t cap) {
   return out;
 }
 
-std::unordered_map<uint64_t, uint64_t> unixSocketPeers() {
+std::unordered_map<uint64_t, uint64_t> unixSocketPeers(std::unordered_map<uint64_t, uint32_t>* queued) {
   std::unordered_map<uint64_t, uint64_t> peers;
   int s = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   if (s < 0) return peers;
@@ -72,7 +73,7 @@ std::unordered_map<uint64_t, uint64_t> unixSocketPeers() {
   request.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
   request.req.sdiag_family = AF_UNIX;
   request.req.udiag_states = ~0u;
-  request.req.udiag_show = UDIAG_SHOW_PEER;
+  request.req.udiag_show = UDIAG_SHOW_PEER | (queued ? UDIAG_SHOW_RQLEN : 0);
   if (send(s, &request, sizeof(request), 0) != static_cast<ssize_t>(sizeof(request))) {
     close(s);
     return peers;
@@ -97,6 +98,11 @@ std::unordered_map<uint64_t, uint64_t> unixSocketPeers() {
           uint32_t peer = 0;
           std::memcpy(&peer, RTA_DATA(attr), sizeof(peer));
           if (peer) peers[msg->udiag_ino] = peer;
+        } else if (queued && attr->rta_type == UNIX_DIAG_RQLEN && RTA_PAYLOAD(attr) >= sizeof(unix_diag_rqlen) &&
+                   msg->udiag_state != TCP_LISTEN && queued->size() < kMaxPeers) {
+          unix_diag_rqlen rql{};
+          std::memcpy(&rql, RTA_DATA(attr), sizeof(rql));
+          if (rql.udiag_rqueue) (*queued)[msg->udiag_ino] = rql.udiag_rqueue;
         }
       }
     }

@@ -25,8 +25,9 @@ struct FdEnd {
 // nullopt when they cannot be listed (not permitted), empty when the process is gone.
 std::optional<std::vector<FdEnd>> fdEnds(pid_t pid, size_t cap = 4096);
 
-// Connected Unix sockets of this network namespace: inode -> the peer's inode.
-std::unordered_map<uint64_t, uint64_t> unixSocketPeers();
+// Connected Unix sockets of this network namespace: inode -> the peer's inode. With `queued`,
+// also the sockets with unread bytes in their receive queue (inode -> bytes).
+std::unordered_map<uint64_t, uint64_t> unixSocketPeers(std::unordered_map<uint64_t, uint32_t>* queued = nullptr);
 
 // Which of `pipes` (their write ends) and `sockets` a process other than `known` holds, looking
 // at every process in /proc (bounded). A process whose descriptors cannot be listed might hold

@@ -291,6 +291,22 @@ void attachReadPeers(Snapshot& snap) {
   }
   if (pipes.empty() && sockets.empty()) return;
   std::set<uint64_t> elsewhere = heldElsewhere(pipes, sockets, known);
+  // A file passed with SCM_RIGHTS and not received yet is in no process's table: it waits in the
+  // receive queue of a Unix socket. Unread bytes sent by a process of the snapshot may carry any
+  // of its ends to a process that will write through it: then no read is certain to last.
+  std::unordered_map<uint64_t, uint32_t> queued;
+  std::unordered_map<uint64_t, uint64_t> allPeers = unixSocketPeers(&queued);
+  bool inFlight = false;
+  for (const auto& p : snap.processes) {
+    for (const auto& [inode, fd] : p.writeEnds) {
+      auto peer = allPeers.find(inode);
+      inFlight |= peer != allPeers.end() && queued.count(peer->second) > 0;
+    }
+  }
+  if (inFlight) {
+    elsewhere.insert(pipes.begin(), pipes.end());
+    elsewhere.insert(sockets.begin(), sockets.end());
+  }
   // A process with OS threads that have no Python thread state (a C library's I/O thread) may
   // write through its ends without Python code running: its ends count as held elsewhere.
   for (const auto& p : snap.processes) {

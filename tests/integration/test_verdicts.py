@@ -285,6 +285,7 @@ IDLE: Dict[str, Idle] = {
     "ok_idle_signal_selfpipe.py": Idle(verdict=("Verdict: no deadlock: every thread waits, and signal SIGTERM "
                                                 "(its handler ", ") can still wake the program."),
                                        verdict_live_only=True),
+    "ok_idle_fd_handoff.py": Idle(note={"session": ["waits to read from Unix socket", "@session_recv session"]}),
     "ok_idle_aio_server.py": Idle(),
     "ok_idle_aio_call_later.py": Idle(),
 }
