@@ -266,6 +266,9 @@ class Explainer {
     if (h.how == "import") return s + " (it is importing the module: this is the module's body running)";
     if (h.how == "owner") s += " (the RLock's recorded owner)";
     if (h.how.rfind("acquire()", 0) == 0) s += h.how == "acquire()" ? " (acquire())" : " (acquire(), inferred from the source)";
+    if (h.how.rfind("generator ", 0) == 0) {
+      s += fmt::format(" (through the generator {}, suspended inside the block that holds it)", h.how.substr(10));
+    }
     if (h.via != h.lock) {
       const Process& p = proc(holder);
       std::string label = objectLabel(p, h.via, &f);

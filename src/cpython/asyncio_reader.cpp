@@ -735,19 +735,7 @@ void AioReader::inferAcquireHolds(const RawFrame& raw, Frame& f) {
   }
 }
 
-std::optional<RawFrame> AioReader::generatorFrame(uint64_t gen) {
-  uint64_t frame = 0;
-  if (layout_.traits.frames == FrameModel::kFrameObject) {
-    frame = mem_.readPtr(gen + static_cast<uint64_t>(o_.gen_frame)).value_or(0);
-    if (!frame) return std::nullopt;  // finished
-  } else {
-    auto state = mem_.readValue<int8_t>(gen + static_cast<uint64_t>(o_.gen_frame_state));
-    if (!state || *state >= layout_.traits.genStates.finished) return std::nullopt;  // completed or cleared
-    frame = gen + static_cast<uint64_t>(o_.gen_iframe);
-  }
-  // A suspended generator's frame has no caller linked: the frame alone.
-  return in_.walker.decodeOne(frame);
-}
+std::optional<RawFrame> AioReader::generatorFrame(uint64_t gen) { return in_.walker.generatorFrame(gen); }
 
 uint64_t AioReader::yieldFromTarget(uint64_t gen, const RawFrame& raw) {
   if (!raw.code || raw.exactDepth < 1 || raw.stackBase == 0) return 0;

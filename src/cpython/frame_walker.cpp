@@ -151,6 +151,22 @@ std::optional<RawFrame> FrameWalker::decodeOne(uint64_t frame) const {
   return raw;
 }
 
+std::optional<RawFrame> FrameWalker::generatorFrame(uint64_t gen) const {
+  const PythonLayout& pl = objects_.layout();
+  const Layout& o = pl.offsets;
+  uint64_t frame = 0;
+  if (pl.traits.frames == FrameModel::kFrameObject) {
+    frame = objects_.memory().readPtr(gen + static_cast<uint64_t>(o.gen_frame)).value_or(0);
+    if (!frame) return std::nullopt;  // finished
+  } else {
+    auto state = objects_.memory().readValue<int8_t>(gen + static_cast<uint64_t>(o.gen_frame_state));
+    if (!state || *state >= pl.traits.genStates.finished) return std::nullopt;  // completed or cleared
+    frame = gen + static_cast<uint64_t>(o.gen_iframe);
+  }
+  // A suspended generator's frame has no caller linked: the frame alone.
+  return decodeOne(frame);
+}
+
 ThreadFrames FrameWalker::walk(uint64_t firstFrame) const {
   ThreadFrames result;
   const PythonLayout& pl = objects_.layout();

@@ -41,6 +41,8 @@ class FrameWalker {
   // One frame without its callers (a suspended generator's): what walk() would give first, or
   // nullopt for a frame walk() skips (a shim, a frame not started yet).
   std::optional<RawFrame> decodeOne(uint64_t frame) const;
+  // The frame of a suspended generator or coroutine object, or nullopt when it has finished.
+  std::optional<RawFrame> generatorFrame(uint64_t gen) const;
 
   // A value-stack or localsplus slot as an object pointer: 0 for NULL or a tagged int (3.14).
   uint64_t slotObject(uint64_t slotAddress) const;

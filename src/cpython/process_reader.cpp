@@ -55,6 +55,7 @@ class Reader {
   std::vector<Variable> variables(const RawFrame& raw, bool argumentsOnly, bool localsOnly);
   bool looksLikeSignalHandler(const RawFrame& frame, const RawFrame& caller) const;
   void inferAcquireHolds(const RawFrame& raw, Frame& f);
+  std::vector<HeldObject> generatorHolds(uint64_t cm, int depth);
   void nameObjects();
   void addObject(uint64_t addr);
   // ThreadPoolExecutor workers running a work item: (the future it completes, the thread's ident).
@@ -202,6 +203,44 @@ void Reader::inferAcquireHolds(const RawFrame& raw, Frame& f) {
       f.holds.back().doubtful = doubtfulAcquire(*lines, ln, f.location.line);
     }
   }
+}
+
+// What a generator-based context manager (`@contextmanager def locked(self): with self._lock:
+// yield`) holds while its generator is suspended at the yield: the `with` statements and the
+// acquire() calls of the generator's own frame (and of a context manager it is itself inside).
+std::vector<HeldObject> Reader::generatorHolds(uint64_t cm, int depth) {
+  std::vector<HeldObject> out;
+  auto type = objects_.typeOf(cm);
+  if (!type) return out;
+  std::optional<uint64_t> gen;
+  if ((*type)->rawName == "generator") {
+    gen = cm;
+  } else if ((*type)->name == "_GeneratorContextManager" || (*type)->name == "_AsyncGeneratorContextManager") {
+    gen = objects_.attr(cm, "gen");
+  }
+  if (!gen || !*gen) return out;
+  auto raw = walker_.generatorFrame(*gen);
+  if (!raw || !raw->code || !raw->line) return out;
+  Frame g;
+  g.location.file = raw->code->filename;
+  g.location.function = raw->code->name;
+  g.location.line = *raw->line;
+  g.arguments = variables(*raw, false, false);
+  g.holds = sync_.heldByWith(*raw);
+  for (size_t k = 0, n = g.holds.size(); k < n; ++k) {
+    if (sync_.classify(g.holds[k].object) != ObjectKind::kUnknown) continue;
+    for (const auto& w : wrappedLocks(objects_, sync_, sources_, g.holds[k].object)) {
+      g.holds.push_back(HeldObject{w.lock, g.holds[k].how, 0, true});
+    }
+    if (depth < 3) {
+      for (auto& h : generatorHolds(g.holds[k].object, depth + 1)) g.holds.push_back(h);
+    }
+  }
+  inferAcquireHolds(*raw, g);
+  for (auto& h : g.holds) {
+    if (sync_.classify(h.object) != ObjectKind::kUnknown) out.push_back(h);
+  }
+  return out;
 }
 
 bool Reader::looksLikeSignalHandler(const RawFrame& frame, const RawFrame& caller) const {
@@ -377,6 +416,27 @@ void Reader::readThread(uint64_t tstate, uint64_t interp, int interpId, const st
       if (sync_.classify(f.holds[k].object) != ObjectKind::kUnknown) continue;
       for (const auto& w : wrappedLocks(objects_, sync_, sources_, f.holds[k].object)) {
         f.holds.push_back(HeldObject{w.lock, f.holds[k].how, f.holds[k].line, true});
+      }
+    }
+    // A @contextmanager generator suspended inside its own `with lock:` holds the lock.
+    for (size_t k = 0, n = f.holds.size(); k < n; ++k) {
+      if (sync_.classify(f.holds[k].object) != ObjectKind::kUnknown) continue;
+      for (auto h : generatorHolds(f.holds[k].object, 0)) {
+        if (h.how.rfind("acquire()", 0) != 0) h.how = f.holds[k].how;  // an inferred hold stays one
+        h.line = f.holds[k].line;
+        f.holds.push_back(h);
+      }
+    }
+    // A generator in a local of this frame, suspended inside `with lock:`, holds the lock for the
+    // thread that alone can resume it (rows = table.rows(); next(rows); then table.insert()).
+    for (const auto* vars : {&f.arguments, &f.locals}) {
+      for (const auto& v : *vars) {
+        if (v.type != "generator" || !v.address) continue;
+        for (auto h : generatorHolds(v.address, 1)) {
+          if (h.how.rfind("acquire()", 0) != 0) h.how = "generator " + v.name;
+          h.line = f.location.line;
+          f.holds.push_back(h);
+        }
       }
     }
     // Called from a lock's release path that has not released it yet (the collector or a signal

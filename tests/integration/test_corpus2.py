@@ -387,8 +387,12 @@ HANGS: Dict[str, Hang] = {
         "MainThread": At("listener_stop", "main", holds=["shutdown_with"]),
         "Thread-1*": At("emit_with", "emit"),  # the QueueListener's thread
     }),
+    "c2_hang_contextmanager_order.py": Hang(["lock-order-cycle"], {
+        "restocker": At("orders_acquire", "locked", holds=["restock_stock"]),
+        "order-taker": At("inventory_with", "locked", holds=["take_orders"]),
+    }),
     "c2_hang_generator_holds_lock.py": Hang(["self-deadlock"], {
-        "MainThread": At("insert_with", "insert"),
+        "MainThread": At("insert_with", "insert", holds=["main_insert"]),
     }),
     # Live only: who holds the socket's ends is read from /proc; a core says no deadlock.
     "c2_hang_mp_pipe_recv.py": Hang(["read-cycle"], {
@@ -405,11 +409,10 @@ HANG_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {
         "stats_lock:` after the lock is taken but before the with block's exit is on the frame's stack, so "
         "the hold is not seen: 'Not confirmed (all-blocked) ... but signal SIGALRM can still wake it' (exit "
         "0, a missed hang) instead of signal-reentrancy",
-    ("c2_hang_generator_holds_lock.py", _ALL, None):
-        "pyhang says 'DEADLOCK (all-blocked)', MainThread 'waits to acquire self.lock ... which no live thread is "
-        "known to hold': the lock is held by the generator `it` (Table.rows), suspended at its yield inside "
-        "`with self.lock:`, which only MainThread could resume; suspended generator frames are not searched "
-        "for holds (expected self-deadlock, holder: the generator)",
+    ("c2_hang_contextmanager_order.py", _DEBIAN_NEW, "core"):
+        "pyhang says 'DEADLOCK (all-blocked)' ('which no live thread is known to hold'): in a gcore core of the "
+        "Debian 3.13/3.14/3.15 builds the threads' outer frames read as zeros, so the `with ...locked():` frames "
+        "whose suspended generators hold the locks are missing",
     ("c2_hang_property_self.py", _DEBIAN_NEW, "core"):
         "pyhang says 'DEADLOCK (all-blocked)' ('waits to acquire self.lock ... which no live thread is known to "
         "hold'): in a gcore core of the Debian 3.13/3.14/3.15 builds the payments thread's outer frames read as "
