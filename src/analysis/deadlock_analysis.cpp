@@ -436,12 +436,41 @@ std::string inferredHoldDoubt(const WaitGraph& g, const Explainer& ex, const std
       holder = next;
     }
   }
+  // A thread waiting again for a Lock it took with acquire() (not `with`): any thread may release
+  // a threading.Lock, and any process a multiprocessing Lock or Semaphore; taking it, handing the
+  // work to another thread that releases it and acquiring again is the one-shot signal idiom.
+  bool anyProcess = false;
+  if (!inferred && cycle.size() == 1) {
+    const UnitState& u = g.units[cycle.front()];
+    const Hold* h = ex.holdOf(u.id, u);
+    const SyncObject* o = h ? ex.object(ex.proc(u.id), h->lock) : nullptr;
+    bool semaphore = o && o->kind == ObjectKind::kSemLock && !o->recursive;
+    bool byAcquire = h && h->how.rfind("acquire()", 0) == 0;
+    if (h && o && ((o->kind == ObjectKind::kLock && byAcquire) || semaphore)) {
+      inferred = h;
+      holder = u.id;
+      anyProcess = semaphore;
+      if (semaphore && !ex.proc(u.id).uninspectedChildren.empty()) {
+        return fmt::format("{} is a multiprocessing semaphore, which any process may release, and the process has "
+                           "children not inspected (--children shows them)",
+                           ex.objectLabel(ex.proc(u.id), h->lock, nullptr));
+      }
+    }
+  }
   if (!inferred) return "";
   for (size_t v = 0; v < g.units.size(); ++v) {
     const UnitState& o = g.units[v];
-    if (std::find(cycle.begin(), cycle.end(), v) != cycle.end() || !procs.count(o.id.process) || o.blockedForever()) continue;
+    if (std::find(cycle.begin(), cycle.end(), v) != cycle.end() || (!anyProcess && !procs.count(o.id.process)) ||
+        o.blockedForever()) {
+      continue;
+    }
     const Thread& t = ex.thread(o.id);
     std::string doing = o.wait ? "waits with a timeout" : kernelActivity(t);
+    if (!inferred->doubtful) {
+      return fmt::format("{} took it with acquire() {}; {} may be released by any {}, and {} {} (it could release it)",
+                         ex.threadLabel(holder), ex.sincePhrase(holder, *inferred), anyProcess ? "a multiprocessing lock" : "a Lock",
+                         anyProcess ? "process" : "thread", ex.threadLabel(o.id), doing);
+    }
     return fmt::format("it rests on an acquire() by {} inferred from the source {}, and {} {} (it could hold or release "
                        "that lock instead)",
                        ex.threadLabel(holder), ex.sincePhrase(holder, *inferred), ex.threadLabel(o.id), doing);

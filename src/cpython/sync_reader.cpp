@@ -467,7 +467,11 @@ bool SyncReader::conditionWaiterNotified(uint64_t condition, const Variable* wai
 }
 
 std::optional<WaitInfo> SyncReader::stdlibWait(const RawFrame& frame, const std::vector<Variable>& locals,
-                                               bool isInnermost) const {
+                                               bool isInnermost, const RawFrame* inner) const {
+  // A pool worker waits for work only while it is inside the queue's get(): with a task running,
+  // the task's frames are inside it, or none at all when the task is a C function (time.sleep,
+  // socket.recv, input) called directly.
+  const bool inGet = inner && inner->code && inner->code->name == "get";
   if (!frame.code) return std::nullopt;
   if (frame.code->filename == "<frozen importlib._bootstrap>" && frame.code->name == "acquire" && isInnermost) {
     // _ModuleLock.acquire blocks in `self.wakeup.acquire()` until the importing thread is done.
@@ -616,7 +620,7 @@ std::optional<WaitInfo> SyncReader::stdlibWait(const RawFrame& frame, const std:
     w.hasTimeout = timeoutFrom("timeout");
     w.how = fn + "()";
     return w;
-  } else if (module == "multiprocessing" && endsWith(frame.code->filename, "/pool.py") && fn == "worker") {
+  } else if (module == "multiprocessing" && endsWith(frame.code->filename, "/pool.py") && fn == "worker" && inGet) {
     // An idle Pool worker: reading the next task from the inqueue pipe. A worker that runs a
     // task has the task's own frames inside this one, which end the stdlib run first.
     w.op = WaitOp::kQueueGet;
@@ -650,15 +654,15 @@ std::optional<WaitInfo> SyncReader::stdlibWait(const RawFrame& frame, const std:
     w.hasTimeout = timeoutFrom("timeout");
     w.how = fn + "()";
     return w;
-  } else if (module == "concurrent.futures" && fn == "_worker") {
-    // An idle ThreadPoolExecutor worker: blocked in work_queue.get(block=True).
+  } else if (module == "concurrent.futures" && fn == "_worker" && (isInnermost || inGet)) {
+    // An idle ThreadPoolExecutor worker: blocked in work_queue.get(block=True) (C since 3.7).
     if (const Variable* q = findVar(locals, "work_queue")) {
       w.op = WaitOp::kQueueGet;
       w.object = q->address;
       w.how = "get()";
       return w;
     }
-  } else if (module == "concurrent.futures" && fn == "_process_worker") {
+  } else if (module == "concurrent.futures" && fn == "_process_worker" && inGet) {
     // An idle ProcessPoolExecutor worker: blocked in call_queue.get(block=True).
     w.op = WaitOp::kQueueGet;
     w.object = 0;

@@ -37,7 +37,7 @@ class SyncReader {
   // The wait a stdlib frame (threading, queue, concurrent.futures) stands for, given the frame's
   // local variables.
   std::optional<WaitInfo> stdlibWait(const RawFrame& frame, const std::vector<Variable>& locals,
-                                     bool isInnermost) const;
+                                     bool isInnermost, const RawFrame* inner = nullptr) const;
 
  private:
   bool isLockLike(uint64_t obj) const;

@@ -13,8 +13,12 @@ write_lock = threading.Lock()
 
 def connect(path):
     conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    return conn
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return conn
+        except sqlite3.OperationalError:  # "database is locked" while another connection sets it up
+            pass
 
 
 def writer(path, desk):
