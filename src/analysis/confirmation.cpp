@@ -78,12 +78,18 @@ bool crossProcessWait(const Process& p, const WaitInfo& w) {
 // An all-blocked finding whose waits another process could end, while that process is not in
 // the report: what it waits for instead, or "" when nothing like it.
 std::string uninspectedWakeSource(const Snapshot& snap, const Finding& f) {
-  if (f.kind != "all-blocked") return "";
+  if (f.kind != "all-blocked" && f.kind != "self-deadlock") return "";
   std::set<int64_t> pids;
   bool crossProcess = false;
   for (const auto& part : f.participants) {
     const Process* p = processOf(snap, part.pid);
     if (!p || !pids.insert(part.pid).second) continue;
+    // A thread waiting again for a multiprocessing Lock or Semaphore it took: another process
+    // may release it.
+    if (f.kind == "self-deadlock") {
+      crossProcess |= part.waitsFor && crossProcessWait(*p, *part.waitsFor);
+      continue;
+    }
     // Any wait of the process, the library's service threads' included (a Pool's result
     // handler waits for the workers' results).
     for (const auto& t : p->threads) {

@@ -398,7 +398,21 @@ void setAsideSignalWakeable(Snapshot& snap) {
     std::vector<std::string> sources;
     // A signal handler runs in the main thread whatever it waits for: it can set events, put
     // items, and write to any pipe or socket its process holds (a self-pipe, set_wakeup_fd).
-    if (f.kind == "all-blocked" || f.kind == "read-cycle") {
+    // A plain Lock taken with acquire() (by a thread that has exited, or by the waiter itself)
+    // can be released by the handler too: the "wait for a signal" latch.
+    bool latch = false;
+    if ((f.kind == "held-by-dead-thread" || f.kind == "self-deadlock") && !f.participants.empty()) {
+      const Participant& part = f.participants.front();
+      for (const auto& p : snap.processes) {
+        if (p.pid != part.pid || !part.waitsFor) continue;
+        auto o = p.objects.find(part.waitsFor->object);
+        bool plain = o != p.objects.end() && o->second.kind == ObjectKind::kLock && !o->second.threadIdent;
+        bool byAcquire = f.kind == "held-by-dead-thread";
+        for (const auto& [h, since] : part.holds) byAcquire |= h.object == part.waitsFor->object && h.how.rfind("acquire()", 0) == 0;
+        latch = plain && byAcquire;
+      }
+    }
+    if (f.kind == "all-blocked" || f.kind == "read-cycle" || latch) {
       std::set<int64_t> pids;
       for (const auto& part : f.participants) pids.insert(part.pid);
       for (const auto& p : snap.processes) {
@@ -450,11 +464,6 @@ std::string inferredHoldDoubt(const WaitGraph& g, const Explainer& ex, const std
       inferred = h;
       holder = u.id;
       anyProcess = semaphore;
-      if (semaphore && !ex.proc(u.id).uninspectedChildren.empty()) {
-        return fmt::format("{} is a multiprocessing semaphore, which any process may release, and the process has "
-                           "children not inspected (--children shows them)",
-                           ex.objectLabel(ex.proc(u.id), h->lock, nullptr));
-      }
     }
   }
   if (!inferred) return "";

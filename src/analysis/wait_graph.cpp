@@ -333,6 +333,23 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
                hs.end());
     }
   }
+  // Waits that only something outside the snapshot can end (a process not inspected, a pipe end
+  // no unit holds), known before any edge asks whether a unit waits forever.
+  for (auto& u : g.units) {
+    if (!u.wait) continue;
+    const Process& p = snap.processes[u.id.process];
+    const SyncObject* o = find(p, u.wait->object);
+    if (u.wait->op == WaitOp::kJoin && o && o->kind == ObjectKind::kProcess) {
+      u.waitPidMissing = std::none_of(snap.processes.begin(), snap.processes.end(),
+                                      [&](const Process& q) { return q.pid == o->pid && !q.threads.empty(); });
+    } else if (u.wait->op == WaitOp::kPipeWrite || u.wait->op == WaitOp::kPipeRead) {
+      const bool writing = u.wait->op == WaitOp::kPipeWrite;
+      u.waitPidMissing = std::none_of(g.units.begin(), g.units.end(), [&](const UnitState& v) {
+        const Process& q = snap.processes[v.id.process];
+        return !(v.id == u.id) && (writing ? q.pipeReadEnds : q.writeEnds).count(u.wait->object) > 0;
+      });
+    }
+  }
   // Pass 2: edges, across processes for shared semaphores and process joins.
   for (auto& u : g.units) {
     if (!u.wait) continue;

@@ -59,7 +59,9 @@ struct UnitState {
   // Waits for a multiprocessing Pool job that this worker process's thread is running.
   bool hasPoolJobWorker = false;
   UnitId poolJobWorker;
-  bool blockedForever() const { return wait.has_value() && !wait->hasTimeout; }
+  // Waits without a timeout for something only the snapshot's units could provide (a process
+  // or pipe end outside the snapshot could still end the wait).
+  bool blockedForever() const { return wait.has_value() && !wait->hasTimeout && !waitPidMissing; }
 };
 
 struct WaitGraph {

@@ -57,13 +57,13 @@ void secondLook(Snapshot& snap, std::chrono::milliseconds interval) {
       for (pid_t tid : LiveProcess(static_cast<pid_t>(pid)).threadIds()) watched.insert({pid, tid});
     }
   }
-  // Descendants the report does not show could still end an all-blocked program's waits (write
-  // into a pipe, release a shared semaphore, exit): name them, except multiprocessing's own
+  // Descendants the report does not show could still end an all-blocked program's waits, or a
+  // self-deadlock's on a multiprocessing lock (write into a pipe, release a shared semaphore, exit): name them, except multiprocessing's own
   // service processes.
   std::set<int64_t> shown;
   for (const auto& p : snap.processes) shown.insert(p.pid);
   for (auto& p : snap.processes) {
-    if (!wholeProcesses.count(p.pid) || !live.count(p.pid)) continue;
+    if (!live.count(p.pid)) continue;
     for (pid_t c : descendantsOf(static_cast<pid_t>(p.pid))) {
       if (shown.count(c) || p.uninspectedChildren.size() >= 64) continue;
       LiveProcess child(c);
