@@ -200,6 +200,16 @@ Result<ProcStatus> LiveProcess::status() const {
 
 namespace {
 // The inode of the pipe behind a file descriptor, 0 when it is not a pipe.
+uint64_t socketInodeOf(pid_t pid, int64_t fd) {
+  char buf[64];
+  ssize_t n = readlink(fmt::format("/proc/{}/fd/{}", pid, fd).c_str(), buf, sizeof(buf) - 1);
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  unsigned long long inode = 0;
+  if (sscanf(buf, "socket:[%llu]", &inode) != 1) return 0;
+  return inode;
+}
+
 uint64_t pipeInodeOf(pid_t pid, int64_t fd) {
   char buf[64];
   ssize_t n = readlink(fmt::format("/proc/{}/fd/{}", pid, fd).c_str(), buf, sizeof(buf) - 1);
@@ -255,16 +265,25 @@ Result<std::vector<ProcThread>> LiveProcess::threads() const {
                              ((nr == 7 || nr == 271) && a1 == 0);
       }
     }
-    if (t.wchan.find("pipe_write") != std::string::npos) {
-      // "1 0x5 ..." : write(2) (or writev(2), 20) on fd 5.
+    const bool socketSend = t.wchan.find("sock_alloc_send_pskb") != std::string::npos ||
+                            t.wchan.find("unix_stream_sendmsg") != std::string::npos ||
+                            t.wchan.find("unix_wait_for_peer") != std::string::npos;
+    if (t.wchan.find("pipe_write") != std::string::npos || socketSend) {
+      // "1 0x5 ..." : write(2) (or writev(2), 20; sendto(2), 44; sendmsg(2), 46) on fd 5.
       std::string sc = readProcFile(base + "syscall", 512);
       long nr = -1;
       unsigned long long fd = 0;
-      if (sscanf(sc.c_str(), "%ld %llx", &nr, &fd) == 2 && (nr == 1 || nr == 20) && fd < (1u << 30)) {
-        if (auto inode = pipeInodeOf(ioPid_, static_cast<int64_t>(fd))) {
-          t.pipeWriteFd = static_cast<int64_t>(fd);
-          t.pipeWriteInode = inode;
-        }
+      bool call = false;
+      if (sscanf(sc.c_str(), "%ld %llx", &nr, &fd) == 2 && fd < (1u << 30)) {
+        call = nr == 1 || nr == 20 || (socketSend && (nr == 44 || nr == 46));
+      }
+      uint64_t inode = call ? (socketSend ? socketInodeOf(ioPid_, static_cast<int64_t>(fd))
+                                          : pipeInodeOf(ioPid_, static_cast<int64_t>(fd)))
+                            : 0;
+      if (inode) {
+        t.pipeWriteFd = static_cast<int64_t>(fd);
+        t.pipeWriteInode = inode;
+        t.pipeWriteSocket = socketSend;
       }
     }
     out.push_back(std::move(t));

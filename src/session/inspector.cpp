@@ -79,6 +79,7 @@ void fillFromProc(Target& t) {
       th.wchan = pt.wchan;
       th.writingPipe = pt.pipeWriteInode;
       th.writingPipeFd = pt.pipeWriteFd;
+      th.writingSocket = pt.pipeWriteSocket;
       t.out.threads.push_back(std::move(th));
     }
   }
@@ -214,6 +215,7 @@ void attachKernelView(Target& t) {
     th.wchan = it->second.wchan;
     th.writingPipe = it->second.pipeWriteInode;
     th.writingPipeFd = it->second.pipeWriteFd;
+    th.writingSocket = it->second.pipeWriteSocket;
     th.sleepingInSelect = it->second.sleepingInSelect;
     if (auto w = t.kernelWaits.find(th.tid); w != t.kernelWaits.end()) {
       th.kernelWaitKind = w->second.kind;
@@ -231,10 +233,31 @@ void attachPipeReaders(Snapshot& snap) {
     for (const auto& t : p.threads) anyWriter |= t.writingPipe != 0;
   }
   if (!anyWriter) return;
+  // A blocked send on a Unix socket waits for whoever holds its peer to read.
+  bool anySocket = false;
+  for (auto& p : snap.processes) {
+    for (auto& t : p.threads) anySocket |= t.writingPipe != 0 && t.writingSocket;
+  }
+  if (anySocket) {
+    std::unordered_map<uint64_t, uint64_t> peers = unixSocketPeers();
+    for (auto& p : snap.processes) {
+      for (auto& t : p.threads) {
+        if (!t.writingPipe || !t.writingSocket) continue;
+        auto peer = peers.find(t.writingPipe);
+        t.writingPipe = peer == peers.end() ? 0 : peer->second;
+      }
+    }
+  }
   for (auto& p : snap.processes) {
     if (p.pid <= 0 || p.kernelState == 'Z' || p.kernelState == 'X') continue;
     for (const auto& fd : LiveProcess(static_cast<pid_t>(p.pid)).pipeFds()) {
       if (fd.read) p.pipeReadEnds.emplace(fd.inode, fd.fd);
+    }
+    if (!anySocket) continue;
+    if (auto ends = fdEnds(static_cast<pid_t>(p.pid))) {
+      for (const auto& e : *ends) {
+        if (!e.pipe) p.pipeReadEnds.emplace(e.inode, e.fd);
+      }
     }
   }
 }

@@ -17,7 +17,7 @@ def connect(path):
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             return conn
-        except sqlite3.OperationalError:  # "database is locked" while another connection sets it up
+        except sqlite3.Error:  # "database is locked" while another connection sets it up
             pass
 
 
@@ -35,7 +35,7 @@ def writer(path, desk):
                 with write_lock:
                     with conn:
                         conn.execute("DELETE FROM orders WHERE id < (SELECT MAX(id) - 2000 FROM orders)")
-        except sqlite3.OperationalError:  # "database is locked" on a loaded machine: try again
+        except sqlite3.Error:  # "database is locked" on a loaded machine: try again
             pass
 
 
@@ -44,7 +44,7 @@ def reporter(path):
     while True:
         try:
             conn.execute("SELECT desk, COUNT(*), SUM(qty * price) FROM orders GROUP BY desk").fetchall()  # LINE:report
-        except sqlite3.OperationalError:  # "database is locked" on a loaded machine: try again
+        except sqlite3.Error:  # "database is locked" on a loaded machine: try again
             pass
 
 
