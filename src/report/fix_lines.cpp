@@ -275,6 +275,18 @@ std::string allBlockedFix(const Snapshot& s, const Finding& f) {
         }
         break;
       }
+      case ObjectKind::kLock:
+      case ObjectKind::kAsyncLock: {
+        // Locked, and no live thread (task) holds it in a with block: taken with acquire() and
+        // not released on some path.
+        bool held = std::any_of(f.participants.begin(), f.participants.end(), [&](const Participant& x) {
+          return std::any_of(x.holds.begin(), x.holds.end(), [&](const auto& h) { return h.first.object == o->address; });
+        });
+        if (held || !part.heldBy.empty() || !q || !q->locked || !*q->locked) break;
+        return fmt::format("no live {} holds {} in a with block: it was taken with acquire() and not released on some path; "
+                           "use `{}with {}:` instead of acquire()/release().", isAsync(o) ? "task" : "thread", name,
+                           isAsync(o) ? "async " : "", name);
+      }
       case ObjectKind::kCondition:
       case ObjectKind::kAsyncCondition:
         return fmt::format("nothing will notify {}: notify it after changing the state its waiters check, and wait with "

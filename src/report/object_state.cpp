@@ -52,14 +52,16 @@ void ownerOf(const Process& p, uint64_t ident, ObjectQuantities& q) {
 
 void semLockQuantities(const Process& p, const SyncObject& s, ObjectQuantities& q) {
   q.shared = true;
-  bool mutex = s.recursive || (s.attrs.count("semkind") && s.attrs.at("semkind") == "recursive-mutex");
+  // multiprocessing.Lock is a semaphore of max value 1: a lock to the user.
+  auto maxValue = intAttr(s, "maxvalue");
+  bool mutex = s.recursive || (s.attrs.count("semkind") && s.attrs.at("semkind") == "recursive-mutex") ||
+               (maxValue && *maxValue == 1);
   if (s.semValue && *s.semValue >= 0 && *s.semValue <= kLargestCount) {
     if (mutex) q.locked = *s.semValue <= 0;
     else q.permitsFree = *s.semValue;
   } else if (s.locked) {
     q.locked = s.locked;
   }
-  auto maxValue = intAttr(s, "maxvalue");
   if (!mutex && maxValue && *maxValue < (int64_t{1} << 31) - 1) q.permitsTotal = maxValue;
   if (s.count && *s.count > 0 && *s.count <= static_cast<uint64_t>(kLargestCount)) {
     q.count = static_cast<int64_t>(*s.count);
@@ -227,7 +229,8 @@ std::string quantitiesText(const ObjectQuantities& q, ObjectKind kind) {
   return fmt::format("{}", fmt::join(parts, ", "));
 }
 
-std::vector<const SyncObject*> findingObjects(const Snapshot& snap, const Finding& f, std::vector<const Process*>* procs) {
+std::vector<const SyncObject*> findingObjects(const Snapshot& snap, const Finding& f, std::vector<const Process*>* procs,
+                                              bool withHolds) {
   std::vector<const SyncObject*> out;
   std::set<std::pair<int64_t, uint64_t>> seen;
   auto add = [&](int64_t pid, uint64_t addr) {
@@ -246,6 +249,7 @@ std::vector<const SyncObject*> findingObjects(const Snapshot& snap, const Findin
       if (part.waitsFor && part.waitsFor->op != WaitOp::kPipeWrite && part.waitsFor->op != WaitOp::kPipeRead) {
         add(part.pid, part.waitsFor->object);
       }
+      if (!withHolds) continue;
       for (const auto& [h, since] : part.holds) add(part.pid, h.object);
     }
   }

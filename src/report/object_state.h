@@ -42,8 +42,8 @@ std::string quantitiesText(const ObjectQuantities& q, ObjectKind kind);
 // A short name for the object in the program's terms: its first name, else its type.
 std::string objectShortName(const SyncObject& object);
 
-// The objects a finding's participants wait for or hold, in order of appearance, each once.
+// The objects a finding's participants wait for (and hold), in order of appearance, each once.
 std::vector<const SyncObject*> findingObjects(const Snapshot& snapshot, const Finding& finding,
-                                              std::vector<const Process*>* processes = nullptr);
+                                              std::vector<const Process*>* processes, bool withHolds);
 
 }  // namespace pyhang

@@ -226,11 +226,11 @@ void renderOtherTasks(TerminalOut& out, const Process& p, const RenderOptions& o
 }
 // --- end asyncio -----------------------------------------------------------------------------
 
-// The quantities of the objects a finding is about, one short line each ("State of
+// The quantities of the objects a finding's threads wait for, one short line each ("State of
 // connection_slots: 0 of 3 permits free"). A locked plain lock says nothing the finding does not.
 void renderFindingState(TerminalOut& out, const Snapshot& snap, const Finding& f) {
   std::vector<const Process*> procs;
-  auto objects = findingObjects(snap, f, &procs);
+  auto objects = findingObjects(snap, f, &procs, /*withHolds=*/false);
   for (size_t i = 0; i < objects.size(); ++i) {
     const SyncObject& o = *objects[i];
     auto q = quantitiesOf(*procs[i], o);
