@@ -49,8 +49,14 @@ const SyncObject* waitedObject(const Snapshot& s, const Participant& part) {
 
 std::string nameOf(const SyncObject* o) { return o ? objectShortName(*o) : std::string("the lock"); }
 
-std::string who(const Participant& part) {
+// Who a participant is, for the fix line. Among several processes a main thread is known by
+// its process.
+std::string who(const Participant& part, bool manyProcesses = false) {
   if (!part.task.empty()) return fmt::format("task \"{}\"", part.task);
+  if (manyProcesses && (part.thread.empty() || part.thread == "MainThread")) {
+    if (part.process.empty() || part.process == "MainProcess") return fmt::format("the main process (pid {})", part.pid);
+    return fmt::format("process {} (pid {})", part.process, part.pid);
+  }
   if (!part.thread.empty()) return fmt::format("\"{}\"", part.thread);
   return fmt::format("thread {}", part.tid);
 }
@@ -72,6 +78,11 @@ bool inFunction(const Thread* t, std::string_view function, std::string_view fil
 }
 
 // A thread that runs an event loop and blocks on something that is not a task's await.
+bool manyProcesses(const Finding& f) {
+  return std::any_of(f.participants.begin(), f.participants.end(),
+                     [&](const Participant& p) { return p.pid != f.participants.front().pid; });
+}
+
 const Participant* blockedLoopThread(const Snapshot& s, const Finding& f) {
   for (const auto& part : f.participants) {
     if (!part.task.empty() || !part.waitsFor) continue;
@@ -103,7 +114,7 @@ std::string lockOrderFix(const Snapshot& s, const Finding& f) {
     std::string first = nameOf(objectOf(s, part.pid, hold->first.object));
     std::string second = nameOf(waitedObject(s, part));
     if (firstName.empty()) firstName = first;
-    takes.push_back(fmt::format("{} takes {} ({}) then {} ({})", who(part), first, place(hold->second), second,
+    takes.push_back(fmt::format("{} takes {} ({}) then {} ({})", who(part, manyProcesses(f)), first, place(hold->second), second,
                                 place(part.at)));
   }
   if (takes.size() < 2) return "take these locks in the same order everywhere (or hold one at a time).";
@@ -179,7 +190,13 @@ std::string joinCycleFix(const Snapshot& s, const Finding& f) {
     return fmt::format("{} waits at {} while it holds {} (since {}), which the awaited one needs: release {} before "
                        "waiting.", who(part), place(part.at), held, place(since), held);
   }
-  return "do not wait for a thread, process or result that waits for the waiter: one side must not wait for the other.";
+  std::vector<std::string> waits;
+  for (const auto& part : f.participants) {
+    if (part.waitsFor && waits.size() < 4) waits.push_back(fmt::format("{} at {}", who(part, manyProcesses(f)), place(part.at)));
+  }
+  if (waits.size() < 2) return "one side must not wait for the other: let it signal (an Event, a Queue) instead of joining.";
+  return fmt::format("{} wait for each other: let only one side wait, and have the other signal it (an Event, a Queue) "
+                     "instead of joining it.", fmt::join(waits, " and "));
 }
 
 std::string fullPipeFix(const Snapshot& s, const Finding& f) {
@@ -260,10 +277,20 @@ std::string allBlockedFix(const Snapshot& s, const Finding& f) {
       case ObjectKind::kAsyncQueue: {
         WaitOp op = part.waitsFor->op;
         if (op == WaitOp::kQueueJoin) {
-          std::string left = q && q->unfinished ? fmt::format(" ({} unfinished)", *q->unfinished) : "";
-          return fmt::format("join() waits until every item got a task_done(){}, and no worker is left to take them: call "
-                             "{}.task_done() in a finally, and keep a worker alive (or restart it) when an item fails.",
-                             left, name);
+          std::string head = fmt::format("join() waits until every item got a task_done(){}",
+                                         q && q->unfinished ? fmt::format(" ({} unfinished)", *q->unfinished) : "");
+          const char* taker = isAsync(o) ? "task" : "thread";
+          if (q && q->items && *q->items > 0 && q->getters.value_or(0) == 0) {
+            return fmt::format("{}, but {} {} left and no {} will take {}: keep a worker alive (restart it when an item "
+                               "fails) and call {}.task_done() in a finally.", head, *q->items,
+                               *q->items == 1 ? "item is" : "items are", taker, *q->items == 1 ? "it" : "them", name);
+          }
+          if (q && q->items && *q->items == 0) {
+            return fmt::format("{}, and {} is empty: an item was taken without task_done(); call {}.task_done() for every "
+                               "get(), in a finally.", head, name, name);
+          }
+          return fmt::format("{}: call {}.task_done() for every get(), in a finally, and keep a worker alive when an item "
+                             "fails.", head, name);
         }
         if (op == WaitOp::kQueueGet) {
           return fmt::format("nothing will put into {}: have the producer put a sentinel for each consumer when it stops "

@@ -227,7 +227,7 @@ void renderOtherTasks(TerminalOut& out, const Process& p, const RenderOptions& o
 // --- end asyncio -----------------------------------------------------------------------------
 
 // The quantities of the objects a finding's threads wait for, one short line each ("State of
-// connection_slots: 0 of 3 permits free"). A locked plain lock says nothing the finding does not.
+// connection_slots: 0 of 3 permits free").
 void renderFindingState(TerminalOut& out, const Snapshot& snap, const Finding& f) {
   std::vector<const Process*> procs;
   auto objects = findingObjects(snap, f, &procs, /*withHolds=*/false);
@@ -235,8 +235,9 @@ void renderFindingState(TerminalOut& out, const Snapshot& snap, const Finding& f
     const SyncObject& o = *objects[i];
     auto q = quantitiesOf(*procs[i], o);
     if (!q) continue;
-    bool plainLock = o.kind == ObjectKind::kLock || o.kind == ObjectKind::kAsyncLock;
-    if (plainLock && q->locked.value_or(false)) continue;
+    // "locked" alone (a Lock, a multiprocessing Lock held elsewhere) says nothing the finding does not.
+    bool onlyLocked = q->locked.value_or(false) && !q->owner && !q->count && !q->permitsFree && !q->waiters;
+    if (onlyLocked) continue;
     std::string text = quantitiesText(*q, o.kind);
     if (text.empty()) continue;
     out << "  State of " << shortenForTerminal(objectShortName(o), kLongestName) << ": " << text << "\n";

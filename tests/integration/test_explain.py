@@ -99,8 +99,9 @@ def test_queue_join_with_a_dead_worker(pyhang, python, tmp_path):
         f = only_finding(doc, "all-blocked")
         assert waited_state(f) == {"items": 2, "maxsize": 10, "unfinished_tasks": 3, "getters": 0, "putters": 0,
                                    "joiners": 1}
-        fix = ("join() waits until every item got a task_done() (3 unfinished), and no worker is left to take them: "
-               "call jobs.task_done() in a finally, and keep a worker alive (or restart it) when an item fails.")
+        fix = ("join() waits until every item got a task_done() (3 unfinished), but 2 items are left and no thread "
+               "will take them: keep a worker alive (restart it when an item fails) and call jobs.task_done() in a "
+               "finally.")
         assert f["fix"] == fix
         assert "  State of jobs: 2 items (maxsize 10), 3 unfinished tasks, 1 thread in join()\n" in out
         assert f"  Fix: {fix}\n" in out
