@@ -77,15 +77,18 @@ bool inFunction(const Thread* t, std::string_view function, std::string_view fil
   return false;
 }
 
-// A thread that runs an event loop and blocks on something that is not a task's await.
 bool manyProcesses(const Finding& f) {
   return std::any_of(f.participants.begin(), f.participants.end(),
                      [&](const Participant& p) { return p.pid != f.participants.front().pid; });
 }
 
+// A thread that runs an event loop and blocks in a threading (not asyncio) wait: a task's
+// blocking call, or the loop thread's own.
 const Participant* blockedLoopThread(const Snapshot& s, const Finding& f) {
   for (const auto& part : f.participants) {
-    if (!part.task.empty() || !part.waitsFor) continue;
+    if (!part.waitsFor) continue;
+    const SyncObject* o = waitedObject(s, part);
+    if (o ? isAsync(o) : !part.task.empty()) continue;
     const Process* p = processOf(s, part.pid);
     if (!p) continue;
     bool runsLoop = std::any_of(p->loops.begin(), p->loops.end(), [&](const EventLoop& l) { return l.tid && l.tid == part.tid; });
@@ -351,10 +354,11 @@ std::string fixLine(const Snapshot& s, const Finding& f) {
   }
   // An event loop's thread blocked on a threading object stops every task of the loop with it.
   if (const Participant* loop = blockedLoopThread(s, f)) {
-    std::string blocking = fmt::format("no blocking calls inside the event loop: {} blocks its loop at {}; run it with "
-                                       "asyncio.to_thread() or loop.run_in_executor(), or use the asyncio primitive.",
-                                       who(*loop), place(loop->at));
-    fix = fix.empty() ? blocking : fix + " Also, " + blocking;
+    std::string what = loop->waitsFor->object ? " on " + nameOf(waitedObject(s, *loop)) : "";
+    std::string blocking = fmt::format("no blocking calls inside the event loop: {} blocks its loop's thread at {}{}; run "
+                                       "the call with asyncio.to_thread() or loop.run_in_executor(), or use an asyncio "
+                                       "primitive.", who(*loop), place(loop->at), what);
+    fix = fix.empty() ? blocking : blocking + " Also: " + fix;
   }
   return fix;
 }

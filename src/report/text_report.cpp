@@ -236,7 +236,7 @@ void renderFindingState(TerminalOut& out, const Snapshot& snap, const Finding& f
     auto q = quantitiesOf(*procs[i], o);
     if (!q) continue;
     // "locked" alone (a Lock, a multiprocessing Lock held elsewhere) says nothing the finding does not.
-    bool onlyLocked = q->locked.value_or(false) && !q->owner && !q->count && !q->permitsFree && !q->waiters;
+    bool onlyLocked = q->locked.value_or(false) && !q->owner && !q->count && !q->permitsFree;
     if (onlyLocked) continue;
     std::string text = quantitiesText(*q, o.kind);
     if (text.empty()) continue;

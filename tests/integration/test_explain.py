@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PROGRAMS_DIR, hung_program, pyhang_json, run_pyhang
-from process_helpers import marker_line, only_finding
+from process_helpers import line_of, marker_line, only_finding
 
 
 def program(name: str) -> Path:
@@ -153,5 +153,48 @@ def test_multiprocessing_queue_joined_before_get(pyhang, python, tmp_path):
     f = only_finding(doc, "full-pipe")
     fix = (f"get() before join(): read every item from the multiprocessing.Queue before joining the process at "
            f"{name}:{line(name, 'parent_join')} (a process exits only once its queued data is in the pipe).")
+    assert f["fix"] == fix
+    assert f"  Fix: {fix}\n" in out
+
+
+def test_gc_reentrancy_into_a_queue(pyhang, python, tmp_path):
+    scenario = Path(__file__).resolve().parents[1] / "scenarios" / "queue_gc_reentrancy.py"
+    with hung_program(python, scenario) as prog:
+        doc = pyhang_json(pyhang, "remote", prog.pid)
+    f = only_finding(doc, "gc-reentrancy")
+    put = line_of(scenario, 'jobs.put("finalized")')
+    assert f["fix"] == (f"__del__ (queue_gc_reentrancy.py:{put}) runs inside the garbage collector: do not call back "
+                        "into the queue from __del__; append to a list there and drain it outside the lock, or use "
+                        "queue.SimpleQueue, whose put() may be called from __del__.")
+
+
+def test_asyncio_quantities(pyhang, python, tmp_path):
+    """asyncio.Semaphore(1) held by a task that waits for an Event nobody sets, two tasks waiting
+    for the semaphore."""
+    if python.version < (3, 7):
+        pytest.skip("the program uses asyncio.run (3.7+)")
+    out, doc = read(pyhang, python, "aio_semaphore.py", tmp_path)[0]
+    f = only_finding(doc, "all-blocked")
+    states = {p["waits_for"]["names"][0]: p["waits_for"].get("state") for p in f["participants"]
+              if p["waits_for"] and p["waits_for"].get("names")}
+    assert states["pool"] == {"permits_free": 0, "waiters": 2}
+    assert states["done"] == {"set": False, "waiters": 1}
+    assert "  State of done: not set, 1 task waiting\n" in out
+    assert "  State of pool: 0 permits free, 2 tasks waiting\n" in out
+    assert f["fix"] == ("no task will call done.set(): set it on every path of the code that should (in a finally), "
+                        "or wait with a timeout.")
+
+
+def test_blocking_call_inside_the_event_loop(pyhang, python, tmp_path):
+    name = "c2_hang_aio_threadsafe_lock.py"
+    out, doc = read(pyhang, python, name, tmp_path)[0]
+    f = only_finding(doc, "join-cycle")
+    task = [p["task"] for p in f["participants"] if p["task"]]
+    assert len(task) == 1, f["participants"]
+    fix = (f'no blocking calls inside the event loop: task "{task[0]}" blocks its loop\'s thread at '
+           f'{name}:{line(name, "loop_with")} on stats_lock; run the call with asyncio.to_thread() or '
+           f'loop.run_in_executor(), or use an asyncio primitive. Also: "exporter" waits at '
+           f'{name}:{line(name, "exporter_result")} while it holds stats_lock (since {name}:{line(name, "exporter_with")}), '
+           f'which the awaited one needs: release stats_lock before waiting.')
     assert f["fix"] == fix
     assert f"  Fix: {fix}\n" in out
