@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <set>
 
+#include "report/terminal_text.h"
+
 namespace pyhang {
 
 namespace {
@@ -179,7 +181,9 @@ std::string quantitiesText(const ObjectQuantities& q, ObjectKind kind) {
   const char* who = async ? "task" : "thread";
   const char* whos = async ? "tasks" : "threads";
   auto ownerPhrase = [&]() {
-    std::string s = q.ownerName.empty() ? fmt::format("thread 0x{:x}", *q.owner) : fmt::format("thread \"{}\"", q.ownerName);
+    // The name is the target's: shortened like every thread name of the text report.
+    std::string s = q.ownerName.empty() ? fmt::format("thread 0x{:x}", *q.owner)
+                                        : fmt::format("thread \"{}\"", shortenForTerminal(q.ownerName, 120));
     if (q.ownerAlive && !*q.ownerAlive) s += " (exited)";
     return s;
   };
@@ -219,7 +223,7 @@ std::string quantitiesText(const ObjectQuantities& q, ObjectKind kind) {
   if (q.unfinished) parts.push_back(plural(*q.unfinished, "unfinished task", "unfinished tasks"));
   if (q.waiters && *q.waiters > 0) {
     parts.push_back(fmt::format("{}{} {} waiting", q.waitersAtLeast ? "at least " : "", *q.waiters,
-                                *q.waiters == 1 && !q.waitersAtLeast ? who : whos));
+                                *q.waiters == 1 ? who : whos));
   } else if (q.waiters && (kind == ObjectKind::kCondition || kind == ObjectKind::kAsyncCondition)) {
     parts.push_back(fmt::format("no {} waiting", who));
   }

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PROGRAMS_DIR, hung_program, pyhang_json, run_pyhang
-from process_helpers import line_of, marker_line, only_finding
+from process_helpers import line_of, lines_of, marker_line, only_finding
 
 
 def program(name: str) -> Path:
@@ -198,3 +198,82 @@ def test_blocking_call_inside_the_event_loop(pyhang, python, tmp_path):
            f'which the awaited one needs: release stats_lock before waiting.')
     assert f["fix"] == fix
     assert f"  Fix: {fix}\n" in out
+
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+def read_scenario(pyhang, python, name, children=False):
+    extra = ("--children",) if children else ()
+    with hung_program(python, SCENARIOS / name) as prog:
+        text = run_pyhang(pyhang, "remote", prog.pid, *extra)
+        doc = pyhang_json(pyhang, "remote", prog.pid, *extra)
+    return text.stdout, doc
+
+
+def needs_asyncio_run(python):
+    if python.version < (3, 7):
+        pytest.skip("the program uses asyncio.run (3.7+)")
+
+
+def test_signal_reentrancy(pyhang, python, tmp_path):
+    name = "c2_hang_signal_handler_lock.py"
+    out, doc = read(pyhang, python, name, tmp_path)[0]
+    f = only_finding(doc, "signal-reentrancy")
+    fix = (f"the signal handler (on_alarm at {name}:{line(name, 'handler_with')}) takes stats_lock, which the code it "
+           "interrupted holds: only set a flag in the handler and act on it outside, or make stats_lock a "
+           "threading.RLock().")
+    assert f["fix"] == fix
+    assert f"  Fix: {fix}\n" in out
+
+
+def test_read_cycle(pyhang, python, tmp_path):
+    out, doc = read(pyhang, python, "real_pipe_thread_pair.py", tmp_path)[0]
+    f = only_finding(doc, "read-cycle")
+    fix = ("one side must write first, or close the ends it does not use (a parent's copy of a child's pipe; Popen's "
+           "stdin before wait(), or use communicate()), so that a read sees the end of the data.")
+    assert f["fix"] == fix
+    assert f"  Fix: {fix}\n" in out
+
+
+def test_thread_pool_starvation(pyhang, python, tmp_path):
+    out, doc = read(pyhang, python, "real_executor_starvation.py", tmp_path)[0]
+    f = only_finding(doc, "join-cycle")
+    fix = ("a bigger pool or no nested waits: give the executor more workers than tasks that wait, submit the inner "
+           "work to a separate executor, or do not wait for futures inside its tasks.")
+    assert f["fix"] == fix
+    assert f"  Fix: {fix}\n" in out
+
+
+def test_multiprocessing_lock_quantities_and_fixes(pyhang, python):
+    """A multiprocessing.Lock taken twice by one process (its SemLock: held once, by that
+    process's thread), and one a child took with acquire() and exited holding."""
+    out, doc = read_scenario(pyhang, python, "mp_lock_twice.py", children=True)
+    f = only_finding(doc, "self-deadlock")
+    state = f["participants"][0]["waits_for"]["state"]
+    assert state["locked"] is True and state["count"] == 1
+    assert state["owner"]["name"] == "MainThread" and state["owner"]["alive"] is True
+    assert '  State of lock: held once by thread "MainThread"\n' in out
+    src = SCENARIOS / "mp_lock_twice.py"
+    inner, outer = lines_of(src, "with lock:")
+    fix = (f"mp_lock_twice.py:{inner} takes lock again while mp_lock_twice.py:{outer} holds it: use multiprocessing.RLock() if it is meant to re-enter, "
+           "or a helper that expects the lock held.")
+    assert f["fix"] == fix
+
+    out, doc = read_scenario(pyhang, python, "mp_lock_not_released.py", children=True)
+    f = only_finding(doc, "held-by-dead-process")
+    assert f["participants"][0]["waits_for"]["state"]["locked"] is True
+    assert f["fix"] == ("use `with lock:` so that the lock is released when the code raises; a process that exits or "
+                        "is killed holding a multiprocessing lock never releases it.")
+
+
+def test_asyncio_task_fixes(pyhang, python):
+    needs_asyncio_run(python)
+    out, doc = read_scenario(pyhang, python, "asyncio_await_each_other.py")
+    f = only_finding(doc, "await-cycle")
+    assert f["fix"] == ("tasks await each other: let one of them stop awaiting the other (create the inner work as its "
+                        "own task, or await with asyncio.wait_for and a timeout).")
+    out, doc = read_scenario(pyhang, python, "asyncio_lock_not_released.py")
+    f = only_finding(doc, "held-by-finished-task")
+    assert f["fix"] == "use `async with lock:` so that the lock is released when the task fails or is cancelled."
+    assert f"  Fix: {f['fix']}\n" in out
