@@ -211,11 +211,6 @@ def read_scenario(pyhang, python, name, children=False):
     return text.stdout, doc
 
 
-def needs_asyncio_run(python):
-    if python.version < (3, 7):
-        pytest.skip("the program uses asyncio.run (3.7+)")
-
-
 def test_signal_reentrancy(pyhang, python, tmp_path):
     name = "c2_hang_signal_handler_lock.py"
     out, doc = read(pyhang, python, name, tmp_path)[0]
@@ -268,7 +263,8 @@ def test_multiprocessing_lock_quantities_and_fixes(pyhang, python):
 
 
 def test_asyncio_task_fixes(pyhang, python):
-    needs_asyncio_run(python)
+    if python.version < (3, 8):
+        pytest.skip("the scenarios name their tasks (create_task(name=...), 3.8+)")
     out, doc = read_scenario(pyhang, python, "asyncio_await_each_other.py")
     f = only_finding(doc, "await-cycle")
     assert f["fix"] == ("tasks await each other: let one of them stop awaiting the other (create the inner work as its "
