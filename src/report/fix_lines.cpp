@@ -129,7 +129,13 @@ std::string selfDeadlockFix(const Snapshot& s, const Finding& f) {
   const Participant& part = f.participants.front();
   const SyncObject* o = waitedObject(s, part);
   std::string name = nameOf(o);
-  std::string held = part.holds.empty() ? std::string() : fmt::format(" while {} holds it", place(part.holds.front().second));
+  // The hold of the same object (a thread may hold several locks), else none is named.
+  const std::pair<HeldObject, SourceLocation>* hold = nullptr;
+  for (const auto& h : part.holds) {
+    if (o && h.first.object == o->address) hold = &h;
+  }
+  if (!hold && part.holds.size() == 1) hold = &part.holds.front();
+  std::string held = hold ? fmt::format(" while {} holds it", place(hold->second)) : std::string();
   std::string again = fmt::format("{} takes {} again{}", place(part.at), name, held);
   if (o && (o->kind == ObjectKind::kSemaphore || o->kind == ObjectKind::kAsyncSemaphore)) {
     return fmt::format("{}: release it before acquiring it again, or acquire it once in the outer function.", again);
