@@ -111,6 +111,24 @@ uint64_t SyncReader::underlyingLock(uint64_t obj, ObjectKind kind) const {
   }
 }
 
+// The length of a deque or list the target owns, when it is plausible: counts are shown to the
+// user, so a garbage size is no count at all.
+std::optional<int64_t> SyncReader::boundedLength(uint64_t container) const {
+  constexpr int64_t kMaxLength = int64_t{1} << 30;
+  std::string tn = objects_.typeName(container).value_or("");
+  if (tn != "deque" && tn != "list") return std::nullopt;
+  auto n = objects_.containerSize(container);
+  if (!n || *n < 0 || *n > kMaxLength) return std::nullopt;
+  return *n;
+}
+
+// How many threads wait on a threading.Condition: the waiter locks in its `_waiters` deque.
+std::optional<int64_t> SyncReader::conditionWaiters(uint64_t condition) const {
+  auto waiters = objects_.attr(condition, "_waiters");
+  if (!waiters || !*waiters) return std::nullopt;
+  return boundedLength(*waiters);
+}
+
 SyncObject SyncReader::describe(uint64_t obj) const {
   SyncObject s;
   s.address = obj;
@@ -178,7 +196,19 @@ SyncObject SyncReader::describe(uint64_t obj) const {
       }
       if (s.kind == ObjectKind::kQueue) {
         if (auto q = objects_.attr(obj, "queue")) {
-          if (auto n = objects_.containerSize(*q)) s.attrs["qsize"] = std::to_string(*n);
+          if (auto n = boundedLength(*q)) s.attrs["qsize"] = std::to_string(*n);
+        }
+        // Threads blocked in get(), put() and join(): the waiters of its three Conditions.
+        for (auto [cond, key] : {std::pair{"not_empty", "getters"}, {"not_full", "putters"}, {"all_tasks_done", "joiners"}}) {
+          if (auto c = objects_.attr(obj, cond); c && *c) {
+            if (auto n = conditionWaiters(*c)) s.attrs[key] = std::to_string(*n);
+          }
+        }
+      } else if (s.kind == ObjectKind::kCondition) {
+        if (auto n = conditionWaiters(obj)) s.attrs["waiters"] = std::to_string(*n);
+      } else if (s.kind != ObjectKind::kFuture) {
+        if (auto c = objects_.attr(obj, "_cond"); c && *c) {
+          if (auto n = conditionWaiters(*c)) s.attrs["waiters"] = std::to_string(*n);
         }
       }
       break;
@@ -188,7 +218,10 @@ SyncObject SyncReader::describe(uint64_t obj) const {
       auto lastTid = mem.readValue<uint64_t>(obj + 24);
       auto count = mem.readValue<int32_t>(obj + 32);
       auto kind = mem.readValue<int32_t>(obj + 40);
+      auto maxValue = mem.readValue<int32_t>(obj + 36);
       if (kind) s.recursive = *kind == 0;
+      if (kind && (*kind == 0 || *kind == 1)) s.attrs["semkind"] = *kind == 0 ? "recursive-mutex" : "semaphore";
+      if (maxValue && *maxValue > 0) s.attrs["maxvalue"] = std::to_string(*maxValue);
       if (count) {
         s.count = static_cast<uint64_t>(std::max(0, *count));
         if (*count > 0 && lastTid) s.ownerIdent = *lastTid;

@@ -44,6 +44,9 @@ class SyncReader {
   // The lock-like object whose acquire()/__enter__ call is in progress in `frame`, held or not.
   std::optional<WaitInfo> pendingAcquire(const RawFrame& frame, bool requireLocked) const;
   bool conditionWaiterNotified(uint64_t condition, const Variable* waiter) const;
+  // Bounded reads of a deque/list length and of a Condition's waiter count (nullopt: unreadable).
+  std::optional<int64_t> boundedLength(uint64_t container) const;
+  std::optional<int64_t> conditionWaiters(uint64_t condition) const;
   bool acquireHasTimeout(const RawFrame& frame, int k, int limit) const;
   const ObjectReader& objects_;
   const FrameWalker& frames_;

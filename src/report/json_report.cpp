@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "report/fix_lines.h"
+#include "report/object_state.h"
+
 namespace pyhang {
 
 namespace {
@@ -50,6 +53,37 @@ json frameJson(const Frame& f, const RenderOptions& opts) {
   return j;
 }
 
+// The quantities read from the target (report/object_state.h): only those that could be read.
+json quantitiesJson(const ObjectQuantities& q) {
+  json j = json::object();
+  auto put = [&](const char* key, const auto& v) {
+    if (v) j[key] = *v;
+  };
+  put("locked", q.locked);
+  if (q.owner) {
+    j["owner"] = {{"ident", *q.owner}, {"name", q.ownerName.empty() ? json(nullptr) : json(q.ownerName)},
+                  {"alive", q.ownerAlive ? json(*q.ownerAlive) : json(nullptr)}};
+  }
+  put("count", q.count);
+  put("permits_free", q.permitsFree);
+  put("permits_total", q.permitsTotal);
+  if (q.waiters) {
+    j["waiters"] = *q.waiters;
+    if (q.waitersAtLeast) j["waiters_at_least"] = true;
+  }
+  put("set", q.isSet);
+  put("parties", q.parties);
+  put("waiting", q.waiting);
+  put("broken", q.broken);
+  put("items", q.items);
+  put("maxsize", q.maxsize);
+  put("unfinished_tasks", q.unfinished);
+  put("getters", q.getters);
+  put("putters", q.putters);
+  put("joiners", q.joiners);
+  return j;
+}
+
 json objectRef(const Process* p, uint64_t addr) {
   json j{{"address", addr}};
   if (p) {
@@ -58,6 +92,7 @@ json objectRef(const Process* p, uint64_t addr) {
       j["type"] = it->second.type;
       j["kind"] = objectKindName(it->second.kind);
       j["names"] = it->second.names;
+      if (auto q = quantitiesOf(*p, it->second)) j["state"] = quantitiesJson(*q);
     }
   }
   return j;
@@ -269,6 +304,8 @@ void renderJson(const Snapshot& snap, const RenderOptions& opts, std::ostream& o
         jf["participants"] = parts;
         jf["bystanders"] = bys;
         jf["explanation"] = f.lines;
+        std::string fix = fixLine(snap, f);
+        jf["fix"] = fix.empty() ? json(nullptr) : json(fix);
         if (!f.unconfirmedBecause.empty()) jf["unconfirmed_because"] = f.unconfirmedBecause;
         findings.push_back(jf);
       }

@@ -8,6 +8,8 @@
 #include <set>
 
 #include "analysis/task_analysis.h"
+#include "report/fix_lines.h"
+#include "report/object_state.h"
 #include "report/terminal_text.h"
 
 namespace pyhang {
@@ -230,6 +232,24 @@ void renderOtherTasks(TerminalOut& out, const Process& p, const RenderOptions& o
 }
 // --- end asyncio -----------------------------------------------------------------------------
 
+// The quantities of the objects a finding's threads wait for, one short line each ("State of
+// connection_slots: 0 of 3 permits free").
+void renderFindingState(TerminalOut& out, const Snapshot& snap, const Finding& f) {
+  std::vector<const Process*> procs;
+  auto objects = findingObjects(snap, f, &procs, /*withHolds=*/false);
+  for (size_t i = 0; i < objects.size(); ++i) {
+    const SyncObject& o = *objects[i];
+    auto q = quantitiesOf(*procs[i], o);
+    if (!q) continue;
+    // "locked" alone (a Lock, a multiprocessing Lock held elsewhere) says nothing the finding does not.
+    bool onlyLocked = q->locked.value_or(false) && !q->owner && !q->count && !q->permitsFree;
+    if (onlyLocked) continue;
+    std::string text = quantitiesText(*q, o.kind);
+    if (text.empty()) continue;
+    out << "  State of " << shortenForTerminal(objectShortName(o), kLongestName) << ": " << text << "\n";
+  }
+}
+
 }  // namespace
 
 void renderText(const Snapshot& snap, const RenderOptions& opts, std::ostream& stream) {
@@ -323,6 +343,9 @@ void renderText(const Snapshot& snap, const RenderOptions& opts, std::ostream& s
     for (size_t i = 0; i < f.lines.size(); ++i) {
       out << out.on(i == 0 ? Style::kFindingHead : Style::kFinding) << f.lines[i] << out.off() << "\n";
     }
+    renderFindingState(out, snap, f);
+    // One line, whatever the names in it: the target chose them.
+    if (std::string fix = fixLine(snap, f); !fix.empty()) out << "  Fix: " << shortenForTerminal(fix, 4 * kLongestLine) << "\n";
     out << "\n";
   }
   for (const auto& f : d.unconfirmed) {

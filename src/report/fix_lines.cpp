@@ -1,0 +1,372 @@
+#include "report/fix_lines.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "report/object_state.h"
+
+namespace pyhang {
+
+namespace {
+
+std::string baseName(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string place(const SourceLocation& l) {
+  if (l.file.empty()) return "an unknown place";
+  return l.line ? fmt::format("{}:{}", baseName(l.file), l.line) : baseName(l.file);
+}
+
+const Process* processOf(const Snapshot& s, int64_t pid) {
+  for (const auto& p : s.processes) {
+    if (p.pid == pid) return &p;
+  }
+  return nullptr;
+}
+
+const Thread* threadOf(const Snapshot& s, const Participant& part) {
+  const Process* p = processOf(s, part.pid);
+  if (!p) return nullptr;
+  for (const auto& t : p->threads) {
+    if (t.tid == part.tid) return &t;
+  }
+  return nullptr;
+}
+
+const SyncObject* objectOf(const Snapshot& s, int64_t pid, uint64_t addr) {
+  const Process* p = processOf(s, pid);
+  if (!p || !addr) return nullptr;
+  auto it = p->objects.find(addr);
+  return it == p->objects.end() ? nullptr : &it->second;
+}
+
+const SyncObject* waitedObject(const Snapshot& s, const Participant& part) {
+  return part.waitsFor ? objectOf(s, part.pid, part.waitsFor->object) : nullptr;
+}
+
+std::string nameOf(const SyncObject* o) { return o ? objectShortName(*o) : std::string("the lock"); }
+
+// Who a participant is, for the fix line. Among several processes a main thread is known by
+// its process.
+std::string who(const Participant& part, bool manyProcesses = false) {
+  if (!part.task.empty()) return fmt::format("task \"{}\"", part.task);
+  if (manyProcesses && (part.thread.empty() || part.thread == "MainThread")) {
+    if (part.process.empty() || part.process == "MainProcess") return fmt::format("the main process (pid {})", part.pid);
+    return fmt::format("process {} (pid {})", part.process, part.pid);
+  }
+  if (!part.thread.empty()) return fmt::format("\"{}\"", part.thread);
+  return fmt::format("thread {}", part.tid);
+}
+
+bool isAsync(const SyncObject* o) {
+  return o && o->kind >= ObjectKind::kAsyncLock && o->kind <= ObjectKind::kAsyncFuture;
+}
+
+bool inFunction(const Thread* t, std::string_view function, std::string_view fileSuffix) {
+  if (!t) return false;
+  for (const auto& f : t->frames) {
+    const std::string& file = f.location.file;
+    if (f.location.function == function && file.size() >= fileSuffix.size() &&
+        file.compare(file.size() - fileSuffix.size(), fileSuffix.size(), fileSuffix) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool manyProcesses(const Finding& f) {
+  return std::any_of(f.participants.begin(), f.participants.end(),
+                     [&](const Participant& p) { return p.pid != f.participants.front().pid; });
+}
+
+// A thread that runs an event loop and blocks in a threading (not asyncio) wait: a task's
+// blocking call, or the loop thread's own.
+const Participant* blockedLoopThread(const Snapshot& s, const Finding& f) {
+  for (const auto& part : f.participants) {
+    if (!part.waitsFor) continue;
+    const SyncObject* o = waitedObject(s, part);
+    if (o ? isAsync(o) : !part.task.empty()) continue;
+    const Process* p = processOf(s, part.pid);
+    if (!p) continue;
+    bool runsLoop = std::any_of(p->loops.begin(), p->loops.end(), [&](const EventLoop& l) { return l.tid && l.tid == part.tid; });
+    if (runsLoop) return &part;
+  }
+  return nullptr;
+}
+
+std::string lockOrderFix(const Snapshot& s, const Finding& f) {
+  // Participant k waits for what participant k+1 holds: k took the lock k-1 waits for, then
+  // waits for the next one. Each participant is one place that takes two of the locks.
+  const size_t n = f.participants.size();
+  std::vector<std::string> takes;
+  std::string firstName;
+  for (size_t k = 0; k < n && k < 4; ++k) {
+    const Participant& part = f.participants[k];
+    const Participant& prev = f.participants[(k + n - 1) % n];
+    if (!part.waitsFor) continue;
+    uint64_t held = prev.waitsFor ? prev.waitsFor->object : 0;
+    const std::pair<HeldObject, SourceLocation>* hold = nullptr;
+    for (const auto& h : part.holds) {
+      if (h.first.object == held) hold = &h;
+    }
+    if (!hold && !part.holds.empty()) hold = &part.holds.front();
+    if (!hold) continue;
+    std::string first = nameOf(objectOf(s, part.pid, hold->first.object));
+    std::string second = nameOf(waitedObject(s, part));
+    if (firstName.empty()) firstName = first;
+    takes.push_back(fmt::format("{} takes {} ({}) then {} ({})", who(part, manyProcesses(f)), first, place(hold->second), second,
+                                place(part.at)));
+  }
+  if (takes.size() < 2) return "take these locks in the same order everywhere (or hold one at a time).";
+  return fmt::format("take the locks in one order everywhere: {}; take {} first in {} places, or hold one at a time.",
+                     fmt::join(takes, ", but "), firstName, n == 2 ? "both" : "all");
+}
+
+std::string selfDeadlockFix(const Snapshot& s, const Finding& f) {
+  const Participant& part = f.participants.front();
+  const SyncObject* o = waitedObject(s, part);
+  std::string name = nameOf(o);
+  // The hold of the same object (a thread may hold several locks), else none is named.
+  const std::pair<HeldObject, SourceLocation>* hold = nullptr;
+  for (const auto& h : part.holds) {
+    if (o && h.first.object == o->address) hold = &h;
+  }
+  if (!hold && part.holds.size() == 1) hold = &part.holds.front();
+  std::string held = hold ? fmt::format(" while {} holds it", place(hold->second)) : std::string();
+  std::string again = fmt::format("{} takes {} again{}", place(part.at), name, held);
+  if (o && (o->kind == ObjectKind::kSemaphore || o->kind == ObjectKind::kAsyncSemaphore)) {
+    return fmt::format("{}: release it before acquiring it again, or acquire it once in the outer function.", again);
+  }
+  if (isAsync(o)) {
+    return fmt::format("{}: asyncio.Lock is not re-entrant; move the inner work into a helper that expects the lock held.", again);
+  }
+  if (o && (o->kind == ObjectKind::kSemLock || o->kind == ObjectKind::kMpLock)) {
+    return fmt::format("{}: use multiprocessing.RLock() if it is meant to re-enter, or a helper that expects the lock held.", again);
+  }
+  return fmt::format("{}: use threading.RLock() for {} if it is meant to re-enter, or a helper that expects the lock held.",
+                     again, name);
+}
+
+std::string reentrancyFix(const Snapshot& s, const Finding& f, bool gc) {
+  const Participant& part = f.participants.front();
+  const SyncObject* o = waitedObject(s, part);
+  std::string name = nameOf(o);
+  const Process* p = processOf(s, part.pid);
+  bool queueLock = false;
+  if (p && o) {
+    for (const auto& [addr, q] : p->objects) {
+      if (q.kind == ObjectKind::kQueue && q.underlyingLock == o->address) queueLock = true;
+    }
+  }
+  if (gc) {
+    std::string where = fmt::format("{} ({}) runs inside the garbage collector", part.at.function, place(part.at));
+    if (queueLock) {
+      return fmt::format("{}: do not call back into the queue from __del__; append to a list there and drain it outside the "
+                         "lock, or use queue.SimpleQueue, whose put() may be called from __del__.", where);
+    }
+    return fmt::format("{}: do not take {} in __del__; append to a list there and drain it outside the lock, or make {} a "
+                       "threading.RLock().", where, name, name);
+  }
+  return fmt::format("the signal handler ({} at {}) takes {}, which the code it interrupted holds: only set a flag in the handler "
+                     "and act on it outside, or make {} a threading.RLock().", part.at.function, place(part.at), name, name);
+}
+
+std::string joinCycleFix(const Snapshot& s, const Finding& f) {
+  if (f.summary.find("ThreadPoolExecutor") != std::string::npos) {
+    return "a bigger pool or no nested waits: give the executor more workers than tasks that wait, submit the inner work "
+           "to a separate executor, or do not wait for futures inside its tasks.";
+  }
+  for (const auto& part : f.participants) {
+    if (part.waitsFor && part.waitsFor->how == "import") {
+      return fmt::format("do not wait for other threads while a module is being imported ({}): move the work out of the "
+                         "module's body into a function called after the import.", place(part.at));
+    }
+  }
+  for (const auto& part : f.participants) {
+    if (part.waitsFor && part.waitsFor->how.find("at exit") != std::string::npos) {
+      return "tell the threads to stop (an Event they check) before the program ends, or make them daemon threads.";
+    }
+  }
+  for (const auto& part : f.participants) {
+    if (!part.waitsFor || part.holds.empty()) continue;
+    WaitOp op = part.waitsFor->op;
+    if (op != WaitOp::kJoin && op != WaitOp::kFutureResult) continue;
+    const auto& [h, since] = part.holds.front();
+    std::string held = nameOf(objectOf(s, part.pid, h.object));
+    return fmt::format("{} waits at {} while it holds {} (since {}), which the awaited one needs: release {} before "
+                       "waiting.", who(part), place(part.at), held, place(since), held);
+  }
+  std::vector<std::string> waits;
+  for (const auto& part : f.participants) {
+    if (part.waitsFor && waits.size() < 4) waits.push_back(fmt::format("{} at {}", who(part, manyProcesses(f)), place(part.at)));
+  }
+  if (waits.size() < 2) return "one side must not wait for the other: let it signal (an Event, a Queue) instead of joining.";
+  return fmt::format("{} wait for each other: let only one side wait, and have the other signal it (an Event, a Queue) "
+                     "instead of joining it.", fmt::join(waits, " and "));
+}
+
+std::string fullPipeFix(const Snapshot& s, const Finding& f) {
+  for (const auto& part : f.participants) {
+    const Thread* t = threadOf(s, part);
+    if (inFunction(t, "_feed", "/multiprocessing/queues.py")) {
+      for (const auto& joiner : f.participants) {
+        if (joiner.waitsFor && joiner.waitsFor->op == WaitOp::kJoin) {
+          return fmt::format("get() before join(): read every item from the multiprocessing.Queue before joining the "
+                             "process at {} (a process exits only once its queued data is in the pipe).", place(joiner.at));
+        }
+      }
+      return "get() before join(): read every item from the multiprocessing.Queue before joining the process that "
+             "put it.";
+    }
+  }
+  for (const auto& part : f.participants) {
+    const Thread* t = threadOf(s, part);
+    if (part.waitsFor && part.waitsFor->op == WaitOp::kJoin && inFunction(t, "wait", "/subprocess.py")) {
+      return fmt::format("use communicate() instead of wait() at {}: with stdout=PIPE or stderr=PIPE, communicate() reads "
+                         "the pipes while it waits.", place(part.at));
+    }
+  }
+  return "read the pipe in another thread (or with select) while waiting, so that the writer can finish.";
+}
+
+std::string deadHolderFix(const Snapshot& s, const Finding& f, bool process) {
+  const Participant& part = f.participants.front();
+  const SyncObject* o = waitedObject(s, part);
+  std::string name = nameOf(o);
+  if (process) {
+    return fmt::format("use `with {}:` so that the lock is released when the code raises; a process that exits or is killed "
+                       "holding a multiprocessing lock never releases it.", name);
+  }
+  std::string times;
+  if (o && o->kind == ObjectKind::kRLock && o->count && *o->count > 1 && *o->count < 1000000) {
+    times = fmt::format(" (it acquired it {} times)", *o->count);
+  }
+  return fmt::format("use `with {}:` instead of acquire()/release(), so that every path releases it: the thread that "
+                     "took it exited without releasing it{}.", name, times);
+}
+
+std::string allBlockedFix(const Snapshot& s, const Finding& f) {
+  // The first object the participants wait for that explains the hang by itself.
+  for (const auto& part : f.participants) {
+    const SyncObject* o = waitedObject(s, part);
+    const Process* p = processOf(s, part.pid);
+    if (!o || !p) continue;
+    auto q = quantitiesOf(*p, *o);
+    std::string name = nameOf(o);
+    switch (o->kind) {
+      case ObjectKind::kSemaphore:
+      case ObjectKind::kAsyncSemaphore: {
+        if (!q || !q->permitsFree || *q->permitsFree > 0) break;
+        bool anyHolder = std::any_of(f.participants.begin(), f.participants.end(), [&](const Participant& x) {
+          return std::any_of(x.holds.begin(), x.holds.end(), [&](const auto& h) { return h.first.object == o->address; });
+        });
+        if (anyHolder) break;
+        std::string leaked = q->permitsTotal ? fmt::format("{} permit{} of {} {} acquired and never released", *q->permitsTotal,
+                                                           *q->permitsTotal == 1 ? "" : "s", name,
+                                                           *q->permitsTotal == 1 ? "was" : "were")
+                                             : fmt::format("the permits of {} were acquired and never released", name);
+        return fmt::format("no live {} holds one: {} (an acquire() without release() on some path): use `{}with {}:`.",
+                           isAsync(o) ? "task" : "thread", leaked, isAsync(o) ? "async " : "", name);
+      }
+      case ObjectKind::kBarrier:
+      case ObjectKind::kAsyncBarrier: {
+        if (!q || !q->parties || !q->waiting || *q->waiting >= *q->parties) break;
+        return fmt::format("{} of {} parties are waiting and no other {} will reach {}.wait(): create it with {} parties, or "
+                           "start the missing one (a party that fails should call {}.abort()).",
+                           *q->waiting, *q->parties, isAsync(o) ? "task" : "thread", name, *q->waiting, name);
+      }
+      case ObjectKind::kEvent:
+      case ObjectKind::kAsyncEvent:
+        return fmt::format("no {} will call {}.set(): set it on every path of the code that should (in a finally), or wait "
+                           "with a timeout.", isAsync(o) ? "task" : "thread", name);
+      case ObjectKind::kQueue:
+      case ObjectKind::kAsyncQueue: {
+        WaitOp op = part.waitsFor->op;
+        if (op == WaitOp::kQueueJoin) {
+          std::string head = fmt::format("join() waits until every item got a task_done(){}",
+                                         q && q->unfinished ? fmt::format(" ({} unfinished)", *q->unfinished) : "");
+          const char* taker = isAsync(o) ? "task" : "thread";
+          if (q && q->items && *q->items > 0 && q->getters.value_or(0) == 0) {
+            return fmt::format("{}, but {} {} left and no {} will take {}: keep a worker alive (restart it when an item "
+                               "fails) and call {}.task_done() in a finally.", head, *q->items,
+                               *q->items == 1 ? "item is" : "items are", taker, *q->items == 1 ? "it" : "them", name);
+          }
+          if (q && q->items && *q->items == 0) {
+            return fmt::format("{}, and {} is empty: an item was taken without task_done(); call {}.task_done() for every "
+                               "get(), in a finally.", head, name, name);
+          }
+          return fmt::format("{}: call {}.task_done() for every get(), in a finally, and keep a worker alive when an item "
+                             "fails.", head, name);
+        }
+        if (op == WaitOp::kQueueGet) {
+          return fmt::format("nothing will put into {}: have the producer put a sentinel for each consumer when it stops "
+                             "(also when it fails), or get() with a timeout.", name);
+        }
+        if (op == WaitOp::kQueuePut) {
+          return fmt::format("{} is full and nothing will get() from it: keep a consumer running, or put() with a timeout.",
+                             name);
+        }
+        break;
+      }
+      case ObjectKind::kLock:
+      case ObjectKind::kAsyncLock: {
+        // Locked, and no live thread (task) holds it in a with block: taken with acquire() and
+        // not released on some path.
+        bool held = std::any_of(f.participants.begin(), f.participants.end(), [&](const Participant& x) {
+          return std::any_of(x.holds.begin(), x.holds.end(), [&](const auto& h) { return h.first.object == o->address; });
+        });
+        if (held || !part.heldBy.empty() || !q || !q->locked || !*q->locked) break;
+        return fmt::format("no live {} holds {} in a with block: it was taken with acquire() and not released on some path; "
+                           "use `{}with {}:` instead of acquire()/release().", isAsync(o) ? "task" : "thread", name,
+                           isAsync(o) ? "async " : "", name);
+      }
+      case ObjectKind::kCondition:
+      case ObjectKind::kAsyncCondition:
+        return fmt::format("nothing will notify {}: notify it after changing the state its waiters check, and wait with "
+                           "wait_for(predicate) so that a notify sent earlier is not missed.", name);
+      default: break;
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string fixLine(const Snapshot& s, const Finding& f) {
+  if (f.participants.empty()) return "";
+  std::string fix;
+  if (f.kind == "lock-order-cycle") fix = lockOrderFix(s, f);
+  else if (f.kind == "self-deadlock") fix = selfDeadlockFix(s, f);
+  else if (f.kind == "gc-reentrancy") fix = reentrancyFix(s, f, true);
+  else if (f.kind == "signal-reentrancy") fix = reentrancyFix(s, f, false);
+  else if (f.kind == "join-cycle") fix = joinCycleFix(s, f);
+  else if (f.kind == "full-pipe") fix = fullPipeFix(s, f);
+  else if (f.kind == "read-cycle") {
+    fix = "one side must write first, or close the ends it does not use (a parent's copy of a child's pipe; Popen's stdin "
+          "before wait(), or use communicate()), so that a read sees the end of the data.";
+  } else if (f.kind == "held-by-dead-thread") fix = deadHolderFix(s, f, false);
+  else if (f.kind == "held-by-dead-process") fix = deadHolderFix(s, f, true);
+  else if (f.kind == "held-by-finished-task") {
+    fix = fmt::format("use `async with {}:` so that the lock is released when the task fails or is cancelled.",
+                      nameOf(waitedObject(s, f.participants.front())));
+  } else if (f.kind == "await-cycle") {
+    fix = "tasks await each other: let one of them stop awaiting the other (create the inner work as its own task, or "
+          "await with asyncio.wait_for and a timeout).";
+  } else if (f.kind == "all-blocked") {
+    fix = allBlockedFix(s, f);
+  }
+  // An event loop's thread blocked on a threading object stops every task of the loop with it.
+  if (const Participant* loop = blockedLoopThread(s, f)) {
+    std::string what = loop->waitsFor->object ? " on " + nameOf(waitedObject(s, *loop)) : "";
+    std::string blocking = fmt::format("no blocking calls inside the event loop: {} blocks its loop's thread at {}{}; run "
+                                       "the call with asyncio.to_thread() or loop.run_in_executor(), or use an asyncio "
+                                       "primitive.", who(*loop), place(loop->at), what);
+    fix = fix.empty() ? blocking : blocking + " Also: " + fix;
+  }
+  return fix;
+}
+
+}  // namespace pyhang

@@ -1,0 +1,15 @@
+// What to change in the program, one line per finding, in the program's own terms (the names of
+// its objects and the places that take them). Shared by the text report ("Fix: ...") and JSON
+// (findings[].fix).
+#pragma once
+
+#include <string>
+
+#include "snapshot/snapshot.h"
+
+namespace pyhang {
+
+// Empty when pyhang has nothing specific to suggest for the finding.
+std::string fixLine(const Snapshot& snapshot, const Finding& finding);
+
+}  // namespace pyhang
