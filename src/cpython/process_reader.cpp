@@ -584,6 +584,12 @@ void Reader::nameObjects() {
     if (auto n = objects_.attr(v, "_name")) name = objects_.readStr(*n, 256).value_or("");
     out_.exitedThreads[static_cast<uint64_t>(*ident)] = name;
   };
+  // Every process this one started and has not reaped: multiprocessing.process._children, the
+  // set BaseProcess.start() adds to (Pool and ProcessPoolExecutor workers included, wherever the
+  // program keeps them). In a core it is the only record of them.
+  if (auto kids = objects_.moduleGlobal("multiprocessing.process", "_children"); kids && *kids) {
+    for (uint64_t c : objects_.setItems(*kids, 256).value_or(std::vector<uint64_t>{})) noteProcess(c);
+  }
   // multiprocessing wrappers around a SemLock seen in the program: name them too ("lock").
   {
     std::vector<uint64_t> candidates;
