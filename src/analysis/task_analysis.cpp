@@ -556,6 +556,24 @@ void TaskAnalyzer::reportCycle(std::vector<size_t> cycle, const std::vector<size
                                                   : "ready callbacks");
     }
   }
+  // A task waiting again for an asyncio.Lock or Semaphore it took with acquire(): neither has an
+  // owner, and another task may release it for this one (a send credit an ack reader gives back),
+  // so it stands only while nothing else in the loop can run (no timer, ready callback or I/O).
+  if (f.unconfirmedBecause.empty() && f.kind == "self-deadlock") {
+    const TaskAwait& a = *first.await;
+    const Holder* h = holdOf(cycle.front(), asyncLockOf(p_, a.object));
+    for (const auto& l : p_.loops) {
+      if (!h || h->hold.how.rfind("acquire()", 0) != 0 || l.address != first.loop || !l.stateRead) continue;
+      size_t io = std::count_if(l.fds.begin(), l.fds.end(), [](const LoopFd& fd) { return !fd.wakeup; });
+      if (l.timers == 0 && l.readyCallbacks == 0 && io == 0) continue;
+      std::string what = l.timers ? fmt::format("{} timer{}", l.timers, l.timers == 1 ? "" : "s")
+                         : l.readyCallbacks ? std::string("ready callbacks")
+                                            : fmt::format("I/O on {} file descriptor{}", io, io == 1 ? "" : "s");
+      f.unconfirmedBecause = fmt::format("it rests on a hold {}; an asyncio lock has no owner (another task may "
+                                         "release it for this one) and the event loop still has {}",
+                                         since(*h), what);
+    }
+  }
   if (!f.unconfirmedBecause.empty()) {
     d_.unconfirmed.push_back(std::move(f));
     return;

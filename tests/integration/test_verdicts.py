@@ -197,6 +197,7 @@ BUSY = [
     "ok_busy_aio_pipeline.py",
     "ok_busy_aio_short_tasks.py",
     "ok_busy_aio_lock_counter.py",
+    "ok_busy_aio_credit_window.py",
     # Context managers and release paths around plain locks (a lock seen through a wrapper must
     # be one its __enter__ takes, and one whose release is still ahead).
     "ok_busy_traced_lock_stats.py",
