@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "analysis/deadlock_analysis.h"
+#include "analysis/wait_graph.h"
 
 namespace pyhang {
 
@@ -54,26 +55,6 @@ std::vector<std::pair<int64_t, int64_t>> threadsToConfirm(const Snapshot& snap, 
 }
 
 namespace {
-
-// Could a process other than the waiter's end this wait? Multiprocessing primitives, process
-// joins, pipes and sockets, and the library's service loops that wait for worker processes.
-bool crossProcessWait(const Process& p, const WaitInfo& w) {
-  if (w.op == WaitOp::kIo || w.op == WaitOp::kPipeWrite || w.op == WaitOp::kPipeRead || w.op == WaitOp::kJoin) return true;
-  if (!w.object) return true;   // a service loop: "for results from the pool's workers"
-  auto it = p.objects.find(w.object);
-  if (it == p.objects.end()) return false;
-  const SyncObject& o = it->second;
-  switch (o.kind) {
-    case ObjectKind::kSemLock:
-    case ObjectKind::kMpLock:
-    case ObjectKind::kProcess:
-    case ObjectKind::kManagerLock: return true;
-    default: break;
-  }
-  if (o.type.find("multiprocessing") != std::string::npos) return true;
-  auto under = p.objects.find(o.underlyingLock);
-  return under != p.objects.end() && under->second.kind == ObjectKind::kSemLock;
-}
 
 // An all-blocked finding whose waits another process could end, while that process is not in
 // the report: what it waits for instead, or "" when nothing like it.

@@ -190,6 +190,16 @@ class Explainer {
           if (u.waitPidMissing) s += fmt::format(" [pid {} is not in this report: add --children or its pid]", o->pid);
           return s;
         }
+        if (!o && u.wait->targetPid) {
+          std::string who = "child process";
+          for (const auto& q : snap_.processes) {
+            if (q.pid == u.wait->targetPid) who = processLabel(q);
+          }
+          std::string s = fmt::format("waits for {} to exit (os.waitpid)", who);
+          if (who == "child process") s = fmt::format("waits for child process {} to exit (os.waitpid)", u.wait->targetPid);
+          if (u.waitPidMissing) s += fmt::format(" [pid {} is not in this report: add --children or its pid]", u.wait->targetPid);
+          return s;
+        }
         std::string name = o ? threadShort(p, o->threadIdent.value_or(0), o->threadName) : "a thread";
         return fmt::format("waits for {} to finish", name);
       }
@@ -947,6 +957,59 @@ void analyze(Snapshot& snap) {
     d.findings.push_back(std::move(f));
   }
 
+  // Nothing can ever run again in one process: every thread of it waits forever for a lock,
+  // Condition, Event, Queue or thread of its own, which no other process can release, set, feed
+  // or end (a child forked while another thread held a lock). Other processes running or
+  // sleeping change nothing; whoever waits for this process is stuck behind it.
+  bool allBlocked = !g.units.empty();
+  for (const auto& u : g.units) allBlocked &= u.blockedForever() && !u.waitPidMissing;
+  for (size_t pi = 0; pi < snap.processes.size() && snap.processes.size() > 1 && !allBlocked; ++pi) {
+    const Process& p = snap.processes[pi];
+    std::vector<size_t> mine;
+    bool stuck = true;
+    for (size_t i = 0; i < g.units.size() && stuck; ++i) {
+      const UnitState& u = g.units[i];
+      if (u.id.process != pi) continue;
+      stuck = u.blockedForever() && !involved.count(i) && !crossProcessWait(p, *u.wait);
+      mine.push_back(i);
+    }
+    if (!stuck || mine.empty()) continue;
+    Finding f;
+    f.kind = "all-blocked";
+    f.lines.push_back(fmt::format("Found a hang (all threads of {} blocked): none of its {} thread{} can make progress.",
+                                  ex.processLabel(p), mine.size(), mine.size() == 1 ? "" : "s"));
+    for (size_t i : mine) {
+      const UnitState& u = g.units[i];
+      involved.insert(i);
+      f.lines.push_back(fmt::format("  {} {}", ex.threadLabel(u.id), ex.waitTarget(u)));
+      f.lines.push_back(fmt::format("      {}", ex.atPhrase(u)));
+      // A lock the parent's thread held when this process was forked: the child has a locked
+      // copy at the same address and no thread that will release it.
+      std::string forkHolder;
+      for (size_t j = 0; j < g.units.size() && u.lockHolderUnknown; ++j) {
+        const UnitState& v = g.units[j];
+        if (snap.processes[v.id.process].pid != p.ppid) continue;
+        for (const auto& h : v.holds) {
+          if (h.lock == u.waitLock && forkHolder.empty()) {
+            forkHolder = ex.threadLabel(v.id);
+            f.lines.push_back(fmt::format("    which was locked when the process was forked: in the parent, {} holds the same lock{}; "
+                                          "fork() copies a locked lock, not the thread that would release it",
+                                          forkHolder, h.line ? fmt::format(" (since line {})", h.line) : ""));
+          }
+        }
+      }
+      if (u.lockHolderUnknown && forkHolder.empty()) f.lines.push_back("    which no live thread is known to hold");
+      else if (u.wait->op == WaitOp::kAcquire && !u.edges.empty())
+        f.lines.push_back(fmt::format("    which is held by {}", ex.threadLabel(u.edges.front().to)));
+      f.participants.push_back(ex.participant(u, true));
+      if (!forkHolder.empty()) f.participants.back().heldBy = forkHolder + " (in the parent, at fork time)";
+    }
+    f.lines.push_back("  Each waits without a timeout for something only another thread of the same process could do: "
+                      "a threading lock, Condition, Event or queue lives in one process, and no other process can end the wait.");
+    f.summary = fmt::format("every thread of {} waits without a timeout and no thread can wake it", ex.processLabel(p));
+    d.findings.push_back(std::move(f));
+  }
+
   // Bystanders: threads blocked behind a finding.
   for (auto& f : d.findings) {
     std::set<size_t> members;
@@ -983,8 +1046,6 @@ void analyze(Snapshot& snap) {
   // Nothing can ever run again: every thread waits forever for something only another
   // thread could provide.
   // Only when everything waited for is in the snapshot: a process outside it could still act.
-  bool allBlocked = !g.units.empty();
-  for (const auto& u : g.units) allBlocked &= u.blockedForever() && !u.waitPidMissing;
   if (d.findings.empty() && allBlocked) {
     Finding f;
     f.kind = "all-blocked";

@@ -8,6 +8,27 @@
 
 namespace pyhang {
 
+// Could a process other than the waiter's end this wait? Multiprocessing primitives, process
+// joins, pipes and sockets, and the library's service loops that wait for worker processes.
+bool crossProcessWait(const Process& p, const WaitInfo& w) {
+  if (w.op == WaitOp::kIo || w.op == WaitOp::kPipeWrite || w.op == WaitOp::kPipeRead) return true;
+  if (w.op == WaitOp::kJoin && w.targetPid) return true;
+  if (!w.object) return true;   // a service loop: "for results from the pool's workers"
+  auto it = p.objects.find(w.object);
+  if (it == p.objects.end()) return false;
+  const SyncObject& o = it->second;
+  switch (o.kind) {
+    case ObjectKind::kSemLock:
+    case ObjectKind::kMpLock:
+    case ObjectKind::kProcess:
+    case ObjectKind::kManagerLock: return true;
+    default: break;
+  }
+  if (o.type.find("multiprocessing") != std::string::npos) return true;
+  auto under = p.objects.find(o.underlyingLock);
+  return under != p.objects.end() && under->second.kind == ObjectKind::kSemLock;
+}
+
 bool isStdlib(const std::string& file) {
   static const char* kModules[] = {"/threading.py", "/queue.py", "/concurrent/futures/_base.py",
                                    "/concurrent/futures/thread.py", "/subprocess.py", "/selectors.py"};
@@ -301,6 +322,16 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
                         ? at
                         : u.waitFrame;
       }
+      // Blocked in os.waitpid(pid, 0) for one child (the kernel says so; Popen.wait() and
+      // Process.join() are read from the frames): it waits for that process to exit.
+      if (t.waitingForChild > 0 && !u.wait) {
+        WaitInfo w;
+        w.op = WaitOp::kJoin;
+        w.targetPid = t.waitingForChild;
+        w.how = "os.waitpid()";
+        u.wait = w;
+        u.waitFrame = u.atFrame = t.frames.empty() ? 0 : t.frames.size() - 1;
+      }
       // A ThreadPoolExecutor worker: concurrent.futures.thread._worker(executor_ref, work_queue, ...).
       for (const auto& f : t.frames) {
         if (f.location.function != "_worker" || !f.location.file.ends_with("/concurrent/futures/thread.py")) continue;
@@ -339,9 +370,10 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
     if (!u.wait) continue;
     const Process& p = snap.processes[u.id.process];
     const SyncObject* o = find(p, u.wait->object);
-    if (u.wait->op == WaitOp::kJoin && o && o->kind == ObjectKind::kProcess) {
+    if (u.wait->op == WaitOp::kJoin && ((o && o->kind == ObjectKind::kProcess) || u.wait->targetPid)) {
+      int64_t pid = o && o->kind == ObjectKind::kProcess ? o->pid : u.wait->targetPid;
       u.waitPidMissing = std::none_of(snap.processes.begin(), snap.processes.end(),
-                                      [&](const Process& q) { return q.pid == o->pid && !q.threads.empty(); });
+                                      [&](const Process& q) { return q.pid == pid && !q.threads.empty(); });
     } else if (u.wait->op == WaitOp::kPipeWrite || u.wait->op == WaitOp::kPipeRead) {
       const bool writing = u.wait->op == WaitOp::kPipeWrite;
       u.waitPidMissing = std::none_of(g.units.begin(), g.units.end(), [&](const UnitState& v) {
@@ -357,12 +389,12 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
     const Process& p = snap.processes[pi];
     const SyncObject* o = find(p, u.wait->object);
     if (u.wait->op == WaitOp::kJoin) {
-      if (o && o->kind == ObjectKind::kProcess) {
-        u.waitPid = o->pid;
+      if ((o && o->kind == ObjectKind::kProcess) || u.wait->targetPid) {
+        u.waitPid = o && o->kind == ObjectKind::kProcess ? o->pid : u.wait->targetPid;
         u.waitPidMissing = true;
         for (size_t qi = 0; qi < snap.processes.size(); ++qi) {
           const Process& q = snap.processes[qi];
-          if (q.pid != o->pid || q.threads.empty()) continue;
+          if (q.pid != u.waitPid || q.threads.empty()) continue;
           u.waitPidMissing = false;
           // A process exits when its main thread does (non-daemon threads are joined by it).
           size_t main = 0;

@@ -78,6 +78,11 @@ std::string lockKey(const Snapshot& s, size_t process, uint64_t lock);
 
 WaitGraph buildWaitGraph(const Snapshot& snapshot);
 
+// Could a process other than the waiter's end this wait? Multiprocessing primitives, process
+// joins, pipes and sockets, and the library's service loops that wait for worker processes. A
+// threading lock, Condition, Event, Queue or Thread lives in one process: only its threads can.
+bool crossProcessWait(const Process& p, const WaitInfo& w);
+
 // The standard library's synchronisation modules (threading, queue, concurrent.futures,
 // multiprocessing, subprocess, selectors), whose waits the reports describe by what they mean.
 bool isStdlib(const std::string& file);

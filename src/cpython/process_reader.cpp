@@ -244,15 +244,25 @@ std::vector<HeldObject> Reader::generatorHolds(uint64_t cm, int depth) {
 }
 
 bool Reader::looksLikeSignalHandler(const RawFrame& frame, const RawFrame& caller) const {
-  if (!frame.code || !caller.code || frame.code->argCount != 2 || frame.code->slotNames.size() < 2) return false;
-  const std::string& a = frame.code->slotNames[0];
-  const std::string& b = frame.code->slotNames[1];
-  bool signum = a == "signum" || a == "sig" || a == "signo" || a == "signal_number" || a == "signalnum";
-  bool stack = b == "frame" || b == "stack" || b == "_frame" || b == "frm";
-  if (!signum || !stack) return false;
-  if (layout_.traits.frames == FrameModel::kInterpreterFrame) return frame.isEntry;
-  // Before 3.11 the signal machinery passes the interrupted frame object itself: the caller.
-  return walker_.slotObject(frame.slots + 8) == caller.address;
+  if (!frame.code || !caller.code || frame.code->slotNames.size() < 2) return false;
+  // handler(signum, frame), a method's (self, signum, frame), a lambda's (s, f): told by the
+  // values the signal machinery passes, a signal number and the interrupted frame's object.
+  size_t first = 0;
+  if (frame.code->argCount == 3 && (frame.code->slotNames[0] == "self" || frame.code->slotNames[0] == "cls")) {
+    first = 1;
+  } else if (frame.code->argCount != 2) {
+    return false;
+  }
+  uint64_t signum = walker_.slotObject(frame.slots + 8 * first);
+  uint64_t interrupted = walker_.slotObject(frame.slots + 8 * (first + 1));
+  if (!signum || !interrupted || objects_.typeName(signum).value_or("") != "int") return false;
+  auto n = objects_.readSmallInt(signum);
+  if (!n || *n < 1 || *n > 64) return false;
+  // Before 3.11 the frame object is the caller itself; from 3.11 it is a frame object whose
+  // f_frame (at 24) is the caller's interpreter frame, and the handler starts a new evaluation.
+  if (layout_.traits.frames != FrameModel::kInterpreterFrame) return interrupted == caller.address;
+  if (!frame.isEntry || objects_.typeName(interrupted).value_or("") != "frame") return false;
+  return mem_.readPtr(interrupted + 24).value_or(0) == caller.address;
 }
 
 void Reader::readThreading() {

@@ -216,6 +216,7 @@ KernelWait describeKernelWait(pid_t pid, pid_t tid) {
       break;
     case kWait4: case kWaitid:
       w.kind = "child";
+      if (static_cast<long long>(a[0]) > 0 && nr == kWait4) w.childPid = static_cast<int64_t>(a[0]);
       w.text = static_cast<long long>(a[0]) > 0 && nr == kWait4 ? fmt::format("waits for child process {} to exit", a[0])
                                                                : "waits for a child process to exit";
       break;

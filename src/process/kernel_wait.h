@@ -14,6 +14,7 @@ struct KernelWait {
   std::string kind;
   std::string text;   // "reads from TCP socket 127.0.0.1:41234 -> 127.0.0.1:5000 (fd 3)"
   int64_t readFd = -1;  // blocked reading this descriptor (read, recv...), else -1
+  int64_t childPid = 0;  // blocked in wait4() for this one child (os.waitpid(pid, 0)), else 0
 };
 
 KernelWait describeKernelWait(pid_t pid, pid_t tid);

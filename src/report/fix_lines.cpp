@@ -356,7 +356,12 @@ std::string fixLine(const Snapshot& s, const Finding& f) {
     fix = "tasks await each other: let one of them stop awaiting the other (create the inner work as its own task, or "
           "await with asyncio.wait_for and a timeout).";
   } else if (f.kind == "all-blocked") {
-    fix = allBlockedFix(s, f);
+    bool forked = std::any_of(f.participants.begin(), f.participants.end(), [](const Participant& p) {
+      return p.heldBy.ends_with("(in the parent, at fork time)");
+    });
+    fix = forked ? "fork only before starting threads, or start the process with the 'spawn' or 'forkserver' method; a lock "
+                   "the child needs can be re-created in the child with os.register_at_fork(after_in_child=...)."
+                 : allBlockedFix(s, f);
   }
   // An event loop's thread blocked on a threading object stops every task of the loop with it.
   if (const Participant* loop = blockedLoopThread(s, f)) {

@@ -221,6 +221,7 @@ void attachKernelView(Target& t) {
       th.kernelWaitKind = w->second.kind;
       th.kernelWait = w->second.text;
       th.readingFd = w->second.readFd;
+      th.waitingForChild = w->second.childPid;
     }
   }
 }

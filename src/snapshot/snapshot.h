@@ -176,6 +176,7 @@ struct Thread {
   // ("waits to read from TCP socket 127.0.0.1:41234 -> 127.0.0.1:5000 (fd 3)"), and its kind:
   // io, accept, sleep, signal, child, poll, other.
   std::string kernelWaitKind;
+  int64_t waitingForChild = 0;  // live: blocked in wait4() for this child pid (os.waitpid)
   std::string kernelWait;
   // What the thread is doing, one word (running, waiting, sleeping, io, signal, native,
   // deadlocked, stuck-behind, idle, unknown), and in words; set by the analysis.

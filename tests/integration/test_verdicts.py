@@ -449,6 +449,20 @@ HANGS: Dict[str, Hang] = {
         "shard-us": Wait("real_barrier_missing.py", "shard_wait", "load"),
         "MainThread": Wait("real_barrier_missing.py", "main_wait", "main"),
     }),
+    # Every thread of the forked child waits for a lock of its own process: no other process can
+    # release it, so the parent's busy thread does not make it less stuck.
+    "real_fork_held_lock.py": Hang("all-blocked", {
+        "child:MainThread": Wait("real_fork_held_lock.py", "child_with", "snapshot", child=True),
+    }, children=True),
+    # Signal handlers that are not plain (signum, frame) functions: a lambda and a bound method.
+    "real_signal_lambda_handler.py": Hang("signal-reentrancy", {
+        "MainThread": Wait("real_signal_lambda_handler.py", "reload_with", "reload",
+                           holds=[("real_signal_lambda_handler.py", "serve_with")]),
+    }),
+    "real_signal_method_handler.py": Hang("signal-reentrancy", {
+        "MainThread": Wait("real_signal_method_handler.py", "handler_with", "on_dump",
+                           holds=[("real_signal_method_handler.py", "rebalance_with")]),
+    }),
     "real_semaphore_leak.py": Hang("all-blocked", {
         "downloader-1": Wait("real_semaphore_leak.py", "download_acquire", "download"),
         "downloader-2": Wait("real_semaphore_leak.py", "download_acquire", "download"),

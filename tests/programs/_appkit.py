@@ -12,6 +12,7 @@ import sys
 
 def ready():
     sys.stdout.flush()
+    sys.stderr.flush()  # before 3.9 a non-interactive stderr is block-buffered
     os.write(sys.stdout.fileno(), ("READY %d\n" % os.getpid()).encode())
 
 

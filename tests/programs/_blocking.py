@@ -13,6 +13,7 @@ HELD.acquire()
 
 def ready():
     """Print the READY line the harness waits for."""
+    sys.stderr.flush()  # before 3.9 a non-interactive stderr is block-buffered
     print(f"READY {os.getpid()}", flush=True)
 
 

@@ -15,6 +15,7 @@ def ready():
     """Print the READY line the test harness waits for, in one write(2): other threads log to
     stderr, which shares the pipe, and must not split the line."""
     sys.stdout.flush()
+    sys.stderr.flush()  # before 3.9 a non-interactive stderr is block-buffered
     os.write(sys.stdout.fileno(), f"READY {os.getpid()}\n".encode())
 
 
