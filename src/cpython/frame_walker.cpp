@@ -5,12 +5,38 @@
 
 #include <fmt/format.h>
 
+#include "cpython/opcodes.h"
+
 namespace pyhang::cpython {
 
 namespace {
 constexpr int kOwnerGenerator = 1;
 constexpr int kMaxBlocks = 20;  // CO_MAXBLOCKS
 }  // namespace
+
+// The code unit a JUMP_BACKWARD at the frame's instruction jumps to, or nothing for any other
+// instruction. Its argument may be widened by EXTENDED_ARG prefixes just before it.
+std::optional<uint32_t> FrameWalker::loopHeadOf(const RawFrame& frame) const {
+  const int minor = objects_.layout().traits.minor;
+  if (minor < 11) return std::nullopt;
+  const auto& mem = objects_.memory();
+  const uint32_t unit = frame.byteOffset / 2;
+  uint8_t insn[2] = {};
+  if (!mem.read(frame.code->bytecode + frame.byteOffset, insn, 2)) return std::nullopt;
+  const OpcodeInfo info = opcodeInfo(minor, insn[0]);
+  std::string_view op = baseOpcodeName(minor, insn[0]);
+  if (op != "JUMP_BACKWARD" && op != "JUMP_BACKWARD_NO_INTERRUPT") return std::nullopt;
+  uint32_t arg = insn[1];
+  for (uint32_t k = 1; k <= 3 && k <= unit; ++k) {
+    uint8_t prefix[2] = {};
+    if (!mem.read(frame.code->bytecode + 2 * static_cast<uint64_t>(unit - k), prefix, 2)) break;
+    if (baseOpcodeName(minor, prefix[0]) != "EXTENDED_ARG") break;
+    arg |= static_cast<uint32_t>(prefix[1]) << (8 * k);
+  }
+  const uint32_t next = unit + 1 + info.caches;
+  if (arg == 0 || arg > next) return std::nullopt;
+  return next - arg;
+}
 
 uint64_t FrameWalker::slotObject(uint64_t slotAddress) const {
   auto v = objects_.memory().readPtr(slotAddress);
@@ -129,8 +155,17 @@ bool FrameWalker::decodeNew(uint64_t frame, RawFrame& out, bool& skip) const {
     int n = static_cast<int>(out.code->slotNames.size());
     if (top && *top >= n && *top - n <= out.code->stackSize) out.exactDepth = *top - n;
   }
-  if (auto entry = exceptionEntryFor(out.code->exceptionTable, out.byteOffset / 2)) {
-    if (static_cast<int>(entry->depth) <= out.code->stackSize) out.protectedDepth = static_cast<int>(entry->depth);
+  auto entry = exceptionEntryFor(out.code->exceptionTable, out.byteOffset / 2);
+  if (!entry) {
+    // A loop's JUMP_BACKWARD lies outside the exception table's range of the block around the
+    // loop (it cannot raise but for a signal handler or an asynchronous exception, and CPython
+    // ends the range before it), yet it checks for pending signals: a handler called there
+    // leaves the frame at the jump, with the stack of the loop's head. The head's entry tells
+    // what the frame holds (the __exit__ of a with block around the loop).
+    if (auto head = loopHeadOf(out)) entry = exceptionEntryFor(out.code->exceptionTable, *head);
+  }
+  if (entry && static_cast<int>(entry->depth) <= out.code->stackSize) {
+    out.protectedDepth = static_cast<int>(entry->depth);
   }
   out.line = codes_.lineFor(*out.code, out.byteOffset);
   return true;

@@ -50,6 +50,7 @@ class FrameWalker {
  private:
   void decodeOld(uint64_t frame, RawFrame& out) const;
   bool decodeNew(uint64_t frame, RawFrame& out, bool& skip) const;
+  std::optional<uint32_t> loopHeadOf(const RawFrame& frame) const;
 
   const ObjectReader& objects_;
   const CodeReader& codes_;

@@ -463,6 +463,10 @@ HANGS: Dict[str, Hang] = {
         "MainThread": Wait("real_signal_method_handler.py", "handler_with", "on_dump",
                            holds=[("real_signal_method_handler.py", "rebalance_with")]),
     }),
+    "real_signal_tight_loop.py": Hang("signal-reentrancy", {
+        "MainThread": Wait("real_signal_tight_loop.py", "handler_with", "on_stats",
+                           holds=[("real_signal_tight_loop.py", "compact_with")]),
+    }),
     "real_semaphore_leak.py": Hang("all-blocked", {
         "downloader-1": Wait("real_semaphore_leak.py", "download_acquire", "download"),
         "downloader-2": Wait("real_semaphore_leak.py", "download_acquire", "download"),
