@@ -38,6 +38,19 @@ std::optional<uint32_t> FrameWalker::loopHeadOf(const RawFrame& frame) const {
   return next - arg;
 }
 
+void FrameWalker::finishCall(RawFrame& frame) const {
+  const int minor = objects_.layout().traits.minor;
+  if (minor < 11 || !frame.code || frame.code->exceptionTable.empty()) return;
+  uint8_t opcode = 0;
+  if (!objects_.memory().read(frame.code->bytecode + frame.byteOffset, &opcode, 1)) return;
+  std::string_view op = baseOpcodeName(minor, opcode);
+  if (!op.starts_with("CALL") && op != "PRECALL") return;
+  const uint32_t next = frame.byteOffset / 2 + 1 + opcodeInfo(minor, opcode).caches;
+  auto entry = exceptionEntryFor(frame.code->exceptionTable, next);
+  int depth = entry ? static_cast<int>(entry->depth) : 0;
+  if (depth <= frame.code->stackSize) frame.protectedDepth = depth;
+}
+
 uint64_t FrameWalker::slotObject(uint64_t slotAddress) const {
   auto v = objects_.memory().readPtr(slotAddress);
   if (!v) return 0;

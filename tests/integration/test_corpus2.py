@@ -404,11 +404,6 @@ HANGS: Dict[str, Hang] = {
 _ALL = None
 _DEBIAN_NEW = ("3.13.5", "3.14.10", "3.15.x")
 HANG_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {
-    ("c2_hang_signal_handler_lock.py", ("3.14.10", "3.15.x"), None):
-        "RANDOM (about half the runs on 3.14.10): the signal arrives while the main thread enters `with "
-        "stats_lock:` after the lock is taken but before the with block's exit is on the frame's stack, so "
-        "the hold is not seen: 'Not confirmed (all-blocked) ... but signal SIGALRM can still wake it' (exit "
-        "0, a missed hang) instead of signal-reentrancy",
     ("c2_hang_contextmanager_order.py", _DEBIAN_NEW, "core"):
         "pyhang says 'DEADLOCK (all-blocked)' ('which no live thread is known to hold'): in a gcore core of the "
         "Debian 3.13/3.14/3.15 builds the threads' outer frames read as zeros, so the `with ...locked():` frames "

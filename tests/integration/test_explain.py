@@ -211,14 +211,8 @@ def read_scenario(pyhang, python, name, children=False):
     return text.stdout, doc
 
 
-def test_signal_reentrancy(pyhang, python, tmp_path, request):
+def test_signal_reentrancy(pyhang, python, tmp_path):
     name = "c2_hang_signal_handler_lock.py"
-    if python.id in ("3.14.10", "3.15.x"):
-        # The same race as test_corpus2's HANG_WRONG entry for this program.
-        request.applymarker(pytest.mark.xfail(strict=False, reason=(
-            "RANDOM (about half the runs on 3.14.10): the signal arrives while the main thread enters `with "
-            "stats_lock:` after the lock is taken but before the with block's exit is on the frame's stack, so the "
-            "hold is not seen: 'Not confirmed (all-blocked)' instead of signal-reentrancy")))
     out, doc = read(pyhang, python, name, tmp_path)[0]
     f = only_finding(doc, "signal-reentrancy")
     fix = (f"the signal handler (on_alarm at {name}:{line(name, 'handler_with')}) takes stats_lock, which the code it "
