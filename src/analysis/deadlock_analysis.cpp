@@ -282,7 +282,7 @@ class Explainer {
     if (h.via != h.lock) {
       const Process& p = proc(holder);
       std::string label = objectLabel(p, h.via, &f);
-      s += fmt::format(" (with {})", label.substr(0, std::min(label.find(" <"), label.find(" ("))));
+      s += fmt::format(" (through {})", label.substr(0, std::min(label.find(" <"), label.find(" ("))));
     }
     return s;
   }

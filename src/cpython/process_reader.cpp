@@ -366,6 +366,12 @@ void Reader::readThread(uint64_t tstate, uint64_t interp, int interpId, const st
   auto top = walker_.topFrame(tstate);
   ThreadFrames walked;
   if (top && *top) walked = walker_.walk(*top);
+  // A signal handler runs where the interpreter checks for pending signals: after a call has
+  // returned, not during it. Such a frame stands on its finished call (3.14's `with` calls
+  // lock.__enter__ with CALL, outside the block's range; the lock is already taken).
+  for (size_t i = 0; i + 1 < walked.frames.size(); ++i) {
+    if (looksLikeSignalHandler(walked.frames[i], walked.frames[i + 1])) walker_.finishCall(walked.frames[i + 1]);
+  }
   if (!top) t.warnings.push_back("cannot read the thread's current frame: " + top.error().describe());
   for (auto& w : walked.warnings) t.warnings.push_back(w);
 
@@ -386,6 +392,7 @@ void Reader::readThread(uint64_t tstate, uint64_t interp, int interpId, const st
   auto sameRelease = [&](const RawFrame& r) {
     return r.code && (r.code->name == "__exit__" || r.code->name == "release") && selfOf(r) == releasingSelf;
   };
+  bool parentsFrames = false;  // outer frames of a forked child, above its Popen._launch
   for (size_t i = 0; i < walked.frames.size(); ++i) {
     const RawFrame& raw = walked.frames[i];
     Frame f;
@@ -476,6 +483,13 @@ void Reader::readThread(uint64_t tstate, uint64_t interp, int interpId, const st
                                  [&](const HeldObject& h) { return sync_.classify(h.object) == ObjectKind::kUnknown; }),
                   f.holds.end());
     inferAcquireHolds(raw, f);
+    // In a process multiprocessing forked, the frames around Popen._launch are the parent's at
+    // the time of the fork: they never run again (the child leaves through os._exit), and what
+    // they hold is the parent's (a shared SemLock) or held for good (a copied threading lock).
+    if (parentsFrames) f.holds.clear();
+    if (f.location.function == "_launch" && f.location.file.ends_with("multiprocessing/popen_fork.py")) {
+      parentsFrames = true;
+    }
     for (const auto& h : f.holds) addObject(h.object);
     // Wait evidence: the innermost frame's blocked acquire, and the meaning of each stdlib frame
     // of the innermost run (Condition.wait, Queue.get, Thread.join...). The analysis decides.

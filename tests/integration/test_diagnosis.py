@@ -537,7 +537,7 @@ def test_seed_queue_gc_reentrancy(python, pyhang, tmp_path):
         }, explanation=[
             "waits to acquire jobs.mutex <_thread.lock at 0x",
             "at queue_gc_reentrancy.py:38 in __del__ (jobs.put(\"finalized\"))",
-            f"which it already holds itself since queue.py:{source_line(queue_py, 'def put(self', 'with self.not_full:')} in put (with jobs.not_full)",
+            f"which it already holds itself since queue.py:{source_line(queue_py, 'def put(self', 'with self.not_full:')} in put (through jobs.not_full)",
             "called from queue_gc_reentrancy.py:45 in main",
             "The garbage collector interrupted the thread at ",
             "__del__ (queue_gc_reentrancy.py),",  # Circular.__del__: test_seed_gc_names_the_finalizer

@@ -454,6 +454,12 @@ HANGS: Dict[str, Hang] = {
     "real_fork_held_lock.py": Hang("all-blocked", {
         "child:MainThread": Wait("real_fork_held_lock.py", "child_with", "snapshot", child=True),
     }, children=True),
+    # The child's outer frames (the parent's, under Popen._launch) hold nothing in the child.
+    "real_mp_lock_join_child.py": Hang("join-cycle", {
+        "MainThread": Wait("real_mp_lock_join_child.py", "main_join", "main",
+                           holds=[("real_mp_lock_join_child.py", "main_acquire")]),
+        "child:MainThread": Wait("real_mp_lock_join_child.py", "writer_with", "writer", child=True),
+    }, children=True),
     # Signal handlers that are not plain (signum, frame) functions: a lambda and a bound method.
     "real_signal_lambda_handler.py": Hang("signal-reentrancy", {
         "MainThread": Wait("real_signal_lambda_handler.py", "reload_with", "reload",

@@ -924,7 +924,7 @@ TEST(Analysis, AConditionBuiltOnALockIsThatLock) {
   ASSERT_EQ(d.findings.size(), 1u) << kindsOf(d);
   const Finding& f = d.findings[0];
   EXPECT_EQ(f.kind, "lock-order-cycle");
-  EXPECT_TRUE(hasLine(f.lines, "    which is held by Thread 101 \"Thread-1\" since prog.py:8 in a (with cond)"));
+  EXPECT_TRUE(hasLine(f.lines, "    which is held by Thread 101 \"Thread-1\" since prog.py:8 in a (through cond)"));
 }
 
 TEST(Analysis, AThreadInsideConditionWaitDoesNotHoldTheConditionsLock) {
