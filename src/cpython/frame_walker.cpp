@@ -223,6 +223,7 @@ ThreadFrames FrameWalker::walk(uint64_t firstFrame) const {
   const size_t cap = objects_.limits().maxFrames;
   std::unordered_set<uint64_t> visited;
   uint64_t frame = firstFrame;
+  uint64_t oldestOnStack = 0;  // the oldest frame walked that lives in the thread's data stack
   size_t steps = 0;
   while (frame != 0) {
     if (!visited.insert(frame).second) {
@@ -254,8 +255,17 @@ ThreadFrames FrameWalker::walk(uint64_t firstFrame) const {
                                (o.owner_interpreter >= 0 && *owner == o.owner_interpreter));
         if (!result.frames.empty() && cShim) result.frames.back().isEntry = true;
       } else if (!ok && next == 0 && !result.frames.empty() && pl.traits.minor >= 12) {
-        // The outermost frame of a thread (3.12+) is the entry shim, which lives on the C stack;
-        // gcore may leave that page out (zeros). Nothing of the program is lost by skipping it.
+        // An entry shim (3.12+) lives on the C stack; gcore may leave its page out (zeros: gdb
+        // cannot read next to the guard pages newer glibc installs in thread stacks with
+        // MADV_GUARD_INSTALL). The thread's outermost shim hides nothing, but an inner one hides
+        // the frames of the evaluation that called into C. They are still in the thread's data
+        // stack, right below the frame the shim called.
+        // A generator's frame lives in the generator, not in the data stack: the frame before
+        // is then the one pushed before the oldest data-stack frame walked so far.
+        if (auto before = frameBefore(oldestOnStack)) {
+          next = *before;
+          result.frames.back().isEntry = true;
+        }
       } else {
         if (!ok && raw.error.empty()) raw.error = "unreadable frame";
         result.frames.push_back(std::move(raw));
@@ -264,9 +274,39 @@ ThreadFrames FrameWalker::walk(uint64_t firstFrame) const {
     if (!result.frames.empty() && !result.frames.back().error.empty() && result.frames.back().address == frame) {
       result.warnings.push_back(fmt::format("frame at 0x{:x} could not be read: {}", frame, result.frames.back().error));
     }
+    if (pl.traits.frames != FrameModel::kFrameObject && !result.frames.empty() && result.frames.back().address == frame &&
+        result.frames.back().error.empty() &&
+        mem.readValue<uint8_t>(frame + static_cast<uint64_t>(o.if_owner)).value_or(kOwnerGenerator) == 0) {
+      oldestOnStack = frame;
+    }
     frame = next;
   }
   return result;
+}
+
+std::optional<uint64_t> FrameWalker::frameBefore(uint64_t frame) const {
+  // Frames are pushed one after the other in a data stack chunk: the frame pushed before
+  // `frame` ends where it starts. Only a frame of a code object whose size is exactly the gap
+  // qualifies, owned by the thread and started.
+  const Layout& o = objects_.layout().offsets;
+  const auto specials = static_cast<uint64_t>(o.if_localsplus);
+  constexpr uint64_t kMaxWords = 4096;
+  for (uint64_t words = specials / 8 + 1; words <= kMaxWords && 8 * words <= frame; ++words) {
+    uint64_t g = frame - 8 * words;
+    auto owner = objects_.memory().readValue<uint8_t>(g + static_cast<uint64_t>(o.if_owner));
+    if (!owner || *owner != 0) continue;
+    uint64_t code = slotObject(g + static_cast<uint64_t>(o.if_code));
+    if (!code || (code & 7) != 0) continue;
+    auto type = objects_.typeOf(code);
+    if (!type || (*type)->name != "code") continue;
+    auto info = codes_.read(code);
+    if (!info) continue;
+    if (specials + 8 * ((*info)->slotNames.size() + static_cast<uint64_t>((*info)->stackSize)) != 8 * words) continue;
+    RawFrame probe;
+    bool skip = false;
+    if (decodeNew(g, probe, skip) && !skip) return g;
+  }
+  return std::nullopt;
 }
 
 }  // namespace pyhang::cpython

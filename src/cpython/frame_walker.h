@@ -54,6 +54,7 @@ class FrameWalker {
   void decodeOld(uint64_t frame, RawFrame& out) const;
   bool decodeNew(uint64_t frame, RawFrame& out, bool& skip) const;
   std::optional<uint32_t> loopHeadOf(const RawFrame& frame) const;
+  std::optional<uint64_t> frameBefore(uint64_t frame) const;
 
   const ObjectReader& objects_;
   const CodeReader& codes_;

@@ -556,13 +556,8 @@ def test_seed_gc_names_the_finalizer(python, pyhang, tmp_path):
 
 
 @pytest.mark.parametrize("scenario", ["threads_lock_order.py", "queue_gc_reentrancy.py"])
-def test_seed_core_frames_equal_live(python, pyhang, tmp_path, request, scenario):
+def test_seed_core_frames_equal_live(python, pyhang, tmp_path, scenario):
     """Every thread's frames (kind, function, file, line) read from the core are the live ones."""
-    if python.kind == "debian-deb" and python.version[:2] == (3, 14) and scenario == "threads_lock_order.py":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "the Debian 3.13.5/3.14.10 builds' thread stacks begin with an unreadable page, so gcore writes "
-            "each thread's stack segment as zeros; the thread's bottom shim frame (on the C stack) then "
-            "shows as '<unreadable frame: NULL object>' with a warning instead of being skipped as live")))
     live, core = live_and_core(python, pyhang, scenario, tmp_path)
     assert thread_shapes(core.doc) == thread_shapes(live.doc), core.describe() + live.describe()
     assert not core.doc["processes"][0]["warnings"] and not any(t.get("warnings") for t in core.doc["processes"][0]["threads"])

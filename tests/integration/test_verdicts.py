@@ -482,19 +482,6 @@ HANGS: Dict[str, Hang] = {
 
 # (script, interpreter id or None, source or None) -> what pyhang says instead (strict xfail)
 HANG_WRONG: Dict[Tuple[str, Optional[str], Optional[str]], str] = {
-    **{(script, "3.14.10", "core"):
-       "the Debian 3.14.10 build's thread stacks start with an unreadable page that gcore writes as zeros: "
-       "in its core the waiting thread's outer frames (the program's own) are lost, so the wait is not placed "
-       "in the program's code (and, for a cycle, the holds in those frames are missing)"
-       for script in ("real_import_lock.py", "real_logging_cycle.py", "real_executor_starvation.py")},
-    **{(script, "3.13.5", "core"):
-       "as on 3.14.10: in a gcore core of the Debian 3.13.5 build the waiting thread's outer frames (the "
-       "program's own) read as zeros, so the wait is not placed in the program's code"
-       for script in ("real_import_lock.py", "real_logging_cycle.py", "real_executor_starvation.py")},
-    **{(script, "3.15.x", "core"):
-       "as on 3.14.10: in a gcore core of the Debian 3.15 build the waiting thread's outer frames (the "
-       "program's own) read as zeros, so the wait is not placed in the program's code"
-       for script in ("real_import_lock.py", "real_logging_cycle.py", "real_executor_starvation.py")},
 }
 
 

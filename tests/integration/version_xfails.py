@@ -48,10 +48,6 @@ XFAILS += [
     ("3.6.15", "test_multiprocess_more.py::test_pool_event_never_set", None,
      "3.6's Pool._handle_tasks thread waits in queue.get() (iter(taskqueue.get, None)) and the "
      "analysis counts it as a blocked participant instead of one of the pool's service threads"),
-    ("3.15.x", "test_diagnosis.py::test_seed_core_frames_equal_live", "threads_lock_order.py",
-     "in a gcore core of 3.15.2 the entry frame on the thread's C stack below Thread.run "
-     "(Context.run, called by _bootstrap_inner) reads as zeros (its page is in the core), so the walk "
-     "ends there and the core lacks the _bootstrap and _bootstrap_inner frames the live read shows"),
 ]
 
 
