@@ -191,7 +191,21 @@ void attachKernelView(Target& t) {
   for (auto& c : t.out.children) {
     LiveProcess child(static_cast<pid_t>(c.pid));
     auto st = child.status();
-    if (!st || st->ppid != t.pid) c.state = "exited";
+    if (!st) {
+      c.state = "exited";
+      continue;
+    }
+    // Its parent is this process, or (multiprocessing's forkserver, the default from 3.14) a
+    // process this one started. A pid whose process is not a descendant was reused or its
+    // process reparented: whether the child lives is then unknown, never "exited".
+    bool descendant = false;
+    pid_t up = st->ppid;
+    for (int hop = 0; hop < 8 && up > 1 && !descendant; ++hop) {
+      if (up == t.pid) descendant = true;
+      else if (auto ps = LiveProcess(up).status()) up = ps->ppid;
+      else break;
+    }
+    if (!descendant) c.state = "unknown";
     else c.state = (st->state == 'Z' || st->state == 'X') ? "zombie" : "running";
   }
   if (!t.runtime) return;  // a process shown from /proc: its threads came from there

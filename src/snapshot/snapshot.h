@@ -307,7 +307,7 @@ struct Process {
     int64_t pid = 0;
     std::string name;
     std::optional<int> returncode;
-    std::string state;          // live: "running", "zombie" (exited, not reaped) or "exited"
+    std::string state;          // live: "running", "zombie" (exited, not reaped), "exited" or "unknown"
   };
   std::vector<Child> children;
   bool isPython = true;         // false: a process shown with its /proc state only

@@ -198,6 +198,7 @@ BUSY = [
     "ok_busy_aio_short_tasks.py",
     "ok_busy_aio_lock_counter.py",
     "ok_busy_aio_credit_window.py",
+    "ok_busy_mp_lock_forkserver.py",
     # Context managers and release paths around plain locks (a lock seen through a wrapper must
     # be one its __enter__ takes, and one whose release is still ahead).
     "ok_busy_traced_lock_stats.py",
