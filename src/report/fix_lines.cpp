@@ -102,6 +102,7 @@ std::string lockOrderFix(const Snapshot& s, const Finding& f) {
   // waits for the next one. Each participant is one place that takes two of the locks.
   const size_t n = f.participants.size();
   std::vector<std::string> takes;
+  std::vector<std::pair<std::string, std::string>> places;  // (first, second) of each participant
   std::string firstName;
   for (size_t k = 0; k < n && k < 4; ++k) {
     const Participant& part = f.participants[k];
@@ -117,10 +118,22 @@ std::string lockOrderFix(const Snapshot& s, const Finding& f) {
     std::string first = nameOf(objectOf(s, part.pid, hold->first.object));
     std::string second = nameOf(waitedObject(s, part));
     if (firstName.empty()) firstName = first;
+    places.emplace_back(place(hold->second), place(part.at));
     takes.push_back(fmt::format("{} takes {} ({}) then {} ({})", who(part, manyProcesses(f)), first, place(hold->second), second,
                                 place(part.at)));
   }
   if (takes.size() < 2) return "take these locks in the same order everywhere (or hold one at a time).";
+  // Every thread runs the same code with the locks in opposite roles (transfer(a, b) against
+  // transfer(b, a)): the names are the code's, each naming both locks, so only an order that
+  // does not depend on the arguments helps.
+  if (places.size() == takes.size() &&
+      std::all_of(places.begin(), places.end(), [&](const auto& pl) { return pl == places.front(); }) &&
+      places.front().first != "an unknown place") {
+    return fmt::format("the threads run the same code ({} then {}) with the locks in opposite roles: take the two "
+                       "locks in an order that does not depend on the arguments (by a key such as an account id, "
+                       "or by id()), or hold one at a time.",
+                       places.front().first, places.front().second);
+  }
   return fmt::format("take the locks in one order everywhere: {}; take {} first in {} places, or hold one at a time.",
                      fmt::join(takes, ", but "), firstName, n == 2 ? "both" : "all");
 }

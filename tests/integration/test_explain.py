@@ -137,6 +137,19 @@ def test_lock_order_fix_names_both_places(pyhang, python, tmp_path):
     assert "State of accounts_lock" not in out and "State of audit_lock" not in out
 
 
+def test_lock_order_fix_same_code_both_ways(pyhang, python, tmp_path):
+    """transfer(a, b) against transfer(b, a): one place, the locks in opposite roles."""
+    name = "x_transfer_same_code.py"
+    out, doc = read(pyhang, python, name, tmp_path)[0]
+    f = only_finding(doc, "lock-order-cycle")
+    fix = (f"the threads run the same code ({name}:{line(name, 'transfer_first')} then "
+           f"{name}:{line(name, 'transfer_second')}) with the locks in opposite roles: take the two locks in an "
+           "order that does not depend on the arguments (by a key such as an account id, or by id()), or hold one "
+           "at a time.")
+    assert f["fix"] == fix
+    assert f"  Fix: {fix}\n" in out
+
+
 def test_self_deadlock_suggests_an_rlock(pyhang, python, tmp_path):
     name = "x_self_deadlock.py"
     out, doc = read(pyhang, python, name, tmp_path)[0]
