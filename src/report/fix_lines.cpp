@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "report/object_state.h"
 
@@ -129,6 +130,17 @@ std::string lockOrderFix(const Snapshot& s, const Finding& f) {
   if (places.size() == takes.size() &&
       std::all_of(places.begin(), places.end(), [&](const auto& pl) { return pl == places.front(); }) &&
       places.front().first != "an unknown place") {
+    std::set<std::string> names;
+    for (const auto& part : f.participants) names.insert(nameOf(waitedObject(s, part)));
+    // Names of their own (module globals such as lock_a), not the code's expressions (dst.lock),
+    // which name a different lock in each thread.
+    bool own = names.size() == f.participants.size() &&
+               std::none_of(names.begin(), names.end(), [](const std::string& n) { return n.find('.') != std::string::npos; });
+    if (own) {
+      return fmt::format("the threads run the same code ({} then {}) with the locks in opposite roles: take {} first "
+                         "every time (pass the locks in one order, or sort them by a key), or hold one at a time.",
+                         places.front().first, places.front().second, firstName);
+    }
     return fmt::format("the threads run the same code ({} then {}) with the locks in opposite roles: take the two "
                        "locks in an order that does not depend on the arguments (by a key such as an account id, "
                        "or by id()), or hold one at a time.",
