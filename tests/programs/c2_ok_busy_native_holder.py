@@ -10,12 +10,20 @@ vault_lock = threading.Lock()
 keys = {}
 
 
+def derive(salt):
+    if hasattr(hashlib, "pbkdf2_hmac"):
+        return hashlib.pbkdf2_hmac("sha256", b"correct horse", salt, 300000)
+    # A build without OpenSSL's _hashlib (Debian's 3.14/3.15 here) has no pbkdf2_hmac: hash a
+    # large buffer instead, which releases the GIL too.
+    return hashlib.sha256(salt * (1 << 22)).digest()
+
+
 def rekey():
     n = 0
     while True:
         n += 1
         with vault_lock:  # LINE:rekey_with
-            keys["master"] = hashlib.pbkdf2_hmac("sha256", b"correct horse", b"salt%d" % n, 300000)  # LINE:derive
+            keys["master"] = derive(b"salt%d" % n)  # LINE:derive
 
 
 def open_session(user):
