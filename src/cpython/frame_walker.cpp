@@ -99,6 +99,23 @@ void FrameWalker::decodeOld(uint64_t frame, RawFrame& out) const {
     auto level = mem.readValue<int32_t>(frame + static_cast<uint64_t>(o.f_blockstack) + 12 * static_cast<uint64_t>(i) + 8);
     if (level && *level > maxLevel && *level <= out.code->stackSize) maxLevel = *level;
   }
+  // A frame whose last instruction is the POP_BLOCK that ends a with block has not yet called
+  // its __exit__ (the next instructions do), but its block is gone. The interpreter checks for
+  // signals and GIL requests between the two, so a signal handler or a GIL wait can find the
+  // frame there, still holding the lock. The popped block stays in f_blockstack[f_iblock]: its
+  // level keeps the __exit__ below it live.
+  const int minor = objects_.layout().traits.minor;
+  uint8_t opcode = 0;
+  if (iblock < kMaxBlocks && mem.read(out.code->bytecode + out.byteOffset, &opcode, 1) &&
+      baseOpcodeName(minor, opcode) == "POP_BLOCK") {
+    uint64_t popped = frame + static_cast<uint64_t>(o.f_blockstack) + 12 * static_cast<uint64_t>(iblock);
+    auto type = mem.readValue<int32_t>(popped);
+    auto level = mem.readValue<int32_t>(popped + 8);
+    if (type && *type == opcodeNumber(minor, "SETUP_FINALLY") && level && *level > maxLevel &&
+        *level <= out.code->stackSize) {
+      maxLevel = *level;
+    }
+  }
   out.protectedDepth = maxLevel;
   if (o.f_stacktop >= 0) {
     auto top = mem.readPtr(frame + static_cast<uint64_t>(o.f_stacktop));

@@ -21,6 +21,7 @@
 #include "cpython/layout.h"
 #include "cpython/limits.h"
 #include "cpython/object_reader.h"
+#include "cpython/opcodes.h"
 #include "memory/remote_memory.h"
 
 namespace pyhang::cpython {
@@ -145,6 +146,12 @@ class Image {
     return a;
   }
   uint64_t none() { return object(type("NoneType"), 16); }
+  // <= 3.10: writes `opcode` at byte `offset` of a code object's co_code.
+  void opcode(uint64_t code, size_t offset, int opcode) {
+    uint64_t co;
+    std::memcpy(&co, &buf_.at(code + static_cast<uint64_t>(o_.co_code) - kBase), 8);
+    put<uint8_t>(co + 32 + offset, static_cast<uint8_t>(opcode));
+  }
 
   uint64_t code(const CodeSpec& c) {
     const bool old = pl_.traits.frames == FrameModel::kFrameObject;
@@ -335,6 +342,30 @@ TEST(FrameWalker, Py310FrameObjectChainWithLinesAndBlocks) {
   EXPECT_EQ(t.frames[0].protectedDepth, 0);
   EXPECT_EQ(t.frames[1].code->slotNames, (std::vector<std::string>{"lock_a", "lock_b"}));
   EXPECT_EQ(t.frames[1].code->qualname, "worker");
+}
+
+TEST(FrameWalker, OldFramesJustPastTheWithBlocksPopBlockStillProtectTheirExit) {
+  // A signal handler or a GIL wait can find a frame between the POP_BLOCK that ends a with block
+  // and the call of its __exit__: the block is popped (f_iblock 0) but stays in f_blockstack[0].
+  for (int minor : {7, 8, 9, 10}) {
+    SCOPED_TRACE(minor);
+    World w(minor);
+    auto& im = w.img;
+    const bool index = w.layout.traits.lastiIsInstructionIndex;
+    uint64_t code = im.code(w.plain("worker"));
+    im.opcode(code, 32, opcodeNumber(minor, "POP_BLOCK"));
+    im.opcode(code, 40, opcodeNumber(minor, "INPLACE_ADD"));
+    uint64_t atPop = im.frameObject(code, 2, index ? 16 : 32, 2);
+    uint64_t atAdd = im.frameObject(code, 2, index ? 20 : 40, 2);
+    for (uint64_t f : {atPop, atAdd}) im.field32(f, w.layout.offsets.f_iblock, 0);
+    auto pop = w.w().decodeOne(atPop);
+    auto add = w.w().decodeOne(atAdd);
+    ASSERT_TRUE(pop && add);
+    // Then the frame at the POP_BLOCK keeps the popped block's level live, and a frame anywhere
+    // else with the same leftover block does not
+    EXPECT_EQ(pop->protectedDepth, 2);
+    EXPECT_EQ(add->protectedDepth, 0);
+  }
 }
 
 TEST(FrameWalker, Py310UnreadableCodeGivesAPlaceholderFrameAndTheWalkGoesOn) {
