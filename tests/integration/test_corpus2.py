@@ -17,6 +17,7 @@ says instead, scoped to the interpreters and sources where it is wrong.
 """
 from __future__ import annotations
 
+import json
 import os
 import random
 import time
@@ -94,6 +95,20 @@ READING_TIMEOUT = pytest.mark.timeout(900)
 _BUSY_READINGS: Dict[Tuple[str, str], Dict[str, List[Tuple[int, str, str]]]] = {}
 
 
+def clip(text: str) -> str:
+    return text if len(text) <= 10000 else text[:4000] + "\n[...]\n" + text[-6000:]
+
+
+def json_findings_first(proc) -> str:
+    """A wrong JSON read's verdict and findings, which the failure message would otherwise cut
+    (they come after many threads' frames)."""
+    try:
+        doc = json.loads(proc.stdout)
+    except ValueError:
+        return ""
+    return json.dumps({k: doc.get(k) for k in ("verdict", "findings")}, indent=1)[:4000] + "\n...\n"
+
+
 def read_busy(python: Interp, pyhang: str, script: str, tmp_path_factory) -> Dict[str, List[Tuple[int, str, str]]]:
     """{"live": [(exit, last line, output)...], "core": [...]} of a busy program. The programs of
     its group are started side by side, each read SAMPLES times at random moments (text and
@@ -123,7 +138,10 @@ def read_busy(python: Interp, pyhang: str, script: str, tmp_path_factory) -> Dic
                         summary = "JSON: no-deadlock" if ok else "JSON: deadlock"
                     else:
                         summary = last_line(proc)
-                    results[name]["live"].append((proc.returncode, summary, describe(proc)))
+                    shown = describe(proc)
+                    if i % 2 and not ok:
+                        shown = json_findings_first(proc) + shown
+                    results[name]["live"].append((proc.returncode, summary, shown))
 
             with ThreadPoolExecutor(max_workers=len(group)) as pool:
                 list(pool.map(sample, group))
@@ -160,7 +178,7 @@ def test_busy_is_not_a_deadlock(python, pyhang, script, source, request, tmp_pat
     wrong = [(rc, summary, shown) for rc, summary, shown in reads
              if rc != 0 or not (summary.startswith("Verdict: no deadlock") or summary == "JSON: no-deadlock")]
     assert not wrong, (f"{len(wrong)} of {len(reads)} {source} reads of the healthy busy program {script} "
-                       f"said DEADLOCK; the first:\n{wrong[0][2][-6000:]}")
+                       f"said DEADLOCK; the first:\n{clip(wrong[0][2])}")
 
 
 # --------------------------------------------------------------------------------------------
