@@ -18,6 +18,7 @@
 
 #include "analysis/confirmation.h"
 #include "analysis/deadlock_analysis.h"
+#include "analysis/wake_sites.h"
 #include "cli/command_line.h"
 #include "cli/exit_codes.h"
 #include "cli/version.h"
@@ -28,6 +29,7 @@
 #include "report/text_report.h"
 #include "session/inspector.h"
 #include "session/second_look.h"
+#include "session/source_access.h"
 
 namespace {
 
@@ -181,6 +183,7 @@ int main(int argc, char** argv) {
     // Live: a finding stands only if its threads are still blocked a moment later.
     if (!isCore) secondLook(snapshot);
     confirmFindings(snapshot);
+    attachWakeSites(snapshot, sourceLinesFor(inspect, isCore));
   }
   native::mergeNativeStacks(snapshot, inspect.nativeMode);  // issue 4: after the analysis, which reads Python frames
   // Every target thread runs again by now: the report is rendered whole, then written, so that a

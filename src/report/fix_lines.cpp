@@ -273,12 +273,65 @@ std::string deadHolderFix(const Snapshot& s, const Finding& f, bool process) {
                      "took it exited without releasing it{}.", name, times);
 }
 
+// The waiter holds a lock while it waits, and every call found that would end its wait is in a
+// thread (task) blocked on that very lock: a cycle through the source, which the fix names.
+std::string waitUnderLockFix(const Snapshot& s, const Finding& f, const Participant& part, const SyncObject& o) {
+  std::vector<const WakeSite*> sites;
+  for (const auto& w : f.wakeSites) {
+    if (w.object == o.address && w.pid == part.pid) sites.push_back(&w);
+  }
+  if (sites.empty()) return "";
+  for (const auto& hold : part.holds) {
+    std::string who;
+    bool all = std::all_of(sites.begin(), sites.end(), [&](const WakeSite* w) {
+      return !w->runners.empty() && std::all_of(w->runners.begin(), w->runners.end(), [&](const WakeSite::Runner& r) {
+        return std::any_of(f.participants.begin(), f.participants.end(), [&](const Participant& x) {
+          bool same = x.pid == w->pid && (r.task.empty() ? x.task.empty() && x.tid == r.tid : x.task == r.task);
+          if (same && x.waitsFor && x.waitsFor->object == hold.first.object) who = ::pyhang::who(x);
+          return same && x.waitsFor && x.waitsFor->object == hold.first.object;
+        });
+      });
+    });
+    if (!all) continue;
+    const WakeSite& w = *sites.front();
+    std::string lock = nameOf(objectOf(s, part.pid, hold.first.object));
+    std::string waited = nameOf(&o);
+    return fmt::format("{} holds {} while it waits for {}, and {} ({} in {}()), which would end that wait, is in {}, which "
+                       "waits for {}: do not hold {} while waiting for {} (release it first, or take it after).",
+                       ::pyhang::who(part), lock, waited, w.call, place(w.at), w.at.function, who, lock, lock, waited);
+  }
+  return "";
+}
+
+// When every call found that would end waits on `o` is in code no live thread or task runs:
+// "config_loaded.set() (app.py:18 in load_config()) would end the wait, but no live thread or
+// task is running load_config()"; "" otherwise.
+std::string idleSitesClause(const Finding& f, const SyncObject& o, int64_t pid) {
+  std::vector<const WakeSite*> sites;
+  for (const auto& w : f.wakeSites) {
+    if (w.object == o.address && w.pid == pid) sites.push_back(&w);
+  }
+  if (sites.empty() || std::any_of(sites.begin(), sites.end(), [](const WakeSite* w) { return !w->runners.empty(); })) {
+    return "";
+  }
+  std::vector<std::string> places, functions;
+  for (const WakeSite* w : sites) {
+    places.push_back(w->at.function == "<module>" ? fmt::format("{} ({})", w->call, place(w->at))
+                                                  : fmt::format("{} ({} in {}())", w->call, place(w->at), w->at.function));
+    std::string fn = w->at.function == "<module>" ? "that module level code" : w->at.function + "()";
+    if (std::find(functions.begin(), functions.end(), fn) == functions.end()) functions.push_back(fn);
+  }
+  return fmt::format("{} would end the wait, but no live thread or task is running {}", fmt::join(places, ", "),
+                     fmt::join(functions, " or "));
+}
+
 std::string allBlockedFix(const Snapshot& s, const Finding& f) {
   // The first object the participants wait for that explains the hang by itself.
   for (const auto& part : f.participants) {
     const SyncObject* o = waitedObject(s, part);
     const Process* p = processOf(s, part.pid);
     if (!o || !p) continue;
+    if (std::string cycle = waitUnderLockFix(s, f, part, *o); !cycle.empty()) return cycle;
     auto q = quantitiesOf(*p, *o);
     std::string name = nameOf(o);
     switch (o->kind) {
@@ -304,9 +357,11 @@ std::string allBlockedFix(const Snapshot& s, const Finding& f) {
                            *q->waiting, *q->parties, isAsync(o) ? "task" : "thread", name, *q->waiting, name);
       }
       case ObjectKind::kEvent:
-      case ObjectKind::kAsyncEvent:
-        return fmt::format("no {} will call {}.set(): set it on every path of the code that should (in a finally), or wait "
-                           "with a timeout.", isAsync(o) ? "task" : "thread", name);
+      case ObjectKind::kAsyncEvent: {
+        std::string idle = idleSitesClause(f, *o, part.pid);
+        if (idle.empty()) idle = fmt::format("no {} will call {}.set()", isAsync(o) ? "task" : "thread", name);
+        return fmt::format("{}: set it on every path of the code that should (in a finally), or wait with a timeout.", idle);
+      }
       case ObjectKind::kQueue:
       case ObjectKind::kAsyncQueue: {
         WaitOp op = part.waitsFor->op;
@@ -327,8 +382,10 @@ std::string allBlockedFix(const Snapshot& s, const Finding& f) {
                              "fails.", head, name);
         }
         if (op == WaitOp::kQueueGet) {
-          return fmt::format("nothing will put into {}: have the producer put a sentinel for each consumer when it stops "
-                             "(also when it fails), or get() with a timeout.", name);
+          std::string idle = idleSitesClause(f, *o, part.pid);
+          if (idle.empty()) idle = fmt::format("nothing will put into {}", name);
+          return fmt::format("{}: have the producer put a sentinel for each consumer when it stops (also when it fails), or "
+                             "get() with a timeout.", idle);
         }
         if (op == WaitOp::kQueuePut) {
           return fmt::format("{} is full and nothing will get() from it: keep a consumer running, or put() with a timeout.",
@@ -350,8 +407,12 @@ std::string allBlockedFix(const Snapshot& s, const Finding& f) {
       }
       case ObjectKind::kCondition:
       case ObjectKind::kAsyncCondition:
-        return fmt::format("nothing will notify {}: notify it after changing the state its waiters check, and wait with "
-                           "wait_for(predicate) so that a notify sent earlier is not missed.", name);
+      {
+        std::string idle = idleSitesClause(f, *o, part.pid);
+        if (idle.empty()) idle = fmt::format("nothing will notify {}", name);
+        return fmt::format("{}: notify it after changing the state its waiters check, and wait with wait_for(predicate) so "
+                           "that a notify sent earlier is not missed.", idle);
+      }
       default: break;
     }
   }
@@ -359,6 +420,31 @@ std::string allBlockedFix(const Snapshot& s, const Finding& f) {
 }
 
 }  // namespace
+
+std::vector<std::string> wakeSiteLines(const Finding& f) {
+  std::vector<std::string> out;
+  if (f.wakeSites.empty()) return out;
+  out.push_back("  Calls that would end these waits (found by name in the source, may be incomplete):");
+  for (const auto& site : f.wakeSites) {
+    const bool module = site.at.function == "<module>";
+    std::string where = module ? fmt::format("{} (module level)", place(site.at))
+                               : fmt::format("{} in {}()", place(site.at), site.at.function);
+    std::vector<std::string> runners;
+    for (const auto& r : site.runners) {
+      std::string who = !r.task.empty() ? fmt::format("task \"{}\"", r.task)
+                                        : r.thread.empty() ? fmt::format("Thread {}", r.tid)
+                                                           : fmt::format("Thread {} \"{}\"", r.tid, r.thread);
+      std::string at = r.line > 0 ? fmt::format(" at line {}", r.line) : "";
+      runners.push_back(r.blocked ? fmt::format("{} runs it but is blocked{}", who, at)
+                                  : fmt::format("{} runs it (now{})", who, at.empty() ? " in it" : at));
+    }
+    std::string state = !runners.empty() ? fmt::format("{}", fmt::join(runners, "; "))
+                        : module         ? std::string("no thread is running that code")
+                                         : fmt::format("no live thread or task is running {}()", site.at.function);
+    out.push_back(fmt::format("    {} at {}: {}", site.call, where, state));
+  }
+  return out;
+}
 
 std::string fixLine(const Snapshot& s, const Finding& f) {
   if (f.participants.empty()) return "";

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "snapshot/snapshot.h"
 
@@ -11,5 +12,9 @@ namespace pyhang {
 
 // Empty when pyhang has nothing specific to suggest for the finding.
 std::string fixLine(const Snapshot& snapshot, const Finding& finding);
+
+// The finding's wake sites (Finding::wakeSites) as lines for the text report, a heading first;
+// empty when there are none.
+std::vector<std::string> wakeSiteLines(const Finding& finding);
 
 }  // namespace pyhang

@@ -307,6 +307,24 @@ void renderJson(const Snapshot& snap, const RenderOptions& opts, std::ostream& o
         std::string fix = fixLine(snap, f);
         jf["fix"] = fix.empty() ? json(nullptr) : json(fix);
         if (!f.unconfirmedBecause.empty()) jf["unconfirmed_because"] = f.unconfirmedBecause;
+        json sites = json::array();
+        for (const auto& w : f.wakeSites) {
+          json runners = json::array();
+          for (const auto& r : w.runners) {
+            runners.push_back({{"tid", r.tid},
+                               {"thread", r.thread.empty() ? json(nullptr) : json(r.thread)},
+                               {"task", r.task.empty() ? json(nullptr) : json(r.task)},
+                               {"line", r.line > 0 ? json(r.line) : json(nullptr)},
+                               {"blocked", r.blocked}});
+          }
+          sites.push_back({{"call", w.call},
+                           {"pid", w.pid},
+                           {"file", w.at.file},
+                           {"line", w.at.line},
+                           {"function", w.at.function},
+                           {"runners", runners}});
+        }
+        jf["wake_sites"] = sites;
         findings.push_back(jf);
       }
       return findings;

@@ -344,6 +344,7 @@ void renderText(const Snapshot& snap, const RenderOptions& opts, std::ostream& s
       out << out.on(i == 0 ? Style::kFindingHead : Style::kFinding) << f.lines[i] << out.off() << "\n";
     }
     renderFindingState(out, snap, f);
+    for (const auto& l : wakeSiteLines(f)) out << shortenForTerminal(l, 2 * kLongestLine) << "\n";
     // One line, whatever the names in it: the target chose them.
     if (std::string fix = fixLine(snap, f); !fix.empty()) out << "  Fix: " << shortenForTerminal(fix, 4 * kLongestLine) << "\n";
     out << "\n";

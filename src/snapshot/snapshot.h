@@ -352,6 +352,23 @@ struct Participant {
   std::string heldBy;            // "Thread 789 \"Thread-2\"", or "" when unknown
 };
 
+// A place in the program's source that would end a wait (`jobs.put()` for a get() on jobs),
+// found by the names the program uses for the object, and who runs the function it is in.
+struct WakeSite {
+  uint64_t object = 0;           // the waited-for object (SyncObject::address)
+  int64_t pid = 0;
+  std::string call;              // "jobs.put()"
+  SourceLocation at;             // its line; `function` is the def around it, "<module>" at top level
+  struct Runner {
+    int64_t tid = 0;
+    std::string thread;          // thread name, or "" for a task
+    std::string task;            // asyncio task name, or ""
+    int line = 0;                // where that thread (task) is in the function
+    bool blocked = false;        // a participant of the finding: it cannot get to the call
+  };
+  std::vector<Runner> runners;   // empty: no live thread or task is in that function
+};
+
 struct Finding {
   std::string kind;              // lock-order-cycle, self-deadlock, join-cycle, ...
   std::string summary;
@@ -359,6 +376,7 @@ struct Finding {
   std::vector<Participant> bystanders;
   std::vector<std::string> lines;   // the explanation, one line each, ready to print
   std::string unconfirmedBecause;   // set when a second look saw a participant move
+  std::vector<WakeSite> wakeSites;  // found in the source for the participants' waits
 };
 
 // A note the text report prints under one frame ("waiting to acquire lock_b ...").

@@ -286,3 +286,40 @@ def test_asyncio_task_fixes(pyhang, python):
     f = only_finding(doc, "held-by-finished-task")
     assert f["fix"] == "use `async with lock:` so that the lock is released when the task fails or is cancelled."
     assert f"  Fix: {f['fix']}\n" in out
+
+
+def wake_sites(finding):
+    return [(s["call"], Path(s["file"]).name, s["line"], s["function"],
+             [(r["thread"], r["line"], r["blocked"]) for r in s["runners"]]) for s in finding["wake_sites"]]
+
+
+def test_wake_sites_queue_get_under_lock(pyhang, python, tmp_path):
+    """The only jobs.put() is in a thread blocked on the lock the getter holds: the sites name it,
+    and the fix says not to hold the lock while waiting for the queue."""
+    name = "x_queue_get_under_lock.py"
+    put, with_ = line(name, "submitter_put"), line(name, "submitter_with")
+    for out, doc in read(pyhang, python, name, tmp_path, core=True):
+        f = only_finding(doc, "all-blocked")
+        assert wake_sites(f) == [("jobs.put()", name, put, "submitter", [("submitter", with_, True)])]
+        assert (f"    jobs.put() at {name}:{put} in submitter(): Thread {f['wake_sites'][0]['runners'][0]['tid']} "
+                f"\"submitter\" runs it but is blocked at line {with_}\n") in out
+        fix = (f"\"dispatcher\" holds registry_lock while it waits for jobs, and jobs.put() ({name}:{put} in submitter()), "
+               "which would end that wait, is in \"submitter\", which waits for registry_lock: do not hold registry_lock "
+               "while waiting for jobs (release it first, or take it after).")
+        assert f["fix"] == fix
+        assert f"  Fix: {fix}\n" in out
+
+
+def test_wake_sites_event_setter_not_running(pyhang, python, tmp_path):
+    """The only config_loaded.set() is in a function that returned early: no thread runs it."""
+    name = "x_event_setter_finished.py"
+    setter = line(name, "setter")
+    for out, doc in read(pyhang, python, name, tmp_path, core=True):
+        f = only_finding(doc, "all-blocked")
+        assert wake_sites(f) == [("config_loaded.set()", name, setter, "load_config", [])]
+        assert (f"    config_loaded.set() at {name}:{setter} in load_config(): no live thread or task is running "
+                "load_config()\n") in out
+        fix = (f"config_loaded.set() ({name}:{setter} in load_config()) would end the wait, but no live thread or task is "
+               "running load_config(): set it on every path of the code that should (in a finally), or wait with a "
+               "timeout.")
+        assert f["fix"] == fix

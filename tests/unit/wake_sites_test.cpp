@@ -1,0 +1,132 @@
+// The source search behind "Calls that would end these waits": text functions on Python source,
+// and the sites attached to a finding from a snapshot.
+#include "analysis/wake_sites.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace pyhang {
+namespace {
+
+const std::vector<std::string> kSource = {
+    "\"\"\"A service. The docstring mentions jobs.put() and ready.set().",  // 1
+    "ready.set() in a docstring line too",                                 // 2
+    "\"\"\"",                                                              // 3
+    "import queue",                                                        // 4
+    "jobs = queue.Queue()",                                                // 5
+    "",                                                                    // 6
+    "class Feeder:",                                                       // 7
+    "    def feed(self, item):",                                           // 8
+    "        # jobs.put(item) was here",                                   // 9
+    "        log('jobs.put(%r)' % item)",                                  // 10
+    "        self.jobs.put(item)  # the real one",                          // 11
+    "        myjobs.put(item)",                                            // 12
+    "",                                                                    // 13
+    "    def stop(self):",                                                 // 14
+    "        jobs.put_nowait (None)",                                      // 15
+    "",                                                                    // 16
+    "def main():",                                                         // 17
+    "    def inner():",                                                    // 18
+    "        ready.set()",                                                 // 19
+    "    inner()",                                                         // 20
+    "ready.set()",                                                         // 21
+};
+
+TEST(WakeSites, FindCallsSkipsDocstringsCommentsStringsAndLongerNames) {
+  auto calls = findCalls(kSource, {"jobs"}, {"put", "put_nowait"}, 10);
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].line, 11);
+  EXPECT_EQ(calls[0].method, "put");
+  EXPECT_EQ(calls[1].line, 15);
+  EXPECT_EQ(calls[1].method, "put_nowait");
+  auto sets = findCalls(kSource, {"ready"}, {"set"}, 10);
+  ASSERT_EQ(sets.size(), 2u);
+  EXPECT_EQ(sets[0].line, 19);
+  EXPECT_EQ(sets[1].line, 21);
+  EXPECT_EQ(findCalls(kSource, {"ready"}, {"set"}, 1).size(), 1u);
+}
+
+TEST(WakeSites, EnclosingFunctionAndItsEnd) {
+  EXPECT_EQ(enclosingFunction(kSource, 11), (std::pair<std::string, int>{"feed", 8}));
+  EXPECT_EQ(enclosingFunction(kSource, 15), (std::pair<std::string, int>{"stop", 14}));
+  EXPECT_EQ(enclosingFunction(kSource, 19), (std::pair<std::string, int>{"inner", 18}));
+  EXPECT_EQ(enclosingFunction(kSource, 20), (std::pair<std::string, int>{"main", 17}));
+  EXPECT_EQ(enclosingFunction(kSource, 21), (std::pair<std::string, int>{"<module>", 0}));
+  EXPECT_EQ(enclosingFunction(kSource, 999), (std::pair<std::string, int>{"<module>", 0}));
+  EXPECT_EQ(functionEnd(kSource, 8), 14);
+  EXPECT_EQ(functionEnd(kSource, 18), 20);
+  EXPECT_EQ(functionEnd(kSource, 17), 21);
+}
+
+TEST(WakeSites, UnterminatedStringsAndHugeLinesEndTheSearchSafely) {
+  std::vector<std::string> odd = {"x = '''never closed", "jobs.put(1)", std::string(10000, 'j') + "jobs.put(1)",
+                                  "\"\\\\\" jobs.put(2)"};
+  auto calls = findCalls(odd, {"jobs"}, {"put"}, 10);
+  EXPECT_TRUE(calls.empty());
+  std::vector<std::string> escaped = {"s = \"a\\\"b\"; jobs.put(2)"};
+  ASSERT_EQ(findCalls(escaped, {"jobs"}, {"put"}, 10).size(), 1u);
+}
+
+TEST(WakeSites, AttachedToAFindingWithWhoRunsEachFunction) {
+  // Given a process whose "waiter" waits on `jobs` and whose "feeder" is inside feed()
+  Snapshot snap;
+  Process p;
+  p.pid = 10;
+  SyncObject jobs;
+  jobs.address = 0x1000;
+  jobs.kind = ObjectKind::kQueue;
+  jobs.names = {"self.jobs", "jobs"};
+  p.objects[jobs.address] = jobs;
+  Thread waiter;
+  waiter.tid = 11;
+  waiter.name = "waiter";
+  Frame wf;
+  wf.kind = Frame::Kind::kPython;
+  wf.location = {"/srv/app.py", 20, "main"};
+  waiter.frames = {wf};
+  Thread feeder = waiter;
+  feeder.tid = 12;
+  feeder.name = "feeder";
+  feeder.frames[0].location = {"/srv/app.py", 10, "feed"};
+  p.threads = {waiter, feeder};
+  snap.processes.push_back(p);
+  Finding f;
+  f.kind = "all-blocked";
+  Participant part;
+  part.pid = 10;
+  part.tid = 11;
+  part.thread = "waiter";
+  part.at = wf.location;
+  WaitInfo w;
+  w.op = WaitOp::kQueueGet;
+  w.object = jobs.address;
+  part.waitsFor = w;
+  f.participants.push_back(part);
+  snap.diagnosis.ran = true;
+  snap.diagnosis.findings.push_back(f);
+  int reads = 0;
+  // When the wake sites are attached
+  attachWakeSites(snap, [&](int64_t pid, const std::string& file) -> const std::vector<std::string>* {
+    ++reads;
+    return pid == 10 && file == "/srv/app.py" ? &kSource : nullptr;
+  });
+  // Then both calls are found, with the feeder (not a participant) running feed()
+  const auto& sites = snap.diagnosis.findings[0].wakeSites;
+  ASSERT_EQ(sites.size(), 2u);
+  EXPECT_EQ(reads, 1);
+  EXPECT_EQ(sites[0].call, "jobs.put()");
+  EXPECT_EQ(sites[0].at.line, 11);
+  EXPECT_EQ(sites[0].at.function, "feed");
+  ASSERT_EQ(sites[0].runners.size(), 1u);
+  EXPECT_EQ(sites[0].runners[0].tid, 12);
+  EXPECT_EQ(sites[0].runners[0].line, 10);
+  EXPECT_FALSE(sites[0].runners[0].blocked);
+  EXPECT_EQ(sites[1].call, "jobs.put_nowait()");
+  EXPECT_EQ(sites[1].at.function, "stop");
+  EXPECT_TRUE(sites[1].runners.empty());
+}
+
+}  // namespace
+}  // namespace pyhang
