@@ -760,7 +760,15 @@ void analyze(Snapshot& snap) {
       for (size_t k : cycle) procs.insert(g.units[k].id.process);
       std::string between = procs.size() > 1 ? fmt::format("{} processes", procs.size())
                                              : fmt::format("{} threads", cycle.size());
-      f.lines.push_back(fmt::format("Found a deadlock (each waits to read what another would write) between {}:", between));
+      // Every participant reads (two ends of two pipes), or one reads what only threads blocked
+      // elsewhere (a join, a lock) could write.
+      size_t readers = static_cast<size_t>(std::count_if(cycle.begin(), cycle.end(), [&](size_t k) {
+        return g.units[k].wait && g.units[k].wait->op == WaitOp::kPipeRead;
+      }));
+      const bool allRead = readers == cycle.size();
+      f.lines.push_back(allRead ? fmt::format("Found a deadlock (each waits to read what another would write) between {}:", between)
+                                : fmt::format("Found a deadlock (a read that only blocked threads could satisfy) between {}:",
+                                              between));
       for (size_t k = 0; k < cycle.size(); ++k) {
         const UnitState& u = g.units[cycle[k]];
         f.lines.push_back(fmt::format("  {} {}", ex.threadLabel(u.id), ex.waitTarget(u)));
@@ -779,7 +787,9 @@ void analyze(Snapshot& snap) {
                                       writers.size() == 1 ? "that thread" : "each of them"));
       }
       f.lines.push_back("  No process outside these holds the other ends: nothing will ever be written, and no read ends.");
-      f.summary = fmt::format("{} each wait to read what another would write", between);
+      f.summary = allRead ? fmt::format("{} each wait to read what another would write", between)
+                          : fmt::format("{} of {} wait{} to read what only the others, blocked themselves, could write",
+                                        readers, between, readers == 1 ? "s" : "");
     } else if (anyPipe) {
       f.kind = "full-pipe";
       std::set<size_t> procs;

@@ -380,6 +380,11 @@ HANGS: Dict[str, Hang] = {
         "collector": Wait("real_pipe_thread_pair.py", "collector_read", "collector"),
         "shipper": Wait("real_pipe_thread_pair.py", "shipper_read", "shipper"),
     }, live_only=True),
+    # Only one side reads: the write end belongs to the process, whose every thread is blocked.
+    "real_pipe_writer_gone.py": Hang("read-cycle", {
+        "consumer": Wait("real_pipe_writer_gone.py", "reader_read", "consume"),
+        "MainThread": Wait("real_pipe_writer_gone.py", "main_join", "main"),
+    }, live_only=True),
     "real_import_lock.py": Hang("join-cycle", {
         "catalog-warmer": Wait("plugin_catalog.py", "warm_import", "_warm_up"),
         "MainThread": Wait("plugin_catalog.py", "body_join", "<module>"),
