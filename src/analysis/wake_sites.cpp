@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <set>
+#include <tuple>
 
 #include "analysis/wait_graph.h"
 
@@ -109,10 +110,10 @@ bool participates(const Finding& f, int64_t pid, int64_t tid, const std::string&
 
 void attachTo(Snapshot& snap, Finding& f, const SourceLines& source) {
   f.wakeSites.clear();
-  std::set<std::pair<int64_t, uint64_t>> seen;
+  std::set<std::tuple<int64_t, uint64_t, WaitOp>> seen;  // a queue's get() and join() want different calls
   for (const auto& part : f.participants) {
     if (!part.waitsFor || !part.waitsFor->object || f.wakeSites.size() >= kMaxSitesPerFinding) continue;
-    if (!seen.insert({part.pid, part.waitsFor->object}).second) continue;
+    if (!seen.insert({part.pid, part.waitsFor->object, part.waitsFor->op}).second) continue;
     const Process* p = nullptr;
     for (const auto& proc : snap.processes) {
       if (proc.pid == part.pid) p = &proc;

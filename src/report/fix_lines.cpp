@@ -314,20 +314,41 @@ std::string idleSitesClause(const Finding& f, const SyncObject& o, int64_t pid) 
   if (sites.empty() || std::any_of(sites.begin(), sites.end(), [](const WakeSite* w) { return !w->runners.empty(); })) {
     return "";
   }
+  // One entry per call and function: "items.put() (app.py:24, 25 in produce())".
   std::vector<std::string> places, functions;
+  std::vector<std::pair<std::pair<std::string, std::string>, std::vector<std::string>>> groups;
   for (const WakeSite* w : sites) {
-    places.push_back(w->at.function == "<module>" ? fmt::format("{} ({})", w->call, place(w->at))
-                                                  : fmt::format("{} ({} in {}())", w->call, place(w->at), w->at.function));
+    std::pair<std::string, std::string> key{w->call, w->at.file + "\n" + w->at.function};
+    auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& x) { return x.first == key; });
+    if (g == groups.end()) {
+      groups.push_back({key, {place(w->at)}});
+    } else {
+      g->second.push_back(std::to_string(w->at.line));
+    }
     std::string fn = w->at.function == "<module>" ? "that module level code" : w->at.function + "()";
     if (std::find(functions.begin(), functions.end(), fn) == functions.end()) functions.push_back(fn);
+  }
+  for (const auto& [key, at] : groups) {
+    std::string function = key.second.substr(key.second.find('\n') + 1);
+    places.push_back(function == "<module>" ? fmt::format("{} ({})", key.first, fmt::join(at, ", "))
+                                            : fmt::format("{} ({} in {}())", key.first, fmt::join(at, ", "), function));
   }
   return fmt::format("{} would end the wait, but no live thread or task is running {}", fmt::join(places, ", "),
                      fmt::join(functions, " or "));
 }
 
 std::string allBlockedFix(const Snapshot& s, const Finding& f) {
-  // The first object the participants wait for that explains the hang by itself.
+  // The first object the participants wait for that explains the hang by itself; a queue's
+  // join() before its get(): a worker idle in get() with tasks unfinished is the join's story.
+  std::vector<const Participant*> order;
   for (const auto& part : f.participants) {
+    if (part.waitsFor && part.waitsFor->op == WaitOp::kQueueJoin) order.push_back(&part);
+  }
+  for (const auto& part : f.participants) {
+    if (!part.waitsFor || part.waitsFor->op != WaitOp::kQueueJoin) order.push_back(&part);
+  }
+  for (const Participant* each : order) {
+    const Participant& part = *each;
     const SyncObject* o = waitedObject(s, part);
     const Process* p = processOf(s, part.pid);
     if (!o || !p) continue;

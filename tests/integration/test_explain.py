@@ -323,3 +323,17 @@ def test_wake_sites_event_setter_not_running(pyhang, python, tmp_path):
                "running load_config(): set it on every path of the code that should (in a finally), or wait with a "
                "timeout.")
         assert f["fix"] == fix
+
+
+def test_wake_sites_queue_join_with_a_skipped_task_done(pyhang, python, tmp_path):
+    """join() and a worker idle in get(): the fix is the join's (a task_done() skipped), and the
+    sites show both the put() (in the joining thread) and the task_done() (in the idle worker)."""
+    name = "x_queue_join_skipped_done.py"
+    for out, doc in read(pyhang, python, name, tmp_path, core=True):
+        f = only_finding(doc, "all-blocked")
+        sites = {(s[0], s[2]): s for s in wake_sites(f)}
+        done = sites[("images.task_done()", line(name, "task_done"))]
+        assert done[3] == "worker" and done[4] == [("thumb-worker", line(name, "worker_get"), True)]
+        assert [s for s in sites if s[0] == "images.put()"], f["wake_sites"]
+        assert f["fix"] == ("join() waits until every item got a task_done() (1 unfinished), and images is empty: an item "
+                            "was taken without task_done(); call images.task_done() for every get(), in a finally.")
