@@ -51,6 +51,7 @@ TS = 'PyThreadState'
 FO = 'PyFrameObject'
 IF = '_PyInterpreterFrame'
 CO = 'PyCodeObject'
+SQ = 'simplequeueobject'
 
 # field -> candidate gdb expressions, first that evaluates wins.
 FIELDS = {
@@ -142,6 +143,13 @@ FIELDS = {
     'ts_asyncio_running_task': [off('_PyThreadStateImpl', 'asyncio_running_task')],
     'ts_asyncio_tasks_head': [off('_PyThreadStateImpl', 'asyncio_tasks_head')],
     'is_asyncio_tasks_head': [off(IS, 'asyncio_tasks_head')],
+    # _queue.SimpleQueue (the _queue extension module, lib-dynload/_queue*.so)
+    'sq_lst': [off(SQ, 'lst')],
+    'sq_lst_pos': [off(SQ, 'lst_pos')],
+    'sq_ring_get_idx': [off(SQ, 'buf.get_idx')],
+    'sq_ring_items': [off(SQ, 'buf.items')],
+    'sq_ring_cap': [off(SQ, 'buf.items_cap')],
+    'sq_ring_count': [off(SQ, 'buf.num_items')],
 }
 
 LAYOUT_H = os.path.normpath(os.path.join(HERE, '..', 'src', 'cpython', 'layout.h'))
@@ -168,8 +176,13 @@ def extract(path):
         raise SystemExit('no DWARF expression for layout fields: %s' % ', '.join(missing))
     # One gdb run; its embedded Python evaluates every candidate and prints "name index value".
     exprs = [(name, i, expr) for name in names for i, expr in enumerate(FIELDS[name])]
+    # The _queue extension module next to the library (absent in 3.6, built in elsewhere).
+    lib = os.path.dirname(path)
+    modules = [os.path.join(root, f) for root, _, files in os.walk(lib) if root.endswith('lib-dynload')
+               for f in files if f.startswith('_queue.') and f.endswith('.so')]
     gdb_py = (
         'import gdb\n'
+        + ''.join('gdb.execute(%r, to_string=True)\n' % ('add-symbol-file ' + m) for m in modules[:1]) +
         'for name, i, expr in %r:\n'
         '    try:\n'
         '        print("@@", name, i, int(gdb.parse_and_eval(expr)))\n'

@@ -1,5 +1,7 @@
 #include "analysis/wait_graph.h"
 
+#include <cstdlib>
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -486,16 +488,16 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
       // A future still queued in a ThreadPoolExecutor runs when one of the pool's workers is
       // free; the pool starts no new worker after the submit. When every worker is blocked for
       // good (the waiter itself among them, for a task waiting on work it submitted to its own
-      // pool), nothing will ever run it. The pool: the waiter's own, or the only one there is.
+      // pool), nothing will ever run it. The pool: the one whose work queue holds the future's
+      // work item (a future made elsewhere, by run_coroutine_threadsafe() or by hand, is no
+      // pool's to run).
       auto state = o ? o->attrs.find("_state") : std::map<std::string, std::string>::const_iterator{};
-      if (!o || o->kind != ObjectKind::kFuture || state == o->attrs.end() || state->second.find("PENDING") == std::string::npos) {
+      auto queued = o ? o->attrs.find("queued_in") : std::map<std::string, std::string>::const_iterator{};
+      if (!o || o->kind != ObjectKind::kFuture || state == o->attrs.end() || state->second.find("PENDING") == std::string::npos ||
+          queued == o->attrs.end()) {
         continue;
       }
-      std::set<uint64_t> pools;
-      for (const auto& v : g.units) {
-        if (v.id.process == pi && v.poolQueue) pools.insert(v.poolQueue);
-      }
-      uint64_t pool = u.poolQueue ? u.poolQueue : pools.size() == 1 ? *pools.begin() : 0;
+      uint64_t pool = std::strtoull(queued->second.c_str(), nullptr, 16);
       if (!pool) continue;
       std::vector<UnitId> workers;
       bool allStuck = true;

@@ -32,6 +32,7 @@ Layout layout36() {
   l.rt_gc_collecting = -1;
   l.is_id = -1; l.is_modules = 16; l.is_sysdict = 32;
   l.ts_thread_id = 152;
+  l.sq_lst = -1; l.sq_lst_pos = -1;  // no _queue module: ThreadPoolExecutor uses queue.Queue
   l.f_lasti = 120; l.f_iblock = 128; l.f_blockstack = 136; l.f_localsplus = 376;
   return l;
 }
@@ -52,6 +53,7 @@ Layout layout38() {
   l.func_code = 16;
   l.func_name = 64; l.func_qualname = 104; l.ht_cached_keys = 872;
   l.gen_frame = 16; l.gen_code = 32; l.gen_name = 48; l.gen_qualname = 56;
+  l.sq_lst = 32; l.sq_lst_pos = 40;
   return l;
 }
 
@@ -97,6 +99,7 @@ Layout layout311() {
   l.tuple_items = 24; l.str_ascii_size = 48; l.str_compact_size = 72; l.str_legacy_data = 72;
   l.func_code = 48; l.func_name = 32; l.func_qualname = 40; l.ht_cached_keys = 872;
   l.gen_code = 16; l.gen_name = 32; l.gen_qualname = 40; l.gen_frame_state = 75; l.gen_iframe = 80;
+  l.sq_lst = 32; l.sq_lst_pos = 40;
   return l;
 }
 
@@ -125,6 +128,8 @@ Layout layout313() {
   l.ts_cframe = -1; l.cf_current_frame = -1; l.ts_current_frame = 72; l.ts_thread_id = 152;
   l.ts_native_thread_id = 160; l.ts_status = 32; l.ts_state = 40;
   l.co_firsttraceable = 184; l.co_code_adaptive = 200;
+  l.sq_lst = -1; l.sq_lst_pos = -1;
+  l.sq_ring_get_idx = 32; l.sq_ring_items = 40; l.sq_ring_cap = 48; l.sq_ring_count = 56;
   return l;
 }
 

@@ -46,7 +46,9 @@ namespace pyhang::cpython {
   X(owner_cstack) X(owner_interpreter)                                                      \
   /* asyncio's per-thread and per-interpreter task lists (3.14+, _PyThreadStateImpl) */     \
   X(ts_asyncio_running_loop) X(ts_asyncio_running_task) X(ts_asyncio_tasks_head)            \
-  X(is_asyncio_tasks_head)
+  X(is_asyncio_tasks_head)                                                                  \
+  /* _queue.SimpleQueue: a list and a read position (3.7-3.12), a ring buffer (3.13+) */   \
+  X(sq_lst) X(sq_lst_pos) X(sq_ring_get_idx) X(sq_ring_items) X(sq_ring_cap) X(sq_ring_count)
 
 struct Layout {
 #define PYHANG_DECLARE_FIELD(name) int32_t name = -1;

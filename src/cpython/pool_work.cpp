@@ -1,6 +1,9 @@
 #include "cpython/pool_work.h"
 
+#include <algorithm>
 #include <set>
+
+#include <fmt/format.h>
 
 namespace pyhang::cpython {
 
@@ -9,7 +12,72 @@ constexpr size_t kMaxExecutors = 8;
 constexpr size_t kMaxWorkItems = 4096;
 
 bool isFuturesProcessFile(const std::string& file) { return file.ends_with("/concurrent/futures/process.py"); }
+
+// The items of a ThreadPoolExecutor's work queue, oldest first: a _queue.SimpleQueue (its list
+// from lst_pos on up to 3.12, its ring buffer from 3.13) or, in 3.6, a queue.Queue's deque.
+std::vector<uint64_t> workQueueItems(const ObjectReader& objects, uint64_t queue) {
+  const Layout& o = objects.layout().offsets;
+  const RemoteMemory& mem = objects.memory();
+  const std::string type = objects.typeName(queue).value_or("");
+  if (type == "Queue") {
+    auto dq = objects.attr(queue, "queue");
+    if (!dq || !*dq || objects.typeName(*dq).value_or("") != "deque") return {};
+    return objects.dequeItems(*dq, kMaxWorkItems).value_or(std::vector<uint64_t>{});
+  }
+  if (type != "SimpleQueue") return {};
+  if (o.sq_lst >= 0 && o.sq_lst_pos >= 0) {
+    auto lst = mem.readPtr(queue + static_cast<uint64_t>(o.sq_lst));
+    auto pos = mem.readValue<int64_t>(queue + static_cast<uint64_t>(o.sq_lst_pos));
+    if (!lst || !*lst || !pos || *pos < 0 || objects.typeName(*lst).value_or("") != "list") return {};
+    auto items = objects.listItems(*lst, kMaxWorkItems + static_cast<size_t>(std::min<int64_t>(*pos, kMaxWorkItems)));
+    if (!items || static_cast<size_t>(*pos) > items->size()) return {};
+    return std::vector<uint64_t>(items->begin() + *pos, items->end());
+  }
+  if (o.sq_ring_items < 0 || o.sq_ring_get_idx < 0 || o.sq_ring_cap < 0 || o.sq_ring_count < 0) return {};
+  auto items = mem.readPtr(queue + static_cast<uint64_t>(o.sq_ring_items));
+  auto get = mem.readValue<int64_t>(queue + static_cast<uint64_t>(o.sq_ring_get_idx));
+  auto cap = mem.readValue<int64_t>(queue + static_cast<uint64_t>(o.sq_ring_cap));
+  auto count = mem.readValue<int64_t>(queue + static_cast<uint64_t>(o.sq_ring_count));
+  if (!items || !get || !cap || !count || *cap <= 0 || *cap > (int64_t{1} << 24) || *count < 0 || *count > *cap ||
+      *get < 0 || *get >= *cap) {
+    return {};
+  }
+  std::vector<uint64_t> out;
+  for (int64_t i = 0; i < std::min<int64_t>(*count, kMaxWorkItems); ++i) {
+    auto item = mem.readPtr(*items + 8 * static_cast<uint64_t>((*get + i) % *cap));
+    if (!item) break;
+    out.push_back(*item);
+  }
+  return out;
+}
 }  // namespace
+
+void linkThreadPoolWork(const ObjectReader& objects, Process& out) {
+  std::set<uint64_t> queues;
+  for (const auto& t : out.threads) {
+    for (const auto& f : t.frames) {
+      if (f.location.function != "_worker" || !f.location.file.ends_with("/concurrent/futures/thread.py")) continue;
+      for (const auto* vars : {&f.arguments, &f.locals}) {
+        for (const auto& v : *vars) {
+          if (v.name == "work_queue" && v.address) queues.insert(v.address);
+        }
+      }
+    }
+  }
+  size_t seen = 0;
+  for (uint64_t q : queues) {
+    if (++seen > kMaxExecutors) break;
+    for (uint64_t item : workQueueItems(objects, q)) {
+      if (!item || objects.typeName(item).value_or("") != "_WorkItem") continue;
+      auto future = objects.attr(item, "future");
+      if (!future || !*future) continue;
+      auto it = out.objects.find(*future);
+      if (it != out.objects.end() && it->second.kind == ObjectKind::kFuture) {
+        it->second.attrs["queued_in"] = fmt::format("{:#x}", q);
+      }
+    }
+  }
+}
 
 void linkProcessPoolWork(const ObjectReader& objects, Process& out) {
   std::set<uint64_t> pendingDicts;

@@ -293,6 +293,10 @@ IDLE: Dict[str, Idle] = {
     "ok_idle_fd_handoff.py": Idle(note={"session": ["waits to read from Unix socket", "@session_recv session"]}),
     "ok_idle_aio_server.py": Idle(),
     "ok_idle_aio_call_later.py": Idle(),
+    # The future of run_coroutine_threadsafe() is the loop's to complete, not the default
+    # executor's, whose only worker waits (through join) for the thread waiting on it.
+    "ok_idle_aio_threadsafe_bridge.py": Idle(note={"bridge": ["waits for the result of future fut",
+                                                              "@bridge_result bridge"]}),
 }
 
 # (script, interpreter id or None for all, source or None for both) -> what pyhang says instead
