@@ -222,6 +222,23 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
         if (inner.waitsOn && isPlainLock(io) && !io->threadIdent) {
           u.wait = inner.waitsOn;
           u.waitFrame = last;
+          // Re-taking a Condition's lock at the end of Condition.wait() (_acquire_restore, after
+          // the waiter was woken): wait() released that lock, so the `with cond:` around the
+          // wait does not hold it now, and the thread waits for it like any other.
+          for (size_t k = last; k-- > 0;) {
+            const Frame& f = t.frames[k];
+            if (f.location.function != "wait" || !f.location.file.ends_with("/threading.py")) continue;
+            for (const auto& v : f.arguments) {
+              const SyncObject* c = v.name == "self" ? find(p, v.address) : nullptr;
+              if (!c || c->kind != ObjectKind::kCondition || lockOf(p, v.address) != inner.waitsOn->object) continue;
+              u.holds.erase(std::remove_if(u.holds.begin(), u.holds.end(),
+                                           [&](const Hold& h) {
+                                             return h.lock == inner.waitsOn->object && h.frameIndex < k && h.how != "owner";
+                                           }),
+                            u.holds.end());
+            }
+            break;
+          }
         } else if (!inner.waitsOn && inner.kind == Frame::Kind::kPython && isPurePythonSync(inner.location.file)) {
           // Running the Python code of threading or queue (notify(), _get(), a finally clause):
           // whatever the outer frames wait for, this thread is not blocked now.

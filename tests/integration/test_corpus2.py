@@ -80,6 +80,7 @@ BUSY = [
     "c2_ok_busy_timer_chain.py",
     "c2_ok_busy_native_holder.py",
     "c2_ok_busy_trylock_backoff.py",
+    "c2_ok_busy_conn_pool.py",
 ]
 
 # (script, interpreter ids or None for all, "live"/"core"/None) -> what pyhang says instead

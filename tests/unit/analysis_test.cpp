@@ -951,6 +951,27 @@ TEST(Analysis, AThreadInsideConditionWaitDoesNotHoldTheConditionsLock) {
   for (const auto& text : annotationTexts(d, 101)) EXPECT_EQ(text.find("held by Thread 100"), std::string::npos) << text;
 }
 
+TEST(Analysis, AThreadReTakingTheLockAtTheEndOfConditionWaitDoesNotHoldIt) {
+  // Given two workers of a busy queue, each woken in Condition.wait() inside `with self.not_empty:`
+  // (queue.get) and blocked in _acquire_restore re-taking the queue's mutex, which a third thread,
+  // running, holds: a moment caught in a core
+  constexpr uint64_t kNotEmpty = 0x9100, kMutex = 0x9110;
+  Given g;
+  g.object(condObj(kNotEmpty, "conns.not_empty", kMutex)).object(lockObj(kMutex, "conns.mutex"));
+  for (int64_t tid : {101, 102}) {
+    g.with(thread(tid, "w" + std::to_string(tid),
+                  {prog("work", 11).source("c = conns.get()"),
+                   queuePy("get", 171).holds(kNotEmpty, 165).arg("self", 0x9200),
+                   threadingPy("wait", 364).arg("self", kNotEmpty),
+                   threadingPy("_acquire_restore", 312).acquires(kMutex)}));
+  }
+  g.with(running(103, "w103", {prog("work", 15).source("conns.put(c)"), queuePy("put", 150).holds(kNotEmpty, 140)}));
+  // When analysed
+  const Diagnosis& d = g.analyze();
+  // Then neither is taken to hold the mutex it waits for: no self-deadlock, no cycle between them
+  EXPECT_TRUE(d.findings.empty()) << "findings: " << kindsOf(d);
+}
+
 // ---- semaphores -------------------------------------------------------------------------------
 
 constexpr uint64_t kPool = 0x8000, kPoolCond = 0x8100, kPoolCondLock = 0x8110;
