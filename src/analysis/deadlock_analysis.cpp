@@ -195,8 +195,10 @@ class Explainer {
           for (const auto& q : snap_.processes) {
             if (q.pid == u.wait->targetPid) who = processLabel(q);
           }
-          std::string s = fmt::format("waits for {} to exit (os.waitpid)", who);
-          if (who == "child process") s = fmt::format("waits for child process {} to exit (os.waitpid)", u.wait->targetPid);
+          const char* via = u.wait->how.rfind("asyncio", 0) == 0 ? "asyncio's child watcher: its event loop waits for nothing else"
+                                                                 : "os.waitpid";
+          std::string s = fmt::format("waits for {} to exit ({})", who, via);
+          if (who == "child process") s = fmt::format("waits for child process {} to exit ({})", u.wait->targetPid, via);
           if (u.waitPidMissing) s += fmt::format(" [pid {} is not in this report: add --children or its pid]", u.wait->targetPid);
           return s;
         }
@@ -321,6 +323,8 @@ class Explainer {
     if (!u.edges.empty()) part.heldBy = threadLabel(u.edges.front().to);
     return part;
   }
+
+ const Snapshot& snap() const { return snap_; }
 
  private:
   const Snapshot& snap_;
@@ -828,7 +832,27 @@ void analyze(Snapshot& snap) {
           if (file.size() >= 14 && file.compare(file.size() - 14, 14, "/subprocess.py") == 0) popenWait = true;
         }
       }
-      if (queueFeeder) {
+      // asyncio: a task awaits proc.wait() on a child whose stdout (or stderr) is a pipe that no
+      // task reads; the loop stops reading a subprocess pipe once its StreamReader buffer is full.
+      const Task* aioWaiter = nullptr;
+      const Frame* aioAt = nullptr;
+      for (size_t pi : procs) {
+        for (const auto& task : ex.snap().processes[pi].tasks) {
+          for (size_t k = 1; k < task.frames.size() && !aioWaiter; ++k) {
+            if (task.frames[k].location.function == "wait" && task.frames[k].location.file.ends_with("/asyncio/subprocess.py")) {
+              aioWaiter = &task;
+              aioAt = &task.frames[k - 1];
+            }
+          }
+        }
+      }
+      if (aioWaiter) {
+        f.lines.push_back(fmt::format("  Task \"{}\" awaits proc.wait() at {}:{} in {}, and no task reads the child's pipe: the",
+                                      aioWaiter->name, baseName(aioAt->location.file), aioAt->location.line,
+                                      aioAt->location.function));
+        f.lines.push_back("  event loop stops reading a subprocess pipe once its StreamReader buffer is full, so the child");
+        f.lines.push_back("  never finishes writing and never exits: use await proc.communicate(), which reads while it waits.");
+      } else if (queueFeeder) {
         f.lines.push_back("  A process that put data on a multiprocessing.Queue does not exit until its feeder thread has");
         f.lines.push_back("  written all of it into the queue's pipe, and the pipe is full: get() the items before joining");
         f.lines.push_back("  the process (multiprocessing's guideline \"Joining processes that use queues\").");

@@ -1,5 +1,6 @@
 #include "analysis/wait_graph.h"
 
+#include <csignal>
 #include <cstdlib>
 
 #include <algorithm>
@@ -90,6 +91,43 @@ size_t moduleBodyFrame(const Thread& t, const std::string& module) {
     if (file.ends_with("/" + last + ".py") || file.ends_with("/" + last + "/__init__.py") || file == last + ".py") return i;
   }
   return SIZE_MAX;
+}
+
+// The child an event loop thread can only be woken by: the loop idles in its selector with
+// nothing ready, no timers and no I/O but its own wake-up socket and a watch for one child's exit
+// (asyncio's pidfd child watcher), or, with the thread-based watcher (3.8-3.11), every other thread
+// of the process is that watcher blocked in waitpid() for the one child. No Python signal handler
+// but SIGCHLD's could write to the wake-up socket. 0 when the loop can be woken otherwise (or cannot be told).
+int64_t loopWaitsOnlyForChild(const Process& p, const Thread& t) {
+  // SIGCHLD (the child watcher of 3.6/3.7 handles it) comes only when a child exits.
+  if (!p.signalHandlers || std::any_of(p.signalHandlers->begin(), p.signalHandlers->end(),
+                                       [](const SignalHandler& h) { return h.signo != SIGCHLD; })) {
+    return 0;
+  }
+  const EventLoop* loop = nullptr;
+  for (const auto& l : p.loops) {
+    if (l.tid == t.tid) loop = &l;
+  }
+  if (!loop || !loop->stateRead || loop->stopping || loop->readyCallbacks > 0 || loop->timers > 0) return 0;
+  const Frame* inner = nullptr;
+  for (auto it = t.frames.rbegin(); it != t.frames.rend() && !inner; ++it) {
+    if (it->kind == Frame::Kind::kPython) inner = &*it;
+  }
+  if (!inner || inner->location.function != "select" || !inner->location.file.ends_with("/selectors.py")) return 0;
+  std::set<int64_t> children;
+  for (const auto& fd : loop->fds) {
+    if (fd.childPid > 0) children.insert(fd.childPid);
+    else if (!fd.wakeup) return 0;
+  }
+  for (const auto& other : p.threads) {
+    if (other.tid == t.tid) continue;
+    bool watcher = other.waitingForChild > 0 && std::any_of(other.frames.begin(), other.frames.end(), [](const Frame& f) {
+                     return f.location.function == "_do_waitpid" && f.location.file.ends_with("/asyncio/unix_events.py");
+                   });
+    if (!watcher) return 0;
+    children.insert(other.waitingForChild);
+  }
+  return children.size() == 1 ? *children.begin() : 0;
 }
 
 // Whether `q` is a child of process `pid`, or a grandchild through a process of the snapshot (a
@@ -350,6 +388,18 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
         w.how = "os.waitpid()";
         u.wait = w;
         u.waitFrame = u.atFrame = t.frames.empty() ? 0 : t.frames.size() - 1;
+      }
+      // An event loop that only a child's exit can wake (asyncio's proc.wait() with nothing else
+      // to do) waits for that child like os.waitpid().
+      if (!u.wait || u.wait->op == WaitOp::kIo) {
+        if (int64_t child = loopWaitsOnlyForChild(p, t)) {
+          WaitInfo w;
+          w.op = WaitOp::kJoin;
+          w.targetPid = child;
+          w.how = "asyncio's child watcher (the event loop has nothing else to wait for)";
+          u.wait = w;
+          u.waitFrame = u.atFrame = t.frames.empty() ? 0 : t.frames.size() - 1;
+        }
       }
       // A ThreadPoolExecutor worker: concurrent.futures.thread._worker(executor_ref, work_queue, ...).
       for (const auto& f : t.frames) {

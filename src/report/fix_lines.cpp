@@ -88,6 +88,9 @@ bool manyProcesses(const Finding& f) {
 const Participant* blockedLoopThread(const Snapshot& s, const Finding& f) {
   for (const auto& part : f.participants) {
     if (!part.waitsFor) continue;
+    // The loop's own wait in its selector (for a child's exit, asyncio's child watcher) is no
+    // blocking call made inside the loop.
+    if (part.waitsFor->how.rfind("asyncio", 0) == 0) continue;
     const SyncObject* o = waitedObject(s, part);
     if (o ? isAsync(o) : !part.task.empty()) continue;
     const Process* p = processOf(s, part.pid);
@@ -245,6 +248,19 @@ std::string fullPipeFix(const Snapshot& s, const Finding& f) {
       }
       return "get() before join(): read every item from the multiprocessing.Queue before joining the process that "
              "put it.";
+    }
+  }
+  for (const auto& p : s.processes) {
+    for (const auto& task : p.tasks) {
+      for (size_t k = 1; k < task.frames.size(); ++k) {
+        if (task.frames[k].location.function != "wait" || !task.frames[k].location.file.ends_with("/asyncio/subprocess.py")) continue;
+        bool inFinding = std::any_of(f.participants.begin(), f.participants.end(), [&](const Participant& part) {
+          return part.pid == p.pid;
+        });
+        if (!inFinding) continue;
+        return fmt::format("use `await proc.communicate()` instead of `await proc.wait()` at {}: with stdout=PIPE or stderr=PIPE, "
+                           "communicate() reads the pipes while it waits.", place(task.frames[k - 1].location));
+      }
     }
   }
   for (const auto& part : f.participants) {

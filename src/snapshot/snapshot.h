@@ -247,6 +247,7 @@ struct LoopFd {
   bool wakeup = false;          // the loop's own self-pipe / socketpair
   std::string callback;         // "_accept_connection", "_read_ready", ...
   std::string what;             // "listening socket", "socket", ...
+  int64_t childPid = 0;         // a watch for this child's exit (asyncio's pidfd child watcher)
 };
 
 struct EventLoop {

@@ -103,6 +103,40 @@ def test_popen_wait_with_stdout_pipe(pyhang, python, child_kind):
     assert "use Popen.communicate(), which reads while it waits." in out
 
 
+AIO_WAIT = PROGRAMS_DIR / "aio_subprocess_wait_full_pipe.py"
+
+
+def test_asyncio_proc_wait_with_stdout_pipe(pyhang, python):
+    """asyncio's own pitfall: await proc.wait() on a child with stdout=PIPE that writes more than the
+    pipe and the StreamReader buffer hold. The event loop watches only for the child's exit (a
+    pidfd, or a waitpid() thread before 3.12), and the child waits for room in the pipe."""
+    pid, doc, rc, text = read_hang(pyhang, python, AIO_WAIT, "head")
+    assert rc == 1, text.stdout
+    kinds = [f["kind"] for f in doc["diagnosis"]["findings"]]
+    # Before 3.12 the loop's thread is stuck behind the waitpid() thread, and the loop itself has
+    # nothing left to run: a second finding says so.
+    assert kinds in (["full-pipe"], ["full-pipe", "all-blocked"]), doc["diagnosis"]
+    f = doc["diagnosis"]["findings"][0]
+    child = next(p for p in f["participants"] if p["pid"] != pid)
+    assert child["thread"] == "head" and child["waits_for"]["operation"] == "pipe-write"
+    parent = next(p for p in f["participants"] + f.get("bystanders", []) if p["pid"] == pid and p["thread"] == "MainThread")
+    assert parent["waits_for"]["operation"] == "join"
+    line = line_of(AIO_WAIT, "await proc.wait()")
+    out = text.stdout
+    assert "to exit (asyncio's child watcher: its event loop waits for nothing else)" in out
+    assert f'awaits proc.wait() at aio_subprocess_wait_full_pipe.py:{line} in main, and no task reads the child\'s pipe' in out
+    assert (f"Fix: use `await proc.communicate()` instead of `await proc.wait()` at aio_subprocess_wait_full_pipe.py:{line}"
+            in out)
+    assert f["fix"].startswith("use `await proc.communicate()` instead of `await proc.wait()`")
+
+
+def test_asyncio_proc_wait_on_a_sleeping_child_is_not_a_deadlock(pyhang, python):
+    """The control: the same wait on a child that only sleeps."""
+    pid, doc, rc, text = read_hang(pyhang, python, AIO_WAIT, "sleep")
+    assert rc == 0, text.stdout
+    assert doc["diagnosis"]["findings"] == []
+
+
 def test_full_pipe_whose_reader_sleeps_is_not_a_deadlock(pyhang, python):
     pid, doc, rc, text = read_hang(pyhang, python, PROGRAMS_DIR / "pipe_full_reader_sleeps.py")
     assert rc == 0

@@ -42,6 +42,11 @@ for _v in ("3.6.15", "3.7.16"):
         (_v, "test_multiprocess.py::test_missing_child_is_named", None, _PARENT),
         (_v, "test_multiprocess_more.py::test_cores_of_every_process", "mp_join_each_other.py", _PARENT),
     ]
+_SAFE_WATCHER = ("asyncio's SafeChildWatcher (the default before 3.8) waits for children through a SIGCHLD "
+                 "handler, which pyhang counts as a signal that can still wake the program although the only "
+                 "child that could send it is the blocked writer; the loop is not yet linked to that child")
+for _v in ("3.6.15", "3.7.16"):
+    XFAILS.append((_v, "test_pipes.py::test_asyncio_proc_wait_with_stdout_pipe", None, _SAFE_WATCHER))
 XFAILS += [
     ("3.6.15", "test_multiprocess_more.py::test_ppe_event_never_set", None, _INITIALIZER),
     ("3.6.15", "test_multiprocess_more.py::test_ppe_lock_held_by_parent", None, _INITIALIZER),
