@@ -263,6 +263,16 @@ std::string fullPipeFix(const Snapshot& s, const Finding& f) {
       }
     }
   }
+  // A parent writing a child's stdin while the child writes a stdout (or stderr) nobody reads.
+  for (const auto& parent : f.participants) {
+    if (!parent.waitsFor || parent.waitsFor->op != WaitOp::kPipeWrite || parent.at.file.empty()) continue;
+    for (const auto& child : f.participants) {
+      const Process* cp = processOf(s, child.pid);
+      if (!cp || cp->ppid != parent.pid || !child.waitsFor || child.waitsFor->op != WaitOp::kPipeWrite) continue;
+      return fmt::format("use communicate(input=...) instead of writing the child's stdin at {}: it writes the input and "
+                         "reads the output together (or write stdin from another thread).", place(parent.at));
+    }
+  }
   for (const auto& part : f.participants) {
     const Thread* t = threadOf(s, part);
     if (part.waitsFor && part.waitsFor->op == WaitOp::kJoin && inFunction(t, "wait", "/subprocess.py")) {

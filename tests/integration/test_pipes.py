@@ -103,6 +103,27 @@ def test_popen_wait_with_stdout_pipe(pyhang, python, child_kind):
     assert "use Popen.communicate(), which reads while it waits." in out
 
 
+STDIN = PROGRAMS_DIR / "subprocess_stdin_stdout_full.py"
+
+
+def test_popen_stdin_write_while_stdout_fills(pyhang, python):
+    """Two full pipes: the parent blocks writing the child's stdin, the child (cat) blocks writing the
+    stdout the parent does not read."""
+    pid, doc, rc, text = read_hang(pyhang, python, STDIN)
+    assert rc == 1, text.stdout
+    f = only_finding(doc, "full-pipe")
+    parts = {p["pid"] == pid: p for p in f["participants"]}
+    assert set(parts) == {True, False}
+    parent, child = parts[True], parts[False]
+    line = line_of(STDIN, "child.stdin.write(")
+    assert parent["at"] == {"file": str(STDIN), "line": line, "function": "<module>"}
+    assert parent["waits_for"]["operation"] == "pipe-write"
+    assert child["thread"] == "cat" and child["waits_for"]["operation"] == "pipe-write"
+    assert f["fix"] == (f"use communicate(input=...) instead of writing the child's stdin at subprocess_stdin_stdout_full.py:{line}: "
+                        "it writes the input and reads the output together (or write stdin from another thread).")
+    assert "which only process cat (pid " in text.stdout
+
+
 AIO_WAIT = PROGRAMS_DIR / "aio_subprocess_wait_full_pipe.py"
 
 
