@@ -606,6 +606,9 @@ void AioReader::readLoop(uint64_t loop, LoopInternal& li) {
               if (cb == "_read_from_self") fd.wakeup = true;
               // _PidfdChildWatcher: loop._add_reader(pidfd, self._do_wait, pid, pidfd, callback, args)
               if (cb == "_do_wait" && !args.empty()) fd.childPid = objects_.readSmallInt(args.front()).value_or(0);
+              // _UnixWritePipeTransport watches its pipe for reading only to learn that the
+              // readers closed it (a child's stdin, say).
+              if (cb == "_read_ready" && self && typeIs(self, "_UnixWritePipeTransport")) fd.pipeWriteEnd = true;
               allArgs.insert(allArgs.end(), args.begin(), args.end());
               if (self) allArgs.push_back(self);
             }
@@ -613,6 +616,7 @@ void AioReader::readLoop(uint64_t loop, LoopInternal& li) {
           if (fd.wakeup) fd.what = "the loop's own wake-up socket";
           else if (fd.childPid > 0) fd.what = fmt::format("the exit of child process {}", fd.childPid);
           else if (fd.callback == "_accept_connection") fd.what = "a listening socket";
+          else if (fd.pipeWriteEnd) fd.what = "a pipe's write end, for its readers closing it";
           else if (fd.callback == "_read_ready") fd.what = "a connection, reading";
           else if (fd.callback == "_write_ready") fd.what = "a connection, writing";
           else fd.what = objects_.qualifiedTypeName(fileobj);

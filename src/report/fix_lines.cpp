@@ -236,6 +236,24 @@ std::string joinCycleFix(const Snapshot& s, const Finding& f) {
                      "instead of joining it.", fmt::join(waits, " and "));
 }
 
+// The program's frame that awaits asyncio's Process.wait() in a task of a process of the finding.
+const SourceLocation* aioProcWaitCaller(const Snapshot& s, const Finding& f) {
+  for (const auto& p : s.processes) {
+    bool inFinding = std::any_of(f.participants.begin(), f.participants.end(), [&](const Participant& part) {
+      return part.pid == p.pid;
+    });
+    if (!inFinding) continue;
+    for (const auto& task : p.tasks) {
+      for (size_t k = 1; k < task.frames.size(); ++k) {
+        if (task.frames[k].location.function == "wait" && task.frames[k].location.file.ends_with("/asyncio/subprocess.py")) {
+          return &task.frames[k - 1].location;
+        }
+      }
+    }
+  }
+  return nullptr;
+}
+
 std::string fullPipeFix(const Snapshot& s, const Finding& f) {
   for (const auto& part : f.participants) {
     const Thread* t = threadOf(s, part);
@@ -250,18 +268,9 @@ std::string fullPipeFix(const Snapshot& s, const Finding& f) {
              "put it.";
     }
   }
-  for (const auto& p : s.processes) {
-    for (const auto& task : p.tasks) {
-      for (size_t k = 1; k < task.frames.size(); ++k) {
-        if (task.frames[k].location.function != "wait" || !task.frames[k].location.file.ends_with("/asyncio/subprocess.py")) continue;
-        bool inFinding = std::any_of(f.participants.begin(), f.participants.end(), [&](const Participant& part) {
-          return part.pid == p.pid;
-        });
-        if (!inFinding) continue;
-        return fmt::format("use `await proc.communicate()` instead of `await proc.wait()` at {}: with stdout=PIPE or stderr=PIPE, "
-                           "communicate() reads the pipes while it waits.", place(task.frames[k - 1].location));
-      }
-    }
+  if (const SourceLocation* at = aioProcWaitCaller(s, f)) {
+    return fmt::format("use `await proc.communicate()` instead of `await proc.wait()` at {}: with stdout=PIPE or stderr=PIPE, "
+                       "communicate() reads the pipes while it waits.", place(*at));
   }
   // A parent writing a child's stdin while the child writes a stdout (or stderr) nobody reads.
   for (const auto& parent : f.participants) {
@@ -502,7 +511,11 @@ std::string fixLine(const Snapshot& s, const Finding& f) {
   else if (f.kind == "signal-reentrancy") fix = reentrancyFix(s, f, false);
   else if (f.kind == "join-cycle") fix = joinCycleFix(s, f);
   else if (f.kind == "full-pipe") fix = fullPipeFix(s, f);
-  else if (f.kind == "read-cycle") {
+  else if (f.kind == "read-cycle" && aioProcWaitCaller(s, f)) {
+    fix = fmt::format("close the child's stdin before `await proc.wait()` at {} (proc.stdin.close(); await "
+                      "proc.stdin.wait_closed()), or use `await proc.communicate(input)`, which closes it.",
+                      place(*aioProcWaitCaller(s, f)));
+  } else if (f.kind == "read-cycle") {
     fix = "one side must write first, or close the ends it does not use (a parent's copy of a child's pipe; Popen's stdin "
           "before wait(), or use communicate()), so that a read sees the end of the data.";
   } else if (f.kind == "held-by-dead-thread") fix = deadHolderFix(s, f, false);

@@ -80,6 +80,13 @@ void fillFromProc(Target& t) {
       th.writingPipe = pt.pipeWriteInode;
       th.writingPipeFd = pt.pipeWriteFd;
       th.writingSocket = pt.pipeWriteSocket;
+      // Blocked reading (cat reading the stdin its parent never closes): which fd, for the
+      // read-cycle search.
+      if (pt.state != 'R' && pt.wchan.find("futex") == std::string::npos) {
+        KernelWait w = describeKernelWait(t.pid, pt.tid);
+        th.readingFd = w.readFd;
+        th.waitingForChild = w.childPid;
+      }
       t.out.threads.push_back(std::move(th));
     }
   }

@@ -248,6 +248,7 @@ struct LoopFd {
   std::string callback;         // "_accept_connection", "_read_ready", ...
   std::string what;             // "listening socket", "socket", ...
   int64_t childPid = 0;         // a watch for this child's exit (asyncio's pidfd child watcher)
+  bool pipeWriteEnd = false;    // a write pipe transport's end, watched for its readers closing it
 };
 
 struct EventLoop {

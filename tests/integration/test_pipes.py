@@ -124,6 +124,41 @@ def test_popen_stdin_write_while_stdout_fills(pyhang, python):
     assert "which only process cat (pid " in text.stdout
 
 
+STDIN_OPEN = PROGRAMS_DIR / "subprocess_wait_stdin_open.py"
+
+
+@pytest.mark.parametrize("child_kind", ["cat", "python", "aio"])
+def test_wait_on_a_child_reading_the_stdin_left_open(pyhang, python, child_kind):
+    """Popen.wait() (or asyncio's await proc.wait()) while the parent still holds the child's stdin:
+    the child (cat, a process that is not Python, or Python) reads until an end of file that only
+    the waiting parent could give."""
+    pid, doc, rc, text = read_hang(pyhang, python, STDIN_OPEN, child_kind)
+    assert rc == 1, text.stdout
+    f = only_finding(doc, "read-cycle")
+    parts = {p["pid"] == pid: p for p in f["participants"]}
+    assert set(parts) == {True, False}
+    parent, child = parts[True], parts[False]
+    assert parent["waits_for"]["operation"] == "join"
+    assert child["waits_for"]["operation"] == "pipe-read"
+    out = text.stdout
+    if child_kind == "aio":
+        # Before 3.12 asyncio's waitpid() thread is the parent's participant, and the loop's
+        # thread is stuck behind it.
+        loop = next(p for p in f["participants"] + f.get("bystanders", []) if p["pid"] == pid and p["thread"] == "MainThread")
+        assert loop["waits_for"]["operation"] == "join"
+        line = line_of(STDIN_OPEN, "await proc.wait()  # LINE")
+        assert "to exit (asyncio's child watcher: its event loop waits for nothing else)" in out
+        assert f["fix"] == (f"close the child's stdin before `await proc.wait()` at subprocess_wait_stdin_open.py:{line} "
+                            "(proc.stdin.close(); await proc.stdin.wait_closed()), or use `await proc.communicate(input)`, "
+                            "which closes it.")
+    else:
+        assert parent["thread"] == "MainThread"
+        assert parent["at"] == {"file": str(STDIN_OPEN), "line": line_of(STDIN_OPEN, "child.wait()"), "function": "<module>"}
+        assert "Popen's stdin before wait()" in f["fix"]
+    if child_kind == "cat":
+        assert child["thread"] == "cat"
+
+
 AIO_WAIT = PROGRAMS_DIR / "aio_subprocess_wait_full_pipe.py"
 
 

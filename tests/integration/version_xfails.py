@@ -47,6 +47,7 @@ _SAFE_WATCHER = ("asyncio's SafeChildWatcher (the default before 3.8) waits for 
                  "child that could send it is the blocked writer; the loop is not yet linked to that child")
 for _v in ("3.6.15", "3.7.16"):
     XFAILS.append((_v, "test_pipes.py::test_asyncio_proc_wait_with_stdout_pipe", None, _SAFE_WATCHER))
+    XFAILS.append((_v, "test_pipes.py::test_wait_on_a_child_reading_the_stdin_left_open", "aio", _SAFE_WATCHER))
 XFAILS += [
     ("3.6.15", "test_multiprocess_more.py::test_ppe_event_never_set", None, _INITIALIZER),
     ("3.6.15", "test_multiprocess_more.py::test_ppe_lock_held_by_parent", None, _INITIALIZER),
