@@ -159,6 +159,13 @@ def test_wait_on_a_child_reading_the_stdin_left_open(pyhang, python, child_kind)
         assert child["thread"] == "cat"
 
 
+def test_asyncio_wait_on_a_child_whose_stdin_a_task_feeds_is_not_a_deadlock(pyhang, python):
+    """The control: a task still writes into cat's stdin every 30 s (a timer of the loop)."""
+    pid, doc, rc, text = read_hang(pyhang, python, PROGRAMS_DIR / "aio_subprocess_stdin_fed.py")
+    assert rc == 0, text.stdout
+    assert doc["diagnosis"]["findings"] == []
+
+
 AIO_WAIT = PROGRAMS_DIR / "aio_subprocess_wait_full_pipe.py"
 
 
