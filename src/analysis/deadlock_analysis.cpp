@@ -140,6 +140,42 @@ class Explainer {
       // The kernel's words ("waits to read from Unix socket (unnamed) (fd 3)").
       return t.kernelWait.empty() ? fmt::format("waits to read from fd {}", t.readingFd) : t.kernelWait;
     }
+    if (u.wait->op == WaitOp::kFileLock) {
+      // "waits for an exclusive flock() on /tmp/b.lock (fd 7), held by process Process-2 (pid 12)"
+      std::string s = t.kernelWait.empty() ? fmt::format("waits for {} (fd {})", u.wait->how, t.fileLockFd) : t.kernelWait;
+      std::vector<std::string> holders;
+      std::string own;
+      for (int64_t pid : t.fileLockHolders) {
+        for (const auto& q : snap_.processes) {
+          if (q.pid != pid) continue;
+          auto fd = q.heldFileLocks.find(t.fileLockKey);
+          std::string through = fd == q.heldFileLocks.end() ? "" : fmt::format(" through its fd {}", fd->second);
+          if (q.pid != p.pid) holders.push_back(processLabel(q) + through);
+          else if (fd != q.heldFileLocks.end()) own = fmt::format("fd {}", fd->second);
+        }
+      }
+      if (!own.empty() && !holders.empty()) {
+        // Two processes hold one flock(): an open file shared across fork() (or a shared lock).
+        const bool fromParent = t.fileLockHolders.size() == 2 &&
+                                std::find(t.fileLockHolders.begin(), t.fileLockHolders.end(), p.ppid) != t.fileLockHolders.end();
+        holders.back() += fromParent ? fmt::format(" (and by this process through {}, a copy of that open file it inherited "
+                                                   "across fork())", own)
+                                     : fmt::format(" (and by this process through {})", own);
+      } else if (!own.empty()) {
+        holders.push_back("its own process through its " + own);
+      }
+      if (!holders.empty()) s += fmt::format(", held by {}", fmt::join(holders, " and "));
+      std::vector<std::string> others;
+      for (const auto& [pid, command] : t.fileLockOtherHolders) others.push_back(fmt::format("pid {} ({})", pid, command));
+      if (!others.empty()) {
+        s += fmt::format("{}held by {} [not in this report]", holders.empty() ? ", " : ", and ", fmt::join(others, " and "));
+      } else if (holders.empty()) {
+        s += " [the process holding it is not in this report: add --children or its pid]";
+      } else if (u.waitPidMissing) {
+        s += " [a process outside this report may hold it too]";
+      }
+      return s;
+    }
     const Frame* at = u.atFrame < t.frames.size() ? &t.frames[u.atFrame] : nullptr;
     const Frame* wf = u.waitFrame < t.frames.size() ? &t.frames[u.waitFrame] : nullptr;
     const SyncObject* o = object(p, u.wait->object);
@@ -508,7 +544,7 @@ std::string threadStateWord(const Thread& t) {
   if (k == "sleep" || t.sleepingInSelect || t.wchan.find("nanosleep") != std::string::npos) return "sleeping";
   if (k == "io" || k == "accept" || k == "poll" || t.kernelState == "D") return "io";
   if (k == "signal") return "signal";
-  if (k == "child") return "waiting";
+  if (k == "child" || k == "filelock") return "waiting";
   if (k == "futex" || t.wchan.find("futex") != std::string::npos) return "native";
   if (t.holdsGil) return "running";
   return "unknown";
@@ -672,6 +708,12 @@ void analyze(Snapshot& snap) {
   }
 
   for (auto cycle : cycles) {
+    // A file lock held through an open file that a forked child inherited: the child holds it
+    // too, on paper; the cycle through the parent says what happened.
+    if (cycle.size() == 1 && g.units[cycle[0]].wait && g.units[cycle[0]].wait->op == WaitOp::kFileLock &&
+        ex.thread(g.units[cycle[0]].id).fileLockHolders.size() > 1) {
+      continue;
+    }
     auto lowest = std::min_element(cycle.begin(), cycle.end(), [&](size_t a, size_t b) {
       return ex.thread(g.units[a].id).tid < ex.thread(g.units[b].id).tid;
     });
@@ -685,7 +727,17 @@ void analyze(Snapshot& snap) {
       if (e && e->isJoin) anyJoin = true;
       if (e && e->isPipe) anyPipe = true;
     }
-    if (cycle.size() == 1) {
+    if (cycle.size() == 1 && first.wait && first.wait->op == WaitOp::kFileLock) {
+      // A process waits for a file lock it holds itself: flock() locks belong to an open file,
+      // and a second open() of the file makes another one, whose flock() waits for the first.
+      f.kind = "self-deadlock";
+      f.lines.push_back(fmt::format("Found a deadlock (self-deadlock) in {}:", ex.threadLabel(first.id)));
+      f.lines.push_back(fmt::format("  {} {}", ex.threadLabel(first.id), ex.waitTarget(first)));
+      f.lines.push_back(fmt::format("      {}", ex.atPhrase(first)));
+      f.lines.push_back("  An flock() belongs to the open file that took it: a second open() of the same file is another open");
+      f.lines.push_back("  file, whose flock() waits for the first one, and this process will not release that one while it waits.");
+      f.summary = fmt::format("{} waits for a file lock its own process holds", ex.threadLabel(first.id));
+    } else if (cycle.size() == 1) {
       // A thread waits for a lock it holds itself. What ran in between decides the kind.
       const Thread& t = ex.thread(first.id);
       const Hold* h = ex.holdOf(first.id, first);
@@ -877,7 +929,7 @@ void analyze(Snapshot& snap) {
         f.lines.push_back(fmt::format("  {} {}", ex.threadLabel(u.id), ex.waitTarget(u)));
         f.lines.push_back(fmt::format("      {}", ex.atPhrase(u)));
         const Edge* e = edgeTo(u, next);
-        if (e && !e->isJoin) {
+        if (e && !e->isJoin && !e->isFileLock) {
           const Hold* h = ex.holdOf(next, u);
           f.lines.push_back(fmt::format("    which is held by {} {}", ex.threadLabel(next),
                                         h ? ex.sincePhrase(next, *h) : ""));
@@ -1134,7 +1186,7 @@ void analyze(Snapshot& snap) {
       text = text.substr(text.find(' ') + 1);  // "to acquire ..." -> keep the verb phrase
       text = "waiting " + text;
       if (u.wait->hasTimeout) text += " (with a timeout)";
-      if (!u.edges.empty() && !u.edges.front().isJoin && !u.edges.front().isPipe) {
+      if (!u.edges.empty() && !u.edges.front().isJoin && !u.edges.front().isPipe && !u.edges.front().isFileLock) {
         text += ", held by " + ex.threadLabel(u.edges.front().to);
       }
       d.annotations.push_back(Annotation{p.pid, t.tid, u.atFrame, text});

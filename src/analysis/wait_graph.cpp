@@ -15,7 +15,7 @@ namespace pyhang {
 // Could a process other than the waiter's end this wait? Multiprocessing primitives, process
 // joins, pipes and sockets, and the library's service loops that wait for worker processes.
 bool crossProcessWait(const Process& p, const WaitInfo& w) {
-  if (w.op == WaitOp::kIo || w.op == WaitOp::kPipeWrite || w.op == WaitOp::kPipeRead) return true;
+  if (w.op == WaitOp::kIo || w.op == WaitOp::kPipeWrite || w.op == WaitOp::kPipeRead || w.op == WaitOp::kFileLock) return true;
   if (w.op == WaitOp::kJoin && w.targetPid) return true;
   if (!w.object) return true;   // a service loop: "for results from the pool's workers"
   auto it = p.objects.find(w.object);
@@ -170,6 +170,16 @@ void unifySharedNames(Snapshot& snap) {
   }
 }
 
+// The program's own innermost Python frame of a thread blocked in a system call (the line that
+// called into the library doing it), else its innermost frame.
+static size_t programFrame(const Thread& t) {
+  if (t.frames.empty()) return 0;
+  size_t at = t.frames.size() - 1;
+  while (at > 0 && (isLibraryCode(t.frames[at].location.file) || t.frames[at].kind != Frame::Kind::kPython)) --at;
+  const bool own = !isLibraryCode(t.frames[at].location.file) && t.frames[at].kind == Frame::Kind::kPython;
+  return own ? at : t.frames.size() - 1;
+}
+
 WaitGraph buildWaitGraph(const Snapshot& snap) {
   WaitGraph g;
   // Pass 1: every thread's holds and effective wait.
@@ -320,12 +330,8 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
         w.object = t.writingPipe;
         w.how = "write()";
         u.wait = w;
-        u.waitFrame = u.atFrame = t.frames.empty() ? 0 : t.frames.size() - 1;
-        size_t at = u.waitFrame;
-        while (at > 0 && (isLibraryCode(t.frames[at].location.file) || t.frames[at].kind != Frame::Kind::kPython)) --at;
-        if (!t.frames.empty() && !isLibraryCode(t.frames[at].location.file) && t.frames[at].kind == Frame::Kind::kPython) {
-          u.atFrame = at;
-        }
+        u.waitFrame = t.frames.empty() ? 0 : t.frames.size() - 1;
+        u.atFrame = programFrame(t);
       }
       // Blocked reading a pipe or Unix socket whose other end only processes of this report
       // hold (the kernel says so): it waits for one of them to write.
@@ -336,12 +342,18 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
         w.how = "read()";
         u.wait = w;
         u.waitFrame = t.frames.empty() ? 0 : t.frames.size() - 1;
-        size_t at = u.waitFrame;
-        while (at > 0 && (isLibraryCode(t.frames[at].location.file) || t.frames[at].kind != Frame::Kind::kPython)) --at;
-        u.atFrame = !t.frames.empty() && !isLibraryCode(t.frames[at].location.file) &&
-                            t.frames[at].kind == Frame::Kind::kPython
-                        ? at
-                        : u.waitFrame;
+        u.atFrame = programFrame(t);
+      }
+      // Blocked taking a file lock (flock(), lockf()) that only processes of this report hold
+      // (the kernel says so): it waits for one of them to release it.
+      if (!t.fileLockKey.empty() && (!u.wait || u.wait->op == WaitOp::kIo)) {
+        WaitInfo w;
+        w.op = WaitOp::kFileLock;
+        w.object = std::strtoull(t.fileLockKey.substr(t.fileLockKey.rfind(':') + 1).c_str(), nullptr, 10);
+        w.how = t.fileLockCall.empty() ? "a file lock" : t.fileLockCall;
+        u.wait = w;
+        u.waitFrame = t.frames.empty() ? 0 : t.frames.size() - 1;
+        u.atFrame = programFrame(t);
       }
       // Blocked in os.waitpid(pid, 0) for one child (the kernel says so; Popen.wait() and
       // Process.join() are read from the frames): it waits for that process to exit.
@@ -411,6 +423,9 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
       int64_t pid = o && o->kind == ObjectKind::kProcess ? o->pid : u.wait->targetPid;
       u.waitPidMissing = std::none_of(snap.processes.begin(), snap.processes.end(),
                                       [&](const Process& q) { return q.pid == pid && !q.threads.empty(); });
+    } else if (u.wait->op == WaitOp::kFileLock) {
+      const Thread& t = p.threads[u.id.thread];
+      u.waitPidMissing = t.fileLockOutsideHolder || t.fileLockHolders.empty();
     } else if (u.wait->op == WaitOp::kPipeWrite || u.wait->op == WaitOp::kPipeRead) {
       const bool writing = u.wait->op == WaitOp::kPipeWrite;
       u.waitPidMissing = std::none_of(g.units.begin(), g.units.end(), [&](const UnitState& v) {
@@ -469,6 +484,24 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
       }
       if (allStuck) {
         for (const auto& o : others) u.edges.push_back(Edge{o, u.wait->object, false, true});
+      }
+      continue;
+    }
+    if (u.wait->op == WaitOp::kFileLock) {
+      // Any thread of a process holding the lock could release it (its own process included: a
+      // second open() of a file it already flock()ed): stuck only when every one of them waits
+      // forever; then it waits for all of them.
+      const std::vector<int64_t>& holders = p.threads[u.id.thread].fileLockHolders;
+      std::vector<UnitId> others;
+      bool allStuck = !u.waitPidMissing;
+      for (const auto& v : g.units) {
+        const int64_t vpid = snap.processes[v.id.process].pid;
+        if (std::find(holders.begin(), holders.end(), vpid) == holders.end()) continue;
+        others.push_back(v.id);
+        allStuck &= v.blockedForever();
+      }
+      if (allStuck) {
+        for (const auto& o : others) u.edges.push_back(Edge{o, u.wait->object, false, false, true});
       }
       continue;
     }

@@ -36,6 +36,7 @@ struct Edge {
   uint64_t object = 0;        // the lock / thread / process object the edge goes through
   bool isJoin = false;
   bool isPipe = false;        // a full pipe's writer waits for this thread, one that can read it
+  bool isFileLock = false;    // this thread's process holds the file lock the waiter wants
 };
 
 struct UnitState {

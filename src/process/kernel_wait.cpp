@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "process/file_locks.h"
 #include "process/live_process.h"
 
 namespace pyhang {
@@ -23,7 +24,7 @@ namespace {
 // x86_64 system call numbers.
 enum : long {
   kRead = 0, kWrite = 1, kPoll = 7, kPread = 17, kReadv = 19, kSelect = 23, kPause = 34, kNanosleep = 35,
-  kConnect = 42, kAccept = 43, kSendto = 44, kRecvfrom = 45, kSendmsg = 46, kRecvmsg = 47, kWait4 = 61,
+  kConnect = 42, kFcntl = 72, kFlock = 73, kAccept = 43, kSendto = 44, kRecvfrom = 45, kSendmsg = 46, kRecvmsg = 47, kWait4 = 61,
   kRtSigtimedwait = 128, kRtSigsuspend = 130, kFutex = 202, kEpollWait = 232, kClockNanosleep = 230,
   kWaitid = 247, kPselect6 = 270, kPpoll = 271, kEpollPwait = 281, kAccept4 = 288, kRecvmmsg = 299,
   kEpollPwait2 = 441,
@@ -220,6 +221,26 @@ KernelWait describeKernelWait(pid_t pid, pid_t tid) {
       w.text = static_cast<long long>(a[0]) > 0 && nr == kWait4 ? fmt::format("waits for child process {} to exit", a[0])
                                                                : "waits for a child process to exit";
       break;
+    case kFlock: case kFcntl: {
+      // flock(fd, LOCK_EX or LOCK_SH) without LOCK_NB; fcntl(fd, F_SETLKW or F_OFD_SETLKW, ...).
+      constexpr unsigned long long kLockSh = 1, kLockEx = 2, kSetLkw = 7, kOfdSetLkw = 38;
+      if (nr == kFcntl && a[1] != kSetLkw && a[1] != kOfdSetLkw) {
+        w.kind = "other";
+        w.text = fmt::format("is in system call {}", nr);
+        break;
+      }
+      w.kind = "filelock";
+      w.lockFd = static_cast<int64_t>(a[0] & 0x7fffffff);
+      w.lockKey = fileLockKey(pid, static_cast<long>(w.lockFd));
+      w.lockPath = describeFd(pid, static_cast<long>(w.lockFd));
+      w.lockCall = nr == kFcntl ? (a[1] == kSetLkw ? "a record lock (fcntl F_SETLKW, as lockf() takes)"
+                                                   : "an open file description lock (fcntl F_OFD_SETLKW)")
+                   : (a[1] & kLockEx) ? "an exclusive flock()"
+                   : (a[1] & kLockSh) ? "a shared flock()"
+                                      : "an flock()";
+      w.text = fmt::format("waits for {} on {}", w.lockCall, fdText(a[0]));
+      break;
+    }
     case kFutex:
       w.kind = "futex";
       w.text = "is blocked on a futex in C code (a lock or condition)";

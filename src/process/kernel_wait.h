@@ -10,11 +10,17 @@
 namespace pyhang {
 
 struct KernelWait {
-  // io, accept, sleep, signal, child, poll, futex, other; "" when the thread is not in a call
+  // io, accept, sleep, signal, child, poll, futex, filelock, other; "" when the thread is not in a call
   std::string kind;
   std::string text;   // "reads from TCP socket 127.0.0.1:41234 -> 127.0.0.1:5000 (fd 3)"
   int64_t readFd = -1;  // blocked reading this descriptor (read, recv...), else -1
   int64_t childPid = 0;  // blocked in wait4() for this one child (os.waitpid(pid, 0)), else 0
+  // Blocked taking a file lock (flock(), fcntl(F_SETLKW) as lockf() does, F_OFD_SETLKW): the
+  // descriptor, the file as /proc/locks keys it ("fe:00:10953453"), its path and the call.
+  int64_t lockFd = -1;
+  std::string lockKey;
+  std::string lockPath;
+  std::string lockCall;  // "an exclusive flock()", "a shared flock()", "a record lock (fcntl F_SETLKW)"
 };
 
 KernelWait describeKernelWait(pid_t pid, pid_t tid);

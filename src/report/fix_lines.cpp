@@ -178,6 +178,34 @@ std::string selfDeadlockFix(const Snapshot& s, const Finding& f) {
                      again, name);
 }
 
+// The file a participant blocked taking a file lock waits for ("/tmp/b.lock"), else "".
+std::string fileLockPathOf(const Snapshot& s, const Participant& part) {
+  if (!part.waitsFor || part.waitsFor->op != WaitOp::kFileLock) return "";
+  const Process* p = processOf(s, part.pid);
+  for (const auto& t : p ? p->threads : std::vector<Thread>{}) {
+    if (t.tid == part.tid) return t.fileLockPath.empty() ? "the file" : t.fileLockPath;
+  }
+  return "the file";
+}
+
+// Cycles through file locks (flock(), lockf()): the files, in the program's words.
+std::string fileLockFix(const Snapshot& s, const Finding& f) {
+  std::vector<std::string> files, places;
+  for (const auto& part : f.participants) {
+    std::string path = fileLockPathOf(s, part);
+    if (path.empty()) return "";
+    if (std::find(files.begin(), files.end(), path) == files.end()) files.push_back(path);
+    if (std::find(places.begin(), places.end(), place(part.at)) == places.end()) places.push_back(place(part.at));
+  }
+  if (f.kind == "self-deadlock") {
+    return fmt::format("{} locks {} again through a second open() while its own process holds it through another: "
+                       "lock once (reuse the file object that holds the lock), or close that one first.",
+                       places.front(), files.front());
+  }
+  return fmt::format("the processes lock {} in opposite orders (at {}): take the file locks in one order everywhere (sort "
+                     "the paths), or hold one at a time.", fmt::join(files, " and "), fmt::join(places, "; "));
+}
+
 std::string reentrancyFix(const Snapshot& s, const Finding& f, bool gc) {
   const Participant& part = f.participants.front();
   const SyncObject* o = waitedObject(s, part);
@@ -505,7 +533,12 @@ std::vector<std::string> wakeSiteLines(const Finding& f) {
 std::string fixLine(const Snapshot& s, const Finding& f) {
   if (f.participants.empty()) return "";
   std::string fix;
-  if (f.kind == "lock-order-cycle") fix = lockOrderFix(s, f);
+  if ((f.kind == "lock-order-cycle" || f.kind == "self-deadlock") &&
+      std::all_of(f.participants.begin(), f.participants.end(), [&](const Participant& part) {
+        return part.waitsFor && part.waitsFor->op == WaitOp::kFileLock;
+      })) {
+    fix = fileLockFix(s, f);
+  } else if (f.kind == "lock-order-cycle") fix = lockOrderFix(s, f);
   else if (f.kind == "self-deadlock") fix = selfDeadlockFix(s, f);
   else if (f.kind == "gc-reentrancy") fix = reentrancyFix(s, f, true);
   else if (f.kind == "signal-reentrancy") fix = reentrancyFix(s, f, false);

@@ -117,6 +117,23 @@ json participantJson(const Snapshot& s, const Participant& p) {
     w["timeout"] = p.waitsFor->hasTimeout;
     w["certain"] = p.waitsFor->certain;
     if (p.waitsFor->op == WaitOp::kPipeWrite) w["pipe_inode"] = p.waitsFor->object;  // address: the inode too
+    if (p.waitsFor->op == WaitOp::kFileLock && proc) {
+      for (const auto& t : proc->threads) {
+        if (t.tid != p.tid) continue;
+        w["file"] = t.fileLockPath;
+        json holders = json::array();
+        for (int64_t pid : t.fileLockHolders) {
+          const Process* q = processOf(s, pid);
+          auto fd = q ? q->heldFileLocks.find(t.fileLockKey) : std::map<std::string, int64_t>::const_iterator{};
+          holders.push_back({{"pid", pid}, {"in_report", true}, {"fd", q && fd != q->heldFileLocks.end() ? json(fd->second) : json(nullptr)},
+                             {"command", nullptr}});
+        }
+        for (const auto& [pid, command] : t.fileLockOtherHolders) {
+          holders.push_back({{"pid", pid}, {"in_report", false}, {"fd", nullptr}, {"command", command}});
+        }
+        w["file_lock_holders"] = holders;
+      }
+    }
     if (proc) {
       auto it = proc->objects.find(p.waitsFor->object);
       if (it != proc->objects.end() && it->second.threadIdent) {

@@ -22,6 +22,8 @@
 #include "process/live_process.h"
 #include "process/proc_tree.h"
 #include "process/thread_stopper.h"
+#include "session/file_lock_holders.h"
+#include "session/pipe_peers.h"
 
 namespace pyhang {
 
@@ -86,6 +88,12 @@ void fillFromProc(Target& t) {
         KernelWait w = describeKernelWait(t.pid, pt.tid);
         th.readingFd = w.readFd;
         th.waitingForChild = w.childPid;
+        th.kernelWaitKind = w.kind == "filelock" ? w.kind : "";
+        th.kernelWait = w.kind == "filelock" ? w.text : "";
+        th.fileLockKey = w.lockKey;
+        th.fileLockPath = w.lockPath;
+        th.fileLockCall = w.lockCall;
+        th.fileLockFd = w.lockFd;
       }
       t.out.threads.push_back(std::move(th));
     }
@@ -243,129 +251,11 @@ void attachKernelView(Target& t) {
       th.kernelWait = w->second.text;
       th.readingFd = w->second.readFd;
       th.waitingForChild = w->second.childPid;
+      th.fileLockKey = w->second.lockKey;
+      th.fileLockPath = w->second.lockPath;
+      th.fileLockCall = w->second.lockCall;
+      th.fileLockFd = w->second.lockFd;
     }
-  }
-}
-
-// A thread blocked writing into a full pipe waits for whoever can read it: when there is one,
-// record which processes of the snapshot hold a read end of some pipe.
-void attachPipeReaders(Snapshot& snap) {
-  bool anyWriter = false;
-  for (const auto& p : snap.processes) {
-    for (const auto& t : p.threads) anyWriter |= t.writingPipe != 0;
-  }
-  if (!anyWriter) return;
-  // A blocked send on a Unix socket waits for whoever holds its peer to read.
-  bool anySocket = false;
-  for (auto& p : snap.processes) {
-    for (auto& t : p.threads) anySocket |= t.writingPipe != 0 && t.writingSocket;
-  }
-  if (anySocket) {
-    std::unordered_map<uint64_t, uint64_t> peers = unixSocketPeers();
-    for (auto& p : snap.processes) {
-      for (auto& t : p.threads) {
-        if (!t.writingPipe || !t.writingSocket) continue;
-        auto peer = peers.find(t.writingPipe);
-        t.writingPipe = peer == peers.end() ? 0 : peer->second;
-      }
-    }
-  }
-  for (auto& p : snap.processes) {
-    if (p.pid <= 0 || p.kernelState == 'Z' || p.kernelState == 'X') continue;
-    for (const auto& fd : LiveProcess(static_cast<pid_t>(p.pid)).pipeFds()) {
-      if (fd.read) p.pipeReadEnds.emplace(fd.inode, fd.fd);
-    }
-    if (!anySocket) continue;
-    if (auto ends = fdEnds(static_cast<pid_t>(p.pid))) {
-      for (const auto& e : *ends) {
-        if (!e.pipe) p.pipeReadEnds.emplace(e.inode, e.fd);
-      }
-    }
-  }
-}
-
-// A thread blocked reading a pipe or a connected Unix socket waits for whoever holds the other
-// end. Record that end, every snapshot process's ends it could write through, and whether a
-// process outside the snapshot holds the end too (then the read may well end).
-void attachReadPeers(Snapshot& snap) {
-  bool anyReader = false;
-  for (const auto& p : snap.processes) {
-    for (const auto& t : p.threads) anyReader |= t.readingFd >= 0;
-  }
-  if (!anyReader) return;
-  std::unordered_map<uint64_t, uint64_t> peers;
-  bool peersRead = false;
-  std::set<uint64_t> pipes, sockets;
-  std::set<pid_t> known;
-  for (auto& p : snap.processes) {
-    if (p.pid <= 0 || p.kernelState == 'Z' || p.kernelState == 'X') continue;
-    known.insert(static_cast<pid_t>(p.pid));
-    auto ends = fdEnds(static_cast<pid_t>(p.pid));
-    if (!ends) continue;
-    std::map<int64_t, FdEnd> byFd;
-    for (const auto& e : *ends) {
-      byFd[e.fd] = e;
-      if (!e.pipe || e.writable) p.writeEnds.emplace(e.inode, e.fd);
-    }
-    for (auto& t : p.threads) {
-      auto e = byFd.find(t.readingFd);
-      if (t.readingFd < 0 || e == byFd.end()) continue;
-      if (e->second.pipe) {
-        t.readingFrom = e->second.inode;
-        t.readingFromPipe = true;
-        pipes.insert(t.readingFrom);
-        continue;
-      }
-      if (!peersRead) {
-        peers = unixSocketPeers();
-        peersRead = true;
-      }
-      if (auto peer = peers.find(e->second.inode); peer != peers.end()) {
-        t.readingFrom = peer->second;
-        sockets.insert(t.readingFrom);
-      }
-    }
-  }
-  // Only an end some process of the snapshot could write through can make the read part of a
-  // deadlock; the others need no search.
-  auto heldHere = [&](uint64_t inode) {
-    return std::any_of(snap.processes.begin(), snap.processes.end(), [&](const Process& p) { return p.writeEnds.count(inode) > 0; });
-  };
-  for (auto* set : {&pipes, &sockets}) {
-    for (auto it = set->begin(); it != set->end();) it = heldHere(*it) ? std::next(it) : set->erase(it);
-  }
-  if (pipes.empty() && sockets.empty()) return;
-  std::set<uint64_t> elsewhere = heldElsewhere(pipes, sockets, known);
-  // A file passed with SCM_RIGHTS and not received yet is in no process's table: it waits in the
-  // receive queue of a Unix socket. Unread bytes sent by a process of the snapshot may carry any
-  // of its ends to a process that will write through it: then no read is certain to last.
-  std::unordered_map<uint64_t, uint32_t> queued;
-  std::unordered_map<uint64_t, uint64_t> allPeers = unixSocketPeers(&queued);
-  bool inFlight = false;
-  for (const auto& p : snap.processes) {
-    for (const auto& [inode, fd] : p.writeEnds) {
-      auto peer = allPeers.find(inode);
-      inFlight |= peer != allPeers.end() && queued.count(peer->second) > 0;
-    }
-  }
-  if (inFlight) {
-    elsewhere.insert(pipes.begin(), pipes.end());
-    elsewhere.insert(sockets.begin(), sockets.end());
-  }
-  // A process with OS threads that have no Python thread state (a C library's I/O thread) may
-  // write through its ends without Python code running: its ends count as held elsewhere.
-  for (const auto& p : snap.processes) {
-    if (p.pid <= 0 || p.writeEnds.empty()) continue;
-    size_t osThreads = 0;
-    if (DIR* d = opendir(fmt::format("/proc/{}/task", p.pid).c_str())) {
-      while (dirent* e = readdir(d)) osThreads += e->d_name[0] >= '0' && e->d_name[0] <= '9';
-      closedir(d);
-    }
-    if (osThreads <= p.threads.size()) continue;
-    for (const auto& [inode, fd] : p.writeEnds) elsewhere.insert(inode);
-  }
-  for (auto& p : snap.processes) {
-    for (auto& t : p.threads) t.readingOutsideWriter = t.readingFrom != 0 && elsewhere.count(t.readingFrom) > 0;
   }
 }
 
@@ -488,6 +378,7 @@ Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOption
   }
   attachPipeReaders(snap);
   attachReadPeers(snap);
+  attachFileLockHolders(snap);
   return snap;
 }
 

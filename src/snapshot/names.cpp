@@ -46,6 +46,7 @@ const char* waitOpName(WaitOp op) {
     case WaitOp::kIo: return "io";
     case WaitOp::kPipeWrite: return "pipe-write";
     case WaitOp::kPipeRead: return "pipe-read";
+    case WaitOp::kFileLock: return "file-lock";
   }
   return "none";
 }

@@ -100,6 +100,7 @@ enum class WaitOp {
   kIo,
   kPipeWrite,    // blocked writing into a full pipe (live: from the kernel); object = pipe inode
   kPipeRead,     // blocked reading a pipe or Unix socket (live); object = the inode writers hold
+  kFileLock,     // blocked taking a file lock (flock, lockf; live); object = the file's inode
 };
 
 const char* waitOpName(WaitOp op);
@@ -177,6 +178,16 @@ struct Thread {
   // io, accept, sleep, signal, child, poll, other.
   std::string kernelWaitKind;
   int64_t waitingForChild = 0;  // live: blocked in wait4() for this child pid (os.waitpid)
+  // Live, blocked taking a file lock (flock(), lockf()): the file as /proc/locks keys it
+  // ("fe:00:10953453"), its path, the call and the fd; the processes holding the lock; and
+  // whether a holder could be outside this report (then it may release it).
+  std::string fileLockKey;
+  std::string fileLockPath;
+  std::string fileLockCall;     // "an exclusive flock()"
+  int64_t fileLockFd = -1;
+  std::vector<int64_t> fileLockHolders;
+  std::vector<std::pair<int64_t, std::string>> fileLockOtherHolders;  // pid, command: not in the report
+  bool fileLockOutsideHolder = false;
   std::string kernelWait;
   // What the thread is doing, one word (running, waiting, sleeping, io, signal, native,
   // deadlocked, stuck-behind, idle, unknown), and in words; set by the analysis.
@@ -321,6 +332,9 @@ struct Process {
   // Live, when a thread is blocked reading a pipe or socket: the ends this process could write
   // through (pipe write ends by pipe inode, sockets by socket inode) -> fd.
   std::map<uint64_t, int64_t> writeEnds;
+  // Live, when a thread waits for a file lock: the file locks this process holds (the file as
+  // /proc/locks keys it -> the descriptor holding it).
+  std::map<std::string, int64_t> heldFileLocks;
   bool gcCollecting = false;
   // Python-level signal handlers besides the default SIGINT one (KeyboardInterrupt). Unset when
   // they could not be read (no symbol for the handler table); then, live, the signals the process

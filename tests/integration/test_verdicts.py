@@ -291,6 +291,8 @@ IDLE: Dict[str, Idle] = {
                                                 "(its handler ", ") can still wake the program."),
                                        verdict_live_only=True),
     "ok_idle_fd_handoff.py": Idle(note={"session": ["waits to read from Unix socket", "@session_recv session"]}),
+    "ok_idle_flock_holder.py": Idle(note={"MainThread": ["waits for an exclusive flock() on ", "backup.lock (fd ",
+                                                        ", held by pid ", "[not in this report]", "@flock_wait main"]}),
     "ok_idle_aio_server.py": Idle(),
     "ok_idle_aio_call_later.py": Idle(),
     # The future of run_coroutine_threadsafe() is the loop's to complete, not the default
@@ -470,6 +472,20 @@ HANGS: Dict[str, Hang] = {
                            holds=[("real_mp_lock_join_child.py", "main_acquire")]),
         "child:MainThread": Wait("real_mp_lock_join_child.py", "writer_with", "writer", child=True),
     }, children=True),
+    # File locks: who holds one is read from /proc/locks and the holders' /proc/PID/fdinfo, so
+    # these are live-only diagnoses (from a core the threads are only in a system call).
+    "real_flock_order.py": Hang("lock-order-cycle", {
+        "MainThread": Wait("real_flock_order.py", "scheduler_state", "main"),
+        "child:MainThread": Wait("real_flock_order.py", "indexer_queue", "indexer", child=True),
+    }, children=True, live_only=True),
+    "real_flock_reentry.py": Hang("self-deadlock", {
+        "MainThread": Wait("real_flock_reentry.py", "helper_flock", "locked"),
+    }, live_only=True),
+    "real_lockf_mp_lock.py": Hang("lock-order-cycle", {
+        "MainThread": Wait("real_lockf_mp_lock.py", "exporter_lockf", "main",
+                           holds=[("real_lockf_mp_lock.py", "exporter_with")]),
+        "child:MainThread": Wait("real_lockf_mp_lock.py", "archiver_with", "archiver", child=True),
+    }, children=True, live_only=True),
     # Signal handlers that are not plain (signum, frame) functions: a lambda and a bound method.
     "real_signal_lambda_handler.py": Hang("signal-reentrancy", {
         "MainThread": Wait("real_signal_lambda_handler.py", "reload_with", "reload",
