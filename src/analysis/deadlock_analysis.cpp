@@ -167,7 +167,9 @@ class Explainer {
       if (!holders.empty()) s += fmt::format(", held by {}", fmt::join(holders, " and "));
       std::vector<std::string> others;
       for (const auto& [pid, command] : t.fileLockOtherHolders) others.push_back(fmt::format("pid {} ({})", pid, command));
-      if (!others.empty()) {
+      if (t.fileLockGone) {
+        s += " [the lock changed hands while pyhang looked]";
+      } else if (!others.empty()) {
         s += fmt::format("{}held by {} [not in this report]", holders.empty() ? ", " : ", and ", fmt::join(others, " and "));
       } else if (holders.empty()) {
         s += " [the process holding it is not in this report: add --children or its pid]";

@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
+#include <tuple>
 
 #include "process/file_locks.h"
 #include "process/live_process.h"
@@ -42,6 +44,23 @@ void attachFileLockHolders(Snapshot& snap) {
       if (wanted.count(key)) p.heldFileLocks.emplace(key, fd);
     }
   }
+  // The table once more: a lock that changed hands while the holders' descriptors were read
+  // gives a picture of no one moment. Such a key counts as released (its waits may end).
+  std::set<std::string> moving;
+  {
+    auto rowsOf = [&](const std::vector<FileLockRow>& all) {
+      std::map<std::string, std::vector<std::tuple<bool, bool, int64_t>>> byKey;
+      for (const auto& r : all) {
+        if (wanted.count(r.key)) byKey[r.key].emplace_back(r.waiting, r.write, r.pid);
+      }
+      return byKey;
+    };
+    auto before = rowsOf(rows);
+    auto after = rowsOf(parseProcLocks(readProcFile("/proc/locks", size_t{16} << 20)));
+    for (const auto& key : wanted) {
+      if (before[key] != after[key]) moving.insert(key);
+    }
+  }
   auto inReport = [&](int64_t pid) -> const Process* {
     for (const auto& p : snap.processes) {
       if (p.pid == pid) return &p;
@@ -55,7 +74,13 @@ void attachFileLockHolders(Snapshot& snap) {
       const bool stillWaiting = std::any_of(rows.begin(), rows.end(), [&](const FileLockRow& r) {
         return r.waiting && r.key == t.fileLockKey && r.pid == p.pid;
       });
-      bool outside = !stillWaiting;
+      if (!stillWaiting || moving.count(t.fileLockKey)) {
+        // It got the lock (or gave up) meanwhile: who holds the file now says nothing of it.
+        t.fileLockGone = true;
+        t.fileLockOutsideHolder = true;
+        continue;
+      }
+      bool outside = false;
       std::set<int64_t> holders;
       for (const auto& q : snap.processes) {
         if (q.heldFileLocks.count(t.fileLockKey)) holders.insert(q.pid);

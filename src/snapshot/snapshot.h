@@ -188,6 +188,7 @@ struct Thread {
   std::vector<int64_t> fileLockHolders;
   std::vector<std::pair<int64_t, std::string>> fileLockOtherHolders;  // pid, command: not in the report
   bool fileLockOutsideHolder = false;
+  bool fileLockGone = false;    // the lock changed hands (or it stopped waiting) while pyhang looked
   std::string kernelWait;
   // What the thread is doing, one word (running, waiting, sleeping, io, signal, native,
   // deadlocked, stuck-behind, idle, unknown), and in words; set by the analysis.
