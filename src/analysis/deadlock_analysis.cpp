@@ -244,6 +244,16 @@ class Explainer {
         return fmt::format("waits for {} to finish", name);
       }
       case WaitOp::kWait:
+        if (u.starvedPool) {
+          const bool any = std::any_of(t.frames.begin(), t.frames.end(), [](const Frame& f) {
+            return f.location.function == "as_completed" && f.location.file.ends_with("/concurrent/futures/_base.py");
+          });
+          return fmt::format("waits in concurrent.futures.{}() for futures still queued in its ThreadPoolExecutor, whose "
+                             "{} {} blocked (this one included: it waits for work it queued behind itself)",
+                             any ? "as_completed" : "wait",
+                             u.starvedPoolWorkers == 1 ? "only worker" : fmt::format("{} workers", u.starvedPoolWorkers),
+                             u.starvedPoolWorkers == 1 ? "is" : "are all");
+        }
         if (o && o->kind == ObjectKind::kEvent) return fmt::format("waits for event {} to be set", label);
         if (o && o->kind == ObjectKind::kBarrier) return fmt::format("waits at barrier {}", label);
         return fmt::format("waits on condition {} for notify()", label);

@@ -576,6 +576,34 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
       u.starvedPoolWorkers = workers.size();
       continue;
     }
+    if (u.wait->op == WaitOp::kWait) {
+      // concurrent.futures.wait() or as_completed() in a pool worker, for futures still queued
+      // in its own pool (their _waiters hold the call's waiter): starvation, as for result().
+      uint64_t pool = 0;
+      for (const auto& f : p.threads[u.id.thread].frames) {
+        if ((f.location.function != "wait" && f.location.function != "as_completed") ||
+            !f.location.file.ends_with("/concurrent/futures/_base.py")) {
+          continue;
+        }
+        for (const auto& v : f.locals) {
+          auto q = v.name == "waiter" ? p.waitersQueuedIn.find(v.address) : p.waitersQueuedIn.end();
+          if (q != p.waitersQueuedIn.end()) pool = q->second;
+        }
+      }
+      if (!pool || pool != u.poolQueue) continue;
+      std::vector<UnitId> workers;
+      bool allStuck = true;
+      for (const auto& v : g.units) {
+        if (v.id.process != pi || v.poolQueue != pool) continue;
+        workers.push_back(v.id);
+        allStuck &= v.id == u.id || v.blockedForever();
+      }
+      if (!allStuck) continue;
+      for (const auto& w : workers) u.edges.push_back(Edge{w, u.wait->object, true});
+      u.starvedPool = pool;
+      u.starvedPoolWorkers = workers.size();
+      continue;
+    }
     if (u.wait->op != WaitOp::kAcquire) continue;
     uint64_t lock = (o && o->kind == ObjectKind::kSemaphore) ? u.wait->object : lockOf(p, u.wait->object);
     u.waitLock = lock;

@@ -10,6 +10,8 @@ namespace pyhang::cpython {
 namespace {
 constexpr size_t kMaxExecutors = 8;
 constexpr size_t kMaxWorkItems = 4096;
+constexpr size_t kMaxWaitersPerFuture = 64;
+constexpr size_t kMaxWaiters = 65536;
 
 bool isFuturesProcessFile(const std::string& file) { return file.ends_with("/concurrent/futures/process.py"); }
 
@@ -74,6 +76,14 @@ void linkThreadPoolWork(const ObjectReader& objects, Process& out) {
       auto it = out.objects.find(*future);
       if (it != out.objects.end() && it->second.kind == ObjectKind::kFuture) {
         it->second.attrs["queued_in"] = fmt::format("{:#x}", q);
+      }
+      // The waiters concurrent.futures.wait() and as_completed() installed on it.
+      if (auto waiters = objects.attr(*future, "_waiters"); waiters && *waiters) {
+        if (auto list = objects.listItems(*waiters, kMaxWaitersPerFuture)) {
+          for (uint64_t w : *list) {
+            if (w && out.waitersQueuedIn.size() < kMaxWaiters) out.waitersQueuedIn.emplace(w, q);
+          }
+        }
       }
     }
   }

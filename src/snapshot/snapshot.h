@@ -336,6 +336,9 @@ struct Process {
   // Live, when a thread waits for a file lock: the file locks this process holds (the file as
   // /proc/locks keys it -> the descriptor holding it).
   std::map<std::string, int64_t> heldFileLocks;
+  // concurrent.futures waiters (of wait() and as_completed()) installed on a future still queued
+  // in a ThreadPoolExecutor: waiter -> that executor's work queue.
+  std::map<uint64_t, uint64_t> waitersQueuedIn;
   bool gcCollecting = false;
   // Python-level signal handlers besides the default SIGINT one (KeyboardInterrupt). Unset when
   // they could not be read (no symbol for the handler table); then, live, the signals the process

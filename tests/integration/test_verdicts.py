@@ -291,6 +291,7 @@ IDLE: Dict[str, Idle] = {
                                                 "(its handler ", ") can still wake the program."),
                                        verdict_live_only=True),
     "ok_idle_fd_handoff.py": Idle(note={"session": ["waits to read from Unix socket", "@session_recv session"]}),
+    "ok_idle_pool_nested_wait.py": Idle(note={"sync_2": ["sleep", "@upload_sleep upload"]}),
     "ok_idle_flock_holder.py": Idle(note={"MainThread": ["waits for an exclusive flock() on ", "backup.lock (fd ",
                                                         ", held by pid ", "[not in this report]", "@flock_wait main"]}),
     "ok_idle_aio_server.py": Idle(),
@@ -472,6 +473,12 @@ HANGS: Dict[str, Hang] = {
                            holds=[("real_mp_lock_join_child.py", "main_acquire")]),
         "child:MainThread": Wait("real_mp_lock_join_child.py", "writer_with", "writer", child=True),
     }, children=True),
+    # Nested fan-out with concurrent.futures.wait(): the tiles wait in the pool's queue behind the
+    # pages that wait for them (the queued futures' _waiters hold the wait's waiter).
+    "real_pool_nested_wait.py": Hang("join-cycle", {
+        "render_0": Wait("real_pool_nested_wait.py", "page_wait", "render_page"),
+        "render_1": Wait("real_pool_nested_wait.py", "page_wait", "render_page"),
+    }),
     # File locks: who holds one is read from /proc/locks and the holders' /proc/PID/fdinfo, so
     # these are live-only diagnoses (from a core the threads are only in a system call).
     "real_flock_order.py": Hang("lock-order-cycle", {
