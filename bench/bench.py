@@ -5,8 +5,8 @@ Scenarios, for every selected interpreter:
   a  tests/scenarios/threads_lock_order.py, `pyhang remote PID`   (also gdb py-bt on Debian 3.11)
   b  bench/targets/deep_threads.py (100 threads x 50 frames), `pyhang remote PID`  (also gdb)
   c  `pyhang core CORE` on a gcore of (b), made once per interpreter by this script
-  n  (a) with --native (issue 4): native stacks merged in, `pyhang remote PID --native`
-  t  bench/targets/many_tasks.py (1000 pending asyncio tasks, issue 7), `pyhang remote PID`
+  n  (a) with --native: native stacks merged in, `pyhang remote PID --native`
+  t  bench/targets/many_tasks.py (1000 pending asyncio tasks), `pyhang remote PID`
   l  (a) with --locals
   k  bench/targets/deep_threads.py with 1000 threads x 10 frames (the stop of many threads)
 With PYHANG_BENCH_PYSTACK set, PyStack runs on the same targets, interleaved with pyhang, and
@@ -38,9 +38,9 @@ TARGETS = {  # scenario: (wall ms, stop ms or None)
     "a": (5.0, 2.0),
     "b": (40.0, None),
     "c": (150.0, None),
-    "n": (30.0, None),   # issue 4: --native
-    "t": (30.0, None),   # issue 7: 1000 asyncio tasks
-    "m": (15.0, None),   # issue 6: four processes in a lock-order cycle, --children
+    "n": (30.0, None),   # --native
+    "t": (30.0, None),   # 1000 asyncio tasks
+    "m": (15.0, None),   # four processes in a lock-order cycle, --children
     "l": (None, None),   # (a) with --locals: compared with PyStack only
     "k": (None, None),   # 1000 threads: compared with the floor only
 }
@@ -303,7 +303,7 @@ def main():
             log(f"bench: {sc} {vid}: {fmt_ms(row.get('wall', {}).get('median_ms'))} ms "
                 f"(stop {fmt_ms(row.get('stop_ms'))} ms) {row.get('read', row.get('error', ''))}")
             rows.append(row)
-    # --- (n) issue 4: scenario (a) with --native ---
+    # --- (n) scenario (a) with --native ---
     if "n" in scenarios:
         for vid, python in interps:
             rows.append(native_row(pyhang, vid, python, lock_order, raw_dir))
@@ -338,7 +338,7 @@ def main():
     return 0
 
 
-# --- (n) issue 4: --native -------------------------------------------------------------------
+# --- (n) --native -------------------------------------------------------------------
 def native_row(pyhang, vid, python, script, raw_dir):
     """Scenario (n): (a) read with --native (a first run fills pyhang's debug-info cache)."""
     row = {"scenario": "n", "description": DESCRIPTIONS["n"], "interpreter": vid, "python": str(python)}

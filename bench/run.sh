@@ -4,7 +4,7 @@
 #   (a) tests/scenarios/threads_lock_order.py            pyhang remote PID
 #   (b) bench/targets/deep_threads.py (100 x 50 frames)   pyhang remote PID
 #   (c) a gcore of (b)                                     pyhang core CORE
-#   (n) (a) with native stacks (issue 4)                   pyhang remote PID --native
+#   (n) (a) with native stacks                   pyhang remote PID --native
 #   (t) bench/targets/many_tasks.py (1000 asyncio tasks)  pyhang remote PID
 #   (m) bench/targets/mp_lock_cycle3.py (parent + 3 children in a 3-lock cycle)  pyhang remote PID --children
 #   (l) (a) with --locals; (k) 1000 threads x 10 frames

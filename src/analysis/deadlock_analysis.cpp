@@ -1231,7 +1231,7 @@ void analyze(Snapshot& snap) {
     }
   }
 
-  analyzeTasks(snap);  // asyncio tasks (issue 7): their findings count for the verdict
+  analyzeTasks(snap);  // asyncio tasks: their findings count for the verdict
   setAsideSignalWakeable(snap);
   markParticipantStates(snap);
   setVerdict(d);

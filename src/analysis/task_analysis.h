@@ -1,4 +1,4 @@
-// asyncio (issue 7): the hang analysis for tasks, a pure function of a snapshot. Builds the
+// asyncio: the hang analysis for tasks, a pure function of a snapshot. Builds the
 // wait-for graph between the tasks of each event loop (a task awaits another task, a
 // gather/wait/TaskGroup's children, or an asyncio lock held by other tasks through `async with`),
 // and appends to snapshot.diagnosis:

@@ -185,7 +185,7 @@ int main(int argc, char** argv) {
     confirmFindings(snapshot);
     attachWakeSites(snapshot, sourceLinesFor(inspect, isCore));
   }
-  native::mergeNativeStacks(snapshot, inspect.nativeMode);  // issue 4: after the analysis, which reads Python frames
+  native::mergeNativeStacks(snapshot, inspect.nativeMode);  // after the analysis, which reads Python frames
   // Every target thread runs again by now: the report is rendered whole, then written, so that a
   // write error is seen (and reported) exactly.
   std::ostringstream report;

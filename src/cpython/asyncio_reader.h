@@ -1,4 +1,4 @@
-// asyncio (issue 7): finds every task of the process's main interpreter, its coroutine stack
+// asyncio: finds every task of the process's main interpreter, its coroutine stack
 // (the chain of suspended coroutine frames), what it awaits (another task, a future, an asyncio
 // Lock/Event/Condition/Semaphore/Queue, a timer, I/O, gather/wait/TaskGroup children), what it
 // holds through `async with`, and the state of each running event loop (ready callbacks, timers,

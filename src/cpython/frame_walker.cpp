@@ -266,7 +266,7 @@ ThreadFrames FrameWalker::walk(uint64_t firstFrame) const {
         // A shim frame: the frame run above it (the previous one we emitted) is an entry frame.
         // Only a C-stack shim (owner CSTACK/INTERPRETER) is one: other skipped frames -- frames
         // not started yet, 3.13's __init__ cleanup trampoline (owner THREAD) -- are no C-level
-        // eval-loop call (issue 4 merges native _PyEval_EvalFrameDefault frames by this flag).
+        // eval-loop call (the native merge places _PyEval_EvalFrameDefault frames by this flag).
         auto owner = mem.readValue<uint8_t>(frame + static_cast<uint64_t>(o.if_owner));
         bool cShim = owner && ((o.owner_cstack >= 0 && *owner == o.owner_cstack) ||
                                (o.owner_interpreter >= 0 && *owner == o.owner_interpreter));

@@ -1,4 +1,4 @@
-// A cache of uncompressed copies of separate debug-info files (issue 4, native stacks).
+// A cache of uncompressed copies of separate debug-info files (native stacks).
 //
 // Distributions compress the DWARF of their debug packages (libc6-dbg, python3.X-dbg: zlib,
 // SHF_COMPRESSED). libdw inflates every .debug_* section of such a file before it can answer

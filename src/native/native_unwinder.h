@@ -1,5 +1,5 @@
-// Native (C-level) stacks of every thread of a live process or a core, with elfutils' libdwfl
-// (issue 4). Two phases, so that the target stays stopped for as short a time as possible:
+// Native (C-level) stacks of every thread of a live process or a core, with elfutils' libdwfl.
+// Two phases, so that the target stays stopped for as short a time as possible:
 //
 //   1. unwindAll(): while the threads are stopped (live) — only the program counters of each
 //      thread's frames, read with the modules' CFI (.eh_frame / .debug_frame);

@@ -1,4 +1,4 @@
-// Native stacks in the report (issue 4): `--native`, `--native-all`, `--native-last`.
+// Native stacks in the report: `--native`, `--native-all`, `--native-last`.
 //
 //   capture*()            unwinds every thread (live: while ThreadStopper keeps them stopped)
 //   attachNativeStacks()  symbolizes (after the threads run again), stores each Python thread's

@@ -154,7 +154,7 @@ json participantJson(const Snapshot& s, const Participant& p) {
   return j;
 }
 
-// --- asyncio (issue 7) -----------------------------------------------------------------------
+// --- asyncio -----------------------------------------------------------------------
 
 json taskRef(const Process& p, uint64_t addr) {
   json j{{"address", addr}};
@@ -289,7 +289,7 @@ void renderJson(const Snapshot& snap, const RenderOptions& opts, std::ostream& o
               {"waiting_for_gil", t.waitingForGil},
               {"dropping_gil", t.droppingGil},
               {"interpreter", t.interpreterId}};
-      if (t.nativeOnly) jt["native_only"] = true;  // issue 4: an OS thread with no Python thread state
+      if (t.nativeOnly) jt["native_only"] = true;  // an OS thread with no Python thread state
       if (!t.kernelState.empty()) jt["kernel_state"] = t.kernelState;
       if (opts.analysis && snap.diagnosis.ran && !t.state.empty()) {
         jt["state"] = t.state;
@@ -303,7 +303,7 @@ void renderJson(const Snapshot& snap, const RenderOptions& opts, std::ostream& o
       threads.push_back(jt);
     }
     jp["threads"] = threads;
-    jp["tasks"] = tasksJson(p, opts);   // asyncio (issue 7)
+    jp["tasks"] = tasksJson(p, opts);   // asyncio
     jp["event_loops"] = loopsJson(p);
     jp["warnings"] = p.warnings;
     procs.push_back(jp);

@@ -43,7 +43,7 @@ std::string threadHeader(const Thread& t) {
   return s + " (most recent call last):";
 }
 
-// --- asyncio (issue 7): a running loop's tasks, as a tree of who awaits whom -------------------
+// --- asyncio: a running loop's tasks, as a tree of who awaits whom -------------------
 
 using TaskNotes = std::map<std::pair<uint64_t, size_t>, std::vector<std::string>>;
 
@@ -258,7 +258,7 @@ void renderText(const Snapshot& snap, const RenderOptions& opts, std::ostream& s
   TerminalOut out(stream, opts.color);
   std::map<std::tuple<int64_t, int64_t, size_t>, std::vector<std::string>> notes;
   for (const auto& a : snap.diagnosis.annotations) {
-    if (a.task) continue;  // a task's coroutine frame: printed with the tasks (asyncio, issue 7)
+    if (a.task) continue;  // a task's coroutine frame: printed with the tasks (asyncio)
     notes[{a.pid, a.tid, a.frameIndex}].push_back(a.text);
   }
 
@@ -305,7 +305,7 @@ void renderText(const Snapshot& snap, const RenderOptions& opts, std::ostream& s
           out << fmt::format("    <{}: the frames below were called by it>", f.marker) << "\n";
           continue;
         }
-        if (f.kind == Frame::Kind::kNative) {  // PyStack's layout (issue 4)
+        if (f.kind == Frame::Kind::kNative) {  // PyStack's layout
           out << fmt::format("    (C) File \"{}\", line {}, in {}{} ({})",
                              f.location.file.empty() ? "???" : f.location.file, f.location.line,
                              f.location.function, f.inlined ? " [inlined]" : "", f.library) << "\n";
@@ -330,11 +330,11 @@ void renderText(const Snapshot& snap, const RenderOptions& opts, std::ostream& s
       }
       if (!anyPython) out << "    (no Python frames)\n";
       out << "\n";
-      for (const auto& l : p.loops) {  // asyncio (issue 7): the loop this thread runs, and its tasks
+      for (const auto& l : p.loops) {  // asyncio: the loop this thread runs, and its tasks
         if (l.tid && l.tid == t.tid) renderAsyncioLoop(out, p, l, opts, taskNotes(snap, p, opts));
       }
     }
-    if (!p.tasks.empty()) renderOtherTasks(out, p, opts, taskNotes(snap, p, opts));  // asyncio (issue 7)
+    if (!p.tasks.empty()) renderOtherTasks(out, p, opts, taskNotes(snap, p, opts));  // asyncio
   }
   for (const auto& w : snap.warnings) out << "WARNING: " << w << "\n";
   if (!opts.analysis || !snap.diagnosis.ran) return;

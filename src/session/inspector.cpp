@@ -57,16 +57,14 @@ struct Target {
   Process out;
   std::map<int64_t, ProcThread> kernelThreads;
   std::map<int64_t, KernelWait> kernelWaits;   // threads asleep in a system call other than a futex
-  native::NativeCapture native;   // --native (issue 4)
+  native::NativeCapture native;   // --native
 };
 
-// --- native stacks (issue 4) ---
 std::map<int64_t, native::OsThreadInfo> osThreadsOf(const Target& t) {
   std::map<int64_t, native::OsThreadInfo> out;
   for (const auto& [tid, pt] : t.kernelThreads) out[tid] = {pt.comm, std::string(1, pt.state), pt.wchan};
   return out;
 }
-// --- end native stacks ---
 
 // A process shown with what /proc says: not Python, or a zombie.
 void fillFromProc(Target& t) {
@@ -338,7 +336,7 @@ Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOption
       t.pid = 0;
     }
   }
-  // --- native stacks (issue 4): unwound while the threads are still stopped ---
+  // --- native stacks: unwound while the threads are still stopped ---
   if (options.nativeMode != native::NativeMode::kOff) {
     for (auto& t : targets) {
       if (!t.runtime || t.pid == 0) continue;
@@ -355,7 +353,6 @@ Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOption
       else t.native.error = "unwinding needs the threads stopped (not done with --no-block)";
     }
   }
-  // --- end native stacks ---
   for (auto& t : targets) {
     if (t.stopper) t.out.stopMilliseconds = t.stopper->resume();
   }
@@ -368,7 +365,7 @@ Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOption
     if (t.pid == 0) continue;
     attachKernelView(t);
     if (options.nativeMode != native::NativeMode::kOff && t.runtime) {
-      native::attachNativeStacks(t.native, t.out, options.nativeMode, osThreadsOf(t));  // issue 4: symbolized now the target runs
+      native::attachNativeStacks(t.native, t.out, options.nativeMode, osThreadsOf(t));  // symbolized now the target runs
     }
     snap.processes.push_back(std::move(t.out));
   }
@@ -456,12 +453,10 @@ Result<Process> inspectCore(const std::string& corePath, const InspectOptions& o
       t.tid = 0;
     }
   }
-  // --- native stacks (issue 4) ---
   if (options.nativeMode != native::NativeMode::kOff) {
     native::NativeCapture capture = native::captureCore(corePath, **core, exe);
     native::attachNativeStacks(capture, out, options.nativeMode, {});
   }
-  // --- end native stacks ---
   return out;
 }
 

@@ -20,7 +20,7 @@ struct InspectOptions {
   bool renderLocals = false;
   Limits limits;
   CoreOptions core;
-  // --native / --native-all / --native-last (issue 4): unwind every thread's native stack (live:
+  // --native / --native-all / --native-last: unwind every thread's native stack (live:
   // while the threads are stopped). The merge into the frames happens after the analysis:
   // native::mergeNativeStacks.
   native::NativeMode nativeMode = native::NativeMode::kOff;

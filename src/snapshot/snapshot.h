@@ -41,7 +41,7 @@ enum class ObjectKind {
   kSemLock,           // _multiprocessing.SemLock (shared between processes)
   kMpLock,            // multiprocessing.synchronize.Lock / RLock / Semaphore ... (wraps a SemLock)
   kProcess,           // multiprocessing Process / subprocess.Popen (join target)
-  // --- asyncio (issue 7): appended, keep at the end ---
+  // --- asyncio: appended, keep at the end ---
   kAsyncLock,         // asyncio.Lock
   kAsyncEvent,        // asyncio.Event
   kAsyncCondition,    // asyncio.Condition
@@ -50,7 +50,7 @@ enum class ObjectKind {
   kAsyncBarrier,      // asyncio.Barrier (3.11+)
   kTask,              // asyncio.Task
   kAsyncFuture,       // asyncio.Future (and _GatheringFuture)
-  // --- multiprocessing managers (issue 6): appended ---
+  // --- multiprocessing managers: appended ---
   kManagerLock,       // a multiprocessing.Manager().Lock() proxy (the lock lives in the manager's server)
   kImportLock,        // importlib's _ModuleLock: held by the thread importing the module
 };
@@ -199,7 +199,6 @@ struct Thread {
   int interpreterId = 0;
   std::vector<Frame> frames;    // outermost first
   std::vector<std::string> warnings;
-  // --- native stacks (issue 4) ---
   bool droppingGil = false;     // drop_gil on the native stack
   bool nativeOnly = false;      // an OS thread with no Python thread state (a C thread)
   std::vector<Frame> nativeFrames;   // innermost first; merged into `frames` after the analysis
@@ -208,10 +207,9 @@ struct Thread {
   // again), taken only for the threads a finding depends on. Unset: not looked at.
   std::optional<bool> ranAfter;      // it ran, or its kernel state or system call changed
   std::string stateAfter;            // its kernel state letter at that look
-  // --- end native stacks ---
 };
 
-// --- asyncio (issue 7) ---------------------------------------------------------------------
+// --- asyncio ---------------------------------------------------------------------
 // What a task is suspended on.
 struct TaskAwait {
   // task, future, lock, event, condition, semaphore, barrier, queue, sleep, io, gather, wait,
@@ -236,7 +234,7 @@ struct Task {
   std::string state;            // pending, running, cancelled, finished
   std::vector<Frame> frames;    // coroutine stack, outermost first
   uint64_t awaits = 0;          // task/future address awaited
-  // asyncio (issue 7)
+  // asyncio
   std::string coroutine;        // qualified name of the task's coroutine
   uint64_t loop = 0;            // its event loop
   int64_t tid = 0;              // kernel tid of the thread running that loop, 0 when none
@@ -309,7 +307,7 @@ struct Process {
   PythonInfo python;
   std::vector<Thread> threads;  // in the order of the interpreter's list: newest first
   std::vector<Task> tasks;
-  std::vector<EventLoop> loops;   // asyncio event loops (issue 7)
+  std::vector<EventLoop> loops;   // asyncio event loops
   std::map<uint64_t, SyncObject> objects;   // sync objects seen, by address
   // Threads that threading knows about (threading._active) whose OS thread is gone
   // or that are not in the thread list: ident -> name.
@@ -350,7 +348,7 @@ struct Process {
   std::vector<std::pair<int64_t, std::string>> uninspectedChildren;
   // Live, second look: OS threads without a Python thread state that ran meanwhile.
   std::vector<int64_t> otherThreadsThatRan;
-  // --native (issue 4): OS threads without a Python thread state, appended to `threads` after
+  // --native: OS threads without a Python thread state, appended to `threads` after
   // the analysis (native/stack_merger.h).
   std::vector<Thread> nativeOnlyThreads;
   // Core specifics.
@@ -405,7 +403,7 @@ struct Annotation {
   int64_t tid = 0;
   size_t frameIndex = 0;         // index into Thread::frames
   std::string text;
-  uint64_t task = 0;             // asyncio (issue 7): a frame of this task's coroutine stack instead
+  uint64_t task = 0;             // asyncio: a frame of this task's coroutine stack instead
 };
 
 struct Diagnosis {

@@ -1,4 +1,4 @@
-"""asyncio (issue 7): tasks, their await graph and the diagnoses of hung event loops, on every
+"""asyncio: tasks, their await graph and the diagnoses of hung event loops, on every
 interpreter.
 
 The targets are the four asyncio seed scenarios (tests/scenarios/asyncio_*.py, read live and

@@ -1,4 +1,4 @@
-"""--native, --native-all and --native-last (issue 4): native stacks merged with Python stacks.
+"""--native, --native-all and --native-last: native stacks merged with Python stacks.
 
 Programs (tests/programs):
 * native_mix.py — a thread blocked in lock.acquire(); a thread in libc's qsort() through ctypes

@@ -1,4 +1,4 @@
-"""Hangs through a full pipe, across processes, on every interpreter (issue 6).
+"""Hangs through a full pipe, across processes, on every interpreter.
 
 A thread blocked in write(2) on a full pipe waits for a process that holds the pipe's read end:
 the kernel's wait channel and /proc/PID/task/TID/syscall give the fd, /proc/PID/fd the pipe's

@@ -1,4 +1,4 @@
-// Tests for src/native/stack_merger (issue 4): classifying native frames and merging a thread's
+// Tests for src/native/stack_merger: classifying native frames and merging a thread's
 // native stack with its Python frames, over hand-built frames (no process needed).
 #include "native/stack_merger.h"
 

@@ -1,4 +1,4 @@
-// Tests for src/analysis/task_analysis (asyncio, issue 7): analyze() over hand-built snapshots
+// Tests for src/analysis/task_analysis (asyncio): analyze() over hand-built snapshots
 // whose tasks carry the evidence the asyncio reader leaves (coroutine frames with `async with`
 // holds, what each task awaits, the loop's state). Checks findings, participants, bystanders,
 // explanation lines, notes, annotations and the verdict.
