@@ -1,6 +1,7 @@
 #include "analysis/wait_graph.h"
 
 #include "analysis/loop_wait.h"
+#include "analysis/pool_waits.h"
 
 #include <cstdlib>
 
@@ -434,6 +435,22 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
       });
     }
   }
+  // A wait for work still queued in a ThreadPoolExecutor whose every worker is blocked for good
+  // (the waiter itself among them, for a task waiting on work it queued behind itself): nothing
+  // will ever run it. It waits for all of the workers.
+  auto starveOn = [&g](UnitState& u, uint64_t pool) {
+    if (!pool) return;
+    std::vector<UnitId> workers;
+    for (const auto& v : g.units) {
+      if (v.id.process != u.id.process || v.poolQueue != pool) continue;
+      if (!(v.id == u.id) && !v.blockedForever()) return;
+      workers.push_back(v.id);
+    }
+    if (workers.empty()) return;
+    for (const auto& w : workers) u.edges.push_back(Edge{w, u.wait->object, true});
+    u.starvedPool = pool;
+    u.starvedPoolWorkers = workers.size();
+  };
   // Pass 2: edges, across processes for shared semaphores and process joins.
   for (auto& u : g.units) {
     if (!u.wait) continue;
@@ -555,53 +572,14 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
       // pool), nothing will ever run it. The pool: the one whose work queue holds the future's
       // work item (a future made elsewhere, by run_coroutine_threadsafe() or by hand, is no
       // pool's to run).
-      auto state = o ? o->attrs.find("_state") : std::map<std::string, std::string>::const_iterator{};
-      auto queued = o ? o->attrs.find("queued_in") : std::map<std::string, std::string>::const_iterator{};
-      if (!o || o->kind != ObjectKind::kFuture || state == o->attrs.end() || state->second.find("PENDING") == std::string::npos ||
-          queued == o->attrs.end()) {
-        continue;
-      }
-      uint64_t pool = std::strtoull(queued->second.c_str(), nullptr, 16);
-      if (!pool) continue;
-      std::vector<UnitId> workers;
-      bool allStuck = true;
-      for (const auto& v : g.units) {
-        if (v.id.process != pi || v.poolQueue != pool) continue;
-        workers.push_back(v.id);
-        allStuck &= v.id == u.id || v.blockedForever();
-      }
-      if (!allStuck || workers.empty()) continue;
-      for (const auto& w : workers) u.edges.push_back(Edge{w, u.wait->object, true});
-      u.starvedPool = pool;
-      u.starvedPoolWorkers = workers.size();
+      starveOn(u, queuedFuturePool(o));
       continue;
     }
     if (u.wait->op == WaitOp::kWait) {
       // concurrent.futures.wait() or as_completed() in a pool worker, for futures still queued
       // in its own pool (their _waiters hold the call's waiter): starvation, as for result().
-      uint64_t pool = 0;
-      for (const auto& f : p.threads[u.id.thread].frames) {
-        if ((f.location.function != "wait" && f.location.function != "as_completed") ||
-            !f.location.file.ends_with("/concurrent/futures/_base.py")) {
-          continue;
-        }
-        for (const auto& v : f.locals) {
-          auto q = v.name == "waiter" ? p.waitersQueuedIn.find(v.address) : p.waitersQueuedIn.end();
-          if (q != p.waitersQueuedIn.end()) pool = q->second;
-        }
-      }
-      if (!pool || pool != u.poolQueue) continue;
-      std::vector<UnitId> workers;
-      bool allStuck = true;
-      for (const auto& v : g.units) {
-        if (v.id.process != pi || v.poolQueue != pool) continue;
-        workers.push_back(v.id);
-        allStuck &= v.id == u.id || v.blockedForever();
-      }
-      if (!allStuck) continue;
-      for (const auto& w : workers) u.edges.push_back(Edge{w, u.wait->object, true});
-      u.starvedPool = pool;
-      u.starvedPoolWorkers = workers.size();
+      uint64_t pool = futuresWaitPool(p, p.threads[u.id.thread]);
+      if (pool && pool == u.poolQueue) starveOn(u, pool);
       continue;
     }
     if (u.wait->op != WaitOp::kAcquire) continue;

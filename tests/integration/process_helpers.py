@@ -39,3 +39,11 @@ def only_finding(doc, kind):
     findings = doc["diagnosis"]["findings"]
     assert [f["kind"] for f in findings] == [kind], doc["diagnosis"]
     return findings[0]
+
+
+def parent_and_child(finding, pid):
+    """The two participants of a finding between the READY process `pid` and one other process:
+    (the one in `pid`, the other), asserting there are exactly those two."""
+    parts = {p["pid"] == pid: p for p in finding["participants"]}
+    assert set(parts) == {True, False} and len(finding["participants"]) == 2, finding["participants"]
+    return parts[True], parts[False]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import PROGRAMS_DIR
-from process_helpers import line_of, only_finding, read_hang
+from process_helpers import line_of, only_finding, parent_and_child, read_hang
 
 ORDER = PROGRAMS_DIR / "real_flock_order.py"
 REENTRY = PROGRAMS_DIR / "real_flock_reentry.py"
@@ -31,9 +31,7 @@ def test_flock_order_cycle_between_two_processes(pyhang, python):
     pid, doc, rc, text = read_hang(pyhang, python, ORDER)
     assert rc == 1, text.stdout
     f = only_finding(doc, "lock-order-cycle")
-    parts = {p["pid"] == pid: p for p in f["participants"]}
-    assert set(parts) == {True, False}
-    scheduler, indexer = parts[True], parts[False]
+    scheduler, indexer = parent_and_child(f, pid)
     assert scheduler["at"] == {"file": str(ORDER), "line": line_of(ORDER, "LINE:scheduler_state"), "function": "main"}
     assert indexer["at"] == {"file": str(ORDER), "line": line_of(ORDER, "LINE:indexer_queue"), "function": "indexer"}
     for part, name, holder in ((scheduler, "jobs.state", indexer), (indexer, "jobs.queue", scheduler)):
@@ -77,8 +75,7 @@ def test_lockf_and_multiprocessing_lock_in_opposite_orders(pyhang, python):
     pid, doc, rc, text = read_hang(pyhang, python, MIXED)
     assert rc == 1, text.stdout
     f = only_finding(doc, "lock-order-cycle")
-    parts = {p["pid"] == pid: p for p in f["participants"]}
-    exporter, archiver = parts[True], parts[False]
+    exporter, archiver = parent_and_child(f, pid)
     assert exporter["waits_for"]["operation"] == "file-lock"
     assert exporter["waits_for"]["how"] == "a record lock (fcntl F_SETLKW, as lockf() takes)"
     assert [h["pid"] for h in exporter["waits_for"]["file_lock_holders"]] == [archiver["pid"]]

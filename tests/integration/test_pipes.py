@@ -20,7 +20,7 @@ import re
 import pytest
 
 from conftest import PROGRAMS_DIR, hung_program, run_pyhang
-from process_helpers import line_of, only_finding, read_hang
+from process_helpers import line_of, only_finding, parent_and_child, read_hang
 
 
 QUEUE = PROGRAMS_DIR / "mp_queue_join_before_get.py"
@@ -76,9 +76,7 @@ def test_popen_wait_with_stdout_pipe(pyhang, python, child_kind):
     pid, doc, rc, text = read_hang(pyhang, python, WAIT, child_kind)
     assert rc == 1, text.stdout
     f = only_finding(doc, "full-pipe")
-    parts = {p["pid"] == pid: p for p in f["participants"]}
-    assert set(parts) == {True, False}
-    parent, child = parts[True], parts[False]
+    parent, child = parent_and_child(f, pid)
     assert parent["thread"] == "MainThread"
     assert parent["at"] == {"file": str(WAIT), "line": line_of(WAIT, "child.wait()"), "function": "<module>"}
     assert parent["waits_for"]["operation"] == "join"
@@ -112,9 +110,7 @@ def test_popen_stdin_write_while_stdout_fills(pyhang, python):
     pid, doc, rc, text = read_hang(pyhang, python, STDIN)
     assert rc == 1, text.stdout
     f = only_finding(doc, "full-pipe")
-    parts = {p["pid"] == pid: p for p in f["participants"]}
-    assert set(parts) == {True, False}
-    parent, child = parts[True], parts[False]
+    parent, child = parent_and_child(f, pid)
     line = line_of(STDIN, "child.stdin.write(")
     assert parent["at"] == {"file": str(STDIN), "line": line, "function": "<module>"}
     assert parent["waits_for"]["operation"] == "pipe-write"
@@ -135,9 +131,7 @@ def test_wait_on_a_child_reading_the_stdin_left_open(pyhang, python, child_kind)
     pid, doc, rc, text = read_hang(pyhang, python, STDIN_OPEN, child_kind)
     assert rc == 1, text.stdout
     f = only_finding(doc, "read-cycle")
-    parts = {p["pid"] == pid: p for p in f["participants"]}
-    assert set(parts) == {True, False}
-    parent, child = parts[True], parts[False]
+    parent, child = parent_and_child(f, pid)
     assert parent["waits_for"]["operation"] == "join"
     assert child["waits_for"]["operation"] == "pipe-read"
     out = text.stdout
