@@ -263,6 +263,12 @@ class Explainer {
       case WaitOp::kQueuePut: return fmt::format("waits for free space in queue {}", label);
       case WaitOp::kQueueJoin: return fmt::format("waits until every item of queue {} is task_done()", label);
       case WaitOp::kFutureResult:
+        if (u.hasLoopThread) {
+          return fmt::format("waits for the result of future {}, which only the event loop of {} can complete ({})", label,
+                             u.loopThread == u.id ? "this very thread" : threadLabel(u.loopThread),
+                             u.loopNotStarted ? "run_coroutine_threadsafe() queued its coroutine there, not started yet"
+                                              : "a task of that loop sets it when it finishes");
+        }
         if (o && o->threadIdent) {
           return fmt::format("waits for the result of future {}, which {} is computing", label,
                              threadShort(p, *o->threadIdent, o->threadName));
@@ -720,6 +726,15 @@ void analyze(Snapshot& snap) {
   }
 
   for (auto cycle : cycles) {
+    // A thread waiting for run_coroutine_threadsafe() on a loop whose thread waits for it in
+    // another way (a lock the waiter holds): the tasks' analysis tells it with the loop's task.
+    if (cycle.size() == 2) {
+      const UnitState& a = g.units[cycle[0]];
+      const UnitState& b = g.units[cycle[1]];
+      if ((a.hasLoopThread && a.loopThread == b.id && !b.hasLoopThread) || (b.hasLoopThread && b.loopThread == a.id && !a.hasLoopThread)) {
+        continue;
+      }
+    }
     // A file lock held through an open file that a forked child inherited: the child holds it
     // too, on paper; the cycle through the parent says what happened.
     if (cycle.size() == 1 && g.units[cycle[0]].wait && g.units[cycle[0]].wait->op == WaitOp::kFileLock &&
@@ -749,6 +764,15 @@ void analyze(Snapshot& snap) {
       f.lines.push_back("  An flock() belongs to the open file that took it: a second open() of the same file is another open");
       f.lines.push_back("  file, whose flock() waits for the first one, and this process will not release that one while it waits.");
       f.summary = fmt::format("{} waits for a file lock its own process holds", ex.threadLabel(first.id));
+    } else if (cycle.size() == 1 && first.wait && first.wait->op == WaitOp::kFutureResult && first.hasLoopThread) {
+      // An event loop's thread blocks on a future that only its own loop would complete.
+      f.kind = "join-cycle";
+      f.lines.push_back(fmt::format("Found a deadlock (join cycle) in {}: it waits for its own event loop:", ex.threadLabel(first.id)));
+      f.lines.push_back(fmt::format("  {} {}", ex.threadLabel(first.id), ex.waitTarget(first)));
+      f.lines.push_back(fmt::format("      {}", ex.atPhrase(first)));
+      f.lines.push_back("  The loop runs on this thread, which is blocked in result(): the loop never gets to the coroutine.");
+      f.summary = fmt::format("{} blocks its own event loop waiting for a future that only that loop would complete",
+                              ex.threadLabel(first.id));
     } else if (cycle.size() == 1) {
       // A thread waits for a lock it holds itself. What ran in between decides the kind.
       const Thread& t = ex.thread(first.id);

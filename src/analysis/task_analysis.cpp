@@ -905,6 +905,16 @@ void TaskAnalyzer::reportThreadsafeCycles() {
     }
     const UnitState* lu = loopTid ? unitOfTid(loopTid) : nullptr;
     if (!lu || lu == &u || !lu->blockedForever()) continue;
+    // A cycle through the loop's thread that the threads' analysis found already (the wait
+    // graph links such a future to the loop's thread) says it.
+    const int64_t waiterTid = p_.threads[u.id.thread].tid;
+    if (std::any_of(d_.findings.begin(), d_.findings.end(), [&](const Finding& g) {
+          return g.kind != "all-blocked" && std::any_of(g.participants.begin(), g.participants.end(), [&](const Participant& q) {
+                   return q.pid == p_.pid && q.tid == waiterTid && q.task.empty();
+                 });
+        })) {
+      continue;
+    }
     bool back = std::any_of(lu->edges.begin(), lu->edges.end(), [&](const Edge& e) { return e.to == u.id; });
     if (!back) continue;
     const Thread& waiter = p_.threads[u.id.thread];

@@ -523,6 +523,29 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
       continue;
     }
     if (u.wait->op == WaitOp::kFutureResult) {
+      // A future of run_coroutine_threadsafe() whose callback still waits in an event loop's
+      // ready queue: done only once that loop's thread runs it.
+      // Likewise one that a task of a running loop will complete (its coroutine has started).
+      int64_t loopTid = 0;
+      for (const auto& l : p.loops) {
+        const auto& fs = l.threadsafeFutures;
+        if (l.tid && std::find(fs.begin(), fs.end(), u.wait->object) != fs.end()) loopTid = l.tid;
+      }
+      u.loopNotStarted = loopTid != 0;
+      for (const auto& task : p.tasks) {
+        const auto& fs = task.completesFutures;
+        if (task.tid && std::find(fs.begin(), fs.end(), u.wait->object) != fs.end()) {
+          loopTid = task.tid;
+          u.loopNotStarted = false;
+        }
+      }
+      for (size_t ti = 0; ti < p.threads.size() && loopTid; ++ti) {
+        if (p.threads[ti].tid != loopTid) continue;
+        u.edges.push_back(Edge{{pi, ti}, u.wait->object, true});
+        u.loopThread = UnitId{pi, ti};
+        u.hasLoopThread = true;
+      }
+      if (u.hasLoopThread) continue;
       // A future that an executor worker is computing is done when that worker finishes it.
       if (o && o->kind == ObjectKind::kFuture && o->threadIdent) {
         for (size_t ti = 0; ti < p.threads.size(); ++ti) {

@@ -57,6 +57,11 @@ struct UnitState {
   // Waits for a future still queued in a pool whose every worker is blocked: the pool's queue.
   uint64_t starvedPool = 0;
   size_t starvedPoolWorkers = 0;
+  // Waits for a run_coroutine_threadsafe() future whose callback is queued in the event loop
+  // this thread runs.
+  bool hasLoopThread = false;
+  bool loopNotStarted = false;      // its coroutine still waits in the loop's ready queue
+  UnitId loopThread;
   // Waits for a multiprocessing Pool job that this worker process's thread is running.
   bool hasPoolJobWorker = false;
   UnitId poolJobWorker;

@@ -473,6 +473,15 @@ HANGS: Dict[str, Hang] = {
                            holds=[("real_mp_lock_join_child.py", "main_acquire")]),
         "child:MainThread": Wait("real_mp_lock_join_child.py", "writer_with", "writer", child=True),
     }, children=True),
+    # run_coroutine_threadsafe(...).result() on a loop's thread: the future waits in a loop's
+    # ready queue, run only by a thread that is blocked (the other loop's, or its own).
+    "real_aio_two_loops.py": Hang("join-cycle", {
+        "orders-loop": Wait("real_aio_two_loops.py", "ask_result", "ask"),
+        "billing-loop": Wait("real_aio_two_loops.py", "ask_result", "ask"),
+    }),
+    "real_aio_threadsafe_own_loop.py": Hang("join-cycle", {
+        "MainThread": Wait("real_aio_threadsafe_own_loop.py", "sync_result", "get_config_sync"),
+    }),
     # Nested fan-out with concurrent.futures.wait(): the tiles wait in the pool's queue behind the
     # pages that wait for them (the queued futures' _waiters hold the wait's waiter).
     "real_pool_nested_wait.py": Hang("join-cycle", {
