@@ -55,8 +55,19 @@ std::string hexAddress(const std::string& hex, bool v6) {
   return hex;
 }
 
-// The row of /proc/PID/net/{tcp,tcp6,udp,udp6,unix} for a socket inode.
+// The row of /proc/PID/net/{tcp,tcp6,udp,udp6,unix} for a socket inode; "" when none.
+std::string findSocketRow(pid_t pid, uint64_t inode);
+
+// The socket's description. The tables are read in pieces, and a table that changes meanwhile
+// (other connections opening and closing) can skip rows: look again before giving up.
 std::string socketByInode(pid_t pid, uint64_t inode) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (std::string row = findSocketRow(pid, inode); !row.empty()) return row;
+  }
+  return fmt::format("socket:[{}]", inode);
+}
+
+std::string findSocketRow(pid_t pid, uint64_t inode) {
   struct Table { const char* file; const char* proto; bool v6; };
   static const Table kInet[] = {{"tcp", "TCP", false}, {"tcp6", "TCP", true}, {"udp", "UDP", false}, {"udp6", "UDP", true}};
   std::string want = std::to_string(inode);
@@ -88,7 +99,7 @@ std::string socketByInode(pid_t pid, uint64_t inode) {
     f >> path;
     return path.empty() ? "Unix socket (unnamed)" : fmt::format("Unix socket {}", path);
   }
-  return fmt::format("socket:[{}]", inode);
+  return "";
 }
 
 }  // namespace
