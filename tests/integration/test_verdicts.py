@@ -127,6 +127,18 @@ class Job:
 _READINGS: Dict[Tuple[str, str], Dict[str, Reading]] = {}
 
 
+class _StartFailed(dict):
+    """The readings of a program that could not be started or exited after READY: any lookup
+    fails the asking test with the program's name and what went wrong."""
+
+    def __init__(self, name: str, error: BaseException):
+        super().__init__()
+        self.message = f"{name}: {error}"
+
+    def __getitem__(self, source):
+        pytest.fail(self.message, pytrace=False)
+
+
 def read_all(python: Interp, pyhang: str, jobs: Dict[str, Job], tmp_path_factory,
              with_cores: bool = True) -> Dict[str, Dict[str, Reading]]:
     """Each program of `jobs`, read live (text, then JSON) and from gcore cores, once per
@@ -147,7 +159,11 @@ def read_all(python: Interp, pyhang: str, jobs: Dict[str, Job], tmp_path_factory
                 for name, future in entering.items():
                     if future.exception() is None:
                         stack.push(starts[name])  # its __exit__ kills the program
-            progs = {name: future.result() for name, future in entering.items()}
+            # A program that failed to start (or to stay hung) fails its own tests, not the test
+            # that happened to ask first; the others are read as usual.
+            failed = {name: _StartFailed(name, future.exception())
+                      for name, future in entering.items() if future.exception() is not None}
+            progs = {name: future.result() for name, future in entering.items() if name not in failed}
             for name, prog in progs.items():
                 extra = ["--children"] if jobs[name].children else []
                 text = run_pyhang(pyhang, "remote", prog.pid, *extra)
@@ -165,6 +181,7 @@ def read_all(python: Interp, pyhang: str, jobs: Dict[str, Job], tmp_path_factory
             for (name, _), core in zip(targets, made):
                 cores.setdefault(name, []).append(core)
         readings: Dict[str, Dict[str, Reading]] = {name: {"live": reading} for name, reading in live.items()}
+        readings.update(failed)
         try:
             for name, files in cores.items():
                 ctext = run_pyhang(pyhang, "core", *files)
