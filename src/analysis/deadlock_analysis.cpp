@@ -111,7 +111,13 @@ class Explainer {
         }
       }
     }
-    std::string primary = !global.empty() ? global : !own.empty() ? own : (o && !o->names.empty() ? o->names.front() : "");
+    // A method's "self._lock" is better told by the caller's name for the object when there is
+    // one ("auth_tokens._lock (self._lock)").
+    std::string caller = o && !o->names.empty() && o->names.front().rfind("self.", 0) != 0 ? o->names.front() : "";
+    std::string primary = !global.empty()                                 ? global
+                          : !caller.empty() && own.rfind("self.", 0) == 0 ? caller
+                          : !own.empty()                                  ? own
+                                                                          : (o && !o->names.empty() ? o->names.front() : "");
     std::string type = o ? o->type : "object";
     std::string s;
     if (!primary.empty()) {
@@ -222,6 +228,18 @@ class Explainer {
             }
           }
           std::string who = name.empty() ? "process" : fmt::format("process {}", name);
+          // communicate() reads the child's output to its end: when the child no longer holds
+          // the pipes (it exited) and other processes do, those are what it waits for.
+          const auto& writers = t.outputPipeWriters;
+          if (!writers.empty() && std::none_of(writers.begin(), writers.end(), [&](const auto& w) { return w.first == o->pid; })) {
+            std::vector<std::string> holders;
+            for (const auto& [pid, command] : writers) {
+              holders.push_back(command.empty() ? fmt::format("pid {}", pid) : fmt::format("pid {} ({})", pid, command));
+            }
+            return fmt::format("waits in communicate() for the output pipes of {} (pid {}) to close: it has exited or closed "
+                               "them, but {} still hold{} them open [not in this report]",
+                               who, o->pid, fmt::join(holders, ", "), writers.size() == 1 ? "s" : "");
+          }
           auto role = o->attrs.find("role");
           if (o->pid == p.ppid || (role != o->attrs.end() && role->second == "parent")) who = fmt::format("its parent {}", who);
           std::string s = fmt::format("waits for {} (pid {}) to exit", who, o->pid);
@@ -375,6 +393,13 @@ class Explainer {
       }
     }
     if (!u.edges.empty()) part.heldBy = threadLabel(u.edges.front().to);
+    if (u.lockTask != SIZE_MAX && u.lockTask < p.tasks.size() && u.lockTaskFrame < p.tasks[u.lockTask].frames.size()) {
+      // "task \"flusher\" across an await, since app.py:15": the fix lines key on the prefix.
+      const Task& task = p.tasks[u.lockTask];
+      const Frame& held = task.frames[u.lockTaskFrame];
+      part.heldBy = fmt::format("task \"{}\" across an await, since {}:{}", task.name, baseName(held.location.file),
+                                u.lockTaskLine ? u.lockTaskLine : held.location.line);
+    }
     return part;
   }
 
@@ -725,6 +750,53 @@ void analyze(Snapshot& snap) {
                  cycles.end());
   }
 
+  // A semaphore whose every permit is held by threads that each wait for one more (a nested
+  // acquire run by as many threads as there are permits): one finding for the semaphore. Its
+  // holders' self-loops and the cycles among them tell the same story in pieces.
+  {
+    std::map<std::pair<size_t, uint64_t>, std::vector<size_t>> bySemaphore;   // (process, lock) -> its waiting holders
+    for (size_t i = 0; i < g.units.size(); ++i) {
+      const UnitState& u = g.units[i];
+      if (!u.blockedForever() || u.wait->op != WaitOp::kAcquire || !ex.holdOf(u.id, u)) continue;
+      const SyncObject* o = ex.object(ex.proc(u.id), u.waitLock);
+      if (o && o->kind == ObjectKind::kSemaphore) bySemaphore[{u.id.process, u.waitLock}].push_back(i);
+    }
+    for (const auto& [key, members] : bySemaphore) {
+      if (members.size() < 2) continue;
+      std::set<UnitId> holders;
+      for (size_t i : members) holders.insert(g.units[i].id);
+      // Edges to every holder (none when a holder can still release): all of them members.
+      const bool closed = std::all_of(members.begin(), members.end(), [&](size_t i) {
+        const auto& edges = g.units[i].edges;
+        return !edges.empty() && std::all_of(edges.begin(), edges.end(), [&](const Edge& e) { return holders.count(e.to) > 0; });
+      });
+      if (!closed) continue;
+      const Process& p = ex.proc(g.units[members.front()].id);
+      std::string name = ex.objectLabel(p, key.second, nullptr);
+      name = name.substr(0, name.find(" <"));
+      Finding f;
+      f.kind = "self-deadlock";
+      f.lines.push_back(fmt::format("Found a deadlock (semaphore exhausted by nested acquires) between {} threads:", members.size()));
+      for (size_t i : members) {
+        const UnitState& u = g.units[i];
+        f.lines.push_back(fmt::format("  {} {}", ex.threadLabel(u.id), ex.waitTarget(u)));
+        f.lines.push_back(fmt::format("      {}", ex.atPhrase(u)));
+        f.lines.push_back(fmt::format("    while it holds one of its permits itself, {}", ex.sincePhrase(u.id, *ex.holdOf(u.id, u))));
+        f.participants.push_back(ex.participant(u, true));
+        involved.insert(i);
+      }
+      f.lines.push_back(fmt::format("  Every permit of {} is held by one of these threads, and each waits for one more: none can", name));
+      f.lines.push_back("  get one, and none releases its own while it waits.");
+      f.summary = fmt::format("{} threads each hold a permit of {} and wait for another", members.size(), name);
+      d.findings.push_back(std::move(f));
+    }
+    cycles.erase(std::remove_if(cycles.begin(), cycles.end(),
+                                [&](const std::vector<size_t>& cy) {
+                                  return std::all_of(cy.begin(), cy.end(), [&](size_t k) { return involved.count(k) > 0; });
+                                }),
+                 cycles.end());
+  }
+
   for (auto cycle : cycles) {
     // A thread waiting for run_coroutine_threadsafe() on a loop whose thread waits for it in
     // another way (a lock the waiter holds): the tasks' analysis tells it with the loop's task.
@@ -773,6 +845,26 @@ void analyze(Snapshot& snap) {
       f.lines.push_back("  The loop runs on this thread, which is blocked in result(): the loop never gets to the coroutine.");
       f.summary = fmt::format("{} blocks its own event loop waiting for a future that only that loop would complete",
                               ex.threadLabel(first.id));
+    } else if (cycle.size() == 1 && first.lockTask != SIZE_MAX) {
+      // An event loop's thread blocks on a threading lock that a task of its own loop holds
+      // across an await: the task resumes only when this thread runs the loop again.
+      const Process& p = ex.proc(first.id);
+      const Task& task = p.tasks[first.lockTask];
+      const Frame& held = task.frames[first.lockTaskFrame];
+      std::string lock = ex.objectLabel(p, first.waitLock, nullptr);
+      lock = lock.substr(0, lock.find(" <"));
+      f.kind = "self-deadlock";
+      f.lines.push_back(fmt::format("Found a deadlock (self-deadlock) in {}: a task of its own event loop holds the lock:",
+                                    ex.threadLabel(first.id)));
+      f.lines.push_back(fmt::format("  {} {}", ex.threadLabel(first.id), ex.waitTarget(first)));
+      f.lines.push_back(fmt::format("      {}", ex.atPhrase(first)));
+      f.lines.push_back(fmt::format("    which task \"{}\" holds since {}:{} in {}, suspended at an await on this thread's event loop",
+                                    task.name, baseName(held.location.file), first.lockTaskLine ? first.lockTaskLine : held.location.line,
+                                    held.location.function));
+      f.lines.push_back(fmt::format("  The task releases {} only when the loop resumes it, and the loop's thread is the one waiting:", lock));
+      f.lines.push_back("  a threading lock held across an await blocks the event loop that would release it.");
+      f.summary = fmt::format("{} waits for {}, which task \"{}\" of its own event loop holds across an await",
+                              ex.threadLabel(first.id), lock, task.name);
     } else if (cycle.size() == 1) {
       // A thread waits for a lock it holds itself. What ran in between decides the kind.
       const Thread& t = ex.thread(first.id);
@@ -1185,8 +1277,18 @@ void analyze(Snapshot& snap) {
       }
       f.lines.push_back(fmt::format("  {} {}", ex.threadLabel(u.id), ex.waitTarget(u)));
       f.lines.push_back(fmt::format("      {}", ex.atPhrase(u)));
+      const bool ownPipe = (u.wait->op == WaitOp::kPipeRead || u.wait->op == WaitOp::kPipeWrite) && u.edges.empty();
       if (u.lockHolderUnknown) f.lines.push_back("    which no live thread is known to hold");
-      else if (u.wait->op == WaitOp::kAcquire && !u.edges.empty())
+      else if (ownPipe) {
+        const bool reading = u.wait->op == WaitOp::kPipeRead;
+        const Process& wp = ex.proc(u.id);
+        const auto& ends = reading ? wp.writeEnds : wp.pipeReadEnds;
+        if (auto end = ends.find(u.wait->object); end != ends.end()) {
+          f.lines.push_back(fmt::format("    whose {} end only its own process holds (fd {}), and no other thread of it will {}",
+                                        reading ? "write" : "read", end->second,
+                                        reading ? "write to it: the end of the data never comes" : "read it"));
+        }
+      } else if (u.wait->op == WaitOp::kAcquire && !u.edges.empty())
         f.lines.push_back(fmt::format("    which is held by {}", ex.threadLabel(u.edges.front().to)));
       f.participants.push_back(ex.participant(u, true));
     }

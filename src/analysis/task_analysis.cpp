@@ -221,7 +221,10 @@ std::string taskWaitPhrase(const Process& p, const Task& t) {
     s = fmt::format("awaits a function running in {} ({})", thread,
                     a.how == "to_thread()" ? "asyncio.to_thread" : "an executor");
   } else if (a.kind == "sleep") {
-    if (a.firesIn) s = fmt::format("sleeps for {} more", fmtSeconds(*a.firesIn));
+    if (a.firesIn) {
+      s = *a.firesIn < 0 ? std::string("sleeps, its timer overdue (the loop has not run it yet)")
+                         : fmt::format("sleeps for {} more", fmtSeconds(*a.firesIn));
+    }
     else if (a.when) s = fmt::format("sleeps until loop time {:.1f}", *a.when);
     else s = "sleeps";
     return s;

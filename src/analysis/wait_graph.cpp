@@ -428,10 +428,12 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
       const Thread& t = p.threads[u.id.thread];
       u.waitPidMissing = t.fileLockOutsideHolder || t.fileLockHolders.empty();
     } else if (u.wait->op == WaitOp::kPipeWrite || u.wait->op == WaitOp::kPipeRead) {
+      // The waiter's own process holding the other end counts as inside even when the waiter
+      // is its only thread (a parent that never closed its copy of a child's write end).
       const bool writing = u.wait->op == WaitOp::kPipeWrite;
       u.waitPidMissing = std::none_of(g.units.begin(), g.units.end(), [&](const UnitState& v) {
         const Process& q = snap.processes[v.id.process];
-        return !(v.id == u.id) && (writing ? q.pipeReadEnds : q.writeEnds).count(u.wait->object) > 0;
+        return (writing ? q.pipeReadEnds : q.writeEnds).count(u.wait->object) > 0;
       });
     }
   }
@@ -496,7 +498,9 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
         allStuck &= v.blockedForever();
       }
       if (others.empty()) {
-        u.waitPidMissing = true;
+        // Only the waiter's own thread holds the other end: nothing else will ever write (or
+        // read); a signal handler that might is weighed with the verdict.
+        u.waitPidMissing = !(writing ? p.pipeReadEnds : p.writeEnds).count(u.wait->object);
         continue;
       }
       if (allStuck) {
@@ -618,6 +622,26 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
         anyHolder = true;
         aHolderCanRelease |= !v.blockedForever();
         break;
+      }
+    }
+    // A threading lock held across an await: an asyncio task suspended inside `with lock:`
+    // holds it, and only its event loop's thread can resume the task to release it.
+    for (size_t ti = 0; ti < p.tasks.size() && !anyHolder; ++ti) {
+      const Task& task = p.tasks[ti];
+      if (!task.tid || task.state != "pending") continue;
+      for (size_t fi = 0; fi < task.frames.size() && !anyHolder; ++fi) {
+        for (const auto& h : task.frames[fi].holds) {
+          if (h.throughWrapper || h.doubtful || (h.object != lock && lockOf(p, h.object) != lock)) continue;
+          for (size_t vi = 0; vi < p.threads.size(); ++vi) {
+            if (p.threads[vi].tid != task.tid) continue;
+            u.edges.push_back(Edge{{pi, vi}, lock, false});
+            u.lockTask = ti;
+            u.lockTaskFrame = fi;
+            u.lockTaskLine = h.line;
+            anyHolder = true;
+          }
+          if (anyHolder) break;
+        }
       }
     }
     if (!anyHolder) u.lockHolderUnknown = true;

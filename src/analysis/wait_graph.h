@@ -52,6 +52,12 @@ struct UnitState {
   std::vector<Hold> holds;
   std::vector<Edge> edges;
   bool lockHolderUnknown = false;   // waits for a held lock nobody live is known to hold
+  // The lock it waits for is held by an asyncio task suspended inside `with lock:` (a threading
+  // lock held across an await): the task (index in Process::tasks), its frame and line. Only
+  // the task's event loop thread can resume it; the edge goes to that thread.
+  size_t lockTask = SIZE_MAX;
+  size_t lockTaskFrame = 0;
+  int lockTaskLine = 0;
   // A ThreadPoolExecutor worker: its executor's work queue (identifies the pool), 0 otherwise.
   uint64_t poolQueue = 0;
   // Waits for a future still queued in a pool whose every worker is blocked: the pool's queue.

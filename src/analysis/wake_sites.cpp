@@ -94,7 +94,7 @@ int lineIn(const std::vector<Frame>& frames, const std::string& file, const std:
   int line = 0;
   for (const auto& fr : frames) {
     if (fr.kind != Frame::Kind::kPython || fr.location.file != file || fr.location.function != function) continue;
-    if (def > 0 && (fr.location.line <= def || fr.location.line >= end)) continue;
+    if (def > 0 && (fr.location.line < def || fr.location.line >= end)) continue;
     line = fr.location.line > 0 ? fr.location.line : line;
     if (line == 0) line = -1;  // in it, line unknown
   }
@@ -148,7 +148,9 @@ void attachTo(Snapshot& snap, Finding& f, const SourceLines& source) {
         for (const auto& task : p->tasks) {
           int line = lineIn(task.frames, file, function, def, end);
           if (line == 0) continue;
-          site.runners.push_back({task.tid, "", task.name, std::max(line, 0), participates(f, p->pid, 0, task.name)});
+          WakeSite::Runner r{task.tid, "", task.name, std::max(line, 0), participates(f, p->pid, 0, task.name)};
+          r.loopBlocked = !r.blocked && task.tid && participates(f, p->pid, task.tid, "");
+          site.runners.push_back(r);
         }
         f.wakeSites.push_back(std::move(site));
       }

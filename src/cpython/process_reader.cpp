@@ -707,6 +707,10 @@ void Reader::nameObjects() {
       }
       if (src == &globalAttrNames) globalCount = names.size();
     }
+    // Among the other names, the caller's ("auth_tokens._lock", a local of an outer frame)
+    // tells more than the method's own "self._lock": those first.
+    std::stable_partition(names.begin() + static_cast<std::ptrdiff_t>(globalCount), names.end(),
+                          [](const std::string& n) { return n.rfind("self.", 0) != 0; });
     obj.names = std::move(names);
     obj.globalNameCount = globalCount;
   }

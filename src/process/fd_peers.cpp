@@ -1,6 +1,7 @@
 #include "process/fd_peers.h"
 
 #include <dirent.h>
+
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
@@ -10,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -109,6 +111,28 @@ std::unordered_map<uint64_t, uint64_t> unixSocketPeers(std::unordered_map<uint64
   }
   close(s);
   return peers;
+}
+
+std::map<uint64_t, std::vector<pid_t>> pipeWriters(const std::set<uint64_t>& pipes, const std::set<pid_t>& skip) {
+  std::map<uint64_t, std::vector<pid_t>> out;
+  DIR* d = opendir("/proc");
+  if (!d) return out;
+  size_t seen = 0;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
+    if (skip.count(pid)) continue;
+    if (++seen > kMaxProcesses) break;
+    auto ends = fdEnds(pid);
+    if (!ends) continue;
+    for (const FdEnd& end : *ends) {
+      if (!end.pipe || !end.writable || !pipes.count(end.inode)) continue;
+      auto& pids = out[end.inode];
+      if (pids.size() < 16 && std::find(pids.begin(), pids.end(), pid) == pids.end()) pids.push_back(pid);
+    }
+  }
+  closedir(d);
+  return out;
 }
 
 std::set<uint64_t> heldElsewhere(const std::set<uint64_t>& pipes, const std::set<uint64_t>& sockets,

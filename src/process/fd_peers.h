@@ -32,6 +32,10 @@ std::unordered_map<uint64_t, uint64_t> unixSocketPeers(std::unordered_map<uint64
 // Which of `pipes` (their write ends) and `sockets` a process other than `known` holds, looking
 // at every process in /proc (bounded). A process whose descriptors cannot be listed might hold
 // any of them: then all are returned. Only called when a verdict depends on it.
+// The processes other than `skip` holding the write end of one of `pipes` (at most 16 per
+// pipe), looking at every process in /proc (bounded).
+std::map<uint64_t, std::vector<pid_t>> pipeWriters(const std::set<uint64_t>& pipes, const std::set<pid_t>& skip);
+
 std::set<uint64_t> heldElsewhere(const std::set<uint64_t>& pipes, const std::set<uint64_t>& sockets,
                                  const std::set<pid_t>& known);
 

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "process/file_locks.h"
 #include "process/live_process.h"
@@ -132,6 +133,22 @@ std::optional<double> remoteSeconds(pid_t pid, unsigned long long addr, bool tim
   return static_cast<double>(v[0]) + static_cast<double>(v[1]) / fraction;
 }
 
+// The descriptors of a poll(2) call's pollfd array (struct pollfd: int fd, short events, short
+// revents), read from the target; negative ones are ignored by the kernel and here.
+std::vector<int64_t> polledFds(pid_t pid, unsigned long long addr, unsigned long long nfds) {
+  std::vector<int64_t> out;
+  if (addr == 0 || nfds == 0 || nfds > 64) return out;
+  int32_t raw[64 * 2] = {};
+  const size_t bytes = static_cast<size_t>(nfds) * 8;
+  iovec local{raw, bytes};
+  iovec remote{reinterpret_cast<void*>(addr), bytes};
+  if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != static_cast<ssize_t>(bytes)) return out;
+  for (size_t i = 0; i < nfds; ++i) {
+    if (raw[2 * i] >= 0) out.push_back(raw[2 * i]);
+  }
+  return out;
+}
+
 std::string seconds(double s) {
   if (s < 10) return fmt::format("{:.1f} s", s);
   return fmt::format("{:.0f} s", s);
@@ -199,7 +216,14 @@ KernelWait describeKernelWait(pid_t pid, pid_t tid) {
         break;
       }
       w.kind = "poll";
-      w.text = fmt::format("waits in poll() for I/O on {} file descriptor{}", a[1], a[1] == 1 ? "" : "s");
+      w.polledFds = polledFds(pid, a[0], a[1]);
+      if (!w.polledFds.empty() && w.polledFds.size() <= 4) {
+        std::vector<std::string> fds;
+        for (int64_t fd : w.polledFds) fds.push_back(fdText(static_cast<unsigned long long>(fd)));
+        w.text = fmt::format("waits in poll() for I/O on {}", fmt::join(fds, ", "));
+      } else {
+        w.text = fmt::format("waits in poll() for I/O on {} file descriptor{}", a[1], a[1] == 1 ? "" : "s");
+      }
       break;
     case kSelect: case kPselect6:
       if (a[0] == 0) {

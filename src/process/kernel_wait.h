@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 namespace pyhang {
 
@@ -21,6 +22,8 @@ struct KernelWait {
   std::string lockKey;
   std::string lockPath;
   std::string lockCall;  // "an exclusive flock()", "a shared flock()", "a record lock (fcntl F_SETLKW)"
+  // Blocked in poll(2)/ppoll(2): the descriptors it polls (at most 64 read), else empty.
+  std::vector<int64_t> polledFds;
 };
 
 KernelWait describeKernelWait(pid_t pid, pid_t tid);

@@ -157,6 +157,12 @@ std::string selfDeadlockFix(const Snapshot& s, const Finding& f) {
   const Participant& part = f.participants.front();
   const SyncObject* o = waitedObject(s, part);
   std::string name = nameOf(o);
+  if (part.heldBy.rfind("task \"", 0) == 0 && part.heldBy.find(" across an await") != std::string::npos) {
+    const size_t across = part.heldBy.find(" across");
+    return fmt::format("{} holds {}{}: release it before awaiting (hold a threading lock only around code that does not "
+                       "await), or use an asyncio.Lock between coroutines.", part.heldBy.substr(0, across), name,
+                       part.heldBy.substr(across));
+  }
   // The hold of the same object (a thread may hold several locks), else none is named.
   const std::pair<HeldObject, SourceLocation>* hold = nullptr;
   for (const auto& h : part.holds) {
@@ -410,6 +416,48 @@ std::string allBlockedFix(const Snapshot& s, const Finding& f) {
   for (const auto& part : f.participants) {
     if (!part.waitsFor || part.waitsFor->op != WaitOp::kQueueJoin) order.push_back(&part);
   }
+  // A read from a pipe whose write end the reader's own process still holds: end-of-file
+  // comes only when every write end is closed, its own copy included.
+  for (const auto& part : f.participants) {
+    const Process* p = processOf(s, part.pid);
+    if (!p || !part.waitsFor || part.waitsFor->op != WaitOp::kPipeRead) continue;
+    auto end = p->writeEnds.find(part.waitsFor->object);
+    if (end == p->writeEnds.end()) continue;
+    return fmt::format("close this process's copy of the write end (fd {}) once the writer has its own (after fork(), "
+                       "or Popen(pass_fds=...)), before the read at {}: a read sees end-of-file only when every write end is "
+                       "closed.", end->second, place(part.at));
+  }
+  // Consumers that feed their own bounded queue: every thread that would get() from it is one
+  // of those blocked putting into it while it is full.
+  for (const auto& part : f.participants) {
+    const SyncObject* o = waitedObject(s, part);
+    const Process* p = processOf(s, part.pid);
+    if (!o || !p || o->kind != ObjectKind::kQueue || part.waitsFor->op != WaitOp::kQueuePut) continue;
+    auto putting = [&](int64_t tid) {
+      return std::any_of(f.participants.begin(), f.participants.end(), [&](const Participant& x) {
+        return x.tid == tid && x.pid == part.pid && x.waitsFor && x.waitsFor->op == WaitOp::kQueuePut &&
+               x.waitsFor->object == o->address;
+      });
+    };
+    std::vector<std::string> consumers;
+    bool onlyThem = false;
+    for (const auto& w : f.wakeSites) {
+      if (w.object != o->address || w.pid != part.pid || !w.call.ends_with(".get()")) continue;
+      onlyThem = !w.runners.empty();
+      for (const auto& r : w.runners) {
+        onlyThem &= putting(r.tid);
+        if (std::find(consumers.begin(), consumers.end(), r.thread) == consumers.end()) consumers.push_back(r.thread);
+      }
+      if (!onlyThem) break;
+    }
+    if (!onlyThem) continue;
+    auto q = quantitiesOf(*p, *o);
+    std::string full = q && q->maxsize && *q->maxsize > 0 ? fmt::format(" (maxsize {})", *q->maxsize) : "";
+    return fmt::format("the threads that get() from {} ({}) are the ones blocked putting into it while it is full{}: a "
+                       "consumer that feeds its own bounded queue stops when the queue fills; queue the work the consumers "
+                       "generate without a bound (or keep it aside when put_nowait() finds the queue full).",
+                       nameOf(o), fmt::format("\"{}\"", fmt::join(consumers, "\", \"")), full);
+  }
   for (const Participant* each : order) {
     const Participant& part = *each;
     const SyncObject* o = waitedObject(s, part);
@@ -519,8 +567,10 @@ std::vector<std::string> wakeSiteLines(const Finding& f) {
                                         : r.thread.empty() ? fmt::format("Thread {}", r.tid)
                                                            : fmt::format("Thread {} \"{}\"", r.tid, r.thread);
       std::string at = r.line > 0 ? fmt::format(" at line {}", r.line) : "";
-      runners.push_back(r.blocked ? fmt::format("{} runs it but is blocked{}", who, at)
-                                  : fmt::format("{} runs it (now{})", who, at.empty() ? " in it" : at));
+      runners.push_back(r.loopBlocked ? fmt::format("{} would run it{}, but its event loop's thread (Thread {}) is blocked", who,
+                                                    at.empty() ? "" : fmt::format(" (now{})", at), r.tid)
+                        : r.blocked ? fmt::format("{} runs it but is blocked{}", who, at)
+                                    : fmt::format("{} runs it (now{})", who, at.empty() ? " in it" : at));
     }
     std::string state = !runners.empty() ? fmt::format("{}", fmt::join(runners, "; "))
                         : module         ? std::string("no thread is running that code")

@@ -253,6 +253,7 @@ void attachKernelView(Target& t) {
       th.fileLockPath = w->second.lockPath;
       th.fileLockCall = w->second.lockCall;
       th.fileLockFd = w->second.lockFd;
+      th.polledFds = w->second.polledFds;
     }
   }
 }
@@ -375,6 +376,7 @@ Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOption
   }
   attachPipeReaders(snap);
   attachReadPeers(snap);
+  attachOutputPipeWriters(snap);
   attachFileLockHolders(snap);
   return snap;
 }

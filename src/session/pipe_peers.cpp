@@ -136,4 +136,28 @@ void attachReadPeers(Snapshot& snap) {
   }
 }
 
+void attachOutputPipeWriters(Snapshot& snap) {
+  for (auto& p : snap.processes) {
+    if (p.pid <= 0) continue;
+    for (auto& t : p.threads) {
+      if (t.kernelWaitKind != "poll" || t.polledFds.empty()) continue;
+      const bool communicate = std::any_of(t.frames.begin(), t.frames.end(), [](const Frame& f) {
+        return f.location.function == "_communicate" && f.location.file.ends_with("/subprocess.py");
+      });
+      if (!communicate) continue;
+      std::set<uint64_t> pipes;
+      for (const auto& fd : LiveProcess(static_cast<pid_t>(p.pid)).pipeFds()) {
+        if (fd.read && std::find(t.polledFds.begin(), t.polledFds.end(), fd.fd) != t.polledFds.end()) pipes.insert(fd.inode);
+      }
+      if (pipes.empty()) continue;
+      std::set<pid_t> writers;
+      for (const auto& [inode, pids] : pipeWriters(pipes, {static_cast<pid_t>(p.pid)})) writers.insert(pids.begin(), pids.end());
+      for (pid_t w : writers) {
+        if (t.outputPipeWriters.size() >= 8) break;
+        t.outputPipeWriters.emplace_back(w, LiveProcess(w).commandLine());
+      }
+    }
+  }
+}
+
 }  // namespace pyhang

@@ -10,5 +10,9 @@ namespace pyhang {
 
 void attachPipeReaders(Snapshot& snap);
 void attachReadPeers(Snapshot& snap);
+// A thread in Popen.communicate() polling the child's output pipes: the processes other than
+// the child that hold their write ends (a background process the child started keeps them open
+// after the child exits, and communicate() waits for it).
+void attachOutputPipeWriters(Snapshot& snap);
 
 }  // namespace pyhang

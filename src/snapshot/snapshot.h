@@ -190,6 +190,11 @@ struct Thread {
   bool fileLockOutsideHolder = false;
   bool fileLockGone = false;    // the lock changed hands (or it stopped waiting) while pyhang looked
   std::string kernelWait;
+  // Live, blocked in poll(2): the descriptors it polls. In Popen.communicate(), the other
+  // processes that hold the write end of a polled pipe (pid, command): the child, or when it has
+  // exited, whatever keeps its output open (a `sleep 600 &` it started).
+  std::vector<int64_t> polledFds;
+  std::vector<std::pair<int64_t, std::string>> outputPipeWriters;
   // What the thread is doing, one word (running, waiting, sleeping, io, signal, native,
   // deadlocked, stuck-behind, idle, unknown), and in words; set by the analysis.
   std::string state;
@@ -383,6 +388,7 @@ struct WakeSite {
     std::string task;            // asyncio task name, or ""
     int line = 0;                // where that thread (task) is in the function
     bool blocked = false;        // a participant of the finding: it cannot get to the call
+    bool loopBlocked = false;    // a task whose event loop's thread is a participant: it never runs
   };
   std::vector<Runner> runners;   // empty: no live thread or task is in that function
 };

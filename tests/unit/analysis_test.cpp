@@ -1030,6 +1030,54 @@ TEST(Analysis, ASemaphoreAlsoHeldByARunningThreadIsNotADeadlock) {
   expectNoDeadlock(d);
 }
 
+TEST(Analysis, ThreadsHoldingEveryPermitAndWaitingForAnotherAreOneFinding) {
+  // Given a Semaphore(2) whose permits two threads hold (`with pool:` at line 10), each waiting
+  // in a nested `with pool:` (line 14) for a third
+  Given g;
+  g.object(semaphoreObj(kPool, "pool", kPoolCondLock, 0))
+      .object(condObj(kPoolCond, "pool._cond", kPoolCondLock))
+      .object(lockObj(kPoolCondLock, "", false));
+  for (int64_t tid : {101, 102}) {
+    g.with(thread(tid, tid == 101 ? "request-ann" : "request-bob",
+                  {prog("handle", 11).holds(kPool, 10), prog("audit", 14).source("with pool:"),
+                   threadingPy("acquire", 475).acquires(kPool, "acquire()").arg("self", kPool),
+                   threadingPy("wait", 320).waits(WaitOp::kWait, kPoolCond, "wait()").arg("self", kPoolCond)}));
+  }
+  // When analysed
+  const Diagnosis& d = g.analyze();
+  // Then one finding names the semaphore and both threads, not two self-deadlocks and a cycle
+  ASSERT_EQ(d.findings.size(), 1u) << kindsOf(d);
+  const Finding& f = d.findings[0];
+  EXPECT_EQ(f.kind, "self-deadlock");
+  EXPECT_EQ(tids(f.participants), (std::vector<int64_t>{101, 102}));
+  EXPECT_TRUE(linesMatch(f.lines, {{"Found a deadlock (semaphore exhausted by nested acquires) between 2 threads:"},
+                                   {"Thread 101 \"request-ann\" waits to acquire semaphore pool", "0x8000"},
+                                   {"at prog.py:14 in audit (with pool:)"},
+                                   {"while it holds one of its permits itself, since prog.py:10 in handle"},
+                                   {"Thread 102 \"request-bob\" waits to acquire semaphore pool"},
+                                   {"at prog.py:14 in audit (with pool:)"},
+                                   {"while it holds one of its permits itself, since prog.py:10 in handle"},
+                                   {"Every permit of pool is held by one of these threads, and each waits for one more"},
+                                   {"get one, and none releases its own while it waits."}}));
+  EXPECT_EQ(f.summary, "2 threads each hold a permit of pool and wait for another");
+}
+
+TEST(Analysis, ASecondPermitHolderThatRunsMakesTheNestedAcquireNoDeadlock) {
+  // Given the same two threads, and a third that holds a permit and is running
+  Given g;
+  g.object(semaphoreObj(kPool, "pool", kPoolCondLock, 0))
+      .object(condObj(kPoolCond, "pool._cond", kPoolCondLock))
+      .object(lockObj(kPoolCondLock, "", false));
+  for (int64_t tid : {101, 102}) {
+    g.with(thread(tid, "request", {prog("handle", 11).holds(kPool, 10), prog("audit", 14),
+                                   threadingPy("acquire", 475).acquires(kPool, "acquire()").arg("self", kPool),
+                                   threadingPy("wait", 320).waits(WaitOp::kWait, kPoolCond, "wait()").arg("self", kPoolCond)}));
+  }
+  g.with(running(103, "request", {prog("handle", 11).holds(kPool, 10)}));
+  // Then the running holder will release its permit: no deadlock
+  expectNoDeadlock(g.analyze());
+}
+
 // ---- processes --------------------------------------------------------------------------------
 
 TEST(Analysis, LocksOfDifferentProcessesAtTheSameAddressAreDifferentLocks) {
