@@ -28,7 +28,7 @@ enum : long {
   kConnect = 42, kFcntl = 72, kFlock = 73, kAccept = 43, kSendto = 44, kRecvfrom = 45, kSendmsg = 46, kRecvmsg = 47, kWait4 = 61,
   kRtSigtimedwait = 128, kRtSigsuspend = 130, kFutex = 202, kEpollWait = 232, kClockNanosleep = 230,
   kWaitid = 247, kPselect6 = 270, kPpoll = 271, kEpollPwait = 281, kAccept4 = 288, kRecvmmsg = 299,
-  kEpollPwait2 = 441,
+  kEpollPwait2 = 441, kRestartSyscall = 219,
 };
 
 std::string hexAddress(const std::string& hex, bool v6) {
@@ -180,6 +180,21 @@ KernelWait describeKernelWait(pid_t pid, pid_t tid) {
   unsigned long long a[6] = {};
   if (std::sscanf(sc.c_str(), "%ld %llx %llx %llx %llx %llx %llx", &nr, &a[0], &a[1], &a[2], &a[3], &a[4], &a[5]) < 2) {
     return w;
+  }
+  // A call interrupted by a stop (a tracer's, pyhang's own earlier look) and resumed through
+  // restart_syscall(2): poll(2), relative sleeps and futex waits come back so, their arguments
+  // still in the registers /proc shows. The wait channel says which call it was.
+  if (nr == kRestartSyscall) {
+    std::string wchan = readProcFile(fmt::format("/proc/{}/task/{}/wchan", pid, tid), 128);
+    if (wchan.find("poll_schedule_timeout") != std::string::npos || wchan.find("do_sys_poll") != std::string::npos) {
+      nr = kPoll;
+    } else if (wchan.find("futex") != std::string::npos) {
+      nr = kFutex;
+    } else if (wchan.find("nanosleep") != std::string::npos) {
+      w.kind = "sleep";
+      w.text = sleepText(std::nullopt, std::nullopt);
+      return w;
+    }
   }
   auto fdText = [&](unsigned long long fd) {
     std::string what = describeFd(pid, static_cast<long>(fd));

@@ -81,6 +81,9 @@ BUSY = [
     "c2_ok_busy_native_holder.py",
     "c2_ok_busy_trylock_backoff.py",
     "c2_ok_busy_conn_pool.py",
+    "c2_ok_busy_dining_ordered.py",
+    "c2_ok_busy_rwlock.py",
+    "c2_ok_busy_logging_queue.py",
 ]
 
 # (script, interpreter ids or None for all, "live"/"core"/None) -> what pyhang says instead
@@ -235,6 +238,19 @@ IDLE: Dict[str, Idle] = {
         "Verdict: no deadlock: the threads looked stuck (lock-order-cycle), but it rests on an acquire() by Task ",
         " inferred from the source since ", "and its event loop still has 1 timer")),
     "c2_ok_idle_manual_future.py": Idle(),
+    # Waits for other programs and the network, some holding a lock others wait for.
+    "c2_ok_idle_popen_background_pipe.py": Idle(note={
+        "progress": ["waits for event step_done", "@progress_wait progress"],
+        "MainThread": ["waits in communicate() for the output pipes of process (pid ", "(sleep 3600) still holds them open",
+                       "@run_step run_step"]}),
+    "c2_ok_idle_flock_external.py": Idle(note={"writer-0": ["waits for an exclusive flock() on ", ", held by pid ",
+                                                            "[not in this report]", "@writer_flock writer"]}),
+    "c2_ok_idle_connect_overloaded.py": Idle(note={"health-check": ["waits for a connection to complete on TCP socket 127.0.0.1:",
+                                                                    "@connect health_check"]}),
+    "c2_ok_idle_udp_metrics.py": Idle(note={"receiver": ["waits to read from UDP socket 127.0.0.1:", "@recvfrom receiver"]}),
+    "c2_ok_idle_accept_holding_lock.py": Idle(note={"admin": ["waits for a connection on TCP socket listening on 127.0.0.1:",
+                                                              "@accept admin"]}),
+    "c2_ok_idle_aio_thread_lock_sleeping_task.py": Idle(),
     "c2_ok_idle_lease_alarm.py": Idle(verdict=("Verdict: no deadlock: every thread waits, and signal SIGALRM "
                                                "(its handler on_lease_end, c2_ok_idle_lease_alarm.py:",
                                                ") can still wake the program.")),
@@ -414,6 +430,46 @@ HANGS: Dict[str, Hang] = {
     "c2_hang_generator_holds_lock.py": Hang(["self-deadlock"], {
         "MainThread": At("insert_with", "insert", holds=["main_insert"]),
     }),
+    "c2_hang_timer_cancel_join.py": Hang(["join-cycle"], {
+        "MainThread": At("close_join", "close", holds=["close_with"]),
+        "token-refresh": At("refresh_lock", "_refresh"),
+    }),
+    # A blocking threading.Event.wait() inside a coroutine: the task that would set it is on the
+    # same (blocked) loop.
+    "c2_hang_aio_sync_event_in_loop.py": Hang(["all-blocked"], {
+        "MainThread": At("sync_wait", "handle_request"),
+    }),
+    "c2_hang_condition_wait_holding_lock.py": Hang(["all-blocked"], {
+        "matcher": At("matcher_wait", "match_forever", holds=["matcher_with"]),
+        "gateway": At("gateway_lock", "submit"),
+        "MainThread": At("main_join", "main"),
+    }),
+    "c2_hang_queue_workers_refill_full.py": Hang(["all-blocked"], {
+        "crawler-0": At("put", "crawl"),
+        "crawler-1": At("put", "crawl"),
+        "MainThread": At("join", "main"),
+    }),
+    "c2_hang_aio_lock_across_get.py": Hang(["all-blocked"], {
+        "task:Task-1": At("gather", "main"),
+        "task:refresher": At("refresh_get", "refresh", holds=["refresh_with"]),
+        "task:token-fetcher": At("fetch_lock", "fetch_token"),
+    }),
+    "c2_hang_semaphore_nested_checkout.py": Hang(["self-deadlock"], {
+        "request-ann": At("audit_checkout", "audit", holds=["request_with"]),
+        "request-bob": At("audit_checkout", "audit", holds=["request_with"]),
+    }),
+    # A threading lock held across an await by another task of the loop the waiter blocks.
+    "c2_hang_aio_thread_lock_across_await.py": Hang(["self-deadlock"], {
+        "MainThread": At("request_lock", "handle_request"),
+    }),
+    # The only producer of a multiprocessing.Queue died before it put anything (joined).
+    "c2_hang_mp_queue_producer_crashed.py": Hang(["all-blocked"], {
+        "MainThread": At("get", "main"),
+    }),
+    # The reader's own process keeps the pipe's write end open: live only (/proc).
+    "c2_hang_pipe_own_write_end.py": Hang(["all-blocked"], {
+        "MainThread": At("read_log", "read_log"),
+    }, live_only=True),
     # Live only: who holds the socket's ends is read from /proc; a core says no deadlock.
     "c2_hang_mp_pipe_recv.py": Hang(["read-cycle"], {
         "MainThread": At("parent_recv", "handshake"),
