@@ -27,15 +27,18 @@ void attachFileLockHolders(Snapshot& snap) {
   for (int attempt = 0; attempt < 10; ++attempt) {
     if (attempt) usleep(5000);
     rows = parseProcLocks(readProcFile("/proc/locks", size_t{16} << 20));
-    bool allQueued = true;
+    // One waiting row per waiting thread: two threads of a process waiting for the same file
+    // are two rows, and one of them may not be back yet.
+    std::map<std::pair<std::string, int64_t>, int> queued, waiting;
+    for (const auto& r : rows) {
+      if (r.waiting) ++queued[{r.key, r.pid}];
+    }
     for (const auto& p : snap.processes) {
       for (const auto& t : p.threads) {
-        if (t.fileLockKey.empty()) continue;
-        allQueued &= std::any_of(rows.begin(), rows.end(), [&](const FileLockRow& r) {
-          return r.waiting && r.key == t.fileLockKey && r.pid == p.pid;
-        });
+        if (!t.fileLockKey.empty()) ++waiting[{t.fileLockKey, p.pid}];
       }
     }
+    const bool allQueued = std::all_of(waiting.begin(), waiting.end(), [&](const auto& w) { return queued[w.first] >= w.second; });
     if (allQueued) break;
   }
   for (auto& p : snap.processes) {
@@ -45,13 +48,14 @@ void attachFileLockHolders(Snapshot& snap) {
     }
   }
   // The table once more: a lock that changed hands while the holders' descriptors were read
-  // gives a picture of no one moment. Such a key counts as released (its waits may end).
+  // gives a picture of no one moment. Such a key counts as released (its waits may end). Only
+  // the holders' rows count: a waiter re-queuing after the stop is not a change of hands.
   std::set<std::string> moving;
   {
     auto rowsOf = [&](const std::vector<FileLockRow>& all) {
       std::map<std::string, std::vector<std::tuple<bool, bool, int64_t>>> byKey;
       for (const auto& r : all) {
-        if (wanted.count(r.key)) byKey[r.key].emplace_back(r.waiting, r.write, r.pid);
+        if (!r.waiting && wanted.count(r.key)) byKey[r.key].emplace_back(r.waiting, r.write, r.pid);
       }
       return byKey;
     };
