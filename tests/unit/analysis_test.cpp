@@ -1030,9 +1030,9 @@ TEST(Analysis, ASemaphoreAlsoHeldByARunningThreadIsNotADeadlock) {
   expectNoDeadlock(d);
 }
 
-TEST(Analysis, ThreadsHoldingEveryPermitAndWaitingForAnotherAreOneFinding) {
-  // Given a Semaphore(2) whose permits two threads hold (`with pool:` at line 10), each waiting
-  // in a nested `with pool:` (line 14) for a third
+// A Semaphore(2) whose permits two threads hold (`with pool:` at line 10), each waiting in a
+// nested `with pool:` (line 14) for a third.
+Given nestedCheckout() {
   Given g;
   g.object(semaphoreObj(kPool, "pool", kPoolCondLock, 0))
       .object(condObj(kPoolCond, "pool._cond", kPoolCondLock))
@@ -1043,6 +1043,11 @@ TEST(Analysis, ThreadsHoldingEveryPermitAndWaitingForAnotherAreOneFinding) {
                    threadingPy("acquire", 475).acquires(kPool, "acquire()").arg("self", kPool),
                    threadingPy("wait", 320).waits(WaitOp::kWait, kPoolCond, "wait()").arg("self", kPoolCond)}));
   }
+  return g;
+}
+
+TEST(Analysis, ThreadsHoldingEveryPermitAndWaitingForAnotherAreOneFinding) {
+  Given g = nestedCheckout();
   // When analysed
   const Diagnosis& d = g.analyze();
   // Then one finding names the semaphore and both threads, not two self-deadlocks and a cycle
@@ -1064,15 +1069,7 @@ TEST(Analysis, ThreadsHoldingEveryPermitAndWaitingForAnotherAreOneFinding) {
 
 TEST(Analysis, ASecondPermitHolderThatRunsMakesTheNestedAcquireNoDeadlock) {
   // Given the same two threads, and a third that holds a permit and is running
-  Given g;
-  g.object(semaphoreObj(kPool, "pool", kPoolCondLock, 0))
-      .object(condObj(kPoolCond, "pool._cond", kPoolCondLock))
-      .object(lockObj(kPoolCondLock, "", false));
-  for (int64_t tid : {101, 102}) {
-    g.with(thread(tid, "request", {prog("handle", 11).holds(kPool, 10), prog("audit", 14),
-                                   threadingPy("acquire", 475).acquires(kPool, "acquire()").arg("self", kPool),
-                                   threadingPy("wait", 320).waits(WaitOp::kWait, kPoolCond, "wait()").arg("self", kPoolCond)}));
-  }
+  Given g = nestedCheckout();
   g.with(running(103, "request", {prog("handle", 11).holds(kPool, 10)}));
   // Then the running holder will release its permit: no deadlock
   expectNoDeadlock(g.analyze());
