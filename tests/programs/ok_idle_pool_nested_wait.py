@@ -27,7 +27,7 @@ def job(n):
 def main():
     jobs = [pool.submit(job, n) for n in range(2)]
     threading.Timer(0.5, ready).start()
-    concurrent.futures.wait(jobs)
+    concurrent.futures.wait(jobs)  # LINE:main_wait
 
 
 if __name__ == "__main__":
