@@ -433,6 +433,7 @@ std::string kernelActivity(const Thread& t) {
   const std::string& w = t.wchan;
   auto has = [&](const char* s) { return w.find(s) != std::string::npos; };
   if (t.kernelState == "R") return t.holdsGil ? "is running Python code" : "is running";
+  if (t.waitingForGil) return "waits for the GIL, woken (its native stack is in take_gil): about to run Python code";
   if (t.kernelState == "D") return fmt::format("is in uninterruptible I/O ({})", w.empty() ? "disk or device" : w);
   if (!t.kernelWait.empty() && t.kernelWaitKind != "other") return t.kernelWait;
   if (has("futex")) return "is blocked on a futex in C code (a lock or condition pyhang could not identify)";
@@ -583,7 +584,7 @@ std::string inferredHoldDoubt(const WaitGraph& g, const Explainer& ex, const std
 // One word for what a thread that waits for no Python object does.
 std::string threadStateWord(const Thread& t) {
   const std::string& k = t.kernelWaitKind;
-  if (t.kernelState == "R") return "running";
+  if (t.kernelState == "R" || t.waitingForGil) return "running";
   if (k == "sleep" || t.sleepingInSelect || t.wchan.find("nanosleep") != std::string::npos) return "sleeping";
   if (k == "io" || k == "accept" || k == "poll" || t.kernelState == "D") return "io";
   if (k == "signal") return "signal";

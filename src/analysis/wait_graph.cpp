@@ -390,7 +390,8 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
       // A thread that holds the GIL is running Python code: every wait named here releases the
       // GIL while it blocks, so the thread has just been woken (a lock acquired, its frame not
       // moved on yet) or has not blocked yet. A core, read once, catches this often.
-      if (t.holdsGil && u.wait) u.wait.reset();
+      // The same for a thread whose native stack shows it waiting to take the GIL.
+      if ((t.holdsGil || t.waitingForGil) && u.wait) u.wait.reset();
       g.units.push_back(std::move(u));
     }
   }

@@ -27,6 +27,7 @@
 #include "report/json_report.h"
 #include "report/terminal_text.h"
 #include "report/text_report.h"
+#include "session/gil_waits.h"
 #include "session/inspector.h"
 #include "session/second_look.h"
 #include "session/source_access.h"
@@ -182,6 +183,9 @@ int main(int argc, char** argv) {
     analyze(snapshot);
     // Live: a finding stands only if its threads are still blocked a moment later.
     if (!isCore) secondLook(snapshot);
+    // A core: a thread its Python frame shows in a lock's acquire may be waiting for the GIL
+    // instead, woken with the lock: its native stack says so.
+    if (isCore && lookForGilWaitsInCores(snapshot, inspect)) analyze(snapshot);
     confirmFindings(snapshot);
     attachWakeSites(snapshot, sourceLinesFor(inspect, isCore));
   }

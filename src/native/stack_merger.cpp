@@ -80,6 +80,24 @@ bool isEvaluationFrame(const Frame& f, const std::string& runtimeLibrary) {
   return lower.find("vectorcall") != std::string::npos;
 }
 
+bool waitsForGil(const std::vector<Frame>& innermostFirst, const std::string& runtimeLibrary) {
+  static const std::set<std::string> gil = {"take_gil", "PyEval_RestoreThread", "PyEval_AcquireThread",
+                                            "_PyThreadState_Attach", "PyEval_AcquireLock", "_PyEval_AcquireLock"};
+  static const std::set<std::string> lock = {
+      "PyThread_acquire_lock_timed", "PyThread_acquire_lock", "PyThread_acquire_lock_timed_with_retries",
+      "_PyMutex_LockTimed", "_PyMutex_LockSlow", "_PyParkingLot_Park", "_PySemaphore_Wait",
+      "_PySemaphore_PlatformWait", "acquire_timed", "lock_PyThread_acquire_lock", "rlock_acquire"};
+  constexpr int kRuntimeFramesLooked = 4;
+  int seen = 0;
+  for (const auto& f : innermostFirst) {
+    if (f.kind != Frame::Kind::kNative || f.inlined || !inRuntime(f, runtimeLibrary)) continue;
+    std::string name = baseFunctionName(f.location.function);
+    if (gil.count(name)) return true;
+    if (lock.count(name) || ++seen >= kRuntimeFramesLooked) return false;
+  }
+  return false;
+}
+
 // --- capture -----------------------------------------------------------------------------
 
 namespace {
@@ -114,7 +132,7 @@ NativeCapture captureCore(const std::string& corePath, const CoreFile& core, con
 namespace {
 
 void applyMarkers(Thread& t, Process& p, const std::string& runtimeLibrary) {
-  bool take = false, drop = false, gc = false;
+  bool take = waitsForGil(t.nativeFrames, runtimeLibrary), drop = false, gc = false;
   for (const auto& f : t.nativeFrames) {
     if (!inRuntime(f, runtimeLibrary)) continue;
     std::string name = baseFunctionName(f.location.function);

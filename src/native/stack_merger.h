@@ -78,6 +78,14 @@ bool isEvalFrame(const Frame& frame);
 // runtime's library (`runtimeLibrary`, a file name; "" = any library) qualify.
 bool isEvaluationFrame(const Frame& frame, const std::string& runtimeLibrary);
 
+// Waiting to take the GIL: among the innermost few frames of the runtime (`runtimeLibrary`, a
+// file name), take_gil or a call that blocks only in it (PyEval_RestoreThread,
+// PyEval_AcquireThread, _PyThreadState_Attach) comes before any lock wait of the runtime. A
+// thread woken from a lock wait (the lock acquired, or handed over by a PyMutex) sits there
+// while its Python frame still shows the acquire. Only a few frames count: a stripped build
+// names a static function after the exported one before it.
+bool waitsForGil(const std::vector<Frame>& innermostFirst, const std::string& runtimeLibrary);
+
 struct MergedStack {
   bool merged = false;                 // false: `frames` is the Python stack unchanged
   std::vector<Frame> frames;           // outermost first

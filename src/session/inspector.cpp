@@ -397,6 +397,7 @@ Result<Process> inspectCore(const std::string& corePath, const InspectOptions& o
   out.pid = info.pid;
   out.ppid = info.ppid;
   out.source = "core";
+  out.corePath = corePath;
   out.commandLine = info.psargs;
   out.terminatingSignal = info.signal;
   out.signalTid = info.signalTid;

@@ -308,6 +308,7 @@ struct Process {
   std::vector<std::string> argv;   // sys.argv as the program sees it, when readable
   std::string executable;
   std::string source;           // "live" or "core"
+  std::string corePath;         // a core: the file it was read from
   std::string name;             // multiprocessing name, when known
   PythonInfo python;
   std::vector<Thread> threads;  // in the order of the interpreter's list: newest first

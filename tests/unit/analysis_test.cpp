@@ -627,6 +627,21 @@ TEST(Analysis, ALockedLockNobodyHoldsWithOneThreadRunningIsNoDeadlock) {
   EXPECT_TRUE(hasLine(d.notes, "Thread 100 \"MainThread\" is running Python code, at prog.py:9 in spin."));
 }
 
+TEST(Analysis, AWaiterWhoseNativeStackWaitsForTheGilIsNotBlocked) {
+  // Given the all-blocked scenario, but the worker's native stack (a core's) shows it waiting to
+  // take the GIL: the lock was handed to it and its frame has not moved on yet
+  Given g = unknownHolderScenario(false);
+  g.snap.processes[0].threads[0].waitingForGil = true;
+  ASSERT_EQ(g.snap.processes[0].threads[0].tid, 101);
+  // When analysed
+  const Diagnosis& d = g.analyze();
+  // Then no finding: the worker is about to run, and the note says why
+  expectNoDeadlock(d);
+  EXPECT_TRUE(hasLine(d.notes, "Thread 101 \"worker\" waits for the GIL, woken (its native stack is in take_gil): "
+                               "about to run Python code, at prog.py:14 in work."))
+      << dump(d.notes);
+}
+
 TEST(Analysis, EmptySnapshotsAndThreadsWithoutFramesAreNotDeadlocked) {
   // Given no process at all
   Snapshot empty;

@@ -340,5 +340,34 @@ TEST(NativeMerge, RandomStacksKeepThePythonFramesInOrder) {
   }
 }
 
+TEST(WaitsForGil, ATakeGilOrAnExportedCallerBeforeAnyLockWaitIsAGilWait) {
+  const std::string lib = kLib;
+  // 3.12: woken from sem_clockwait, re-taking the GIL in Py_END_ALLOW_THREADS
+  EXPECT_TRUE(waitsForGil({c("__futex_abstimed_wait_common", "libc.so.6"), c("___pthread_cond_timedwait", "libc.so.6"),
+                           c("take_gil"), c("PyEval_RestoreThread"), c("acquire_timed"),
+                           c("lock_PyThread_acquire_lock")},
+                          lib));
+  // a stripped build: take_gil has no symbol (named after an exported neighbour), its caller has
+  EXPECT_TRUE(waitsForGil({c("___pthread_cond_timedwait", "libc.so.6"), c("PyEval_SaveThread"),
+                           c("PyEval_RestoreThread.cold"), c("acquire_timed")},
+                          lib));
+  // 3.13+: a PyMutex waiter unparked, re-attaching inside _PyParkingLot_Park
+  EXPECT_TRUE(waitsForGil({c("syscall", "libc.so.6"), c("take_gil"), c("_PyThreadState_Attach"),
+                           c("_PySemaphore_Wait"), c("_PyParkingLot_Park"), c("_PyMutex_LockTimed")},
+                          lib));
+  // blocked on the lock itself
+  EXPECT_FALSE(waitsForGil(workerNative(), lib));
+  EXPECT_FALSE(waitsForGil({c("syscall", "libc.so.6"), c("_PySemaphore_PlatformWait"), c("_PySemaphore_Wait"),
+                            c("_PyParkingLot_Park"), c("PyEval_AcquireThread")},
+                           lib));
+  // a GIL function deep in the stack, far from where the thread waits
+  EXPECT_FALSE(waitsForGil({c("poll", "libc.so.6"), c("select_poll_poll"), c("cfunction_vectorcall_FASTCALL"),
+                            c("_PyEval_EvalFrameDefault"), c("_PyEval_Vector"), c("PyEval_RestoreThread")},
+                           lib));
+  // only the runtime's frames count
+  EXPECT_FALSE(waitsForGil({c("take_gil", "libother.so")}, lib));
+  EXPECT_FALSE(waitsForGil({}, lib));
+}
+
 }  // namespace
 }  // namespace pyhang::native
