@@ -23,7 +23,7 @@ constexpr size_t kFramesNamed = 16;
 
 bool lookForGilWaitsInCores(Snapshot& snap, const InspectOptions& options) {
   if (!snap.diagnosis.ran || snap.diagnosis.findings.empty()) return false;
-  if (options.nativeMode != native::NativeMode::kOff) return false;   // the markers are set already
+  if (options.nativeMode != native::NativeMode::kOff) return false;  // the markers are set already
   std::map<int64_t, std::set<int64_t>> tidsByPid;
   for (const auto& f : snap.diagnosis.findings) {
     for (const auto& [pid, tid] : threadsToConfirm(snap, f)) tidsByPid[pid].insert(tid);
@@ -33,7 +33,7 @@ bool lookForGilWaitsInCores(Snapshot& snap, const InspectOptions& options) {
     auto want = tidsByPid.find(p.pid);
     if (p.source != "core" || p.corePath.empty() || want == tidsByPid.end()) continue;
     auto core = CoreFile::open(p.corePath, options.core);
-    if (!core) continue;   // read once already; a second failure leaves the finding as it is
+    if (!core) continue;  // read once already; a second failure leaves the finding as it is
     native::NativeCapture capture = native::captureCore(p.corePath, **core, p.executable);
     if (!capture.unwinder) continue;
     const std::string runtimeLibrary = baseName(p.python.library);
