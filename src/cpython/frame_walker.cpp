@@ -17,8 +17,8 @@ constexpr int kMaxBlocks = 20;  // CO_MAXBLOCKS
 // The code unit a JUMP_BACKWARD at the frame's instruction jumps to, or nothing for any other
 // instruction. Its argument may be widened by EXTENDED_ARG prefixes just before it.
 std::optional<uint32_t> FrameWalker::loopHeadOf(const RawFrame& frame) const {
+  if (objects_.layout().traits.frames == FrameModel::kFrameObject) return std::nullopt;
   const int minor = objects_.layout().traits.minor;
-  if (minor < 11) return std::nullopt;
   const auto& mem = objects_.memory();
   const uint32_t unit = frame.byteOffset / 2;
   uint8_t insn[2] = {};
@@ -40,7 +40,7 @@ std::optional<uint32_t> FrameWalker::loopHeadOf(const RawFrame& frame) const {
 
 void FrameWalker::finishCall(RawFrame& frame) const {
   const int minor = objects_.layout().traits.minor;
-  if (minor < 11 || !frame.code || frame.code->exceptionTable.empty()) return;
+  if (objects_.layout().traits.frames == FrameModel::kFrameObject || !frame.code || frame.code->exceptionTable.empty()) return;
   uint8_t opcode = 0;
   if (!objects_.memory().read(frame.code->bytecode + frame.byteOffset, &opcode, 1)) return;
   std::string_view op = baseOpcodeName(minor, opcode);
@@ -271,7 +271,7 @@ ThreadFrames FrameWalker::walk(uint64_t firstFrame) const {
         bool cShim = owner && ((o.owner_cstack >= 0 && *owner == o.owner_cstack) ||
                                (o.owner_interpreter >= 0 && *owner == o.owner_interpreter));
         if (!result.frames.empty() && cShim) result.frames.back().isEntry = true;
-      } else if (!ok && next == 0 && !result.frames.empty() && pl.traits.minor >= 12) {
+      } else if (!ok && next == 0 && !result.frames.empty() && pl.traits.entryShimOnCStack) {
         // An entry shim (3.12+) lives on the C stack; gcore may leave its page out (zeros: gdb
         // cannot read next to the guard pages newer glibc installs in thread stacks with
         // MADV_GUARD_INSTALL). The thread's outermost shim hides nothing, but an inner one hides

@@ -214,6 +214,12 @@ std::optional<PythonLayout> layoutFor(const VersionInfo& v) {
                                 : LineTableFormat::kLnotab;
   t.gilPerInterpreter = v.minor >= 12;
   t.callSelfAfterCallable = v.minor >= 13;
+  t.holdsGilInStatus = v.minor == 13;
+  t.signalHandlersByScan = v.minor >= 12;
+  t.kwNamesOffStack = v.minor == 11 || v.minor == 12;
+  t.shutdownJoinsInC = v.minor >= 13;
+  t.dictValuesHeader = v.minor >= 13 ? 8 : 0;
+  t.entryShimOnCStack = v.minor >= 12;
   return p;
 }
 

@@ -115,6 +115,12 @@ struct VersionTraits {
   bool threadsInInterp = true;     // false only for 3.8-3.10 naming, kept for clarity
   bool gilPerInterpreter = false;  // 3.12+: interp->ceval.gil pointer
   bool callSelfAfterCallable = false;  // 3.13+: [callable, self_or_NULL]
+  bool holdsGilInStatus = false;       // 3.13: bit 5 of PyThreadState._status says it holds the GIL
+  bool signalHandlersByScan = false;   // 3.12+: the Python signal handlers are found by scanning _PyRuntime
+  bool kwNamesOffStack = false;        // 3.11, 3.12: keyword names of a call live in KW_NAMES, not on the stack
+  bool shutdownJoinsInC = false;       // 3.13+: threading._shutdown() joins the threads in C (_thread_shutdown)
+  int dictValuesHeader = 0;            // bytes before a split dict's values array (3.13+: 8)
+  bool entryShimOnCStack = false;      // 3.12+: an eval entry's shim frame lives on the C stack
 };
 
 struct VersionInfo {

@@ -668,8 +668,7 @@ Result<std::vector<std::pair<uint64_t, uint64_t>>> ObjectReader::dictItems(uint6
   PYHANG_TRY(keys, mem_.readPtr(dict + 32));
   PYHANG_TRY(values, mem_.readPtr(dict + 40));
   if (keys == 0) return fail(ErrorKind::kImplausible, "dict without keys", dict);
-  uint64_t valuesArray = values;
-  if (values && layout_.traits.minor >= 13) valuesArray = values + 8;
+  uint64_t valuesArray = values ? values + static_cast<uint64_t>(layout_.traits.dictValuesHeader) : 0;
   return keysEntries(keys, valuesArray, cap);
 }
 

@@ -356,7 +356,7 @@ void Reader::readThread(uint64_t tstate, uint64_t interp, int interpId, const st
   if (t.name.empty() && t.isMain) t.name = "MainThread";
   if (o_.ts_holds_gil >= 0) {
     t.holdsGil = mem_.readValue<int32_t>(at(tstate, o_.ts_holds_gil)).value_or(0) != 0;
-  } else if (layout_.traits.minor == 13 && o_.ts_status >= 0) {
+  } else if (layout_.traits.holdsGilInStatus && o_.ts_status >= 0) {
     t.holdsGil = (mem_.readValue<uint32_t>(at(tstate, o_.ts_status)).value_or(0) >> 5) & 1;
   } else {
     t.holdsGil = gil.first && gil.second == tstate;

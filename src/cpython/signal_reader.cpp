@@ -100,7 +100,7 @@ std::string signalName(int signo) {
 
 std::optional<std::vector<SignalHandler>> readSignalHandlers(const ObjectReader& objects, const RuntimeLocation& runtime) {
   if (runtime.signalHandlers) return decode(objects, runtime.signalHandlers);
-  if (objects.layout().traits.minor < 12 || !runtime.runtimeAddress) return std::nullopt;
+  if (!objects.layout().traits.signalHandlersByScan || !runtime.runtimeAddress) return std::nullopt;
   // 3.12+: find default_handler / ignore_handler (the ints 0 and 1) 1056 bytes after a table.
   auto raw = objects.memory().readBytes(runtime.runtimeAddress, kRuntimeScanBytes);
   if (!raw) return std::nullopt;

@@ -142,6 +142,7 @@ SyncObject SyncReader::describe(uint64_t obj) const {
         if (auto bits = mem.readValue<uint8_t>(obj + 16)) {
           s.locked = (*bits & 1) != 0;
           s.waiters = (*bits & 2) ? 1 : 0;
+          s.waitersIsABit = true;
         }
       } else {
         if (auto locked = mem.readValue<uint8_t>(obj + 32)) s.locked = *locked != 0;
@@ -158,6 +159,7 @@ SyncObject SyncReader::describe(uint64_t obj) const {
         if (bits) {
           s.locked = (*bits & 1) != 0;
           s.waiters = (*bits & 2) ? 1 : 0;
+          s.waitersIsABit = true;
         }
         if (owner) s.ownerIdent = s.locked.value_or(false) ? *owner : 0;
         if (level && s.locked.value_or(false)) s.count = *level + 1;
@@ -408,7 +410,7 @@ bool SyncReader::acquireHasTimeout(const RawFrame& frame, int k, int limit) cons
     if (kwnames[i] == "timeout") return isTimeout(slot(k + 1 + positional + static_cast<int>(i)));
   }
   if (positional >= 2) return isTimeout(slot(k + 2));
-  if (positional == 1 && !kwTupleOnStack && (minor == 11 || minor == 12)) {
+  if (positional == 1 && !kwTupleOnStack && objects_.layout().traits.kwNamesOffStack) {
     // 3.11/3.12 keep keyword names out of the stack (KW_NAMES): acquire(timeout=5) and
     // acquire(1) look alike. A float, or a number other than 0/1, can only be a timeout.
     uint64_t a = slot(k + 1);
@@ -576,7 +578,7 @@ std::optional<WaitInfo> SyncReader::stdlibWait(const RawFrame& frame, const std:
       w.how = "with";
       return w;
     }
-    if (fn == "_shutdown" && isInnermost && objects_.layout().traits.minor >= 13) {
+    if (fn == "_shutdown" && isInnermost && objects_.layout().traits.shutdownJoinsInC) {
       // 3.13+: at interpreter exit _shutdown() ends in _thread_shutdown() (C, no frame of its
       // own), which joins every non-daemon thread: it waits for the first one still running.
       uint64_t main = objects_.moduleGlobal("threading", "_main_thread").value_or(0);

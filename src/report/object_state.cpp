@@ -88,8 +88,8 @@ std::optional<ObjectQuantities> quantitiesOf(const Process& p, const SyncObject&
       q.locked = s.locked;
       if (s.waiters && *s.waiters > 0) {
         q.waiters = *s.waiters;
-        // A PyMutex (3.13+) keeps one bit for "has waiters", not a count.
-        q.waitersAtLeast = s.kind == ObjectKind::kLock && p.python.major == 3 && p.python.minor >= 13;
+        // A PyMutex keeps one bit for "has waiters", not a count.
+        q.waitersAtLeast = s.waitersIsABit;
       }
       break;
     case ObjectKind::kRLock:

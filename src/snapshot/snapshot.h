@@ -66,6 +66,7 @@ struct SyncObject {
   // Lock state, when it could be read.
   std::optional<bool> locked;
   std::optional<int> waiters;       // sem_t nwaiters, or 1 when PyMutex has parked waiters
+  bool waitersIsABit = false;       // `waiters` is a PyMutex's "has parked waiters" bit: 1 means one or more
   std::optional<uint64_t> ownerIdent;   // RLock owner (thread ident), 0 when unowned
   std::optional<uint64_t> count;        // RLock recursion count
   // The lock that guards a Condition/Semaphore/Event/Barrier/Queue (its Condition's lock).

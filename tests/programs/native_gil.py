@@ -1,4 +1,4 @@
-"""--native (issue 4): four CPU-bound threads share the GIL. At any moment one of them runs
+"""--native: four CPU-bound threads share the GIL. At any moment one of them runs
 Python code and the others wait for the GIL in CPython's take_gil(), which the native stack shows
 ("Waiting for the GIL"). Not a hang: the program spins until it is killed.
 """

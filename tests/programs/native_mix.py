@@ -1,4 +1,4 @@
-"""--native (issue 4): one hung program with the native stacks the tests look for.
+"""--native: one hung program with the native stacks the tests look for.
 
 * Thread "locker" blocks in lock.acquire() on a lock the main thread holds: its native stack
   shows the wait (sem_clockwait / futex / PyMutex parking) under the Python frame.

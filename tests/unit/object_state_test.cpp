@@ -64,14 +64,18 @@ TEST(ObjectState, RLockOwnedByAnExitedThread) {
 
 TEST(ObjectState, PyMutexWaitersAreALowerBound) {
   Process p;
-  p.python.major = 3;
-  p.python.minor = 13;
   SyncObject l = object(ObjectKind::kLock, {});
   l.locked = true;
   l.waiters = 1;
+  l.waitersIsABit = true;   // a PyMutex's "has parked waiters" bit (3.13.1+)
   auto q = quantitiesOf(p, l);
   ASSERT_TRUE(q);
   EXPECT_EQ(quantitiesText(*q, ObjectKind::kLock), "locked, at least 1 thread waiting");
+  // sem_t's nwaiters (3.13.0 and before) is a count
+  l.waitersIsABit = false;
+  q = quantitiesOf(p, l);
+  ASSERT_TRUE(q);
+  EXPECT_EQ(quantitiesText(*q, ObjectKind::kLock), "locked, 1 thread waiting");
 }
 
 TEST(FixLines, LeakedSemaphoreAndBarrier) {
