@@ -92,6 +92,26 @@ std::string uninspectedWakeSource(const Snapshot& snap, const Finding& f) {
       }
     }
   }
+  // A multiprocessing child read without its parent: the parent (and the siblings it started)
+  // hold the other ends of its queues, pipes and shared locks.
+  std::vector<std::string> parents;
+  for (int64_t pid : pids) {
+    const Process* p = processOf(snap, pid);
+    bool mpChild = (!p->name.empty() && p->name != "MainProcess") ||
+                   p->commandLine.find("multiprocessing") != std::string::npos;
+    if (mpChild && p->ppid > 1 && !shown.count(p->ppid)) {
+      std::string parent = fmt::format("its parent process {}", p->ppid);
+      if (std::find(parents.begin(), parents.end(), parent) == parents.end()) parents.push_back(parent);
+    }
+  }
+  if (others.empty() && !parents.empty()) {
+    bool core = processOf(snap, *pids.begin())->source == "core";
+    return fmt::format("{} (or a process it started), which {} not in this report ({})", fmt::join(parents, " or "),
+                       parents.size() == 1 ? "is" : "are",
+                       core ? "take a core of it and of its children too and pass all the cores"
+                            : fmt::format("inspect the whole tree: pyhang remote {} --children",
+                                          processOf(snap, *pids.begin())->ppid));
+  }
   if (others.empty()) return "";
   std::string list = others.size() > 4 ? fmt::format("{} and {} more", fmt::join(others.begin(), others.begin() + 4, ", "),
                                                      others.size() - 4)

@@ -455,6 +455,13 @@ void analyze(Snapshot& snap) {
   // Nothing can ever run again: every thread waits forever for something only another
   // thread could provide.
   // Only when everything waited for is in the snapshot: a process outside it could still act.
+  // Library service loops (a Pool's handler threads, an executor's manager thread, the
+  // forkserver, the resource tracker) only react to the others: a process of nothing else (the
+  // forkserver or the resource tracker read alone) is idle, waiting for requests.
+  auto service = [](const UnitState& u) {
+    return u.wait && u.wait->op == WaitOp::kWait && !u.wait->object && u.wait->how.rfind("for ", 0) == 0;
+  };
+  if (std::all_of(g.units.begin(), g.units.end(), service)) allBlocked = false;
   if (d.findings.empty() && allBlocked) {
     Finding f;
     f.kind = "all-blocked";
@@ -464,9 +471,8 @@ void analyze(Snapshot& snap) {
     for (size_t i = 0; i < g.units.size(); ++i) {
       const UnitState& u = g.units[i];
       involved.insert(i);
-      // Library service loops (a Pool's handler threads, an executor's manager thread, the
-      // forkserver, the resource tracker) only react to the threads listed: named, not listed.
-      if (u.wait->op == WaitOp::kWait && !u.wait->object && u.wait->how.rfind("for ", 0) == 0) {
+      // Service loops only react to the threads listed: named, not listed.
+      if (service(u)) {
         services.push_back(ex.threadLabel(u.id));
         continue;
       }

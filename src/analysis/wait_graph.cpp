@@ -612,6 +612,14 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
     }
     if (u.wait->op != WaitOp::kAcquire) continue;
     uint64_t lock = (o && o->kind == ObjectKind::kSemaphore) ? u.wait->object : lockOf(p, u.wait->object);
+    // An RLock locked with no owner is changing hands: its owner is written just after the lock
+    // is taken and cleared just before it is released (or handed to a waiter). Whoever takes it
+    // runs on; a snapshot (a core above all) caught the moment, not a hang.
+    if (const SyncObject* l = find(p, lock);
+        l && l->kind == ObjectKind::kRLock && l->locked.value_or(false) && l->ownerIdent && *l->ownerIdent == 0) {
+      u.wait.reset();
+      continue;
+    }
     u.waitLock = lock;
     u.waitKey = lockKey(snap, pi, lock);
     bool anyHolder = false;

@@ -49,6 +49,8 @@ std::vector<std::string> wakeMethods(const SyncObject& o, WaitOp op, bool lockHe
       if (lockHeldByNobody) return {"release"};
       return {};
     case ObjectKind::kAsyncFuture: return {"set_result", "set_exception"};
+    case ObjectKind::kBarrier:
+    case ObjectKind::kAsyncBarrier: return {"wait"};   // the parties still to come
     default: return {};
   }
 }
@@ -151,6 +153,12 @@ void attachTo(Snapshot& snap, Finding& f, const SourceLines& source) {
           WakeSite::Runner r{task.tid, "", task.name, std::max(line, 0), participates(f, p->pid, 0, task.name)};
           r.loopBlocked = !r.blocked && task.tid && participates(f, p->pid, task.tid, "");
           site.runners.push_back(r);
+        }
+        // A barrier's wait() that a party is in now: that party is counted already.
+        const bool barrier = o.kind == ObjectKind::kBarrier || o.kind == ObjectKind::kAsyncBarrier;
+        if (barrier && std::any_of(site.runners.begin(), site.runners.end(),
+                                   [&](const WakeSite::Runner& r) { return r.line == call.line; })) {
+          continue;
         }
         f.wakeSites.push_back(std::move(site));
       }

@@ -484,6 +484,35 @@ std::string allBlockedFix(const Snapshot& s, const Finding& f) {
       case ObjectKind::kBarrier:
       case ObjectKind::kAsyncBarrier: {
         if (!q || !q->parties || !q->waiting || *q->waiting >= *q->parties) break;
+        // A party that would reach the barrier further down its function, blocked first: by a
+        // lock one of the waiting parties holds across the barrier, most often.
+        for (const auto& w : f.wakeSites) {
+          if (w.object != o->address || w.pid != part.pid || !w.call.ends_with(".wait()")) continue;
+          for (const auto& r : w.runners) {
+            if (!r.blocked || !r.task.empty() || r.line >= w.at.line) continue;
+            auto late = std::find_if(f.participants.begin(), f.participants.end(),
+                                     [&](const Participant& x) { return x.pid == part.pid && x.tid == r.tid; });
+            if (late == f.participants.end()) continue;
+            const SyncObject* first = waitedObject(s, *late);
+            bool heldAtBarrier = false;
+            for (const auto& x : f.participants) {
+              const SyncObject* xo = waitedObject(s, x);
+              if (!xo || xo->address != o->address || !first) continue;
+              for (const auto& h : x.holds) heldAtBarrier |= h.first.object == first->address;
+            }
+            std::string blockedBy = first ? fmt::format(" waiting for {}", nameOf(first)) : "";
+            if (heldAtBarrier) {
+              return fmt::format("{} of {} parties are waiting; thread \"{}\" would reach {}.wait() at {}:{}, but is blocked "
+                                 "first{}, which a party holds while it waits at the barrier: release {} before "
+                                 "{}.wait() (a barrier waits for every party: do not hold a lock across it).",
+                                 *q->waiting, *q->parties, r.thread, name, baseName(w.at.file), w.at.line, blockedBy,
+                                 nameOf(first), name);
+            }
+            return fmt::format("{} of {} parties are waiting; thread \"{}\" would reach {}.wait() at {}:{}, but is blocked "
+                               "first{}: end that wait, or let the parties wait with a timeout.",
+                               *q->waiting, *q->parties, r.thread, name, baseName(w.at.file), w.at.line, blockedBy);
+          }
+        }
         return fmt::format("{} of {} parties are waiting and no other {} will reach {}.wait(): create it with {} parties, or "
                            "start the missing one (a party that fails should call {}.abort()).",
                            *q->waiting, *q->parties, isAsync(o) ? "task" : "thread", name, *q->waiting, name);
