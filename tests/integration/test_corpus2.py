@@ -84,6 +84,8 @@ BUSY = [
     "c2_ok_busy_dining_ordered.py",
     "c2_ok_busy_rwlock.py",
     "c2_ok_busy_logging_queue.py",
+    "c2_ok_busy_rlock_counters.py",
+    "c2_ok_busy_finalize_tracker.py",
 ]
 
 # (script, interpreter ids or None for all, "live"/"core"/None) -> what pyhang says instead
@@ -321,6 +323,7 @@ class Hang:
     children: bool = False
     min_version: Tuple[int, int] = (3, 0)
     live_only: bool = False  # from a core (no /proc): "no deadlock", asserted
+    fix: Sequence[str] = ()  # fragments of the first finding's fix line, in order ("@marker" = "<script>:<line>")
 
 
 HANGS: Dict[str, Hang] = {
@@ -468,6 +471,15 @@ HANGS: Dict[str, Hang] = {
     "c2_hang_aio_thread_lock_across_await.py": Hang(["self-deadlock"], {
         "MainThread": At("request_lock", "handle_request"),
     }),
+    # A lock held across a barrier by one party keeps another party from reaching it.
+    "c2_hang_barrier_lock_party.py": Hang(["all-blocked"], {
+        "physics": At("physics_barrier", "physics", holds=["physics_with"]),
+        "render": At("render_with", "render"),
+        "audio": At("audio_barrier", "audio"),
+        "MainThread": At("main_join", "main"),
+    }, fix=["2 of 3 parties are waiting; thread \"render\" would reach step_barrier.wait() at @render_barrier, but is "
+            "blocked first waiting for world_lock, which a party holds while it waits at the barrier: release world_lock "
+            "before step_barrier.wait()"]),
     # The only producer of a multiprocessing.Queue died before it put anything (joined).
     "c2_hang_mp_queue_producer_crashed.py": Hang(["all-blocked"], {
         "MainThread": At("get", "main"),
@@ -559,4 +571,16 @@ def test_hang_is_named(python, pyhang, script, source, request, tmp_path_factory
             where = {"file": program(script), "line": line(script, marker)}
             if not any({k: s.get(k) for k in ("file", "line")} == where for s in since):
                 errors.append(f"{name}: holds nothing taken at line {where['line']} ({marker}); holds {p['holds']}")
+    if spec.fix:
+        fix = diag["findings"][0]["fix"] or ""
+        at = 0
+        for fragment in spec.fix:
+            for m in [w for w in fragment.split() if w.startswith("@")]:
+                marker = m[1:].rstrip(",.:;")
+                fragment = fragment.replace("@" + marker, f"{os.path.basename(program(script))}:{line(script, marker)}")
+            found = fix.find(fragment, at)
+            if found < 0:
+                errors.append(f"fix line lacks {fragment!r}: {fix!r}")
+                break
+            at = found + len(fragment)
     assert not errors, "\n".join(errors) + "\n" + shown

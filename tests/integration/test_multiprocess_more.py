@@ -363,3 +363,50 @@ def test_cores_of_every_process(pyhang, python, tmp_path, scenario, kind):
     assert [f["kind"] for f in doc["diagnosis"]["findings"]] == [kind]
     assert finding_shape(doc) == finding_shape(live), (doc["diagnosis"], live["diagnosis"])
     assert text.stdout.splitlines()[-1].startswith(f"Verdict: DEADLOCK ({kind}):")
+
+
+# --------------------------------------------------------------------------------------------
+# A child read on its own
+
+
+def _descendants(pid: int) -> list:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/task/{p}/children") as f:
+                kids = [int(x) for x in f.read().split()]
+        except OSError:
+            kids = []
+        out += kids
+        todo += kids
+    return out
+
+
+def test_children_read_alone_wait_for_their_parent(pyhang, python):
+    """Every child of a job runner (Pool workers, a Process in Queue.get(), and from 3.14 the
+    forkserver and its workers and the resource tracker), read without its parent: no deadlock.
+    The Pool workers and the uploader name their parent as what can still wake them; the
+    forkserver and the resource tracker are idle service loops."""
+    script = PROGRAMS_DIR / "mp_children_alone.py"
+    with hung_program(python, script) as prog:
+        children = _descendants(prog.pid)
+        assert len(children) >= 3, children
+        named_parent = 0
+        for child in children:
+            doc, proc = pyhang_json(pyhang, "remote", str(child), with_proc=True)
+            assert proc.returncode == 0, (child, doc["diagnosis"])
+            d = doc["diagnosis"]
+            assert d["verdict"] == "no-deadlock" and not d["findings"], d
+            text = run_pyhang(pyhang, "remote", str(child))
+            assert text.returncode == 0, text.stdout
+            verdict = text.stdout.rstrip("\n").rsplit("\n", 1)[-1]
+            ppid = doc["processes"][0]["ppid"]
+            if "can still wake the program" in verdict:
+                assert f"its parent process {ppid} (or a process it started), which is not in this report " \
+                       f"(inspect the whole tree: pyhang remote {ppid} --children)" in verdict, verdict
+                named_parent += 1
+            else:
+                assert verdict == "Verdict: no deadlock found.", verdict
+        # the two Pool workers and the uploader at least
+        assert named_parent >= 3, named_parent
