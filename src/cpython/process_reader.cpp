@@ -498,6 +498,7 @@ void Reader::readThread(uint64_t tstate, uint64_t interp, int interpId, const st
       all.insert(all.end(), f.locals.begin(), f.locals.end());
       std::optional<WaitInfo> w = sync_.stdlibWait(raw, all, i == 0, i > 0 ? &walked.frames[i - 1] : nullptr);
       if (!w && i == 0) w = sync_.blockedAcquire(raw);
+      if (!w && i == 0) w = sync_.blockedSimpleQueueGet(raw);
       if (w) {
         f.waitsOn = w;
         addObject(w->object);

@@ -57,6 +57,7 @@ ObjectKind SyncReader::classify(uint64_t obj) const {
   if (objects_.isInstance(obj, "multiprocessing.synchronize", "Event")) return ObjectKind::kEvent;
   if (objects_.isInstance(obj, "multiprocessing.queues", "Queue")) return ObjectKind::kQueue;
   if (objects_.isInstance(obj, "multiprocessing.queues", "SimpleQueue")) return ObjectKind::kQueue;
+  if (ti.module == "_queue" && ti.name == "SimpleQueue") return ObjectKind::kQueue;
   if (objects_.isInstance(obj, "multiprocessing.process", "BaseProcess")) return ObjectKind::kProcess;
   if (objects_.isInstance(obj, "multiprocessing.managers", "AcquirerProxy")) {
     // Lock, RLock, Semaphore and BoundedSemaphore share the proxy type: only a Lock (not
@@ -309,7 +310,9 @@ std::optional<CallableInfo> SyncReader::callable(uint64_t obj) const {
   const auto& mem = objects_.memory();
   const Layout& o = objects_.layout().offsets;
   CallableInfo c;
-  if (tn == "builtin_function_or_method") {
+  // "builtin_method": a PyCMethodObject (METH_METHOD, e.g. _queue.SimpleQueue.get bound), which
+  // starts with a PyCFunctionObject.
+  if (tn == "builtin_function_or_method" || tn == "builtin_method") {
     auto ml = mem.readPtr(obj + 16);
     if (!ml || !*ml) return std::nullopt;
     auto namePtr = mem.readPtr(*ml);
@@ -420,6 +423,64 @@ bool SyncReader::acquireHasTimeout(const RawFrame& frame, int k, int limit) cons
     return v && *v > 1;
   }
   return false;
+}
+
+bool SyncReader::isSimpleQueue(uint64_t obj) const {
+  if (obj == 0) return false;
+  auto t = objects_.typeOf(obj);
+  return t && (*t)->module == "_queue" && (*t)->name == "SimpleQueue";
+}
+
+std::optional<int64_t> SyncReader::simpleQueueLength(uint64_t queue) const {
+  const Layout& o = objects_.layout().offsets;
+  const auto& mem = objects_.memory();
+  if (o.sq_lst >= 0 && o.sq_lst_pos >= 0) {
+    auto lst = mem.readPtr(queue + static_cast<uint64_t>(o.sq_lst));
+    auto pos = mem.readValue<int64_t>(queue + static_cast<uint64_t>(o.sq_lst_pos));
+    if (!lst || !*lst || !pos || *pos < 0) return std::nullopt;
+    auto size = objects_.containerSize(*lst);
+    if (!size || *size < *pos) return std::nullopt;
+    return *size - *pos;
+  }
+  if (o.sq_ring_count < 0) return std::nullopt;
+  auto count = mem.readValue<int64_t>(queue + static_cast<uint64_t>(o.sq_ring_count));
+  if (!count || *count < 0) return std::nullopt;
+  return *count;
+}
+
+std::optional<WaitInfo> SyncReader::blockedSimpleQueueGet(const RawFrame& frame) const {
+  if (!frame.code || frame.stackBase == 0) return std::nullopt;
+  const int minor = objects_.layout().traits.minor;
+  uint8_t insn[2] = {};
+  if (!objects_.memory().read(frame.code->bytecode + frame.byteOffset, insn, 2)) return std::nullopt;
+  std::string_view opname = baseOpcodeName(minor, insn[0]);
+  if (!opname.starts_with("CALL")) return std::nullopt;
+  const bool noArgs = (opname == "CALL" || opname == "CALL_METHOD" || opname == "CALL_FUNCTION") && insn[1] == 0;
+  int limit = frame.exactDepth >= 0 ? frame.exactDepth : std::min(frame.code->stackSize, frame.protectedDepth + 32);
+  uint64_t prev = 0;
+  for (int k = frame.protectedDepth; k < limit; ++k) {
+    uint64_t obj = frames_.slotObject(frame.stackBase + 8 * static_cast<uint64_t>(k));
+    uint64_t queue = 0;
+    if (auto c = callable(obj); c && c->name == "get" && c->self && isSimpleQueue(c->self)) {
+      queue = c->self;   // a bound q.get (or a local `get = q.get`)
+    } else if (isSimpleQueue(obj)) {
+      // [get, q]: the method and its self (LOAD_METHOD, 3.7+)
+      if (auto pc = callable(prev); pc && pc->name == "get" && pc->self == 0) queue = obj;
+    }
+    if (queue) {
+      auto length = simpleQueueLength(queue);
+      if (length && *length > 0) return std::nullopt;   // get() returns at once
+      WaitInfo w;
+      w.op = WaitOp::kQueueGet;
+      w.object = queue;
+      w.how = "get()";
+      w.hasTimeout = !noArgs;
+      w.certain = length.has_value();
+      return w;
+    }
+    prev = obj;
+  }
+  return std::nullopt;
 }
 
 std::optional<WaitInfo> SyncReader::blockedAcquire(const RawFrame& frame) const {
@@ -655,7 +716,8 @@ std::optional<WaitInfo> SyncReader::stdlibWait(const RawFrame& frame, const std:
     w.hasTimeout = timeoutFrom("timeout");
     w.how = fn + "()";
     return w;
-  } else if (module == "multiprocessing" && endsWith(frame.code->filename, "/pool.py") && fn == "worker" && inGet) {
+  } else if (module == "multiprocessing" && endsWith(frame.code->filename, "/pool.py") && fn == "worker" &&
+             (inGet || (isInnermost && blockedSimpleQueueGet(frame)))) {
     // An idle Pool worker: reading the next task from the inqueue pipe. A worker that runs a
     // task has the task's own frames inside this one, which end the stdlib run first.
     w.op = WaitOp::kQueueGet;

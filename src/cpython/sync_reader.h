@@ -34,6 +34,10 @@ class SyncReader {
   std::vector<HeldObject> heldByWith(const RawFrame& frame) const;
   // A lock or RLock the innermost frame is blocked acquiring (`with lock:` or lock.acquire()).
   std::optional<WaitInfo> blockedAcquire(const RawFrame& frame) const;
+  // A queue.SimpleQueue (_queue.SimpleQueue, C) the innermost frame is blocked getting from: its
+  // get() is in progress and the queue is empty. get() with arguments counts as timed (its
+  // timeout cannot be told from `block`).
+  std::optional<WaitInfo> blockedSimpleQueueGet(const RawFrame& frame) const;
   // The wait a stdlib frame (threading, queue, concurrent.futures) stands for, given the frame's
   // local variables.
   std::optional<WaitInfo> stdlibWait(const RawFrame& frame, const std::vector<Variable>& locals,
@@ -41,6 +45,9 @@ class SyncReader {
 
  private:
   bool isLockLike(uint64_t obj) const;
+  bool isSimpleQueue(uint64_t obj) const;
+  // Items in a _queue.SimpleQueue (nullopt: unreadable).
+  std::optional<int64_t> simpleQueueLength(uint64_t queue) const;
   // The lock-like object whose acquire()/__enter__ call is in progress in `frame`, held or not.
   std::optional<WaitInfo> pendingAcquire(const RawFrame& frame, bool requireLocked) const;
   bool conditionWaiterNotified(uint64_t condition, const Variable* waiter) const;
