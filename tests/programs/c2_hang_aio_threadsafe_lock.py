@@ -11,6 +11,7 @@ from _appkit import aio_run, ready
 
 stats_lock = threading.Lock()
 stats = {"requests": 0}
+exporter_holds = threading.Event()  # the test's own ordering: the exporter has the lock first
 
 
 async def current_connections():
@@ -19,7 +20,8 @@ async def current_connections():
 
 def exporter(loop):
     with stats_lock:  # LINE:exporter_with
-        time.sleep(0.1)
+        exporter_holds.set()
+        time.sleep(0.3)
         future = asyncio.run_coroutine_threadsafe(current_connections(), loop)
         stats["connections"] = future.result()  # LINE:exporter_result
 
@@ -32,7 +34,8 @@ async def count_request():
 async def main():
     loop = asyncio.get_event_loop()
     threading.Thread(target=exporter, args=(loop,), name="exporter", daemon=True).start()
-    await asyncio.sleep(0.05)
+    while not exporter_holds.is_set():
+        await asyncio.sleep(0.01)
     ready()
     await count_request()
 
