@@ -123,6 +123,8 @@ void installDetachOnSignal() {
   signal(SIGPIPE, SIG_IGN);
 }
 
+void detachAllFromSignalHandler() { detachAll(); }
+
 bool targetResumedEarly() { return gResumedEarly.load(); }
 
 namespace {

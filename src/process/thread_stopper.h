@@ -42,6 +42,10 @@ class ThreadStopper {
 // ignores SIGPIPE (a write error instead).
 void installDetachOnSignal();
 
+// Detaches every thread pyhang holds stopped, at once; async-signal-safe (for a signal handler
+// that does not end pyhang: `pyhang run` forwards SIGINT/SIGTERM/SIGHUP to its command).
+void detachAllFromSignalHandler();
+
 // True once a stop signal made pyhang let the target run before the snapshot was complete.
 bool targetResumedEarly();
 

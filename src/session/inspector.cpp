@@ -277,7 +277,7 @@ Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOption
     if (!seen.insert(pid).second) continue;
     Target t;
     t.pid = pid;
-    t.explicitlyAsked = true;
+    t.explicitlyAsked = !options.anyRoot;
     targets.push_back(std::move(t));
   }
   if (options.children) {

@@ -18,6 +18,9 @@ struct InspectOptions {
   bool blocking = true;          // stop the threads while reading (PTRACE_SEIZE + INTERRUPT)
   bool children = false;         // also inspect every descendant process
   bool renderLocals = false;
+  // `run` / `watch`: a process named that is not Python (a shell running the program), or a
+  // zombie, is shown with its /proc state like a descendant, rather than being an error.
+  bool anyRoot = false;
   Limits limits;
   CoreOptions core;
   // --native / --native-all / --native-last: unwind every thread's native stack (live:
