@@ -1,11 +1,11 @@
 #include "process/tree_activity.h"
 
+#include <fmt/format.h>
+
 #include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "process/live_process.h"
 #include "process/proc_tree.h"

@@ -11,8 +11,8 @@
 namespace pyhang {
 
 struct ThreadCpu {
-  uint64_t runNanoseconds = 0;   // time on a CPU (schedstat), or utime+stime in ticks without it
-  uint64_t timeslices = 0;       // times it was scheduled in (0 without schedstat)
+  uint64_t runNanoseconds = 0;  // time on a CPU (schedstat), or utime+stime in ticks without it
+  uint64_t timeslices = 0;      // times it was scheduled in (0 without schedstat)
   bool operator==(const ThreadCpu& o) const {
     return runNanoseconds == o.runNanoseconds && timeslices == o.timeslices;
   }

@@ -15,7 +15,8 @@ namespace pyhang {
 
 namespace {
 
-Result<Snapshot> diagnose(Result<Snapshot> inspected, const InspectOptions& options, bool analysis, bool isCore) {
+Result<Snapshot> diagnose(Result<Snapshot> inspected, const InspectOptions& options, bool analysis,
+                          bool isCore) {
   if (!inspected) return inspected;
   Snapshot snapshot = std::move(*inspected);
   if (analysis) {
@@ -30,12 +31,13 @@ Result<Snapshot> diagnose(Result<Snapshot> inspected, const InspectOptions& opti
 
 }  // namespace
 
-Result<Snapshot> diagnoseLive(const std::vector<pid_t>& pids, const InspectOptions& options, bool analysis) {
+Result<Snapshot> diagnoseLive(const std::vector<pid_t>& pids, const InspectOptions& options,
+                              bool analysis) {
   return diagnose(inspectLive(pids, options), options, analysis, false);
 }
 
-Result<Snapshot> diagnoseCores(const std::vector<std::string>& corePaths, const InspectOptions& options,
-                               bool analysis) {
+Result<Snapshot> diagnoseCores(const std::vector<std::string>& corePaths,
+                               const InspectOptions& options, bool analysis) {
   return diagnose(inspectCores(corePaths, options), options, analysis, true);
 }
 

@@ -16,9 +16,10 @@ namespace pyhang {
 // Reads the live processes (or the cores), then, with `analysis`, diagnoses the snapshot (a live
 // finding stands only if its threads are still blocked a moment later) and explains it from the
 // source; merges the native stacks last (the analysis reads the Python frames).
-Result<Snapshot> diagnoseLive(const std::vector<pid_t>& pids, const InspectOptions& options, bool analysis);
-Result<Snapshot> diagnoseCores(const std::vector<std::string>& corePaths, const InspectOptions& options,
-                               bool analysis);
+Result<Snapshot> diagnoseLive(const std::vector<pid_t>& pids, const InspectOptions& options,
+                              bool analysis);
+Result<Snapshot> diagnoseCores(const std::vector<std::string>& corePaths,
+                               const InspectOptions& options, bool analysis);
 
 // The whole report, text or JSON.
 std::string renderReport(const Snapshot& snapshot, const RenderOptions& options, bool json);

@@ -38,7 +38,8 @@ void forwardHandler(int sig, siginfo_t* info, void*) {
 // The signals pyhang changes, back to their defaults for the command (exec keeps an ignored
 // SIGPIPE ignored, and the signal mask).
 void restoreSignalsForExec() {
-  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU}) signal(sig, SIG_DFL);
+  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU})
+    signal(sig, SIG_DFL);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);

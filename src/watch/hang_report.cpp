@@ -1,14 +1,13 @@
 #include "watch/hang_report.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-
-#include <fmt/format.h>
 
 namespace pyhang {
 
@@ -18,7 +17,8 @@ double seconds(std::chrono::milliseconds ms) { return static_cast<double>(ms.cou
 
 Result<void> writeFile(const std::string& path, const std::string& text) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return fail(ErrorKind::kIo, fmt::format("cannot create {}: {}", path, std::strerror(errno)));
+  if (fd < 0)
+    return fail(ErrorKind::kIo, fmt::format("cannot create {}: {}", path, std::strerror(errno)));
   bool ok = writeAll(fd, text);
   int e = errno;
   if (::close(fd) != 0 && ok) {
@@ -37,16 +37,20 @@ std::string hangHeadline(const Hang& hang, const WatchOptions& options) {
     case HangKind::kDeadlock: {
       if (d.findings.empty()) return "pyhang: stuck (deadlock)";
       const Finding& f = d.findings.front();
-      std::string more = d.findings.size() > 1 ? fmt::format(" (and {} more findings)", d.findings.size() - 1) : "";
+      std::string more = d.findings.size() > 1
+                             ? fmt::format(" (and {} more findings)", d.findings.size() - 1)
+                             : "";
       return fmt::format("pyhang: stuck (deadlock): {}: {}{}", f.kind, f.summary, more);
     }
     case HangKind::kIdle:
-      return fmt::format("pyhang: stuck (idle): no process used CPU and no Python stack changed for {:.1f} s; "
-                         "no deadlock found",
-                         seconds(hang.quietFor));
+      return fmt::format(
+          "pyhang: stuck (idle): no process used CPU and no Python stack changed for {:.1f} s; "
+          "no deadlock found",
+          seconds(hang.quietFor));
     case HangKind::kTimeout:
-      return fmt::format("pyhang: stuck (timeout): still running {:.1f} s after the start; no deadlock found",
-                         seconds(options.timeout.value_or(std::chrono::milliseconds(0))));
+      return fmt::format(
+          "pyhang: stuck (timeout): still running {:.1f} s after the start; no deadlock found",
+          seconds(options.timeout.value_or(std::chrono::milliseconds(0))));
   }
   return "pyhang: stuck";
 }
@@ -64,13 +68,15 @@ ReportDirectory::ReportDirectory(std::string path) : path_(std::move(path)) {
 
 Result<std::string> ReportDirectory::write(const std::string& text, const std::string& json) {
   if (::mkdir(path_.c_str(), 0755) != 0 && errno != EEXIST) {
-    return fail(ErrorKind::kIo, fmt::format("cannot create the report directory {}: {}", path_, std::strerror(errno)));
+    return fail(ErrorKind::kIo, fmt::format("cannot create the report directory {}: {}", path_,
+                                            std::strerror(errno)));
   }
   ++written_;
   std::string base = written_ == 1 ? "report" : fmt::format("report-{}", written_);
   std::string textPath = fmt::format("{}/{}.txt", path_, base);
   if (auto r = writeFile(textPath, text); !r) return Failure{r.error()};
-  if (auto r = writeFile(fmt::format("{}/{}.json", path_, base), json); !r) return Failure{r.error()};
+  if (auto r = writeFile(fmt::format("{}/{}.json", path_, base), json); !r)
+    return Failure{r.error()};
   return textPath;
 }
 

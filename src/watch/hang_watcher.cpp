@@ -1,17 +1,20 @@
 #include "watch/hang_watcher.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
-
-#include <fmt/format.h>
 
 namespace pyhang {
 
 const char* hangKindName(HangKind kind) {
   switch (kind) {
-    case HangKind::kDeadlock: return "deadlock";
-    case HangKind::kIdle: return "idle";
-    case HangKind::kTimeout: return "timeout";
+    case HangKind::kDeadlock:
+      return "deadlock";
+    case HangKind::kIdle:
+      return "idle";
+    case HangKind::kTimeout:
+      return "timeout";
   }
   return "?";
 }
@@ -75,12 +78,14 @@ Result<std::optional<Hang>> HangWatcher::check(Clock::time_point now) {
   last_ = probes_.sample();
   if (timeoutDue) timeoutDone_ = true;
   if (!inspected) {
-    if (inspected.error().kind == ErrorKind::kProcessGone || last_.empty()) return std::optional<Hang>();
+    if (inspected.error().kind == ErrorKind::kProcessGone || last_.empty())
+      return std::optional<Hang>();
     if (!timeoutDue) return Failure{inspected.error()};
     // The timeout stands without a report: say why there is none.
     Hang hang;
     hang.kind = HangKind::kTimeout;
-    hang.snapshot.warnings.push_back("the processes could not be inspected: " + inspected.error().message);
+    hang.snapshot.warnings.push_back("the processes could not be inspected: " +
+                                     inspected.error().message);
     hang.quietFor = std::chrono::duration_cast<std::chrono::milliseconds>(now - quietSince_);
     return std::optional<Hang>(std::move(hang));
   }

@@ -28,22 +28,22 @@ enum class HangKind { kDeadlock, kIdle, kTimeout };
 const char* hangKindName(HangKind kind);  // "deadlock", "idle", "timeout"
 
 struct WatchOptions {
-  std::chrono::milliseconds interval{1000};             // between two checks
-  std::optional<std::chrono::milliseconds> idle;        // --idle
-  std::optional<std::chrono::milliseconds> timeout;     // --timeout, from the watcher's start
+  std::chrono::milliseconds interval{1000};          // between two checks
+  std::optional<std::chrono::milliseconds> idle;     // --idle
+  std::optional<std::chrono::milliseconds> timeout;  // --timeout, from the watcher's start
 };
 
 struct Hang {
   HangKind kind = HangKind::kDeadlock;
   Snapshot snapshot;
-  std::chrono::milliseconds quietFor{0};   // how long nothing in the tree had run
+  std::chrono::milliseconds quietFor{0};  // how long nothing in the tree had run
 };
 
 // What the watcher needs from the world, so that its policy can be tested without processes.
 struct WatchProbes {
-  std::function<TreeActivity()> sample;             // the tree's CPU use now (empty: gone)
-  std::function<Result<Snapshot>()> inspect;         // stop, read and diagnose the tree
-  std::function<void()> settle = [] {};             // after an inspection: let the threads resume
+  std::function<TreeActivity()> sample;       // the tree's CPU use now (empty: gone)
+  std::function<Result<Snapshot>()> inspect;  // stop, read and diagnose the tree
+  std::function<void()> settle = [] {};       // after an inspection: let the threads resume
 };
 
 // The identity of a stuck state: the findings' kinds and threads for a deadlock, every Python
@@ -71,9 +71,9 @@ class HangWatcher {
   Clock::time_point quietSince_;
   bool inspectedThisSpell_ = false;
   bool idleCheckedThisSpell_ = false;
-  std::string spellStacks_;       // the stacks seen by this quiet spell's first inspection
+  std::string spellStacks_;  // the stacks seen by this quiet spell's first inspection
   bool timeoutDone_ = false;
-  std::string reported_;          // the stuck state last reported, "" once seen unstuck
+  std::string reported_;  // the stuck state last reported, "" once seen unstuck
   bool gone_ = false;
   int inspections_ = 0;
 };
