@@ -2,7 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <sstream>
 
 namespace pyhang::cli {
@@ -12,12 +16,44 @@ const char* const kDescription =
     "It reads the target's memory without running code in it (CPython 3.6-3.15, x86_64 Linux).";
 const char* const kUsageRemote = "pyhang remote PID [PID...] [OPTIONS]";
 const char* const kUsageCore = "pyhang core CORE [CORE...] [EXECUTABLE] [OPTIONS]";
+const char* const kUsageRun = "pyhang run [OPTIONS] -- COMMAND [ARGS...]";
+const char* const kUsageWatch = "pyhang watch PID [OPTIONS]";
+
+const char* usageOf(const std::string& subcommand) {
+  if (subcommand == "core") return kUsageCore;
+  if (subcommand == "run") return kUsageRun;
+  if (subcommand == "watch") return kUsageWatch;
+  return kUsageRemote;
+}
+
+std::optional<std::chrono::milliseconds> parseDuration(const std::string& text) {
+  if (text.empty() || !(std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '.')) return std::nullopt;
+  char* end = nullptr;
+  double value = std::strtod(text.c_str(), &end);
+  std::string unit(end);
+  double factor = unit == "ms" ? 1 : unit == "" || unit == "s" ? 1000 : unit == "m" ? 60000 : unit == "h" ? 3600000 : -1;
+  if (factor < 0 || !std::isfinite(value) || value < 0 || value * factor > 1e12) return std::nullopt;
+  return std::chrono::milliseconds(static_cast<int64_t>(std::llround(value * factor)));
+}
+
+bool colorWanted(const std::string& when, int fd) {
+  if (when == "always") return true;
+  if (when == "never") return false;
+  const char* noColor = std::getenv("NO_COLOR");
+  if (noColor && *noColor) return false;
+  const char* term = std::getenv("TERM");
+  if (term && std::string(term) == "dumb") return false;
+  return isatty(fd) == 1;
+}
 
 const std::vector<Example>& examples() {
   static const std::vector<Example> list = {
       {"sudo pyhang remote 4242", "why is process 4242 stuck?"},
       {"sudo pyhang remote --children --native 4242", "the same, with its child processes and the C stacks"},
       {"pyhang core core.4242 /usr/bin/python3 --json", "read a core dump, and print the report as JSON"},
+      {"pyhang run --idle 5m --on-hang kill -- python3 -m pytest",
+       "run the tests; if they deadlock or sit idle for 5 minutes, write the report and kill them"},
+      {"sudo pyhang watch --children --once 4242", "wait until process 4242 (or a child) gets stuck, then report"},
   };
   return list;
 }
@@ -35,6 +71,10 @@ const std::vector<ExitStatus>& exitStatuses() {
       {8, "bad core file (unreadable, not a core, or too damaged)"},
       {10, "internal error"},
       {11, "could not write the report"},
+      {124, "run: a hang was reported and the command was killed or left running (--on-hang kill, leave); "
+            "otherwise run returns the command's own status (128+N when signal N killed it)"},
+      {126, "run: the command could not be started"},
+      {127, "run: the command was not found"},
   };
   return list;
 }
@@ -46,9 +86,9 @@ namespace {
 class Formatter : public CLI::Formatter {
  public:
   std::string make_usage(const CLI::App* app, std::string) const override {
-    if (app->get_name() == "remote") return fmt::format("Usage: {}\n", kUsageRemote);
-    if (app->get_name() == "core") return fmt::format("Usage: {}\n", kUsageCore);
-    return fmt::format("Usage: {}\n       {}\n", kUsageRemote, kUsageCore);
+    if (app->get_parent() != nullptr) return fmt::format("Usage: {}\n", usageOf(app->get_name()));
+    return fmt::format("Usage: {}\n       {}\n       {}\n       {}\n", kUsageRemote, kUsageCore, kUsageRun,
+                       kUsageWatch);
   }
 };
 
@@ -60,10 +100,37 @@ std::string footer() {
   return s;
 }
 
+void addRendering(CLI::App* sub, Settings& s);
+
 void addCommon(CLI::App* sub, Settings& s) {
   sub->add_flag("--locals", s.render.locals, "Show each frame's arguments and local variables");
   sub->add_flag("--json", s.json, "Print the report as JSON (schema: pyhang.schema.json)");
   sub->add_flag("--no-analysis", s.noAnalysis, "Print the stacks only, without the deadlock diagnosis");
+  addRendering(sub, s);
+}
+
+std::string checkDuration(const std::string& v) {
+  return parseDuration(v) ? "" : "takes a duration such as 30s, 500ms, 5m or 1h, not '" + v + "'";
+}
+
+// The watching options of run and watch.
+void addWatching(CLI::App* sub, Settings& s) {
+  sub->add_option("--interval", s.intervalSeconds,
+                  "Seconds between two progress checks (reads /proc only; default 1)")
+      ->type_name("S")
+      ->check([](const std::string& v) -> std::string {
+        char* end = nullptr;
+        double d = std::strtod(v.c_str(), &end);
+        return !v.empty() && *end == '\0' && d >= 0.01 && d <= 3600 ? "" : "takes seconds from 0.01 to 3600, not '" + v + "'";
+      });
+  sub->add_option("--idle", s.idle,
+                  "Also call the processes stuck when none of them used CPU and no Python stack changed for "
+                  "DURATION (reported as idle, unless it is a deadlock)")
+      ->type_name("DURATION")
+      ->check(checkDuration);
+}
+
+void addRendering(CLI::App* sub, Settings& s) {
   sub->add_option("--color", s.color, "Colour the text report: auto (on a terminal, unless NO_COLOR is set), always, never")
       ->type_name("WHEN")
       ->check([](const std::string& v) -> std::string {
@@ -193,6 +260,49 @@ void define(CLI::App& app, Settings& s) {
       ->type_name("DIR");
   addCommon(s.core, s);
   s.core->footer(footer());
+
+  s.run = app.add_subcommand("run", "Run a command and report when its processes hang (deadlock, idle, timeout)");
+  s.run->add_option("COMMAND", s.command,
+                    "The command and its arguments, after --; its output and exit status pass through")
+      ->required()
+      ->type_name("");
+  s.run->add_option("--output", s.outputDir,
+                    "Directory for the reports (report.txt, report.json); default: "
+                    "pyhang-DATE-TIME-PID in the working directory, created on the first report")
+      ->type_name("DIR");
+  s.run->add_option("--on-hang", s.onHang,
+                    "After a report: wait for the command (default), kill its processes (pyhang exits 124), or "
+                    "leave them running (pyhang exits 124)")
+      ->type_name("ACTION")
+      ->check([](const std::string& v) -> std::string {
+        return v == "wait" || v == "kill" || v == "leave" ? "" : "takes wait, kill or leave, not '" + v + "'";
+      });
+  s.run->add_option("--timeout", s.timeout, "Report DURATION after the start, whatever the state")
+      ->type_name("DURATION")
+      ->check(checkDuration);
+  addWatching(s.run, s);
+  s.run->add_flag("--locals", s.render.locals, "Show each frame's arguments and local variables");
+  addRendering(s.run, s);
+  s.run->footer(footer());
+
+  s.watch = app.add_subcommand("watch", "Watch a running process and report each time it gets stuck");
+  s.watch->add_option("PID", s.pids, "The process id")
+      ->required()
+      ->expected(1)
+      ->type_name("")
+      ->check([](const std::string& v) -> std::string {
+        if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) {
+          return "a process id is a number, not '" + v + "'";
+        }
+        return "";
+      });
+  s.watch->add_flag("--children", s.inspect.children, "Also watch every descendant process (multiprocessing, subprocess)");
+  s.watch->add_flag("--once", s.once, "Exit after the first report (status 1 for a deadlock, 0 otherwise)");
+  addWatching(s.watch, s);
+  s.watch->add_flag("--locals", s.render.locals, "Show each frame's arguments and local variables");
+  s.watch->add_flag("--json", s.json, "Print each report as JSON (schema: pyhang.schema.json)");
+  addRendering(s.watch, s);
+  s.watch->footer(footer());
 }
 
 std::string closestWord(const std::string& word, const std::vector<std::string>& known) {
@@ -228,7 +338,8 @@ std::string closestWord(const std::string& word, const std::vector<std::string>&
 }
 
 std::optional<UsageProblem> normalize(const CLI::App& app, std::vector<std::string>& args) {
-  const char* needHint = "hint: pyhang remote PID reads a running process, pyhang core CORE a core dump; pyhang --help says more";
+  const char* needHint = "hint: pyhang remote PID reads a running process, pyhang core CORE a core dump, pyhang run -- "
+                         "COMMAND runs one and watches it; pyhang --help says more";
   size_t subIndex = args.size();
   bool helpOrVersion = false;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -264,18 +375,26 @@ std::optional<UsageProblem> normalize(const CLI::App& app, std::vector<std::stri
   }
   if (subIndex == args.size()) {
     if (helpOrVersion) return std::nullopt;  // CLI11 answers --help and --version
-    return UsageProblem{"a subcommand is needed: remote (a running process) or core (a core dump)", needHint};
+    return UsageProblem{"a subcommand is needed: remote (a running process), core (a core dump), run (a command "
+                        "to watch) or watch (a running process to watch)", needHint};
   }
   const CLI::App* sub = subcommandNamed(app, args[subIndex]);
   if (!sub) {
-    std::string guess = closestWord(args[subIndex], {"remote", "core"});
+    std::string guess = closestWord(args[subIndex], {"remote", "core", "run", "watch"});
     return UsageProblem{fmt::format("unknown subcommand '{}'", args[subIndex]),
                         guess.empty() ? std::string(needHint) : fmt::format("hint: did you mean 'pyhang {}'?", guess)};
   }
   for (size_t i = 0; i < args.size(); ++i) {
     if (i == subIndex) continue;
     if (args[i] == "--") break;
-    if (!isOptionWord(args[i])) continue;
+    if (!isOptionWord(args[i])) {
+      // `pyhang run python3 -u app.py`: the command starts at its first word, as if after --.
+      if (sub->get_name() == "run" && i > subIndex) {
+        args.insert(args.begin() + static_cast<std::ptrdiff_t>(i), "--");
+        break;
+      }
+      continue;
+    }
     if (auto p = checkOption(app, sub, args, i)) return p;
   }
   // The subcommand first: CLI11 gives the options before it to the top-level app.
@@ -294,6 +413,12 @@ UsageProblem describe(const CLI::ParseError& e, const CLI::App& app) {
   if (e.get_name() == "RequiredError" && subName == "remote") {
     return {"'pyhang remote' needs the id of the process to inspect",
             "hint: pyhang remote PID (find it with: ps -ef | grep python)"};
+  }
+  if (e.get_name() == "RequiredError" && subName == "run") {
+    return {"'pyhang run' needs a command to run", "hint: pyhang run [OPTIONS] -- COMMAND [ARGS...]"};
+  }
+  if (e.get_name() == "RequiredError" && subName == "watch") {
+    return {"'pyhang watch' needs the id of the process to watch", "hint: pyhang watch PID (find it with: ps -ef | grep python)"};
   }
   if (e.get_name() == "RequiredError" && subName == "core") {
     return {"'pyhang core' needs a core file", "hint: pyhang core CORE [EXECUTABLE]; take one with: gcore PID"};

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,9 +26,27 @@ struct Settings {
   std::vector<pid_t> pids;
   std::vector<std::string> corePaths;
   std::string executable;
+  // run and watch
+  std::vector<std::string> command;   // run: the command and its arguments
+  std::string outputDir;              // run --output
+  std::string onHang = "wait";        // run --on-hang: wait, kill or leave
+  double intervalSeconds = 1.0;       // --interval
+  std::string idle;                   // --idle DURATION ("" when not given)
+  std::string timeout;                // run --timeout DURATION
+  bool once = false;                  // watch --once
   CLI::App* remote = nullptr;
   CLI::App* core = nullptr;
+  CLI::App* run = nullptr;
+  CLI::App* watch = nullptr;
 };
+
+// A duration as the options take it: a number with an optional unit, ms, s, m or h ("1.5",
+// "500ms", "2m"); nullopt when it is not one (or negative).
+std::optional<std::chrono::milliseconds> parseDuration(const std::string& text);
+
+// --color=auto: colour only for a terminal on `fd`, and not when NO_COLOR is set (any non-empty
+// value, https://no-color.org) or TERM=dumb.
+bool colorWanted(const std::string& when, int fd);
 
 // What pyhang is, for --help and the man page.
 extern const char* const kDescription;
@@ -35,6 +54,10 @@ extern const char* const kDescription;
 // The usage lines: `pyhang` alone prints them, and they head the man page's synopsis.
 extern const char* const kUsageRemote;  // "pyhang remote PID [PID...] [OPTIONS]"
 extern const char* const kUsageCore;    // "pyhang core CORE [CORE...] [EXECUTABLE] [OPTIONS]"
+extern const char* const kUsageRun;     // "pyhang run [OPTIONS] -- COMMAND [ARGS...]"
+extern const char* const kUsageWatch;   // "pyhang watch PID [OPTIONS]"
+// The usage line of a subcommand by its name.
+const char* usageOf(const std::string& subcommand);
 
 // The examples and the exit statuses, for --help's end and the man page.
 struct Example {

@@ -39,7 +39,14 @@ std::vector<const CLI::App*> subcommands(const CLI::App& app) {
 }
 
 // The values a completion offers for an option's argument, by its type name.
-std::string valueWords(const std::string& type) { return type == "WHEN" ? "auto always never" : ""; }
+std::string valueWords(const std::string& type) {
+  if (type == "WHEN") return "auto always never";
+  if (type == "ACTION") return "wait kill leave";
+  return "";
+}
+
+// remote and watch take process ids: the completions offer the Python processes.
+bool takesPid(const CLI::App* sub) { return sub->get_name() == "remote" || sub->get_name() == "watch"; }
 
 // --- man page -----------------------------------------------------------------------------------
 
@@ -57,15 +64,15 @@ std::string roff(const std::string& text) {
 void man(const CLI::App& app) {
   std::cout << fmt::format(".TH PYHANG 1 \"\" \"pyhang {}\" \"User Commands\"\n", roff(kPyhangVersion));
   std::cout << ".SH NAME\npyhang \\- show what every thread of a hung Python program does, and why it is stuck\n";
-  std::cout << ".SH SYNOPSIS\n.nf\n" << roff(cli::kUsageRemote) << "\n" << roff(cli::kUsageCore)
-            << "\npyhang \\-\\-help | \\-\\-version\n.fi\n";
+  std::cout << ".SH SYNOPSIS\n.nf\n" << roff(cli::kUsageRemote) << "\n" << roff(cli::kUsageCore) << "\n"
+            << roff(cli::kUsageRun) << "\n" << roff(cli::kUsageWatch) << "\npyhang \\-\\-help | \\-\\-version\n.fi\n";
   std::cout << ".SH DESCRIPTION\n" << roff(app.get_description()) << "\n";
   std::cout << ".PP\nIt prints every thread's Python traceback, then explains the hang: who waits for what "
                "(a lock, a condition, an event, a queue, a thread, a process or an asyncio task), who holds "
                "it, and whether the waits form a cycle.\n";
   std::cout << ".SH COMMANDS\n";
   for (const CLI::App* sub : subcommands(app)) {
-    std::cout << ".SS \"" << (sub->get_name() == "remote" ? roff(cli::kUsageRemote) : roff(cli::kUsageCore)) << "\"\n";
+    std::cout << ".SS \"" << roff(cli::usageOf(sub->get_name())) << "\"\n";
     std::cout << roff(sub->get_description()) << ".\n";
     for (const CLI::Option* o : sub->get_options()) {
       if (!o->get_positional()) continue;
@@ -115,7 +122,7 @@ void bash(const CLI::App& app) {
             << "    if [[ $cur == = ]]; then cur=; elif [[ $prev == = ]]; then prev=${COMP_WORDS[COMP_CWORD-2]}; fi\n"
             << "    [[ ${COMP_WORDS[COMP_CWORD-1]} == = ]] && prev=${COMP_WORDS[COMP_CWORD-2]}\n"
             << "    for ((i = 1; i < COMP_CWORD; i++)); do\n"
-            << "        case ${COMP_WORDS[i]} in remote|core) sub=${COMP_WORDS[i]}; break ;; esac\n"
+            << "        case ${COMP_WORDS[i]} in remote|core|run|watch) sub=${COMP_WORDS[i]}; break ;; esac\n"
             << "    done\n    case $prev in\n";
   std::vector<std::string> seen;
   for (const CLI::App* sub : subcommands(app)) {
@@ -135,8 +142,10 @@ void bash(const CLI::App& app) {
   for (const CLI::App* sub : subcommands(app)) {
     std::string words;
     for (const Opt& o : optionsOf(sub)) words += o.names.back() + (o.value.empty() ? " " : "= ");
-    std::string positional = sub->get_name() == "remote" ? "COMPREPLY=($(compgen -W \"$(_pyhang_python_pids)\" -- \"$cur\"))"
-                                                         : "compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- \"$cur\"))";
+    std::string positional =
+        takesPid(sub)           ? "COMPREPLY=($(compgen -W \"$(_pyhang_python_pids)\" -- \"$cur\"))"
+        : sub->get_name() == "run" ? "COMPREPLY=($(compgen -c -- \"$cur\"))"
+                                   : "compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- \"$cur\"))";
     std::cout << fmt::format("        {}) if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W '{}' -- \"$cur\"));\n"
                              "            [[ ${{COMPREPLY[0]}} == *= ]] && compopt -o nospace 2>/dev/null\n"
                              "            else {}; fi ;;\n",
@@ -192,7 +201,10 @@ void zsh(const CLI::App& app) {
                   << " \\\n";
       }
     }
-    std::cout << "            " << (sub->get_name() == "remote" ? "'*:process id:_pyhang_python_pids'" : "'*:core file:_files'")
+    std::cout << "            "
+              << (takesPid(sub)               ? "'*:process id:_pyhang_python_pids'"
+                  : sub->get_name() == "run" ? "'*::command:_normal'"
+                                             : "'*:core file:_files'")
               << " ;;\n";
   }
   std::cout << "      esac ;;\n  esac\n}\n\n_pyhang \"$@\"\n";
@@ -237,7 +249,9 @@ void fish(const CLI::App& app) {
       std::cout << fmt::format("complete -c pyhang {}{}{} -d {}\n", cond, names, value, fishQuote(o.description));
     }
     std::cout << fmt::format("complete -c pyhang {} {}\n", cond,
-                             sub->get_name() == "remote" ? "-x -a '(__pyhang_python_pids)'" : "-F");
+                             takesPid(sub)               ? "-x -a '(__pyhang_python_pids)'"
+                             : sub->get_name() == "run" ? "-x -a '(__fish_complete_command)'"
+                                                        : "-F");
   }
 }
 

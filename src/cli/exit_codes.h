@@ -15,6 +15,10 @@ enum ExitCode : int {
   kExitBadCore = 8,          // the core file is unreadable, not a core, or too damaged to use
   kExitInternal = 10,        // anything else
   kExitWriteFailed = 11,     // could not write the report (full disk, closed stdout, reader gone)
+  // `pyhang run` returns the command's own status (128 + N when a signal N killed it), or:
+  kExitHangNotWaited = 124,  // a hang was reported and, per --on-hang, the command was killed or left
+  kExitCannotRun = 126,      // the command was found but could not be started
+  kExitCommandNotFound = 127,  // the command was not found
 };
 
 }  // namespace pyhang

@@ -16,62 +16,19 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "analysis/confirmation.h"
-#include "analysis/deadlock_analysis.h"
-#include "analysis/wake_sites.h"
 #include "cli/command_line.h"
+#include "cli/errors.h"
 #include "cli/exit_codes.h"
+#include "cli/run_watch.h"
 #include "cli/version.h"
 #include "common/heap.h"
 #include "process/thread_stopper.h"
-#include "report/json_report.h"
-#include "report/terminal_text.h"
-#include "report/text_report.h"
-#include "session/gil_waits.h"
-#include "session/inspector.h"
-#include "session/second_look.h"
-#include "session/source_access.h"
+#include "session/diagnosis_pipeline.h"
 
 namespace {
 
 using namespace pyhang;
-
-int exitCodeFor(const Error& e, bool core) {
-  switch (e.kind) {
-    case ErrorKind::kPermission: return kExitPermission;
-    case ErrorKind::kNotFound: return kExitNotPython;
-    case ErrorKind::kUnsupported: return kExitUnsupported;
-    case ErrorKind::kProcessGone: return e.message.find("exited while") != std::string::npos ? kExitProcessGone : kExitNoSuchProcess;
-    case ErrorKind::kIo:
-    case ErrorKind::kImplausible:
-    case ErrorKind::kShortRead:
-    case ErrorKind::kUnmapped: return core ? kExitBadCore : kExitInternal;
-  }
-  return kExitInternal;
-}
-
-std::string hintFor(const Error& e, bool core) {
-  switch (e.kind) {
-    case ErrorKind::kPermission:
-      // As root, a refusal is no missing privilege: the error says what it is (and brings its hint).
-      return geteuid() == 0 ? "hint: check kernel.yama.ptrace_scope, other tracers (TracerPid in /proc/PID/status) and "
-                              "security modules; --no-block reads without attaching"
-                            : "hint: run pyhang as root (sudo) or grant it CAP_SYS_PTRACE";
-    case ErrorKind::kNotFound:
-      return core ? "hint: pass the executable (pyhang core CORE EXECUTABLE) or --lib-search-root if files moved"
-                  : "hint: pass the pid of the python process itself (see: ps -ef | grep python)";
-    case ErrorKind::kUnsupported: return "hint: pyhang reads CPython 3.6 to 3.15 (default, GIL builds) on x86_64 Linux";
-    case ErrorKind::kProcessGone: return "hint: check the pid with ps; a process that exits cannot be inspected, take a core (gcore) next time";
-    default: return core ? "hint: check that the file is a complete ELF core dump" : "hint: run with -v and report the problem";
-  }
-}
-
-// An error before any report: the message may quote the target's paths and names.
-int failWith(const std::string& message, const std::string& hint, int code) {
-  std::cerr << "pyhang: " << escapeForTerminal(message) << "\n" << hint << "\n";
-  std::cerr.flush();
-  return code;
-}
+using cli::failWith;
 
 // The standard descriptors must exist before anything is opened: a file pyhang opens would
 // otherwise become fd 1 or 2, and the report or an error would be written into it.
@@ -107,18 +64,6 @@ int writeReport(const std::string& text, int code) {
   return code;
 }
 
-// --color=auto: colour only for a terminal, and not when NO_COLOR is set (https://no-color.org:
-// any non-empty value) or the terminal says it cannot show it.
-bool colorWanted(const std::string& when) {
-  if (when == "always") return true;
-  if (when == "never") return false;
-  const char* noColor = std::getenv("NO_COLOR");
-  if (noColor && *noColor) return false;
-  const char* term = std::getenv("TERM");
-  if (term && std::string(term) == "dumb") return false;
-  return isatty(1) == 1;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -131,7 +76,10 @@ int main(int argc, char** argv) {
   if (auto problem = cli::normalize(app, args)) {
     // `pyhang` alone: the usage between the error and its hint.
     std::string hint = problem->hint;
-    if (args.empty()) hint = fmt::format("Usage: {}\n       {}\n{}", cli::kUsageRemote, cli::kUsageCore, hint);
+    if (args.empty()) {
+      hint = fmt::format("Usage: {}\n       {}\n       {}\n       {}\n{}", cli::kUsageRemote, cli::kUsageCore,
+                         cli::kUsageRun, cli::kUsageWatch, hint);
+    }
     return failWith(problem->message, hint, kExitUsage);
   }
   try {
@@ -154,7 +102,7 @@ int main(int argc, char** argv) {
   const bool noAnalysis = settings.noAnalysis;
   std::vector<std::string>& corePaths = settings.corePaths;
   std::string& executable = settings.executable;
-  render.color = !json && colorWanted(settings.color);
+  render.color = !json && cli::colorWanted(settings.color, 1);
   render.analysis = !noAnalysis;
   inspect.renderLocals = render.locals;
   inspect.core.executable = executable;
@@ -164,6 +112,8 @@ int main(int argc, char** argv) {
   }
   installDetachOnSignal();
   preferHugePagesForHeap();
+  if (settings.run->parsed()) return cli::runCommand(settings);
+  if (settings.watch->parsed()) return cli::watchProcess(settings);
 
   const bool isCore = settings.core->parsed();
   // `pyhang core CORE [CORE...] EXECUTABLE`: a last positional that is an executable, not a core
@@ -173,33 +123,15 @@ int main(int argc, char** argv) {
     corePaths.pop_back();
     inspect.core.executable = executable;
   }
-  Result<Snapshot> result = isCore ? inspectCores(corePaths, inspect) : inspectLive(settings.pids, inspect);
-  if (!result) {
-    const Error& e = result.error();
-    return failWith(e.message, e.hint.empty() ? hintFor(e, isCore) : e.hint, exitCodeFor(e, isCore));
-  }
-  Snapshot snapshot = std::move(*result);
-  if (render.analysis) {
-    analyze(snapshot);
-    // Live: a finding stands only if its threads are still blocked a moment later.
-    if (!isCore) secondLook(snapshot);
-    // A core: a thread its Python frame shows in a lock's acquire may be waiting for the GIL
-    // instead, woken with the lock: its native stack says so.
-    if (isCore && lookForGilWaitsInCores(snapshot, inspect)) analyze(snapshot);
-    confirmFindings(snapshot);
-    attachWakeSites(snapshot, sourceLinesFor(inspect, isCore));
-  }
-  native::mergeNativeStacks(snapshot, inspect.nativeMode);  // after the analysis, which reads Python frames
+  Result<Snapshot> result = isCore ? diagnoseCores(corePaths, inspect, render.analysis)
+                                   : diagnoseLive(settings.pids, inspect, render.analysis);
+  if (!result) return failWith(result.error(), isCore);
+  const Snapshot& snapshot = *result;
   // Every target thread runs again by now: the report is rendered whole, then written, so that a
   // write error is seen (and reported) exactly.
-  std::ostringstream report;
-  if (json) {
-    renderJson(snapshot, render, report);
-  } else {
-    renderText(snapshot, render, report);
-  }
+  std::string report = renderReport(snapshot, render, json);
   int code = render.analysis && snapshot.diagnosis.verdict == "deadlock" ? kExitDeadlock : kExitNoDeadlock;
-  code = writeReport(report.str(), code);
+  code = writeReport(report, code);
   // Leave without freeing the snapshot's many small allocations one by one (a twentieth of a run
   // on a large program).
   std::fflush(nullptr);

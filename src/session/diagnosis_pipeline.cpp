@@ -8,6 +8,7 @@
 #include "native/stack_merger.h"
 #include "report/json_report.h"
 #include "report/text_report.h"
+#include "session/gil_waits.h"
 #include "session/second_look.h"
 #include "session/source_access.h"
 
@@ -22,6 +23,9 @@ Result<Snapshot> diagnose(Result<Snapshot> inspected, const InspectOptions& opti
   if (analysis) {
     analyze(snapshot);
     if (!isCore) secondLook(snapshot);
+    // A core: a thread its Python frame shows in a lock's acquire may be waiting for the GIL
+    // instead, woken with the lock: its native stack says so.
+    if (isCore && lookForGilWaitsInCores(snapshot, options)) analyze(snapshot);
     confirmFindings(snapshot);
     attachWakeSites(snapshot, sourceLinesFor(options, isCore));
   }

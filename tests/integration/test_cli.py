@@ -18,14 +18,18 @@ LOCK_ORDER = "threads_lock_order.py"
 ESC = "\x1b"
 
 USAGE = ("Usage: pyhang remote PID [PID...] [OPTIONS]\n"
-         "       pyhang core CORE [CORE...] [EXECUTABLE] [OPTIONS]\n")
-NEED_HINT = ("hint: pyhang remote PID reads a running process, pyhang core CORE a core dump; "
-             "pyhang --help says more\n")
+         "       pyhang core CORE [CORE...] [EXECUTABLE] [OPTIONS]\n"
+         "       pyhang run [OPTIONS] -- COMMAND [ARGS...]\n"
+         "       pyhang watch PID [OPTIONS]\n")
+NEED_HINT = ("hint: pyhang remote PID reads a running process, pyhang core CORE a core dump, pyhang run -- "
+             "COMMAND runs one and watches it; pyhang --help says more\n")
+NEED_SUBCOMMAND = ("pyhang: a subcommand is needed: remote (a running process), core (a core dump), run (a command "
+                   "to watch) or watch (a running process to watch)\n")
 
 
 @pytest.mark.parametrize("args, stderr", [
-    ([], "pyhang: a subcommand is needed: remote (a running process) or core (a core dump)\n" + USAGE + NEED_HINT),
-    (["--json"], "pyhang: a subcommand is needed: remote (a running process) or core (a core dump)\n" + NEED_HINT),
+    ([], NEED_SUBCOMMAND + USAGE + NEED_HINT),
+    (["--json"], NEED_SUBCOMMAND + NEED_HINT),
     (["remot", "1"], "pyhang: unknown subcommand 'remot'\nhint: did you mean 'pyhang remote'?\n"),
     (["cor", "x"], "pyhang: unknown subcommand 'cor'\nhint: did you mean 'pyhang core'?\n"),
     (["frobnicate"], "pyhang: unknown subcommand 'frobnicate'\n" + NEED_HINT),
@@ -48,9 +52,22 @@ NEED_HINT = ("hint: pyhang remote PID reads a running process, pyhang core CORE 
                                     "hint: pyhang core --help lists its arguments and options\n"),
     (["remote", "1", "--native", "--native-all"], "pyhang: --native excludes --native-all\n"
                                                   "hint: give one of --native, --native-all and --native-last\n"),
+    (["run"], "pyhang: 'pyhang run' needs a command to run\nhint: pyhang run [OPTIONS] -- COMMAND [ARGS...]\n"),
+    (["run", "--"], "pyhang: 'pyhang run' needs a command to run\nhint: pyhang run [OPTIONS] -- COMMAND [ARGS...]\n"),
+    (["watch"], "pyhang: 'pyhang watch' needs the id of the process to watch\n"
+                "hint: pyhang watch PID (find it with: ps -ef | grep python)\n"),
+    (["run", "--on-hang", "explode", "--", "true"], "pyhang: --on-hang takes wait, kill or leave, not 'explode'\n"
+                                                    "hint: pyhang run --help lists its arguments and options\n"),
+    (["run", "--idle=5x", "true"], "pyhang: --idle takes a duration such as 30s, 500ms, 5m or 1h, not '5x'\n"
+                                   "hint: pyhang run --help lists its arguments and options\n"),
+    (["watch", "1", "--interval", "0"], "pyhang: --interval takes seconds from 0.01 to 3600, not '0'\n"
+                                        "hint: pyhang watch --help lists its arguments and options\n"),
+    (["watch", "1", "--timeout", "5"], "pyhang: unknown option '--timeout' for 'pyhang watch'\n"
+                                       "hint: --timeout is an option of 'pyhang run' only\n"),
 ], ids=["nothing", "only-an-option", "remot", "cor", "unknown-subcommand", "jsn", "chidlren", "lcals-before",
         "core-option-on-remote", "short", "no-pid", "no-core", "pid-abc", "color-blue", "executable-no-value",
-        "native-modes"])
+        "native-modes", "run-no-command", "run-dashes-only", "watch-no-pid", "on-hang-explode", "idle-5x",
+        "interval-0", "timeout-on-watch"])
 def test_usage_error_exact(pyhang, args, stderr):
     r = run_pyhang(pyhang, *args)
     assert (r.returncode, r.stdout, r.stderr) == (2, "", stderr)
@@ -60,20 +77,26 @@ def test_usage_error_exact(pyhang, args, stderr):
     ([], USAGE),
     (["remote"], "Usage: pyhang remote PID [PID...] [OPTIONS]\n"),
     (["core"], "Usage: pyhang core CORE [CORE...] [EXECUTABLE] [OPTIONS]\n"),
+    (["run"], "Usage: pyhang run [OPTIONS] -- COMMAND [ARGS...]\n"),
+    (["watch"], "Usage: pyhang watch PID [OPTIONS]\n"),
 ])
 def test_help_usage_and_examples(pyhang, sub, usage):
     r = run_pyhang(pyhang, *sub, "--help")
     assert r.returncode == 0 and r.stderr == ""
     assert usage in r.stdout
     # The help ends with the examples, after the exit statuses.
-    tail = r.stdout.rstrip("\n").split("\n")[-7:]
+    tail = r.stdout.rstrip("\n").split("\n")[-11:]
     assert tail == ["Examples:",
                     "  sudo pyhang remote 4242",
                     "      why is process 4242 stuck?",
                     "  sudo pyhang remote --children --native 4242",
                     "      the same, with its child processes and the C stacks",
                     "  pyhang core core.4242 /usr/bin/python3 --json",
-                    "      read a core dump, and print the report as JSON"], r.stdout
+                    "      read a core dump, and print the report as JSON",
+                    "  pyhang run --idle 5m --on-hang kill -- python3 -m pytest",
+                    "      run the tests; if they deadlock or sit idle for 5 minutes, write the report and kill them",
+                    "  sudo pyhang watch --children --once 4242",
+                    "      wait until process 4242 (or a child) gets stuck, then report"], r.stdout
     assert r.stdout.index("Exit status:") < r.stdout.index("Examples:")
 
 

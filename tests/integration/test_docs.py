@@ -18,7 +18,7 @@ import pytest
 
 from conftest import run_pyhang
 
-SUBCOMMANDS = ["remote", "core"]
+SUBCOMMANDS = ["remote", "core", "run", "watch"]
 
 
 def doc_file(pyhang, name: str) -> Path:
@@ -63,6 +63,8 @@ def test_man_page_renders_cleanly(pyhang):
                           text=True, check=True).stdout
     assert "pyhang remote PID [PID...] [OPTIONS]" in text
     assert "pyhang core CORE [CORE...] [EXECUTABLE] [OPTIONS]" in text
+    assert "pyhang run [OPTIONS] -- COMMAND [ARGS...]" in text
+    assert "pyhang watch PID [OPTIONS]" in text
     assert "sudo pyhang remote --children --native 4242" in text
     assert "EXIT STATUS" in text and "could not write the report" in text
 
@@ -97,12 +99,13 @@ def test_bash_completion_loads(pyhang):
 
 
 def test_bash_completes_subcommands_and_options(pyhang, tmp_path):
-    assert bash_complete(pyhang, "pyhang", "") == ["remote", "core", "--help", "--version"]
+    assert bash_complete(pyhang, "pyhang", "") == ["remote", "core", "run", "watch", "--help", "--version"]
     assert bash_complete(pyhang, "pyhang", "co") == ["core"]
     assert bash_complete(pyhang, "pyhang", "remote", "--no-") == ["--no-block", "--no-analysis"]
     assert bash_complete(pyhang, "pyhang", "remote", "--color", "") == ["auto", "always", "never"]
     assert bash_complete(pyhang, "pyhang", "core", "--color", "=", "n") == ["never"]
     assert bash_complete(pyhang, "pyhang", "core", "--lib-search-r") == ["--lib-search-root="]
+    assert bash_complete(pyhang, "pyhang", "run", "--on-hang", "") == ["wait", "kill", "leave"]
     (tmp_path / "core.123").write_bytes(b"")
     assert bash_complete(pyhang, "pyhang", "core", str(tmp_path / "core.")) == [str(tmp_path / "core.123")]
     for sub in SUBCOMMANDS:
@@ -115,6 +118,7 @@ def test_bash_completes_python_pids(pyhang, sleepers):
     pids = bash_complete(pyhang, "pyhang", "remote", "")
     assert str(py) in pids and str(other) not in pids
     assert all(p.isdigit() for p in pids)
+    assert str(py) in bash_complete(pyhang, "pyhang", "watch", "")
 
 
 # --------------------------------------------------------------------------------------------
@@ -148,7 +152,7 @@ def test_fish_completion(pyhang, sleepers):
         assert r.returncode == 0 and r.stderr == "", r.stderr
         return [w.split("\t")[0] for w in r.stdout.split("\n") if w]
 
-    assert sorted(complete("pyhang ")) == ["core", "remote"]
+    assert sorted(complete("pyhang ")) == ["core", "remote", "run", "watch"]
     assert complete("pyhang remote --color=") == ["--color=always", "--color=auto", "--color=never"]
     for sub in SUBCOMMANDS:
         assert {w for w in complete(f"pyhang {sub} --") if w.startswith("--")} == help_options(pyhang, sub)
