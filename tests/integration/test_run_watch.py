@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import re
 import signal
 import subprocess
@@ -196,6 +198,56 @@ def test_run_forwards_signals_to_the_tree(pyhang, python, tmp_path, sig):
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def test_run_on_a_terminal_ctrl_c_and_colour(pyhang, python, tmp_path):
+    # In the foreground of a terminal the command shares pyhang's process group: Ctrl-C reaches the
+    # whole tree from the terminal (not sent twice), pyhang returns the command's 130. The report
+    # is coloured on the terminal, never in the file.
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: a session of its own with the pty as its terminal
+        try:
+            os.chdir(str(tmp_path))
+            os.execve(pyhang, [pyhang, "run", "--interval", "0.1", "--idle", "0.3", "--", python.path,
+                               program("rw_tree_sleep.py")], _merged_env({"NO_COLOR": None, "TERM": "xterm"},
+                                                                         for_python=True))
+        finally:
+            os._exit(127)
+    seen = b""
+
+    def read_until(predicate):
+        deadline = time.monotonic() + WAIT
+        nonlocal seen
+        while not predicate() and time.monotonic() < deadline:
+            if select.select([fd], [], [], 0.5)[0]:
+                try:
+                    data = os.read(fd, 65536)
+                except OSError:  # EIO: every process of the terminal has closed it
+                    return
+                if not data:
+                    return
+                seen += data
+
+    try:
+        read_until(lambda: b"report written to" in seen)
+        text = seen.decode("utf-8", "replace")
+        child = int(re.search(r"CHILD (\d+)", text).group(1))
+        parent = int(re.search(r"READY (\d+)", text).group(1))
+        assert "\x1b[" in text
+        os.write(fd, b"\x03")
+        read_until(lambda: False)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 128 + signal.SIGINT, seen.decode("utf-8", "replace")
+        wait_until(lambda: gone(parent) and gone(child), timeout=WAIT, message="the tree to exit")
+        [directory] = report_dirs(tmp_path)
+        assert "\x1b[" not in (tmp_path / directory / "report.txt").read_text()
+    finally:
+        os.close(fd)
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
 
 
 # --------------------------------------------------------------------------------------------
