@@ -98,7 +98,7 @@ int runCommand(const Settings& s) {
     const Hang& hang = **checked;
     std::string headline = hangHeadline(hang, options);
     std::string text = headline + "\n\n" + renderReport(hang.snapshot, plain, false);
-    auto written = reports.write(text, renderReport(hang.snapshot, plain, true));
+    auto written = reports.write(text, withHang(renderReport(hang.snapshot, plain, true), hang));
     writeAll(2, (terminal.color ? headline + "\n\n" + renderReport(hang.snapshot, terminal, false)
                                 : text));
     if (written) {
@@ -144,6 +144,7 @@ int watchProcess(const Settings& s) {
       const Hang& hang = **checked;
       std::string headline = hangHeadline(hang, options);
       std::string report = renderReport(hang.snapshot, render, s.json);
+      if (s.json) report = withHang(report, hang);
       bool ok = s.json ? writeAll(2, headline + "\n") && writeAll(1, report)
                        : writeAll(1, headline + "\n\n" + report + "\n");
       if (!ok) {

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -53,6 +54,14 @@ std::string hangHeadline(const Hang& hang, const WatchOptions& options) {
           seconds(options.timeout.value_or(std::chrono::milliseconds(0))));
   }
   return "pyhang: stuck";
+}
+
+std::string withHang(const std::string& reportJson, const Hang& hang) {
+  nlohmann::json doc = nlohmann::json::parse(reportJson, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return reportJson;
+  doc["hang"] = {{"kind", hangKindName(hang.kind)}, {"quiet_seconds", seconds(hang.quietFor)}};
+  // As renderJson writes it: 2 spaces, sorted keys, a newline.
+  return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 ReportDirectory::ReportDirectory(std::string path) : path_(std::move(path)) {

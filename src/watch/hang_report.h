@@ -11,6 +11,9 @@ namespace pyhang {
 // One line: "pyhang: stuck (deadlock): ...", "pyhang: stuck (idle): ..." or "... (timeout): ...".
 std::string hangHeadline(const Hang& hang, const WatchOptions& options);
 
+// The JSON report (renderJson's) with the top-level "hang" object: {"kind", "quiet_seconds"}.
+std::string withHang(const std::string& reportJson, const Hang& hang);
+
 // The directory the reports go to, created on the first one: report.txt and report.json, then
 // report-2.txt, report-2.json and so on for later hangs of the same run.
 class ReportDirectory {

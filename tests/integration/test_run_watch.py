@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PROGRAMS_DIR, _merged_env, process_state, thread_states, wait_until
+from schema_helpers import schema_problems
 
 WAIT = 90.0  # seconds for a pyhang run that should end by itself
 FAST = ["--interval", "0.2"]
@@ -78,7 +79,8 @@ def test_run_deadlock_killed_with_report(pyhang, python, tmp_path):
     assert text.startswith("pyhang: stuck (deadlock): lock-order-cycle: 2 threads wait for each other in a lock-order cycle\n")
     assert "transfer_to_savings" in text and "transfer_to_checking" in text
     doc = json.loads((out / "report.json").read_text())
-    assert doc["diagnosis"]["verdict"] == "deadlock"
+    assert schema_problems(doc) == []
+    assert doc["diagnosis"]["verdict"] == "deadlock" and doc["hang"]["kind"] == "deadlock"
     assert cycle_functions(doc) == LOCK_ORDER_CYCLE
     assert [p["pid"] for p in doc["processes"]] == [pid]
     # stderr: the same report, then where it is and what was done.
@@ -118,7 +120,9 @@ def test_run_sleeper_is_idle_only_with_idle(pyhang, python, tmp_path):
     assert re.match(r"pyhang: stuck \(idle\): no process used CPU and no Python stack changed for \d+\.\d s; "
                     r"no deadlock found\n", text)
     doc = json.loads((tmp_path / directory / "report.json").read_text())
+    assert schema_problems(doc) == []
     assert doc["diagnosis"]["verdict"] == "no-deadlock" and doc["diagnosis"]["findings"] == []
+    assert doc["hang"]["kind"] == "idle" and doc["hang"]["quiet_seconds"] >= 1.0  # at least --idle
     main = [t for t in doc["processes"][0]["threads"] if t["is_main"]][0]
     assert main["frames"][-1]["function"] == "main"
     assert "deadlock)" not in r.stderr
@@ -171,6 +175,8 @@ def test_run_timeout_then_leave(pyhang, python, tmp_path):
         assert proc.returncode == 124, err
         text = (tmp_path / "out" / "report.txt").read_text()
         assert text.startswith("pyhang: stuck (timeout): still running 1.5 s after the start; no deadlock found\n")
+        doc = json.loads((tmp_path / "out" / "report.json").read_text())
+        assert schema_problems(doc) == [] and doc["hang"]["kind"] == "timeout"
         assert err.endswith(f"pyhang: leaving the command running (pid {pid}); exit status 124\n")
         assert not gone(pid) and no_stopped_threads([pid])
     finally:
@@ -304,6 +310,7 @@ def test_watch_reports_a_deadlock_once_and_exits_0_when_the_process_exits(pyhang
         assert err.count("pyhang: stuck (deadlock): ") == 1
         assert err.endswith(f"pyhang: process {target.pid} exited\n")
         doc = json.loads(out)  # exactly one JSON document
+        assert schema_problems(doc) == [] and doc["hang"]["kind"] == "deadlock"
         assert cycle_functions(doc) == LOCK_ORDER_CYCLE
     finally:
         stop(target)
