@@ -96,10 +96,10 @@ int runCommand(const Settings& s) {
     }
     if (!*checked) continue;
     const Hang& hang = **checked;
-    std::string headline = hangHeadline(hang, options);
-    std::string text = headline + "\n\n" + renderReport(hang.snapshot, plain, false);
+    std::string headline = hangHeadline(hang, options) + "\n" + runningTestLines(hang.snapshot);
+    std::string text = headline + "\n" + renderReport(hang.snapshot, plain, false);
     auto written = reports.write(text, withHang(renderReport(hang.snapshot, plain, true), hang));
-    writeAll(2, (terminal.color ? headline + "\n\n" + renderReport(hang.snapshot, terminal, false)
+    writeAll(2, (terminal.color ? headline + "\n" + renderReport(hang.snapshot, terminal, false)
                                 : text));
     if (written) {
       say(fmt::format("pyhang: report written to {} and {}.json", *written,
@@ -142,11 +142,11 @@ int watchProcess(const Settings& s) {
     if (!checked) return failWith(checked.error(), false);
     if (*checked) {
       const Hang& hang = **checked;
-      std::string headline = hangHeadline(hang, options);
+      std::string headline = hangHeadline(hang, options) + "\n" + runningTestLines(hang.snapshot);
       std::string report = renderReport(hang.snapshot, render, s.json);
       if (s.json) report = withHang(report, hang);
-      bool ok = s.json ? writeAll(2, headline + "\n") && writeAll(1, report)
-                       : writeAll(1, headline + "\n\n" + report + "\n");
+      bool ok = s.json ? writeAll(2, headline) && writeAll(1, report)
+                       : writeAll(1, headline + "\n" + report + "\n");
       if (!ok) {
         if (errno == EPIPE) return kExitWriteFailed;
         return failWith(

@@ -2,13 +2,13 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <nlohmann/json.hpp>
 
 namespace pyhang {
 
@@ -30,7 +30,55 @@ Result<void> writeFile(const std::string& path, const std::string& text) {
   return {};
 }
 
+struct RunningTest {
+  int64_t pid = 0;
+  int64_t tid = 0;
+  std::string name;  // FILE::NAME
+};
+
+std::vector<RunningTest> findRunningTests(const Snapshot& snapshot) {
+  std::vector<RunningTest> out;
+  auto isPytestCaller = [](const Frame& f) {
+    const std::string& file = f.location.file;
+    const std::string suffix = "_pytest/python.py";
+    return f.kind == Frame::Kind::kPython && f.location.function == "pytest_pyfunc_call" &&
+           file.size() >= suffix.size() &&
+           file.compare(file.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  for (const auto& p : snapshot.processes) {
+    for (const auto& t : p.threads) {
+      // Frames are outermost first: the test is the next Python frame after pytest's call.
+      for (size_t i = 0; i < t.frames.size(); ++i) {
+        if (!isPytestCaller(t.frames[i])) continue;
+        for (size_t j = i + 1; j < t.frames.size(); ++j) {
+          const Frame& f = t.frames[j];
+          if (f.kind != Frame::Kind::kPython) continue;
+          std::string name = f.qualname.empty() ? f.location.function : f.qualname;
+          out.push_back({p.pid, t.tid, fmt::format("{}::{}", f.location.file, name)});
+          break;
+        }
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+std::vector<std::string> runningPytestTests(const Snapshot& snapshot) {
+  std::vector<std::string> out;
+  for (const auto& t : findRunningTests(snapshot)) out.push_back(t.name);
+  return out;
+}
+
+std::string runningTestLines(const Snapshot& snapshot) {
+  std::string out;
+  for (const auto& t : findRunningTests(snapshot)) {
+    out += fmt::format("pyhang: running test {} (process {}, thread {})\n", t.name, t.pid, t.tid);
+  }
+  return out;
+}
 
 std::string hangHeadline(const Hang& hang, const WatchOptions& options) {
   const Diagnosis& d = hang.snapshot.diagnosis;
@@ -59,7 +107,9 @@ std::string hangHeadline(const Hang& hang, const WatchOptions& options) {
 std::string withHang(const std::string& reportJson, const Hang& hang) {
   nlohmann::json doc = nlohmann::json::parse(reportJson, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return reportJson;
-  doc["hang"] = {{"kind", hangKindName(hang.kind)}, {"quiet_seconds", seconds(hang.quietFor)}};
+  doc["hang"] = {{"kind", hangKindName(hang.kind)},
+                 {"quiet_seconds", seconds(hang.quietFor)},
+                 {"pytest_tests", runningPytestTests(hang.snapshot)}};
   // As renderJson writes it: 2 spaces, sorted keys, a newline.
   return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "watch/hang_watcher.h"
@@ -11,7 +12,15 @@ namespace pyhang {
 // One line: "pyhang: stuck (deadlock): ...", "pyhang: stuck (idle): ..." or "... (timeout): ...".
 std::string hangHeadline(const Hang& hang, const WatchOptions& options);
 
-// The JSON report (renderJson's) with the top-level "hang" object: {"kind", "quiet_seconds"}.
+// The pytest tests the snapshot's threads are running, "FILE::NAME" (NAME the qualified name on
+// 3.11+): the Python frame that pytest's pytest_pyfunc_call (_pytest/python.py) called.
+std::vector<std::string> runningPytestTests(const Snapshot& snapshot);
+
+// The headline's next lines: "pyhang: running test FILE::NAME (process P, thread T)", one per test.
+std::string runningTestLines(const Snapshot& snapshot);
+
+// The JSON report (renderJson's) with the top-level "hang" object: {"kind", "quiet_seconds",
+// "pytest_tests"}.
 std::string withHang(const std::string& reportJson, const Hang& hang);
 
 // The directory the reports go to, created on the first one: report.txt and report.json, then

@@ -81,6 +81,7 @@ def test_run_deadlock_killed_with_report(pyhang, python, tmp_path):
     doc = json.loads((out / "report.json").read_text())
     assert schema_problems(doc) == []
     assert doc["diagnosis"]["verdict"] == "deadlock" and doc["hang"]["kind"] == "deadlock"
+    assert doc["hang"]["pytest_tests"] == []
     assert cycle_functions(doc) == LOCK_ORDER_CYCLE
     assert [p["pid"] for p in doc["processes"]] == [pid]
     # stderr: the same report, then where it is and what was done.
@@ -254,6 +255,29 @@ def test_run_on_a_terminal_ctrl_c_and_colour(pyhang, python, tmp_path):
             os.waitpid(pid, 0)
         except (ProcessLookupError, ChildProcessError):
             pass
+
+
+def _pytest_python():
+    """Debian's python3 with its python3-pytest (the interpreter running these tests)."""
+    r = subprocess.run(["/usr/bin/python3", "-c", "import pytest"], capture_output=True)
+    return "/usr/bin/python3" if r.returncode == 0 else None
+
+
+@pytest.mark.skipif(_pytest_python() is None, reason="/usr/bin/python3 has no pytest")
+def test_run_names_the_running_pytest_test(pyhang, tmp_path):
+    target = tmp_path / "rw_pytest_target.py"
+    target.write_text(Path(program("rw_pytest_target.py")).read_text())
+    r = run(pyhang, "run", *FAST, "--on-hang", "kill", "--output", "out", "--", "/usr/bin/python3", "-m", "pytest",
+            "-q", "-p", "no:cacheprovider", target.name, cwd=tmp_path)
+    assert r.returncode == 124, r.stderr
+    text = (tmp_path / "out" / "report.txt").read_text()
+    lines = text.split("\n")
+    assert lines[0] == "pyhang: stuck (deadlock): lock-order-cycle: 2 threads wait for each other in a lock-order cycle"
+    assert re.fullmatch(rf"pyhang: running test {re.escape(str(target))}::TestBank\.test_transfer "
+                        r"\(process (\d+), thread \1\)", lines[1]), lines[1]
+    doc = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert schema_problems(doc) == []
+    assert doc["hang"]["pytest_tests"] == [f"{target}::TestBank.test_transfer"]
 
 
 # --------------------------------------------------------------------------------------------
