@@ -7,6 +7,7 @@ Short --interval and --idle values keep the file fast; the timeouts for waiting 
 no duration is asserted (a loaded 2-core machine must not make them flaky)."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pty
@@ -30,15 +31,36 @@ def program(name: str) -> str:
     return str(PROGRAMS_DIR / name)
 
 
+def kill_session(sid: int) -> None:
+    """SIGKILL every process of the session `sid` (pyhang runs as a session leader here, so a
+    test that fails leaves none of its command's processes behind)."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[3]) == sid:  # field 6, the session id
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(entry), signal.SIGKILL)
+
+
 def run(pyhang, *args, cwd, timeout: float = WAIT) -> subprocess.CompletedProcess:
     cmd = [pyhang, *(str(a) for a in args)]
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            encoding="utf-8", errors="replace", cwd=cwd, env=_merged_env(None, for_python=True),
+                            start_new_session=True)
     try:
-        return subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              encoding="utf-8", errors="replace", timeout=timeout, cwd=cwd,
-                              env=_merged_env(None, for_python=True), start_new_session=True)
-    except subprocess.TimeoutExpired as e:
-        pytest.fail(f"pyhang did not finish within {timeout}s: {cmd}\n--- stdout ---\n{e.stdout}\n"
-                    f"--- stderr ---\n{e.stderr}", pytrace=False)
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_session(proc.pid)
+        out, err = proc.communicate()
+        pytest.fail(f"pyhang did not finish within {timeout}s: {cmd}\n--- stdout ---\n{out}\n"
+                    f"--- stderr ---\n{err}", pytrace=False)
+    finally:
+        kill_session(proc.pid)  # whatever the command left (nothing, when the test passes)
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 def gone(pid: int) -> bool:
@@ -202,9 +224,8 @@ def test_run_forwards_signals_to_the_tree(pyhang, python, tmp_path, sig):
         assert "pyhang: stuck (idle)" in err
         wait_until(lambda: gone(parent) and gone(child), timeout=WAIT, message="the tree to exit")
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        kill_session(proc.pid)
+        proc.wait()
 
 
 def test_run_on_a_terminal_ctrl_c_and_colour(pyhang, python, tmp_path):
