@@ -116,7 +116,8 @@ def test_run_deadlock_killed_with_report(pyhang, python, tmp_path):
 
 def test_run_deadlock_in_a_grandchild_under_a_shell(pyhang, python, tmp_path):
     # sh -> rw_parent.py (waits for its child) -> rw_lock_order.py (deadlocks)
-    script = f"exec_not_used=1; '{python.path}' '{program('rw_parent.py')}' '{program('rw_lock_order.py')}'"
+    # (`; exit $?`: the shell stays, it does not exec its last command)
+    script = f"'{python.path}' '{program('rw_parent.py')}' '{program('rw_lock_order.py')}'; exit $?"
     r = run(pyhang, "run", *FAST, "--on-hang", "kill", "--output", "out", "--", "sh", "-c", script, cwd=tmp_path)
     assert r.returncode == 124, r.stderr
     grandchild = int(r.stdout.split()[1])
