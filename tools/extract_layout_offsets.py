@@ -122,6 +122,7 @@ FIELDS = {
     'co_linetable': [off(CO, 'co_linetable'), off(CO, 'co_lnotab')],
     'co_exceptiontable': [off(CO, 'co_exceptiontable')],
     'co_firsttraceable': [off(CO, '_co_firsttraceable')],
+    'co_names': [off(CO, 'co_names')],
     'co_code_adaptive': [off(CO, 'co_code_adaptive')],
     'tuple_items': [off('PyTupleObject', 'ob_item')],
     'str_ascii_size': ['(long)sizeof(PyASCIIObject)'],

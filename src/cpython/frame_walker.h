@@ -46,6 +46,7 @@ class FrameWalker {
 
   // A value-stack or localsplus slot as an object pointer: 0 for NULL or a tagged int (3.14).
   uint64_t slotObject(uint64_t slotAddress) const;
+  const CodeReader& codes() const { return codes_; }
   // A frame whose current call has returned (a signal handler runs after the call, at the
   // interpreter's check for pending signals) is protected as its next instruction is.
   void finishCall(RawFrame& frame) const;

@@ -80,6 +80,7 @@ void setCode311Plus(Layout& l) {
   l.co_flags = 48; l.co_nlocals = 80; l.co_localsplusnames = 96; l.co_localspluskinds = 104;
   l.co_filename = 112; l.co_name = 120; l.co_qualname = 128; l.co_linetable = 136;
   l.co_exceptiontable = 40;
+  l.co_names = 32;
 }
 
 Layout layout311() {
@@ -220,6 +221,7 @@ std::optional<PythonLayout> layoutFor(const VersionInfo& v) {
   t.shutdownJoinsInC = v.minor >= 13;
   t.dictValuesHeader = v.minor >= 13 ? 8 : 0;
   t.entryShimOnCStack = v.minor >= 12;
+  t.loadAttrNameShift = v.minor >= 12 ? 1 : 0;
   return p;
 }
 

@@ -38,7 +38,7 @@ namespace pyhang::cpython {
   X(co_flags) X(co_firstlineno) X(co_code) X(co_varnames) X(co_freevars) X(co_cellvars)     \
   X(co_cell2arg) X(co_nlocalsplus) X(co_ncellvars) X(co_nfreevars) X(co_localsplusnames)    \
   X(co_localspluskinds) X(co_filename) X(co_name) X(co_qualname) X(co_linetable)            \
-  X(co_exceptiontable) X(co_firsttraceable) X(co_code_adaptive)                             \
+  X(co_exceptiontable) X(co_firsttraceable) X(co_code_adaptive) X(co_names)                             \
   /* objects */                                                                             \
   X(tuple_items) X(str_ascii_size) X(str_compact_size) X(str_legacy_data)                   \
   X(func_code) X(func_name) X(func_qualname) X(ht_cached_keys)                              \
@@ -121,6 +121,7 @@ struct VersionTraits {
   bool shutdownJoinsInC = false;       // 3.13+: threading._shutdown() joins the threads in C (_thread_shutdown)
   int dictValuesHeader = 0;            // bytes before a split dict's values array (3.13+: 8)
   bool entryShimOnCStack = false;      // 3.12+: an eval entry's shim frame lives on the C stack
+  int loadAttrNameShift = 0;           // LOAD_ATTR's argument >> this is the name's index (3.12+: 1)
 };
 
 struct VersionInfo {

@@ -483,6 +483,44 @@ std::optional<WaitInfo> SyncReader::blockedSimpleQueueGet(const RawFrame& frame)
   return std::nullopt;
 }
 
+std::optional<bool> SyncReader::lineLoadsAttribute(const RawFrame& frame,
+                                                   std::initializer_list<std::string_view> names) const {
+  const Layout& o = objects_.layout().offsets;
+  const VersionTraits& traits = objects_.layout().traits;
+  if (!frame.code || o.co_names < 0 || traits.frames != FrameModel::kInterpreterFrame) return std::nullopt;
+  constexpr uint32_t kMaxBytes = 1 << 16;
+  if (frame.byteOffset >= kMaxBytes || frame.byteOffset % 2) return std::nullopt;
+  std::vector<uint8_t> code(frame.byteOffset + 2);
+  if (!objects_.memory().read(frame.code->bytecode, code.data(), code.size())) return std::nullopt;
+  auto tuple = objects_.memory().readPtr(frame.code->address + static_cast<uint64_t>(o.co_names));
+  if (!tuple || !*tuple) return std::nullopt;
+  constexpr size_t kMaxNames = 4096;
+  auto nameObjects = objects_.tupleItems(*tuple, kMaxNames);
+  if (!nameObjects) return std::nullopt;
+  auto line = frames_.codes().lineFor(*frame.code, frame.byteOffset);
+  if (!line) return std::nullopt;
+  // Decode from the start (inline caches hold data, so the stream cannot be read backwards),
+  // keeping the attribute names loaded on the current line.
+  const int minor = traits.minor;
+  bool found = false;
+  uint32_t ext = 0;
+  for (uint32_t at = 0; at < frame.byteOffset;) {
+    const OpcodeInfo info = opcodeInfo(minor, code[at]);
+    std::string_view op = baseOpcodeName(minor, code[at]);
+    uint32_t arg = ext | code[at + 1];
+    ext = op == "EXTENDED_ARG" ? arg << 8 : 0;
+    if (op == "LOAD_ATTR" || op == "LOAD_METHOD") {
+      uint32_t index = op == "LOAD_ATTR" ? arg >> traits.loadAttrNameShift : arg;
+      if (index < nameObjects->size() && frames_.codes().lineFor(*frame.code, at) == line) {
+        std::string name = objects_.readStr((*nameObjects)[index], 64).value_or("");
+        for (std::string_view n : names) found |= name == n;
+      }
+    }
+    at += 2 * (1 + static_cast<uint32_t>(info.caches));
+  }
+  return found;
+}
+
 std::optional<WaitInfo> SyncReader::blockedAcquire(const RawFrame& frame) const {
   return pendingAcquire(frame, /*requireLocked=*/true);
 }
@@ -524,6 +562,12 @@ std::optional<WaitInfo> SyncReader::pendingAcquire(const RawFrame& frame, bool r
         candidate = c->self;  // 3.8-3.11: __exit__ is pushed before __enter__ is called
         how = "with";
       }
+    }
+    if (candidate && frame.exactDepth < 0 && !enteringWith && opname.starts_with("CALL")) {
+      // No stack depth (3.11/3.12 in a call): slots above the call's operands keep stale
+      // values of earlier calls, an [acquire, lock] pair among them. The call in progress is an
+      // acquire only if its line loads one.
+      if (!lineLoadsAttribute(frame, {"acquire", "__enter__", "acquire_lock"}).value_or(true)) candidate = 0;
     }
     if (candidate) {
       SyncObject s = describe(candidate);

@@ -3,8 +3,10 @@
 // their value stacks (CPYTHON.md section 6).
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cpython/frame_walker.h"
@@ -55,6 +57,9 @@ class SyncReader {
   std::optional<int64_t> boundedLength(uint64_t container) const;
   std::optional<int64_t> conditionWaiters(uint64_t condition) const;
   bool acquireHasTimeout(const RawFrame& frame, int k, int limit) const;
+  // Whether the source line of the frame's current instruction loads one of `names` as an
+  // attribute (LOAD_ATTR / LOAD_METHOD) before that instruction. nullopt: cannot be told.
+  std::optional<bool> lineLoadsAttribute(const RawFrame& frame, std::initializer_list<std::string_view> names) const;
   const ObjectReader& objects_;
   const FrameWalker& frames_;
 };
