@@ -211,6 +211,10 @@ _CHILD = ("Verdict: no deadlock: every thread waits, and child process", "not in
 IDLE: Dict[str, Idle] = {
     "c2_ok_idle_subprocess_run.py": Idle(note={"MainThread": ["waits for process (pid ", "@run main"]}),
     "c2_ok_idle_waitpid.py": Idle(),
+    "c2_ok_idle_sigwaitinfo_reload.py": Idle(),
+    "c2_ok_idle_queue_fed_by_pipe_reader.py": Idle(),
+    "c2_ok_idle_select_under_lock.py": Idle(),
+    "c2_ok_idle_mp_sentinel_supervisor.py": Idle(),
     "c2_ok_idle_signal_pause.py": Idle(note={"MainThread": ["waits for a signal", "@pause main"]}),
     "c2_ok_idle_select_timer.py": Idle(),
     "c2_ok_idle_queue_polling.py": Idle(),

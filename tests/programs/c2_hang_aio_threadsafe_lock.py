@@ -23,6 +23,7 @@ def exporter(loop):
         exporter_holds.set()
         time.sleep(0.3)
         future = asyncio.run_coroutine_threadsafe(current_connections(), loop)
+        ready()  # the loop's thread is blocked on stats_lock by now
         stats["connections"] = future.result()  # LINE:exporter_result
 
 
@@ -36,7 +37,6 @@ async def main():
     threading.Thread(target=exporter, args=(loop,), name="exporter", daemon=True).start()
     while not exporter_holds.is_set():
         await asyncio.sleep(0.01)
-    ready()
     await count_request()
 
 
