@@ -12,6 +12,19 @@ std::string baseName(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+std::vector<std::pair<HeldObject, SourceLocation>> holdsWithSince(const Thread& t, const UnitState& u) {
+  std::vector<std::pair<HeldObject, SourceLocation>> out;
+  for (const auto& h : u.holds) {
+    SourceLocation since;
+    if (h.frameIndex < t.frames.size()) {
+      since = t.frames[h.frameIndex].location;
+      if (h.line) since.line = h.line;
+    }
+    out.emplace_back(HeldObject{h.via, h.how, h.line}, since);
+  }
+  return out;
+}
+
 std::string libraryPath(const std::string& path) {
   auto slash = path.rfind('/');
   if (slash == std::string::npos || slash == 0) return path;
@@ -413,16 +426,7 @@ Participant Explainer::participant(const UnitState& u, bool withHolds) const {
   part.thread = t.name;
   if (u.wait && u.atFrame < t.frames.size()) part.at = t.frames[u.atFrame].location;
   part.waitsFor = u.wait;
-  if (withHolds) {
-    for (const auto& h : u.holds) {
-      SourceLocation since;
-      if (h.frameIndex < t.frames.size()) {
-        since = t.frames[h.frameIndex].location;
-        if (h.line) since.line = h.line;
-      }
-      part.holds.emplace_back(HeldObject{h.via, h.how, h.line}, since);
-    }
-  }
+  if (withHolds) part.holds = holdsWithSince(t, u);
   if (!u.edges.empty()) part.heldBy = threadLabel(u.edges.front().to);
   if (u.lockTask != SIZE_MAX && u.lockTask < p.tasks.size() &&
       u.lockTaskFrame < p.tasks[u.lockTask].frames.size()) {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "analysis/wait_graph.h"
 #include "snapshot/snapshot.h"
@@ -13,6 +15,9 @@ namespace pyhang::explain {
 std::string baseName(const std::string& path);
 // "logging/__init__.py" for a package's module, "<frozen importlib._bootstrap>" as it is.
 std::string libraryPath(const std::string& path);
+
+// What a thread holds, each with where it took it (Participant::holds).
+std::vector<std::pair<HeldObject, SourceLocation>> holdsWithSince(const Thread& t, const UnitState& u);
 
 class Explainer {
  public:

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "analysis/explainer.h"
 #include "analysis/task_analysis.h"
 #include "analysis/task_analyzer.h"
 
@@ -47,14 +48,7 @@ Participant TaskAnalyzer::threadPart(const UnitState& u, const std::string& task
   part.task = task;
   if (u.atFrame < t.frames.size()) part.at = t.frames[u.atFrame].location;
   part.waitsFor = u.wait;
-  for (const auto& h : u.holds) {
-    SourceLocation since;
-    if (h.frameIndex < t.frames.size()) {
-      since = t.frames[h.frameIndex].location;
-      if (h.line) since.line = h.line;
-    }
-    part.holds.emplace_back(HeldObject{h.via, h.how, h.line}, since);
-  }
+  part.holds = explain::holdsWithSince(t, u);
   part.heldBy = heldBy;
   return part;
 }

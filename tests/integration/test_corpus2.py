@@ -475,6 +475,13 @@ HANGS: Dict[str, Hang] = {
     "c2_hang_aio_thread_lock_across_await.py": Hang(["self-deadlock"], {
         "MainThread": At("request_lock", "handle_request"),
     }),
+    # A collector holds a lock while it blocks in queue.SimpleQueue.get() (C); the producer needs
+    # the lock before it puts.
+    "c2_hang_simplequeue_under_lock.py": Hang(["all-blocked"], {
+        "collector": At("get", "collector", holds=["collector_with"]),
+        "producer": At("producer_with", "producer"),
+        "MainThread": At("main_join", "main"),
+    }, min_version=(3, 7)),
     # A lock held across a barrier by one party keeps another party from reaching it.
     "c2_hang_barrier_lock_party.py": Hang(["all-blocked"], {
         "physics": At("physics_barrier", "physics", holds=["physics_with"]),
