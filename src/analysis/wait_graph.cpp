@@ -392,6 +392,9 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
       // moved on yet) or has not blocked yet. A core, read once, catches this often.
       // The same for a thread whose native stack shows it waiting to take the GIL.
       if ((t.holdsGil || t.waitingForGil) && u.wait) u.wait.reset();
+      // A wait that may be over already (an item handed to a parked getter): live, the second
+      // look tells; a core has one moment only.
+      if (u.wait && u.wait->mayBeOver && p.source == "core") u.wait.reset();
       g.units.push_back(std::move(u));
     }
   }

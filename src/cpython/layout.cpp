@@ -222,6 +222,7 @@ std::optional<PythonLayout> layoutFor(const VersionInfo& v) {
   t.dictValuesHeader = v.minor >= 13 ? 8 : 0;
   t.entryShimOnCStack = v.minor >= 12;
   t.loadAttrNameShift = v.minor >= 12 ? 1 : 0;
+  t.simpleQueueHandsOff = v.minor >= 13;
   return p;
 }
 

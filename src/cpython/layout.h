@@ -122,6 +122,7 @@ struct VersionTraits {
   int dictValuesHeader = 0;            // bytes before a split dict's values array (3.13+: 8)
   bool entryShimOnCStack = false;      // 3.12+: an eval entry's shim frame lives on the C stack
   int loadAttrNameShift = 0;           // LOAD_ATTR's argument >> this is the name's index (3.12+: 1)
+  bool simpleQueueHandsOff = false;    // 3.13+: SimpleQueue.put() hands its item to a parked get()
 };
 
 struct VersionInfo {

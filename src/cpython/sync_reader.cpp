@@ -476,6 +476,7 @@ std::optional<WaitInfo> SyncReader::blockedSimpleQueueGet(const RawFrame& frame)
       w.how = "get()";
       w.hasTimeout = !noArgs;
       w.certain = length.has_value();
+      w.mayBeOver = objects_.layout().traits.simpleQueueHandsOff;
       return w;
     }
     prev = obj;

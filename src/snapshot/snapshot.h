@@ -111,6 +111,9 @@ struct WaitInfo {
   uint64_t object = 0;          // address of the SyncObject waited on
   bool hasTimeout = false;      // a finite timeout was passed
   bool certain = true;          // false when inferred heuristically
+  // The wait may be over already and a single snapshot cannot tell: 3.13+ hands a put() item
+  // straight to a parked SimpleQueue.get(), leaving the queue empty while the getter wakes.
+  bool mayBeOver = false;
   // Condition.wait whose waiter lock is no longer in the Condition's _waiters: notify() has
   // released it, so the thread is waking up and will next re-acquire the Condition's lock.
   bool notified = false;
