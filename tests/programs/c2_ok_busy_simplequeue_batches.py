@@ -2,14 +2,16 @@
 after each batch of 50, waits on `batch_done` for the worker that finished the batch's last job;
 three workers get() jobs, count them under a lock and report the end of each batch. Every thread
 waits in a SimpleQueue.get() much of the time, and 3.13+ hands a put() item straight to a parked
-getter, so a snapshot often finds every queue empty while the items are on their way."""
+getter, so a snapshot often finds every queue empty while the items are on their way. (3.6 has
+no SimpleQueue: queue.Queue stands in.)"""
 import queue
 import threading
 
 from _appkit import ready
 
-jobs = queue.SimpleQueue()
-batch_done = queue.SimpleQueue()
+SimpleQueue = getattr(queue, "SimpleQueue", queue.Queue)
+jobs = SimpleQueue()
+batch_done = SimpleQueue()
 stats_lock = threading.Lock()
 stats = {"jobs": 0}
 BATCH = 50
