@@ -37,7 +37,11 @@ def main():
     child = subprocess.Popen([sys.executable, "-c", SRC], stdout=subprocess.PIPE)
     threading.Thread(target=reader, args=(child.stdout,), name="reader", daemon=True).start()
     threading.Thread(target=aggregator, name="aggregator", daemon=True).start()
-    time.sleep(0.3)
+    # The child's first sample is in, and the aggregator waits for the next one holding agg_lock
+    # (the test's own ordering: a slow child's first sample would otherwise let the reporter end).
+    deadline = time.monotonic() + 60
+    while not (totals["n"] >= 1 and agg_lock.locked()) and time.monotonic() < deadline:
+        time.sleep(0.02)
     rep = threading.Thread(target=reporter, name="reporter")
     rep.start()
     time.sleep(0.2)
