@@ -8,6 +8,8 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <thread>
 
 #include "process/proc_tree.h"
@@ -43,6 +45,23 @@ void restoreSignalsForExec() {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+// Exited: no such process, or a zombie waiting for its reaper (read from /proc/PID/stat).
+bool hasExited(pid_t pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return true;
+  char buf[512];
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return true;
+  buf[n] = 0;
+  const char* paren = strrchr(buf, ')');  // the command name may hold anything, ')' included
+  if (!paren || paren[1] != ' ') return true;
+  char state = paren[2];
+  return state == 'Z' || state == 'X';
 }
 
 bool inTerminalForeground() { return isatty(0) == 1 && tcgetpgrp(0) == getpgrp(); }
@@ -126,13 +145,24 @@ std::optional<int> CommandRunner::poll() { return reap(false); }
 int CommandRunner::wait() { return reap(true).value_or(128); }
 
 int CommandRunner::killTree() {
+  std::vector<pid_t> killed;
   if (pid_ > 0 && !status_) {
     // The tree first (a descendant may have left the group), then the group, root included.
-    for (pid_t p : descendantsOf(pid_)) kill(p, SIGKILL);
+    killed = descendantsOf(pid_);
+    for (pid_t p : killed) kill(p, SIGKILL);
     if (ownGroup_) kill(-pid_, SIGKILL);
     kill(pid_, SIGKILL);
   }
-  return wait();
+  int status = wait();
+  // SIGKILL takes effect when the process next runs: on a loaded machine a descendant can still
+  // be alive when the root is reaped. Wait (at most 5 s) until each has exited, so that when
+  // pyhang returns, the tree is gone.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (pid_t p : killed) {
+    while (!hasExited(p) && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return status;
 }
 
 }  // namespace pyhang

@@ -35,7 +35,8 @@ class CommandRunner {
   std::optional<int> poll();
   // Waits for the command to exit.
   int wait();
-  // SIGKILL to the command's group (its own) and to every process of its tree; then reaps it.
+  // SIGKILL to the command's group (its own) and to every process of its tree; then reaps it
+  // and waits (at most 5 s) until the rest of the tree has exited.
   int killTree();
 
   pid_t pid() const { return pid_; }
