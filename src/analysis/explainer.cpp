@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "analysis/task_analysis.h"
+
 namespace pyhang::explain {
 
 std::string baseName(const std::string& path) {
@@ -333,6 +335,19 @@ std::string Explainer::waitTarget(const UnitState& u) const {
         return fmt::format("waits for the result of pool job {}, which {} is running",
                            o && job != o->attrs.end() ? job->second : "?",
                            threadLabel(u.poolJobWorker));
+      }
+      if (u.starvedPool && u.starvedTask < p.tasks.size()) {
+        const Task& task = p.tasks[u.starvedTask];
+        const TaskAwait& a = *task.await;
+        std::string at = a.frameIndex < task.frames.size() ? " (at " + where(task.frames[a.frameIndex]) + ")" : "";
+        return fmt::format(
+            "waits for the result of future {}, which {} sets when it finishes; that task{} awaits "
+            "a function still queued in {} ThreadPoolExecutor, whose {} {} blocked{}",
+            label, taskLabel(task), at, u.poolQueue == u.starvedPool ? "this thread's" : "a",
+            u.starvedPoolWorkers == 1 ? "only worker"
+                                      : fmt::format("{} workers", u.starvedPoolWorkers),
+            u.starvedPoolWorkers == 1 ? "is" : "are all",
+            u.poolQueue == u.starvedPool ? " (this one included)" : "");
       }
       if (u.starvedPool) {
         return fmt::format(

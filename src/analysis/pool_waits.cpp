@@ -26,4 +26,17 @@ uint64_t futuresWaitPool(const Process& p, const Thread& t) {
   return 0;
 }
 
+uint64_t taskStarvedPool(const Process& p, const Task& t) {
+  if (t.state != "pending" || !t.await || t.await->kind != "executor" || t.await->hasTimeout || !t.await->concurrentFuture)
+    return 0;
+  auto q = p.futuresQueuedIn.find(t.await->concurrentFuture);
+  if (q == p.futuresQueuedIn.end() || !p.poolsAtMaxWorkers.count(q->second)) return 0;
+  for (const auto& l : p.loops) {
+    if (l.address != t.loop) continue;
+    if (!l.stateRead || l.stopping || l.readyCallbacks > 0 || l.timers > 0) return 0;
+    return q->second;
+  }
+  return 0;
+}
+
 }  // namespace pyhang

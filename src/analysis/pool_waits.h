@@ -16,4 +16,10 @@ uint64_t queuedFuturePool(const SyncObject* future);
 // future whose _waiters hold that call's waiter, 0 when none.
 uint64_t futuresWaitPool(const Process& p, const Thread& t);
 
+// An asyncio task that can only finish once a ThreadPoolExecutor runs a function it queued there
+// (loop.run_in_executor, to_thread): it awaits, without a timeout, a future chained to work still
+// queued in a pool that already runs all the workers it may, and its event loop has nothing else
+// to run (no ready callback, no timer) that could cancel it. That pool's work queue, else 0.
+uint64_t taskStarvedPool(const Process& p, const Task& t);
+
 }  // namespace pyhang

@@ -222,8 +222,13 @@ std::string taskWaitPhrase(const Process& p, const Task& t) {
       thread = w && !w->name.empty() ? fmt::format("Thread {} \"{}\"", a.workerTid, w->name)
                                      : fmt::format("Thread {}", a.workerTid);
     }
-    s = fmt::format("awaits a function running in {} ({})", thread,
-                    a.how == "to_thread()" ? "asyncio.to_thread" : "an executor");
+    if (!a.workerTid && a.concurrentFuture && p.futuresQueuedIn.count(a.concurrentFuture)) {
+      s = fmt::format("awaits a function still queued in a ThreadPoolExecutor, not started yet ({})",
+                      a.how == "to_thread()" ? "asyncio.to_thread" : "an executor");
+    } else {
+      s = fmt::format("awaits a function running in {} ({})", thread,
+                      a.how == "to_thread()" ? "asyncio.to_thread" : "an executor");
+    }
   } else if (a.kind == "sleep") {
     if (a.firesIn) {
       s = *a.firesIn < 0 ? std::string("sleeps, its timer overdue (the loop has not run it yet)")

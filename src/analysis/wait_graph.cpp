@@ -531,6 +531,16 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
       continue;
     }
     if (u.wait->op == WaitOp::kFutureResult) {
+      // A future that a task sets when it finishes (run_coroutine_threadsafe), while the task
+      // awaits a function still queued in a ThreadPoolExecutor at its full size: done only once
+      // a worker of that pool is free (the loop's thread, idle, cannot help).
+      for (size_t k = 0; k < p.tasks.size() && !u.starvedPool; ++k) {
+        const auto& fs = p.tasks[k].completesFutures;
+        if (std::find(fs.begin(), fs.end(), u.wait->object) == fs.end()) continue;
+        starveOn(u, taskStarvedPool(p, p.tasks[k]));
+        if (u.starvedPool) u.starvedTask = k;
+      }
+      if (u.starvedPool) continue;
       // A future of run_coroutine_threadsafe() whose callback still waits in an event loop's
       // ready queue: done only once that loop's thread runs it.
       // Likewise one that a task of a running loop will complete (its coroutine has started).

@@ -63,6 +63,9 @@ struct UnitState {
   // Waits for a future still queued in a pool whose every worker is blocked: the pool's queue.
   uint64_t starvedPool = 0;
   size_t starvedPoolWorkers = 0;
+  // ... through an asyncio task (index in Process::tasks) that sets the awaited future when it
+  // finishes and awaits that queued work itself; SIZE_MAX when the waiter waits for it directly.
+  size_t starvedTask = SIZE_MAX;
   // Waits for a run_coroutine_threadsafe() future whose callback is queued in the event loop
   // this thread runs.
   bool hasLoopThread = false;

@@ -1180,6 +1180,7 @@ TaskAwait AioReader::classify(const Task& task, uint64_t waiter, uint64_t leaf) 
           a.kind = "executor";
           a.detail = "a function running in another thread (run_in_executor / wrap_future)";
           a.workerTid = workerOf(cb);
+          if (auto fs = closureFutures(cb); !fs.empty()) a.concurrentFuture = fs.front();
         }
       }
     } else if (task.state == "running") {
@@ -1189,9 +1190,11 @@ TaskAwait AioReader::classify(const Task& task, uint64_t waiter, uint64_t leaf) 
     }
   }
   if (a.kind == "sleep" && a.object == 0) a.object = waiter;
-  if (a.kind == "executor" && !a.workerTid && waiter) {
+  if (a.kind == "executor" && (!a.workerTid || !a.concurrentFuture) && waiter) {
     for (uint64_t cb : futureCallbacks(waiter)) {
-      if (int64_t tid = workerOf(cb)) a.workerTid = tid;
+      if (int64_t tid = workerOf(cb); tid && !a.workerTid) a.workerTid = tid;
+      if (auto fs = a.concurrentFuture ? std::vector<uint64_t>{} : closureFutures(cb); !fs.empty())
+        a.concurrentFuture = fs.front();
     }
   }
   return a;

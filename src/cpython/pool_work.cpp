@@ -1,6 +1,7 @@
 #include "cpython/pool_work.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -52,27 +53,54 @@ std::vector<uint64_t> workQueueItems(const ObjectReader& objects, uint64_t queue
   }
   return out;
 }
+// A concurrent.futures.Future whose _state is 'PENDING' (not running, cancelled or done).
+bool isPending(const ObjectReader& objects, uint64_t future) {
+  auto state = objects.attr(future, "_state");
+  return state && *state && objects.readStr(*state, 16).value_or("") == "PENDING";
+}
+
+// Whether the ThreadPoolExecutor behind a worker's weak reference runs as many threads as it may
+// (len(_threads) >= _max_workers): a submit then starts no new worker. False when unreadable.
+bool atMaxWorkers(const ObjectReader& objects, uint64_t executorRef) {
+  // The type is "weakref" up to 3.11, "weakref.ReferenceType" from 3.12.
+  const std::string type = objects.typeName(executorRef).value_or("");
+  if (!executorRef || (type != "weakref" && type != "ReferenceType")) return false;
+  auto executor = objects.memory().readPtr(executorRef + 16);  // PyWeakReference.wr_object
+  if (!executor || !*executor) return false;
+  auto maxWorkers = objects.attr(*executor, "_max_workers");
+  auto threads = objects.attr(*executor, "_threads");
+  if (!maxWorkers || !*maxWorkers || !threads || !*threads) return false;
+  auto max = objects.readSmallInt(*maxWorkers);
+  if (!max || *max <= 0) return false;
+  auto items = objects.setItems(*threads, static_cast<size_t>(std::min<int64_t>(*max, 4096)) + 1);
+  return items && static_cast<int64_t>(items->size()) >= *max;
+}
 }  // namespace
 
 void linkThreadPoolWork(const ObjectReader& objects, Process& out) {
-  std::set<uint64_t> queues;
+  std::map<uint64_t, uint64_t> queues;  // work queue -> the executor's weak reference (0: unknown)
   for (const auto& t : out.threads) {
     for (const auto& f : t.frames) {
       if (f.location.function != "_worker" || !f.location.file.ends_with("/concurrent/futures/thread.py")) continue;
+      uint64_t queue = 0, executorRef = 0;
       for (const auto* vars : {&f.arguments, &f.locals}) {
         for (const auto& v : *vars) {
-          if (v.name == "work_queue" && v.address) queues.insert(v.address);
+          if (v.name == "work_queue" && v.address) queue = v.address;
+          if (v.name == "executor_reference" && v.address) executorRef = v.address;
         }
       }
+      if (queue) queues.emplace(queue, executorRef);
     }
   }
   size_t seen = 0;
-  for (uint64_t q : queues) {
+  for (const auto& [q, executorRef] : queues) {
     if (++seen > kMaxExecutors) break;
+    if (atMaxWorkers(objects, executorRef)) out.poolsAtMaxWorkers.insert(q);
     for (uint64_t item : workQueueItems(objects, q)) {
       if (!item || objects.typeName(item).value_or("") != "_WorkItem") continue;
       auto future = objects.attr(item, "future");
       if (!future || !*future) continue;
+      if (out.futuresQueuedIn.size() < kMaxWorkItems && isPending(objects, *future)) out.futuresQueuedIn.emplace(*future, q);
       auto it = out.objects.find(*future);
       if (it != out.objects.end() && it->second.kind == ObjectKind::kFuture) {
         it->second.attrs["queued_in"] = fmt::format("{:#x}", q);

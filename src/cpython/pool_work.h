@@ -16,7 +16,9 @@ void linkProcessPoolWork(const ObjectReader& objects, Process& out);
 
 // Sets attrs["queued_in"] (the work queue's address, "0x...") on the futures of `out.objects`
 // still queued in a ThreadPoolExecutor whose worker threads are in the frames: the _WorkItems in
-// the worker's `work_queue`. A future that is not there is not that pool's to run. Bounded reads.
+// the worker's `work_queue`. A future that is not there is not that pool's to run. Also fills
+// Process::futuresQueuedIn (every pending queued future) and Process::poolsAtMaxWorkers.
+// Bounded reads.
 void linkThreadPoolWork(const ObjectReader& objects, Process& out);
 
 }  // namespace pyhang::cpython

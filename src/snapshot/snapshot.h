@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -234,6 +235,7 @@ struct TaskAwait {
   std::optional<double> firesIn;     // seconds from the snapshot (live processes only)
   int64_t fd = -1;                   // io: the file descriptor
   int64_t workerTid = 0;             // executor: the thread running the function (0: unknown)
+  uint64_t concurrentFuture = 0;     // executor: the concurrent.futures.Future it is chained to
   std::string detail;                // extra words for humans ("socket fd 7", "0 items")
 };
 
@@ -347,6 +349,12 @@ struct Process {
   // concurrent.futures waiters (of wait() and as_completed()) installed on a future still queued
   // in a ThreadPoolExecutor: waiter -> that executor's work queue.
   std::map<uint64_t, uint64_t> waitersQueuedIn;
+  // Futures whose work item is still queued (pending) in a ThreadPoolExecutor whose workers are
+  // in the frames: future -> that executor's work queue.
+  std::map<uint64_t, uint64_t> futuresQueuedIn;
+  // The work queues of those executors that run as many workers as they may (_max_workers):
+  // submitting more work starts no new worker.
+  std::set<uint64_t> poolsAtMaxWorkers;
   bool gcCollecting = false;
   // Python-level signal handlers besides the default SIGINT one (KeyboardInterrupt). Unset when
   // they could not be read (no symbol for the handler table); then, live, the signals the process

@@ -87,6 +87,7 @@ BUSY = [
     "c2_ok_busy_rlock_counters.py",
     "c2_ok_busy_finalize_tracker.py",
     "c2_ok_busy_simplequeue_batches.py",
+    "c2_ok_busy_aio_executor_bridge.py",
 ]
 
 # (script, interpreter ids or None for all, "live"/"core"/None) -> what pyhang says instead
@@ -237,6 +238,7 @@ IDLE: Dict[str, Idle] = {
     "c2_ok_idle_pipe_holder.py": Idle(),
     "c2_ok_idle_pool_nested_sleeping.py": Idle(),
     "c2_ok_idle_aio_lock_sleeping_holder.py": Idle(),
+    "c2_ok_idle_aio_executor_slow_worker.py": Idle(note={"render_0": ["is sleeping", "@export_sleep slow_export"]}),
     "c2_ok_idle_cycle_with_timeout.py": Idle(),
     "c2_ok_idle_gc_del_waits_other.py": Idle(),
     "c2_ok_idle_lease_timer.py": Idle(),
@@ -483,6 +485,13 @@ HANGS: Dict[str, Hang] = {
         "producer": At("producer_with", "producer"),
         "MainThread": At("main_join", "main"),
     }, min_version=(3, 7)),
+    # Renders in a full ThreadPoolExecutor wait (run_coroutine_threadsafe) for tasks that await
+    # reads queued in the same executor.
+    "c2_hang_aio_executor_starvation.py": Hang(["join-cycle"], {
+        "render_0": At("render_result", "render_report"),
+        "render_1": At("render_result", "render_report"),
+        "render_2": At("render_result", "render_report"),
+    }),
     # A lock held across a barrier by one party keeps another party from reaching it.
     "c2_hang_barrier_lock_party.py": Hang(["all-blocked"], {
         "physics": At("physics_barrier", "physics", holds=["physics_with"]),
