@@ -23,6 +23,7 @@ FILES = [
     "usr/share/doc/pyhang/README.md",
     "usr/share/doc/pyhang/json-schema.md",
     "usr/share/doc/pyhang/pyhang.schema.json",
+    "usr/share/pyhang/python/pyhang_pytest.py",
 ]
 
 
@@ -72,3 +73,16 @@ def test_installed_man_page_and_completions_load(installed):
                         f"source '{share}/fish/vendor_completions.d/pyhang.fish'; complete -C 'pyhang co'"],
                        capture_output=True, text=True, timeout=60)
     assert r.stdout.startswith("core\t"), r.stderr
+
+
+def test_installed_pytest_plugin_loads(installed):
+    """`PYTHONPATH=<prefix>/share/pyhang/python pytest -p pyhang_pytest` (the README's words)."""
+    r = subprocess.run(["/usr/bin/python3", "-c", "import pytest"], capture_output=True)
+    if r.returncode != 0:
+        pytest.skip("/usr/bin/python3 has no pytest")
+    env = {**os.environ, "PYTHONPATH": str(installed / "usr/share/pyhang/python")}
+    env.pop("PYTEST_ADDOPTS", None)
+    r = subprocess.run(["/usr/bin/python3", "-m", "pytest", "-p", "no:cacheprovider", "-p", "pyhang_pytest", "--help"],
+                       capture_output=True, text=True, env=env, cwd=installed, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "--pyhang-after=SECONDS" in r.stdout and "--pyhang-fail" in r.stdout
