@@ -315,6 +315,16 @@ std::optional<Finding> cycleFinding(const WaitGraph& g, const Explainer& ex,
       const UnitState& u = g.units[cycle[k]];
       f.lines.push_back(fmt::format("  {} {}", ex.threadLabel(u.id), ex.waitTarget(u)));
       f.lines.push_back(fmt::format("      {}", ex.atPhrase(u)));
+      if (u.wait && u.wait->op != WaitOp::kPipeRead) {
+        // A writer kept from writing by a lock the reader holds while it reads.
+        const UnitId& next = g.units[cycle[(k + 1) % cycle.size()]].id;
+        const Edge* e = edgeTo(u, next);
+        if (e && !e->isJoin && !e->isFileLock && !e->isPipe) {
+          const Hold* h = ex.holdOf(next, u);
+          f.lines.push_back(fmt::format("    which is held by {} {}", ex.threadLabel(next),
+                                        h ? ex.sincePhrase(next, *h) : ""));
+        }
+      }
       if (!u.wait || u.wait->op != WaitOp::kPipeRead) continue;
       std::vector<std::string> writers;
       for (const auto& e : u.edges) {

@@ -335,8 +335,13 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
         u.atFrame = programFrame(t);
       }
       // Blocked reading a pipe or Unix socket whose other end only processes of this report
-      // hold (the kernel says so): it waits for one of them to write.
-      if (t.readingFrom && !t.readingOutsideWriter && (!u.wait || u.wait->op == WaitOp::kIo)) {
+      // hold (the kernel says so): it waits for one of them to write. Not an asyncio event loop
+      // polling its own wake-up socket: an idle loop (run_forever() until a signal or a
+      // call_soon_threadsafe()) is the tasks' analysis's to judge.
+      const bool loopThread = !t.polledFds.empty() && std::any_of(p.loops.begin(), p.loops.end(), [&](const EventLoop& l) {
+                                return l.tid == t.tid;
+                              });
+      if (t.readingFrom && !t.readingOutsideWriter && !loopThread && (!u.wait || u.wait->op == WaitOp::kIo)) {
         WaitInfo w;
         w.op = WaitOp::kPipeRead;
         w.object = t.readingFrom;

@@ -133,19 +133,48 @@ std::optional<double> remoteSeconds(pid_t pid, unsigned long long addr, bool tim
   return static_cast<double>(v[0]) + static_cast<double>(v[1]) / fraction;
 }
 
+constexpr unsigned kPollIn = 0x1, kPollPri = 0x2, kPollOut = 0x4;  // POLLIN, POLLPRI, POLLOUT (= EPOLL*)
+
 // The descriptors of a poll(2) call's pollfd array (struct pollfd: int fd, short events, short
-// revents), read from the target; negative ones are ignored by the kernel and here.
-std::vector<int64_t> polledFds(pid_t pid, unsigned long long addr, unsigned long long nfds) {
+// revents), read from the target; negative ones are ignored by the kernel and here. `inputOnly`:
+// whether every one of them waits for input only (POLLIN / POLLPRI).
+std::vector<int64_t> polledFds(pid_t pid, unsigned long long addr, unsigned long long nfds, bool* inputOnly) {
   std::vector<int64_t> out;
+  *inputOnly = false;
   if (addr == 0 || nfds == 0 || nfds > 64) return out;
   int32_t raw[64 * 2] = {};
   const size_t bytes = static_cast<size_t>(nfds) * 8;
   iovec local{raw, bytes};
   iovec remote{reinterpret_cast<void*>(addr), bytes};
   if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != static_cast<ssize_t>(bytes)) return out;
+  *inputOnly = true;
   for (size_t i = 0; i < nfds; ++i) {
-    if (raw[2 * i] >= 0) out.push_back(raw[2 * i]);
+    if (raw[2 * i] < 0) continue;
+    out.push_back(raw[2 * i]);
+    const unsigned events = static_cast<uint16_t>(raw[2 * i + 1] & 0xffff);
+    *inputOnly &= (events & (kPollIn | kPollPri)) != 0 && (events & kPollOut) == 0;
   }
+  return out;
+}
+
+// The descriptors an epoll instance watches, from /proc/PID/fdinfo/EPFD ("tfd: 5 events: 19
+// ..."), at most 64 (more: empty); `inputOnly` as for polledFds (EPOLLIN = POLLIN ...).
+std::vector<int64_t> epollFds(pid_t pid, unsigned long long epfd, bool* inputOnly) {
+  std::vector<int64_t> out;
+  *inputOnly = false;
+  if (epfd > 0x7fffffff) return out;
+  std::istringstream in(readProcFile(fmt::format("/proc/{}/fdinfo/{}", pid, epfd), 16384));
+  std::string line;
+  bool input = true;
+  while (std::getline(in, line)) {
+    long long fd = -1;
+    unsigned events = 0;
+    if (std::sscanf(line.c_str(), "tfd: %lld events: %x", &fd, &events) != 2) continue;
+    if (fd < 0 || out.size() >= 64) return {};
+    out.push_back(fd);
+    input &= (events & (kPollIn | kPollPri)) != 0 && (events & kPollOut) == 0;
+  }
+  *inputOnly = input && !out.empty();
   return out;
 }
 
@@ -184,6 +213,7 @@ KernelWait describeKernelWait(pid_t pid, pid_t tid) {
   // A call interrupted by a stop (a tracer's, pyhang's own earlier look) and resumed through
   // restart_syscall(2): poll(2), relative sleeps and futex waits come back so, their arguments
   // still in the registers /proc shows. The wait channel says which call it was.
+  const bool restarted = nr == kRestartSyscall;
   if (nr == kRestartSyscall) {
     std::string wchan = readProcFile(fmt::format("/proc/{}/task/{}/wchan", pid, tid), 128);
     if (wchan.find("poll_schedule_timeout") != std::string::npos || wchan.find("do_sys_poll") != std::string::npos) {
@@ -231,7 +261,18 @@ KernelWait describeKernelWait(pid_t pid, pid_t tid) {
         break;
       }
       w.kind = "poll";
-      w.polledFds = polledFds(pid, a[0], a[1]);
+      {
+        bool inputOnly = false;
+        w.polledFds = polledFds(pid, a[0], a[1], &inputOnly);
+        // No timeout (poll: a negative one; ppoll: none; a restarted call had one), one descriptor,
+        // input only: as good as a read on it.
+        const bool forever = !restarted && (nr == kPoll ? static_cast<int>(a[2]) < 0 : a[2] == 0);
+        if (forever && inputOnly && w.polledFds.size() == 1) {
+          w.readFd = w.polledFds.front();
+          w.text = fmt::format("waits in poll() for input on {}, with no timeout", fdText(static_cast<unsigned long long>(w.readFd)));
+          break;
+        }
+      }
       if (!w.polledFds.empty() && w.polledFds.size() <= 4) {
         std::vector<std::string> fds;
         for (int64_t fd : w.polledFds) fds.push_back(fdText(static_cast<unsigned long long>(fd)));
@@ -249,10 +290,21 @@ KernelWait describeKernelWait(pid_t pid, pid_t tid) {
       w.kind = "poll";
       w.text = "waits in select() for I/O";
       break;
-    case kEpollWait: case kEpollPwait: case kEpollPwait2:
+    case kEpollWait: case kEpollPwait: case kEpollPwait2: {
       w.kind = "poll";
       w.text = "waits in epoll for I/O (an event loop or selector)";
+      // No timeout (a negative one; epoll_pwait2: none) on one descriptor, for input only: as
+      // good as a read on it (a selector thread waiting for its own wake-up socket).
+      const bool forever = !restarted && (nr == kEpollPwait2 ? a[3] == 0 : static_cast<int>(a[3]) < 0);
+      bool inputOnly = false;
+      std::vector<int64_t> fds = forever ? epollFds(pid, a[0], &inputOnly) : std::vector<int64_t>{};
+      if (inputOnly && fds.size() == 1) {
+        w.readFd = fds.front();
+        w.polledFds = fds;
+        w.text = fmt::format("waits in epoll for input on {}, with no timeout", fdText(static_cast<unsigned long long>(w.readFd)));
+      }
       break;
+    }
     case kNanosleep:
       w.kind = "sleep";
       w.text = sleepText(std::nullopt, remoteSeconds(pid, a[0], false));

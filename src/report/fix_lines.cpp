@@ -288,6 +288,27 @@ const SourceLocation* aioProcWaitCaller(const Snapshot& s, const Finding& f) {
   return nullptr;
 }
 
+// A read cycle closed by a lock: the reader holds what the writer must take before it writes.
+std::string readCycleFix(const Snapshot& s, const Finding& f) {
+  for (const auto& reader : f.participants) {
+    if (!reader.waitsFor || reader.waitsFor->op != WaitOp::kPipeRead) continue;
+    for (const auto& [h, since] : reader.holds) {
+      for (const auto& writer : f.participants) {
+        if (&writer == &reader || !writer.waitsFor || writer.waitsFor->op == WaitOp::kPipeRead ||
+            !h.object || writer.waitsFor->object != h.object) {
+          continue;
+        }
+        const std::string held = nameOf(objectOf(s, reader.pid, h.object));
+        return fmt::format("{} holds {} (since {}) while it waits to read at {}, and {}, which would write, must take {} "
+                           "first (at {}): release {} before waiting for input, or wait with a timeout and release it "
+                           "in between.",
+                           who(reader), held, place(since), place(reader.at), who(writer), held, place(writer.at), held);
+      }
+    }
+  }
+  return "";
+}
+
 std::string fullPipeFix(const Snapshot& s, const Finding& f) {
   for (const auto& part : f.participants) {
     const Thread* t = threadOf(s, part);
@@ -627,6 +648,8 @@ std::string fixLine(const Snapshot& s, const Finding& f) {
     fix = fmt::format("close the child's stdin before `await proc.wait()` at {} (proc.stdin.close(); await "
                       "proc.stdin.wait_closed()), or use `await proc.communicate(input)`, which closes it.",
                       place(*aioProcWaitCaller(s, f)));
+  } else if (f.kind == "read-cycle" && !readCycleFix(s, f).empty()) {
+    fix = readCycleFix(s, f);
   } else if (f.kind == "read-cycle") {
     fix = "one side must write first, or close the ends it does not use (a parent's copy of a child's pipe; Popen's stdin "
           "before wait(), or use communicate()), so that a read sees the end of the data.";

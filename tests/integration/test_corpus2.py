@@ -238,6 +238,7 @@ IDLE: Dict[str, Idle] = {
     "c2_ok_idle_pipe_holder.py": Idle(),
     "c2_ok_idle_pool_nested_sleeping.py": Idle(),
     "c2_ok_idle_aio_lock_sleeping_holder.py": Idle(),
+    "c2_ok_idle_selector_scheduler.py": Idle(note={"scheduler": ["is sleeping", "@sleep scheduler"]}),
     "c2_ok_idle_aio_executor_slow_worker.py": Idle(note={"render_0": ["is sleeping", "@export_sleep slow_export"]}),
     "c2_ok_idle_cycle_with_timeout.py": Idle(),
     "c2_ok_idle_gc_del_waits_other.py": Idle(),
@@ -492,6 +493,14 @@ HANGS: Dict[str, Hang] = {
         "render_1": At("render_result", "render_report"),
         "render_2": At("render_result", "render_report"),
     }),
+    # A reactor holds its lock while it waits in select() (epoll, no timeout) for its wake-up
+    # pipe, which the client writes only after taking that lock. The kernel's view (what the
+    # epoll instance watches, who holds the pipe's write end) is live only.
+    "c2_hang_selector_reactor_lock.py": Hang(["read-cycle"], {
+        "reactor": At("select", "run", holds=["run_with"]),
+        "client": At("call_soon_with", "call_soon"),
+    }, live_only=True, fix=['"reactor" holds reactor._lock (since @run_with', "while it waits to read at @select",
+                            'and "client", which would write, must take reactor._lock first (at @call_soon_with']),
     # A lock held across a barrier by one party keeps another party from reaching it.
     "c2_hang_barrier_lock_party.py": Hang(["all-blocked"], {
         "physics": At("physics_barrier", "physics", holds=["physics_with"]),
