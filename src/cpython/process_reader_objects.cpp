@@ -1,0 +1,239 @@
+// The process reader's objects: the synchronisation objects frames wait for or hold, described
+// into the snapshot, and the program's names for them (module globals, locals, attributes).
+#include "cpython/process_reader_internal.h"
+
+#include <algorithm>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace pyhang::cpython::process_internal {
+
+void Reader::addObject(uint64_t addr) {
+  if (addr == 0 || out_.objects.count(addr)) return;
+  if (out_.objects.size() > 10000) return;
+  SyncObject s = sync_.describe(addr);
+  if (auto it = threading_.tstateLocks.find(addr); it != threading_.tstateLocks.end()) {
+    s.threadIdent = it->second;  // held by its thread until the thread exits
+    auto name = threading_.threadsByIdent.find(it->second);
+    if (name != threading_.threadsByIdent.end()) {
+      if (auto n = objects_.attr(name->second, "_name")) s.threadName = objects_.readStr(*n, 256).value_or("");
+    }
+  }
+  if (s.kind == ObjectKind::kSemLock) {
+    // SemLockObject.name (@48, 3.8+): the POSIX name every process opens the semaphore by
+    // ("/mp-xxxxxxxx"), NULL when it was unlinked at once (fork). It identifies the semaphore in
+    // cores, where the mapping of a spawn parent (glibc's temporary name) and of its children
+    // (the final name) differ and no inode is recorded.
+    std::string name;
+    if (auto namePtr = mem_.readPtr(addr + 48); namePtr && *namePtr) {
+      name = mem_.readCString(*namePtr, 64).value_or("");
+      bool plausible = name.size() > 1 && name[0] == '/' &&
+                       std::all_of(name.begin(), name.end(), [](char c) { return c > ' ' && c < 127; });
+      if (!plausible) name.clear();
+    }
+    if (!name.empty()) {
+      s.sharedKey = "name " + name;
+    } else if (opts_.sharedKeyOf) {
+      if (auto handle = mem_.readPtr(addr + 16); handle && *handle) s.sharedKey = opts_.sharedKeyOf(*handle);
+    }
+  }
+  uint64_t under = s.underlyingLock;
+  out_.objects[addr] = std::move(s);
+  if (under) addObject(under);
+}
+
+namespace {
+
+// Builtin values that most locals are: never a lock, a thread, or an object whose attributes are
+// locks (a dict or tuple's items are not attributes). Skipped before reading their type.
+bool isPlainValueType(const std::string& type) {
+  // Compared in turn (most differ in length at once): hashing the name for a set cost more.
+  static constexpr std::string_view kPlain[] = {"int", "str", "bool", "NoneType", "float", "tuple",
+                                                "list", "dict", "bytes", "set", "function", "method",
+                                                "builtin_function_or_method", "module", "type", "cell"};
+  for (std::string_view p : kPlain) {
+    if (type == p) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void Reader::nameObjects() {
+  std::set<uint64_t> liveIdents;
+  for (const auto& t : out_.threads) liveIdents.insert(t.ident);
+  std::set<uint64_t> checkedThreads;
+  std::set<uint64_t> checkedProcesses;
+  auto noteProcess = [&](uint64_t v) {
+    if (checkedProcesses.size() > 1024 || !checkedProcesses.insert(v).second) return;
+    if (!objects_.isInstance(v, "multiprocessing.process", "BaseProcess")) return;
+    Process::Child c;
+    if (auto n = objects_.attr(v, "_name")) c.name = objects_.readStr(*n, 256).value_or("");
+    if (auto popen = objects_.attr(v, "_popen"); popen && *popen) {
+      if (auto pid = objects_.attr(*popen, "pid")) c.pid = objects_.readSmallInt(*pid).value_or(0);
+      if (auto rc = objects_.attr(*popen, "returncode"); rc && objects_.typeName(*rc).value_or("") == "int") {
+        if (auto v2 = objects_.readSmallInt(*rc)) c.returncode = static_cast<int>(*v2);
+      }
+    }
+    if (c.pid) out_.children.push_back(c);
+  };
+  // A multiprocessing Pool's workers (Pool._pool, a list) and a ProcessPoolExecutor's
+  // (_processes, pid -> Process): children the program knows even when only its own core is read.
+  auto notePool = [&](uint64_t v) {
+    if (objects_.isInstance(v, "multiprocessing.pool", "Pool")) {
+      if (auto workers = objects_.attr(v, "_pool"); workers && *workers) {
+        for (uint64_t w : objects_.listItems(*workers, 256).value_or(std::vector<uint64_t>{})) noteProcess(w);
+      }
+    } else if (objects_.isInstance(v, "concurrent.futures.process", "ProcessPoolExecutor")) {
+      if (auto procs = objects_.attr(v, "_processes"); procs && *procs && objects_.typeName(*procs).value_or("") == "dict") {
+        for (const auto& [k, w] : objects_.dictItems(*procs, 256).value_or(std::vector<std::pair<uint64_t, uint64_t>>{})) {
+          noteProcess(w);
+        }
+      }
+    }
+  };
+  auto noteThread = [&](uint64_t v) {
+    noteProcess(v);
+    notePool(v);
+    if (checkedThreads.size() > 4096 || !checkedThreads.insert(v).second) return;
+    if (!objects_.isInstance(v, "threading", "Thread")) return;
+    auto identObj = objects_.attr(v, "_ident");
+    if (!identObj) return;
+    auto ident = objects_.readSmallInt(*identObj);
+    if (!ident || *ident == 0) return;
+    // A live thread with this ident is this Thread only when threading lists it under the ident:
+    // glibc reuses an exited thread's stack, and with it its ident, for the next thread started.
+    if (liveIdents.count(static_cast<uint64_t>(*ident))) {
+      auto active = threading_.threadsByIdent.find(static_cast<uint64_t>(*ident));
+      if (active == threading_.threadsByIdent.end() || active->second == v) return;
+    }
+    std::string name;
+    if (auto n = objects_.attr(v, "_name")) name = objects_.readStr(*n, 256).value_or("");
+    out_.exitedThreads[static_cast<uint64_t>(*ident)] = name;
+  };
+  // Every process this one started and has not reaped: multiprocessing.process._children, the
+  // set BaseProcess.start() adds to (Pool and ProcessPoolExecutor workers included, wherever the
+  // program keeps them). In a core it is the only record of them.
+  if (auto kids = objects_.moduleGlobal("multiprocessing.process", "_children"); kids && *kids) {
+    for (uint64_t c : objects_.setItems(*kids, 256).value_or(std::vector<uint64_t>{})) noteProcess(c);
+  }
+  // multiprocessing wrappers around a SemLock seen in the program: name them too ("lock").
+  {
+    std::vector<uint64_t> candidates;
+    std::set<uint64_t> dicts0 = globalsDicts_;
+    if (auto mainDict = objects_.moduleDict("__main__")) dicts0.insert(*mainDict);
+    for (uint64_t d : dicts0) {
+      if (auto items = objects_.dictItems(d, 4096)) {
+        for (const auto& [k, v] : *items) candidates.push_back(v);
+      }
+    }
+    for (const auto& t : out_.threads) {
+      for (const auto& f : t.frames) {
+        for (const auto* vars : {&f.arguments, &f.locals}) {
+          for (const auto& v : *vars) {
+            if (!isPlainValueType(v.type)) candidates.push_back(v.address);
+          }
+        }
+      }
+    }
+    std::unordered_set<uint64_t> seen;
+    for (uint64_t v : candidates) {
+      if (!seen.insert(v).second || out_.objects.count(v)) continue;
+      auto t = objects_.typeOf(v);
+      if (!t || (*t)->module == "builtins") continue;
+      // Every multiprocessing lock the program holds a name for: the same semaphore may be the
+      // one another process waits for or holds (bounded: a program has few of them).
+      if (out_.objects.size() < 2000) {
+        ObjectKind k = sync_.classify(v);
+        if (k == ObjectKind::kMpLock || k == ObjectKind::kManagerLock) addObject(v);
+      }
+    }
+  }
+  std::unordered_map<uint64_t, std::vector<std::string>> globalNames, globalAttrNames, localNames, attrNames;
+  auto note = [&](std::unordered_map<uint64_t, std::vector<std::string>>& into, uint64_t addr, const std::string& name) {
+    auto& v = into[addr];
+    if (std::find(v.begin(), v.end(), name) == v.end() && v.size() < 8) v.push_back(name);
+  };
+  auto isSync = [&](uint64_t a) { return out_.objects.count(a) > 0; };
+  auto attributePaths = [&](std::unordered_map<uint64_t, std::vector<std::string>>& into, const std::string& base,
+                            uint64_t obj) {
+    auto t = objects_.typeOf(obj);
+    if (!t || (*t)->module == "builtins" || (*t)->module.empty()) return;
+    for (const auto& [name, value] : objects_.attrs(obj, 64)) {
+      if (isSync(value)) note(into, value, base + "." + name);
+    }
+  };
+  // Module globals of __main__ and of every module a frame runs in.
+  std::set<uint64_t> dicts = globalsDicts_;
+  if (auto mainDict = objects_.moduleDict("__main__")) dicts.insert(*mainDict);
+  for (uint64_t d : dicts) {
+    auto items = objects_.dictItems(d, 4096);
+    if (!items) continue;
+    for (const auto& [k, v] : *items) {
+      auto key = objects_.readStr(k, 128);
+      if (!key || key->rfind("__", 0) == 0) continue;
+      if (isSync(v)) note(globalNames, v, *key);
+      attributePaths(globalAttrNames, *key, v);
+      noteThread(v);
+    }
+  }
+  for (auto& t : out_.threads) {
+    for (auto& f : t.frames) {
+      std::unordered_map<uint64_t, std::vector<std::string>> own;
+      for (const auto* vars : {&f.arguments, &f.locals}) {
+        for (const auto& v : *vars) {
+          if (isPlainValueType(v.type)) continue;  // not a lock, thread or object with lock attributes
+          if (isSync(v.address) && v.name != "self") {
+            note(localNames, v.address, v.name);
+            note(own, v.address, v.name);
+          }
+          attributePaths(attrNames, v.name, v.address);
+          attributePaths(own, v.name, v.address);
+          noteThread(v.address);
+        }
+      }
+      for (const auto& [addr, names] : own) {
+        for (const auto& n : names) f.objectNames.emplace_back(addr, n);
+      }
+    }
+  }
+  // A lock guarding a Condition/Queue is also known by its owner's name: "jobs.mutex".
+  for (auto& [addr, obj] : out_.objects) {
+    std::vector<std::string> names;
+    size_t globalCount = 0;
+    for (auto* src : {&globalNames, &globalAttrNames, &localNames, &attrNames}) {
+      auto it = src->find(addr);
+      if (it != src->end()) {
+        for (const auto& n : it->second) {
+          if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+        }
+      }
+      if (src == &globalAttrNames) globalCount = names.size();
+    }
+    // Among the other names, the caller's ("auth_tokens._lock", a local of an outer frame)
+    // tells more than the method's own "self._lock": those first.
+    std::stable_partition(names.begin() + static_cast<std::ptrdiff_t>(globalCount), names.end(),
+                          [](const std::string& n) { return n.rfind("self.", 0) != 0; });
+    obj.names = std::move(names);
+    obj.globalNameCount = globalCount;
+  }
+  // A Condition's (Event's, Queue's ...) lock that has no module-level name of its own is also
+  // known through its owner: "inventory.changed._lock".
+  for (auto& [addr, obj] : out_.objects) {
+    if (!obj.underlyingLock || obj.kind == ObjectKind::kMpLock) continue;
+    auto it = out_.objects.find(obj.underlyingLock);
+    if (it == out_.objects.end() || it->second.globalNameCount > 0) continue;
+    const char* path = obj.kind == ObjectKind::kCondition ? "._lock"
+                       : obj.kind == ObjectKind::kQueue   ? ".mutex"
+                       : obj.kind == ObjectKind::kFuture  ? "._condition._lock"
+                                                          : "._cond._lock";
+    for (const auto& n : obj.names) {
+      std::string derived = n + path;
+      auto& names = it->second.names;
+      if (names.size() < 12 && std::find(names.begin(), names.end(), derived) == names.end()) names.push_back(derived);
+    }
+  }
+}
+
+}  // namespace pyhang::cpython::process_internal
