@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, _merged_env, process_state, thread_states, wait_until
+from conftest import PROGRAMS_DIR, REPO_ROOT, _merged_env, process_state, thread_states, wait_until
 
 PYTEST_PYTHON = "/usr/bin/python3"
 PLUGIN_DIR = REPO_ROOT / "python"
@@ -38,43 +38,11 @@ def _has_pytest() -> bool:
 
 pytestmark = pytest.mark.skipif(not _has_pytest(), reason=f"{PYTEST_PYTHON} has no pytest")
 
-DEADLOCK_SUITE = '''
-import threading
-
-
-def test_quick():
-    pass
-
-
-class TestBank:
-    def test_transfer(self):
-        checking, savings = threading.Lock(), threading.Lock()
-        checking_taken, savings_taken = threading.Event(), threading.Event()
-
-        def to_savings():
-            with checking:
-                checking_taken.set()
-                savings_taken.wait()
-                with savings:
-                    pass
-
-        def to_checking():
-            with savings:
-                savings_taken.set()
-                checking_taken.wait()
-                with checking:
-                    pass
-
-        threads = [threading.Thread(target=to_savings), threading.Thread(target=to_checking)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            JOIN
-
-
-def test_after():
-    pass
-'''
+# rw_pytest_target.py (TestBank.test_transfer deadlocks, joining its threads at `t.join()`), with
+# a quick test before it and one after; JOIN marks the join, for the tests to replace.
+DEADLOCK_SUITE = (PROGRAMS_DIR / "rw_pytest_target.py").read_text().replace("            t.join()", "            JOIN") + \
+    "\n\ndef test_quick():\n    pass\n\n\ndef test_after():\n    pass\n"
+assert "JOIN" in DEADLOCK_SUITE
 
 HEALTHY_SUITE = '''
 import time
