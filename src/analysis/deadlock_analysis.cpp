@@ -11,6 +11,7 @@
 
 #include "analysis/cycle_findings.h"
 #include "analysis/explainer.h"
+#include "analysis/pool_waits.h"
 #include "analysis/task_analysis.h"
 #include "analysis/wait_graph.h"
 
@@ -468,6 +469,7 @@ void analyze(Snapshot& snap) {
     f.lines.push_back(fmt::format("Found a hang (all threads blocked): none of the {} threads can make progress.",
                                   g.units.size()));
     std::vector<std::string> services;
+    bool lostJob = false;
     for (size_t i = 0; i < g.units.size(); ++i) {
       const UnitState& u = g.units[i];
       involved.insert(i);
@@ -491,13 +493,26 @@ void analyze(Snapshot& snap) {
         }
       } else if (u.wait->op == WaitOp::kAcquire && !u.edges.empty())
         f.lines.push_back(fmt::format("    which is held by {}", ex.threadLabel(u.edges.front().to)));
+      else if (u.wait->op == WaitOp::kFutureResult) {
+        const Process& p = ex.proc(u.id);
+        if (size_t idle = idlePoolWorkers(snap, p.pid, ex.object(p, u.wait->object))) {
+          f.lines.push_back(fmt::format("    which no worker of its multiprocessing.Pool is computing: {} in this report wait{} "
+                                        "idle for work. A worker died while running the job (killed by a signal, os._exit(), "
+                                        "a crash), and a Pool never runs a lost job again.",
+                                        idle == 1 ? "its only worker process" : fmt::format("its {} worker processes", idle),
+                                        idle == 1 ? "s" : ""));
+          lostJob = true;
+        }
+      }
       f.participants.push_back(ex.participant(u, true));
     }
     if (!services.empty()) {
       f.lines.push_back(fmt::format("  The library's own service threads wait only for the above: {}.", fmt::join(services, ", ")));
     }
     f.lines.push_back("  Each waits without a timeout for something that only another thread could do.");
-    f.summary = "every thread waits without a timeout and no thread can wake it";
+    f.summary = lostJob ? "a multiprocessing.Pool job's result never comes: no worker is running the job (a worker died "
+                          "running it)"
+                        : "every thread waits without a timeout and no thread can wake it";
     d.findings.push_back(std::move(f));
   }
 

@@ -1,5 +1,6 @@
 #include "analysis/pool_waits.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace pyhang {
@@ -24,6 +25,35 @@ uint64_t futuresWaitPool(const Process& p, const Thread& t) {
     }
   }
   return 0;
+}
+
+bool descendsFrom(const Snapshot& snap, const Process& q, int64_t pid) {
+  int64_t parent = q.ppid;
+  for (int depth = 0; depth < 4 && parent > 0; ++depth) {
+    if (parent == pid) return true;
+    auto it = std::find_if(snap.processes.begin(), snap.processes.end(), [&](const Process& r) { return r.pid == parent; });
+    if (it == snap.processes.end()) return false;
+    parent = it->ppid;
+  }
+  return false;
+}
+
+size_t idlePoolWorkers(const Snapshot& snap, int64_t pid, const SyncObject* result) {
+  if (!result || result->kind != ObjectKind::kFuture || !result->attrs.count("job")) return 0;
+  size_t idle = 0;
+  for (const auto& q : snap.processes) {
+    if (q.pid == pid || !descendsFrom(snap, q, pid)) continue;
+    for (const auto& t : q.threads) {
+      // Pool's `worker` loop: idle while the frame it calls is the task queue's get().
+      for (size_t k = 0; k < t.frames.size(); ++k) {
+        const Frame& f = t.frames[k];
+        if (f.location.function != "worker" || !f.location.file.ends_with("/multiprocessing/pool.py")) continue;
+        if (k + 1 >= t.frames.size() || !t.frames[k + 1].location.file.ends_with("/multiprocessing/queues.py")) return 0;
+        ++idle;
+      }
+    }
+  }
+  return idle;
 }
 
 uint64_t taskStarvedPool(const Process& p, const Task& t) {

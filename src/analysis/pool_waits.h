@@ -22,4 +22,14 @@ uint64_t futuresWaitPool(const Process& p, const Thread& t);
 // to run (no ready callback, no timer) that could cancel it. That pool's work queue, else 0.
 uint64_t taskStarvedPool(const Process& p, const Task& t);
 
+// Whether `q` is a child of process `pid`, or a grandchild through a process of the snapshot (a
+// forkserver forks the workers of a ProcessPoolExecutor).
+bool descendsFrom(const Snapshot& snap, const Process& q, int64_t pid);
+
+// A wait for a multiprocessing.Pool result (AsyncResult.get(), map()) in process `pid` whose
+// pool's worker processes are all in the snapshot and all idle, waiting for work: no worker runs
+// the job, so its result never comes (a worker died running it; the Pool does not run it again).
+// The number of those idle workers; 0 when the wait is not such a wait or a worker is busy.
+size_t idlePoolWorkers(const Snapshot& snap, int64_t pid, const SyncObject* result);
+
 }  // namespace pyhang

@@ -95,19 +95,6 @@ size_t moduleBodyFrame(const Thread& t, const std::string& module) {
   return SIZE_MAX;
 }
 
-// Whether `q` is a child of process `pid`, or a grandchild through a process of the snapshot (a
-// forkserver forks the workers of a ProcessPoolExecutor).
-bool descendsFrom(const Snapshot& snap, const Process& q, int64_t pid) {
-  int64_t parent = q.ppid;
-  for (int depth = 0; depth < 4 && parent > 0; ++depth) {
-    if (parent == pid) return true;
-    auto it = std::find_if(snap.processes.begin(), snap.processes.end(), [&](const Process& r) { return r.pid == parent; });
-    if (it == snap.processes.end()) return false;
-    parent = it->ppid;
-  }
-  return false;
-}
-
 }  // namespace
 
 uint64_t lockOf(const Process& p, uint64_t object) {
@@ -232,7 +219,12 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
         size_t notifiedAt = SIZE_MAX;   // a Condition.wait of the run whose waiter was notified
         const Frame& inner = t.frames[last];
         const SyncObject* io = inner.waitsOn ? find(p, inner.waitsOn->object) : nullptr;
-        if (inner.waitsOn && isPlainLock(io) && !io->threadIdent) {
+        // An idle pool worker queueing for its task queue's read lock (another idle worker holds
+        // it while it reads the pipe) waits for work, like that one.
+        const bool idleWorker = last >= 2 && t.frames[last - 2].waitsOn && !t.frames[last - 2].waitsOn->object &&
+                                t.frames[last - 2].waitsOn->how.rfind("for work", 0) == 0 &&
+                                t.frames[last - 1].location.file.ends_with("/multiprocessing/queues.py");
+        if (inner.waitsOn && isPlainLock(io) && !io->threadIdent && !idleWorker) {
           u.wait = inner.waitsOn;
           u.waitFrame = last;
           // Re-taking a Condition's lock at the end of Condition.wait() (_acquire_restore, after

@@ -68,6 +68,11 @@ void Reader::nameObjects() {
   auto noteProcess = [&](uint64_t v) {
     if (checkedProcesses.size() > 1024 || !checkedProcesses.insert(v).second) return;
     if (!objects_.isInstance(v, "multiprocessing.process", "BaseProcess")) return;
+    // A forked child has a copy of its parent's Process objects (a Pool worker sees its sibling
+    // workers): only those this process created (_parent_pid) are its children.
+    if (auto parent = objects_.attr(v, "_parent_pid"); parent && *parent && out_.pid > 0) {
+      if (auto ppid = objects_.readSmallInt(*parent); ppid && *ppid != out_.pid) return;
+    }
     Process::Child c;
     if (auto n = objects_.attr(v, "_name")) c.name = objects_.readStr(*n, 256).value_or("");
     if (auto popen = objects_.attr(v, "_popen"); popen && *popen) {

@@ -201,10 +201,11 @@ std::optional<WaitInfo> SyncReader::stdlibWait(const RawFrame& frame, const std:
     w.how = "for work (an idle multiprocessing.Pool worker)";
     return w;
   } else if (module == "multiprocessing" && endsWith(frame.code->filename, "/pool.py") &&
-             (fn == "_handle_workers" || fn == "_handle_results" || (fn == "_handle_tasks" && isInnermost))) {
+             (fn == "_handle_workers" || fn == "_handle_results" || (fn == "_handle_tasks" && (isInnermost || inGet)))) {
     // A Pool's helper threads only react to its workers (their results, their exit) or to new
     // tasks from the program: on their own they never end a wait. `_handle_tasks` counts only
-    // while it is in SimpleQueue.get (C), not while it writes a task into the inqueue pipe.
+    // while it is in SimpleQueue.get (C; a queue.Queue's get() in 3.6), not while it writes a
+    // task into the inqueue pipe.
     w.op = WaitOp::kWait;
     w.object = 0;
     w.how = fn == "_handle_workers" ? "for a pool worker to exit (the Pool's worker handler)"

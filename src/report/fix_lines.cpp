@@ -428,6 +428,11 @@ std::string idleSitesClause(const Finding& f, const SyncObject& o, int64_t pid) 
 }
 
 std::string allBlockedFix(const Snapshot& s, const Finding& f) {
+  if (f.summary.find("multiprocessing.Pool job") != std::string::npos) {
+    return "find why the worker died (its exit status, the kernel log for the OOM killer); use "
+           "concurrent.futures.ProcessPoolExecutor, which fails the job with BrokenProcessPool when a worker dies, or "
+           "wait with get(timeout=...).";
+  }
   // The first object the participants wait for that explains the hang by itself; a queue's
   // join() before its get(): a worker idle in get() with tasks unfinished is the join's story.
   std::vector<const Participant*> order;

@@ -420,6 +420,13 @@ HANGS: Dict[str, Hang] = {
         "MainThread": At("cleanup_with", "cleanup"),
         "thumbs_0": At(None, "_worker"),  # the idle worker whose finished task leaked the lock
     }),
+    # A Pool worker killed while it ran a job: the job is lost, the new worker and the other one
+    # wait for work, the program for the job's result.
+    "c2_hang_pool_worker_killed.py": Hang(["all-blocked"], {
+        "MainThread": At("get", "main"),
+        "child:MainThread": At(None, "worker"),
+        "child:Thread-1*": At(None, "worker"),  # the new worker, forked by the Pool's worker handler
+    }, children=True),
     "c2_hang_mp_child_died_lock.py": Hang(["held-by-dead-process"], {
         "MainThread": At("parent_with", "main"),
     }, children=True),
