@@ -51,9 +51,6 @@ for _v in ("3.6.15", "3.7.16"):
 XFAILS += [
     ("3.6.15", "test_multiprocess_more.py::test_ppe_event_never_set", None, _INITIALIZER),
     ("3.6.15", "test_multiprocess_more.py::test_ppe_lock_held_by_parent", None, _INITIALIZER),
-    ("3.6.15", "test_multiprocess_more.py::test_pool_event_never_set", None,
-     "3.6's Pool._handle_tasks thread waits in queue.get() (iter(taskqueue.get, None)) and the "
-     "analysis counts it as a blocked participant instead of one of the pool's service threads"),
 ]
 
 
