@@ -121,6 +121,31 @@ std::vector<std::vector<size_t>> findCycles(const WaitGraph& g) {
   return cycles;
 }
 
+std::vector<bool> doomedUnits(const Snapshot& s, const WaitGraph& g) {
+  const size_t n = g.units.size();
+  std::vector<bool> doomed(n);
+  std::vector<std::vector<size_t>> targets(n);
+  for (size_t i = 0; i < n; ++i) {
+    const UnitState& u = g.units[i];
+    doomed[i] = u.blockedForever() &&
+                !(u.edges.empty() && crossProcessWait(s.processes[u.id.process], *u.wait));
+    for (const auto& e : u.edges) targets[i].push_back(g.indexOf(e.to));
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t i = 0; i < n; ++i) {
+      if (!doomed[i]) continue;
+      for (size_t j : targets[i]) {
+        if (j < n && doomed[j]) continue;
+        doomed[i] = false;  // a thread outside the snapshot's units, or one that can run
+        changed = true;
+        break;
+      }
+    }
+  }
+  return doomed;
+}
+
 std::optional<Finding> cycleFinding(const WaitGraph& g, const Explainer& ex,
                                     std::vector<size_t> cycle) {
   // A thread waiting for run_coroutine_threadsafe() on a loop whose thread waits for it in

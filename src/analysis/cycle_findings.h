@@ -15,6 +15,12 @@ namespace pyhang::explain {
 // thing), found by following edges; every cycle is reported once.
 std::vector<std::vector<size_t>> findCycles(const WaitGraph& g);
 
+// The units that can never run again: blocked forever, and every thread that could release
+// them (any of their edges: a writer of the pipe, a holder of a permit, a free worker) can never
+// run again either (the greatest fixed point). A wait nobody in the snapshot can end counts only
+// when no other process could end it (a multiprocessing lock held, an Event set, elsewhere).
+std::vector<bool> doomedUnits(const Snapshot& s, const WaitGraph& g);
+
 // The finding one cycle (indices into g.units) makes, its participants starting at the lowest
 // thread id; Finding::unconfirmedBecause is set when the cycle rests on a hold inferred from the
 // source that another thread could hold or release instead. std::nullopt when another finding

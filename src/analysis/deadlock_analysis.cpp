@@ -22,6 +22,7 @@ namespace {
 using explain::baseName;
 using explain::cycleFinding;
 using explain::Explainer;
+using explain::doomedUnits;
 using explain::findCycles;
 using explain::kernelActivity;
 using explain::libraryPath;
@@ -141,6 +142,14 @@ void analyze(Snapshot& snap) {
   {
     std::map<size_t, std::pair<size_t, bool>> bestForWriter;   // writer unit -> (cycle index, cross-process)
     std::vector<std::vector<size_t>> all = findCycles(g);
+    // A cycle is a deadlock only when none of its threads has another way out: a reader whose
+    // other writer runs, a waiter for permits that a running thread holds.
+    const std::vector<bool> doomed = doomedUnits(snap, g);
+    all.erase(std::remove_if(all.begin(), all.end(),
+                             [&](const std::vector<size_t>& cy) {
+                               return std::any_of(cy.begin(), cy.end(), [&](size_t k) { return !doomed[k]; });
+                             }),
+              all.end());
     std::vector<bool> keep(all.size(), true);
     for (size_t c = 0; c < all.size(); ++c) {
       const auto& cy = all[c];

@@ -213,7 +213,6 @@ KernelWait describeKernelWait(pid_t pid, pid_t tid) {
   // A call interrupted by a stop (a tracer's, pyhang's own earlier look) and resumed through
   // restart_syscall(2): poll(2), relative sleeps and futex waits come back so, their arguments
   // still in the registers /proc shows. The wait channel says which call it was.
-  const bool restarted = nr == kRestartSyscall;
   if (nr == kRestartSyscall) {
     std::string wchan = readProcFile(fmt::format("/proc/{}/task/{}/wchan", pid, tid), 128);
     if (wchan.find("poll_schedule_timeout") != std::string::npos || wchan.find("do_sys_poll") != std::string::npos) {
@@ -264,9 +263,10 @@ KernelWait describeKernelWait(pid_t pid, pid_t tid) {
       {
         bool inputOnly = false;
         w.polledFds = polledFds(pid, a[0], a[1], &inputOnly);
-        // No timeout (poll: a negative one; ppoll: none; a restarted call had one), one descriptor,
-        // input only: as good as a read on it.
-        const bool forever = !restarted && (nr == kPoll ? static_cast<int>(a[2]) < 0 : a[2] == 0);
+        // No timeout (poll: a negative one; ppoll: none), one descriptor, input only: as good as
+        // a read on it. A poll() resumed through restart_syscall (after any stop, pyhang's own
+        // earlier look included) keeps its arguments in the registers, the original timeout too.
+        const bool forever = nr == kPoll ? static_cast<int>(a[2]) < 0 : a[2] == 0;
         if (forever && inputOnly && w.polledFds.size() == 1) {
           w.readFd = w.polledFds.front();
           w.text = fmt::format("waits in poll() for input on {}, with no timeout", fdText(static_cast<unsigned long long>(w.readFd)));
@@ -295,7 +295,7 @@ KernelWait describeKernelWait(pid_t pid, pid_t tid) {
       w.text = "waits in epoll for I/O (an event loop or selector)";
       // No timeout (a negative one; epoll_pwait2: none) on one descriptor, for input only: as
       // good as a read on it (a selector thread waiting for its own wake-up socket).
-      const bool forever = !restarted && (nr == kEpollPwait2 ? a[3] == 0 : static_cast<int>(a[3]) < 0);
+      const bool forever = nr == kEpollPwait2 ? a[3] == 0 : static_cast<int>(a[3]) < 0;
       bool inputOnly = false;
       std::vector<int64_t> fds = forever ? epollFds(pid, a[0], &inputOnly) : std::vector<int64_t>{};
       if (inputOnly && fds.size() == 1) {
