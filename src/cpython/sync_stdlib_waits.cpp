@@ -250,6 +250,22 @@ std::optional<WaitInfo> SyncReader::stdlibWait(const RawFrame& frame, const std:
     w.object = 0;
     w.how = "for results from the executor's worker processes (its manager thread)";
     return w;
+  } else if (module == "concurrent.futures" && fn == "wait" && endsWith(frame.code->filename, "/_base.py") &&
+             inner && inner->code && inner->code->name == "wait") {
+    // concurrent.futures.wait(fs) blocked in `waiter.event.wait(timeout)`: with one future left
+    // to finish (`not_done`), whatever return_when says, it waits for that future's result.
+    // With more, which one ends the wait depends on return_when: left to the Event's wait.
+    const Variable* notDone = findVar(locals, "not_done");
+    if (notDone && notDone->address) {
+      auto items = objects_.setItems(notDone->address, 2);
+      if (items && items->size() == 1 && classify(items->front()) == ObjectKind::kFuture) {
+        w.op = WaitOp::kFutureResult;
+        w.object = items->front();
+        w.hasTimeout = timeoutFrom("timeout");
+        w.how = "wait()";
+        return w;
+      }
+    }
   } else if (module == "concurrent.futures") {
     if ((fn == "result" || fn == "exception") && selfKind == ObjectKind::kFuture) {
       w.op = WaitOp::kFutureResult;

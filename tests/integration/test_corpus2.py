@@ -506,6 +506,11 @@ HANGS: Dict[str, Hang] = {
         "render_1": At("render_result", "render_report"),
         "render_2": At("render_result", "render_report"),
     }),
+    # The same starvation, the resizes waiting with concurrent.futures.wait([future]).
+    "c2_hang_aio_starvation_futures_wait.py": Hang(["join-cycle"], {
+        "resize_0": At("resize_wait", "resize"),
+        "resize_1": At("resize_wait", "resize"),
+    }),
     # A reactor holds its lock while it waits in select() (epoll, no timeout) for its wake-up
     # pipe, which the client writes only after taking that lock. The kernel's view (what the
     # epoll instance watches, who holds the pipe's write end) is live only.
