@@ -1,5 +1,8 @@
-// The tasks' analysis, one process at a time: its state and passes (task_analysis.cpp; the
-// findings that join tasks and threads: task_thread_findings.cpp). Internal to analysis/.
+// The tasks' analysis, one process at a time: its state and passes (task_analysis.cpp: the
+// graph, the cycle search and the run; task_deadlock_findings.cpp: cycles, self-deadlocks and
+// locks held by finished tasks; task_loop_findings.cpp: event loops that can never run again;
+// task_notes.cpp: annotations and notes; task_thread_findings.cpp: the findings that join tasks
+// and threads). Internal to analysis/.
 #pragma once
 
 #include <map>

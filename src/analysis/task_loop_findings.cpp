@@ -1,0 +1,125 @@
+// Event loops that can never run again, and the all-blocked finding (or note) about them.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "analysis/explainer.h"
+#include "analysis/task_analysis.h"
+#include "analysis/task_analyzer.h"
+
+namespace pyhang::tasks {
+
+// A loop that can never run again: nothing ready, no timers, no I/O but its own wake-up socket,
+// not stopping, and every pending task of it waits forever. `tasks` gets its pending tasks.
+bool TaskAnalyzer::loopDead(const EventLoop& l, std::vector<size_t>* tasks) const {
+  if (!l.stateRead || l.stopping || l.readyCallbacks > 0 || l.timers > 0) return false;
+  // The loop's thread must be idle in its selector: stopped between two callbacks (a handle
+  // popped from the ready queue, not run yet) or inside one, the loop is busy, whatever the
+  // tasks' states say.
+  for (const auto& t : p_.threads) {
+    if (t.tid != l.tid) continue;
+    const Frame* inner = nullptr;
+    for (auto it = t.frames.rbegin(); it != t.frames.rend() && !inner; ++it) {
+      if (it->kind == Frame::Kind::kPython) inner = &*it;
+    }
+    if (!inner || inner->location.function != "select" || !inner->location.file.ends_with("/selectors.py")) return false;
+  }
+  for (const auto& fd : l.fds) {
+    if (!fd.wakeup) return false;
+  }
+  size_t n = 0;
+  for (size_t i = 0; i < p_.tasks.size(); ++i) {
+    const Task& t = p_.tasks[i];
+    if (t.loop != l.address || !isPending(t)) continue;
+    if (!forever(t)) return false;
+    ++n;
+    if (tasks) tasks->push_back(i);
+  }
+  return n > 0;
+}
+
+void TaskAnalyzer::reportLoops() {
+  // Other threads that could still wake a loop (call_soon_threadsafe): any thread that is not
+  // blocked forever, other than the threads of loops that are dead themselves.
+  const WaitGraph& g = graph_;
+  size_t pi = static_cast<size_t>(&p_ - &snap_.processes[0]);
+  std::set<int64_t> candidates;
+  for (const auto& l : p_.loops) {
+    if (l.tid && loopDead(l, nullptr)) candidates.insert(l.tid);
+  }
+  auto threadCanWake = [&](const Thread& t) {
+    if (candidates.count(t.tid)) return false;
+    for (const auto& u : g.units) {
+      if (u.id.process == pi && &p_.threads[u.id.thread] == &t) return !u.blockedForever();
+    }
+    return true;
+  };
+  for (const auto& l : p_.loops) {
+    std::vector<size_t> tasks;
+    if (!l.tid || !loopDead(l, &tasks)) continue;
+    std::vector<std::string> wakers;
+    for (const auto& t : p_.threads) {
+      if (t.tid != l.tid && threadCanWake(t)) wakers.push_back(threadLabel(snap_, p_, t.tid));
+    }
+    std::string nothing = "has nothing else to run: no ready callbacks, no timers, no I/O besides its own wake-up socket";
+    if (!wakers.empty()) {
+      deadLoopTids_.insert(l.tid);  // said here: no second note about it
+      d_.notes.push_back(fmt::format("The event loop in {} {}; only another thread could still wake it "
+                                     "(call_soon_threadsafe): {}.",
+                                     threadLabel(snap_, p_, l.tid), nothing, fmt::join(wakers, ", ")));
+      continue;
+    }
+    deadLoopTids_.insert(l.tid);
+    // Findings that already explain some of its tasks get the loop's state as their last line.
+    std::set<size_t> covered;
+    for (size_t i : tasks) {
+      auto it = findingOfTask_.find(i);
+      if (it != findingOfTask_.end()) covered.insert(it->second);
+    }
+    if (!covered.empty()) {
+      Finding& f = d_.findings[*covered.begin()];
+      auto pos = std::find_if(f.lines.begin(), f.lines.end(),
+                              [](const std::string& line) { return line.rfind("Stuck behind it:", 0) == 0; });
+      f.lines.insert(pos, fmt::format("  The event loop in {} {}: the program can never make progress.",
+                                      threadLabel(snap_, p_, l.tid), nothing));
+      continue;
+    }
+    Finding f;
+    f.kind = "all-blocked";
+    f.lines.push_back(fmt::format("Found a hang (all tasks blocked): the event loop in {} can never run again.",
+                                  threadLabel(snap_, p_, l.tid)));
+    f.lines.push_back("  It has no ready callbacks, no timers and watches no I/O besides its own wake-up socket,");
+    f.lines.push_back(tasks.size() == 1 ? std::string("  and its only task waits:")
+                                        : fmt::format("  and each of its {} tasks waits:", tasks.size()));
+    size_t shown = 0;
+    for (size_t i : tasks) {
+      const Task& t = p_.tasks[i];
+      f.participants.push_back(participant(i, true));
+      involved_.insert(i);
+      if (++shown > kMaxListedTasks) continue;
+      f.lines.push_back(fmt::format("  {} {}", taskLabel(t), taskWaitPhrase(p_, t)));
+      f.lines.push_back(fmt::format("      {}", atPhrase(t)));
+      if (t.await && (t.await->kind == "lock" || t.await->kind == "semaphore") &&
+          !holders_.count(asyncLockOf(p_, t.await->object))) {
+        f.lines.push_back("    which no pending task is known to hold");
+      }
+      if (t.await && t.await->kind == "executor" && t.await->workerTid) {
+        f.lines.push_back(fmt::format("    and {} waits forever itself (see its traceback)",
+                                      threadLabel(snap_, p_, t.await->workerTid)));
+      }
+    }
+    if (shown > kMaxListedTasks) {
+      f.lines.push_back(fmt::format("  ... and {} more tasks (all listed in the task tree above).", shown - kMaxListedTasks));
+    }
+    f.lines.push_back("  Each waits without a timeout for something that only another task could do.");
+    f.summary = tasks.size() == 1
+                    ? fmt::format("the event loop in {} can never run again: its only task waits and nothing can wake it",
+                                  threadLabel(snap_, p_, l.tid))
+                    : fmt::format("the event loop in {} can never run again: all {} tasks wait and nothing can wake them",
+                                  threadLabel(snap_, p_, l.tid), tasks.size());
+    d_.findings.push_back(std::move(f));
+  }
+}
+
+}  // namespace pyhang::tasks

@@ -1,0 +1,261 @@
+// The fix line for the all-blocked finding: what the blocked threads and tasks wait for, in the
+// program's words (see fix_lines_internal.h).
+#include "report/fix_lines_internal.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "report/object_state.h"
+
+namespace pyhang::fix_lines_internal {
+
+namespace {
+
+// The waiter holds a lock while it waits, and every call found that would end its wait is in a
+// thread (task) blocked on that very lock: a cycle through the source, which the fix names.
+std::string waitUnderLockFix(const Snapshot& s, const Finding& f, const Participant& part, const SyncObject& o) {
+  std::vector<const WakeSite*> sites;
+  for (const auto& w : f.wakeSites) {
+    if (w.object == o.address && w.pid == part.pid) sites.push_back(&w);
+  }
+  if (sites.empty()) return "";
+  for (const auto& hold : part.holds) {
+    std::string who;
+    bool all = std::all_of(sites.begin(), sites.end(), [&](const WakeSite* w) {
+      return !w->runners.empty() && std::all_of(w->runners.begin(), w->runners.end(), [&](const WakeSite::Runner& r) {
+        return std::any_of(f.participants.begin(), f.participants.end(), [&](const Participant& x) {
+          bool same = x.pid == w->pid && (r.task.empty() ? x.task.empty() && x.tid == r.tid : x.task == r.task);
+          if (same && x.waitsFor && x.waitsFor->object == hold.first.object) who = fix_lines_internal::who(x);
+          return same && x.waitsFor && x.waitsFor->object == hold.first.object;
+        });
+      });
+    });
+    if (!all) continue;
+    const WakeSite& w = *sites.front();
+    std::string lock = nameOf(objectOf(s, part.pid, hold.first.object));
+    std::string waited = nameOf(&o);
+    return fmt::format("{} holds {} while it waits for {}, and {} ({} in {}()), which would end that wait, is in {}, which "
+                       "waits for {}: do not hold {} while waiting for {} (release it first, or take it after).",
+                       fix_lines_internal::who(part), lock, waited, w.call, place(w.at), w.at.function, who, lock, lock, waited);
+  }
+  return "";
+}
+
+// When every call found that would end waits on `o` is in code no live thread or task runs:
+// "config_loaded.set() (app.py:18 in load_config()) would end the wait, but no live thread or
+// task is running load_config()"; "" otherwise.
+std::string idleSitesClause(const Finding& f, const SyncObject& o, int64_t pid) {
+  std::vector<const WakeSite*> sites;
+  for (const auto& w : f.wakeSites) {
+    if (w.object == o.address && w.pid == pid) sites.push_back(&w);
+  }
+  if (sites.empty() || std::any_of(sites.begin(), sites.end(), [](const WakeSite* w) { return !w->runners.empty(); })) {
+    return "";
+  }
+  // One entry per call and function: "items.put() (app.py:24, 25 in produce())".
+  std::vector<std::string> places, functions;
+  std::vector<std::pair<std::pair<std::string, std::string>, std::vector<std::string>>> groups;
+  for (const WakeSite* w : sites) {
+    std::pair<std::string, std::string> key{w->call, w->at.file + "\n" + w->at.function};
+    auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& x) { return x.first == key; });
+    if (g == groups.end()) {
+      groups.push_back({key, {place(w->at)}});
+    } else {
+      g->second.push_back(std::to_string(w->at.line));
+    }
+    std::string fn = w->at.function == "<module>" ? "that module level code" : w->at.function + "()";
+    if (std::find(functions.begin(), functions.end(), fn) == functions.end()) functions.push_back(fn);
+  }
+  for (const auto& [key, at] : groups) {
+    std::string function = key.second.substr(key.second.find('\n') + 1);
+    places.push_back(function == "<module>" ? fmt::format("{} ({})", key.first, fmt::join(at, ", "))
+                                            : fmt::format("{} ({} in {}())", key.first, fmt::join(at, ", "), function));
+  }
+  return fmt::format("{} would end the wait, but no live thread or task is running {}", fmt::join(places, ", "),
+                     fmt::join(functions, " or "));
+}
+
+}  // namespace
+
+std::string allBlockedFix(const Snapshot& s, const Finding& f) {
+  if (f.summary.find("multiprocessing.Pool job") != std::string::npos) {
+    return "find why the worker died (its exit status, the kernel log for the OOM killer); use "
+           "concurrent.futures.ProcessPoolExecutor, which fails the job with BrokenProcessPool when a worker dies, or "
+           "wait with get(timeout=...).";
+  }
+  // The first object the participants wait for that explains the hang by itself; a queue's
+  // join() before its get(): a worker idle in get() with tasks unfinished is the join's story.
+  std::vector<const Participant*> order;
+  for (const auto& part : f.participants) {
+    if (part.waitsFor && part.waitsFor->op == WaitOp::kQueueJoin) order.push_back(&part);
+  }
+  for (const auto& part : f.participants) {
+    if (!part.waitsFor || part.waitsFor->op != WaitOp::kQueueJoin) order.push_back(&part);
+  }
+  // A read from a pipe whose write end the reader's own process still holds: end-of-file
+  // comes only when every write end is closed, its own copy included.
+  for (const auto& part : f.participants) {
+    const Process* p = processOf(s, part.pid);
+    if (!p || !part.waitsFor || part.waitsFor->op != WaitOp::kPipeRead) continue;
+    auto end = p->writeEnds.find(part.waitsFor->object);
+    if (end == p->writeEnds.end()) continue;
+    return fmt::format("close this process's copy of the write end (fd {}) once the writer has its own (after fork(), "
+                       "or Popen(pass_fds=...)), before the read at {}: a read sees end-of-file only when every write end is "
+                       "closed.", end->second, place(part.at));
+  }
+  // Consumers that feed their own bounded queue: every thread that would get() from it is one
+  // of those blocked putting into it while it is full.
+  for (const auto& part : f.participants) {
+    const SyncObject* o = waitedObject(s, part);
+    const Process* p = processOf(s, part.pid);
+    if (!o || !p || o->kind != ObjectKind::kQueue || part.waitsFor->op != WaitOp::kQueuePut) continue;
+    auto putting = [&](int64_t tid) {
+      return std::any_of(f.participants.begin(), f.participants.end(), [&](const Participant& x) {
+        return x.tid == tid && x.pid == part.pid && x.waitsFor && x.waitsFor->op == WaitOp::kQueuePut &&
+               x.waitsFor->object == o->address;
+      });
+    };
+    std::vector<std::string> consumers;
+    bool onlyThem = false;
+    for (const auto& w : f.wakeSites) {
+      if (w.object != o->address || w.pid != part.pid || !w.call.ends_with(".get()")) continue;
+      onlyThem = !w.runners.empty();
+      for (const auto& r : w.runners) {
+        onlyThem &= putting(r.tid);
+        if (std::find(consumers.begin(), consumers.end(), r.thread) == consumers.end()) consumers.push_back(r.thread);
+      }
+      if (!onlyThem) break;
+    }
+    if (!onlyThem) continue;
+    auto q = quantitiesOf(*p, *o);
+    std::string full = q && q->maxsize && *q->maxsize > 0 ? fmt::format(" (maxsize {})", *q->maxsize) : "";
+    return fmt::format("the threads that get() from {} ({}) are the ones blocked putting into it while it is full{}: a "
+                       "consumer that feeds its own bounded queue stops when the queue fills; queue the work the consumers "
+                       "generate without a bound (or keep it aside when put_nowait() finds the queue full).",
+                       nameOf(o), fmt::format("\"{}\"", fmt::join(consumers, "\", \"")), full);
+  }
+  for (const Participant* each : order) {
+    const Participant& part = *each;
+    const SyncObject* o = waitedObject(s, part);
+    const Process* p = processOf(s, part.pid);
+    if (!o || !p) continue;
+    if (std::string cycle = waitUnderLockFix(s, f, part, *o); !cycle.empty()) return cycle;
+    auto q = quantitiesOf(*p, *o);
+    std::string name = nameOf(o);
+    switch (o->kind) {
+      case ObjectKind::kSemaphore:
+      case ObjectKind::kAsyncSemaphore: {
+        if (!q || !q->permitsFree || *q->permitsFree > 0) break;
+        bool anyHolder = std::any_of(f.participants.begin(), f.participants.end(), [&](const Participant& x) {
+          return std::any_of(x.holds.begin(), x.holds.end(), [&](const auto& h) { return h.first.object == o->address; });
+        });
+        if (anyHolder) break;
+        std::string leaked = q->permitsTotal ? fmt::format("{} permit{} of {} {} acquired and never released", *q->permitsTotal,
+                                                           *q->permitsTotal == 1 ? "" : "s", name,
+                                                           *q->permitsTotal == 1 ? "was" : "were")
+                                             : fmt::format("the permits of {} were acquired and never released", name);
+        return fmt::format("no live {} holds one: {} (an acquire() without release() on some path): use `{}with {}:`.",
+                           isAsync(o) ? "task" : "thread", leaked, isAsync(o) ? "async " : "", name);
+      }
+      case ObjectKind::kBarrier:
+      case ObjectKind::kAsyncBarrier: {
+        if (!q || !q->parties || !q->waiting || *q->waiting >= *q->parties) break;
+        // A party that would reach the barrier further down its function, blocked first: by a
+        // lock one of the waiting parties holds across the barrier, most often.
+        for (const auto& w : f.wakeSites) {
+          if (w.object != o->address || w.pid != part.pid || !w.call.ends_with(".wait()")) continue;
+          for (const auto& r : w.runners) {
+            if (!r.blocked || !r.task.empty() || r.line >= w.at.line) continue;
+            auto late = std::find_if(f.participants.begin(), f.participants.end(),
+                                     [&](const Participant& x) { return x.pid == part.pid && x.tid == r.tid; });
+            if (late == f.participants.end()) continue;
+            const SyncObject* first = waitedObject(s, *late);
+            bool heldAtBarrier = false;
+            for (const auto& x : f.participants) {
+              const SyncObject* xo = waitedObject(s, x);
+              if (!xo || xo->address != o->address || !first) continue;
+              for (const auto& h : x.holds) heldAtBarrier |= h.first.object == first->address;
+            }
+            std::string blockedBy = first ? fmt::format(" waiting for {}", nameOf(first)) : "";
+            if (heldAtBarrier) {
+              return fmt::format("{} of {} parties are waiting; thread \"{}\" would reach {}.wait() at {}:{}, but is blocked "
+                                 "first{}, which a party holds while it waits at the barrier: release {} before "
+                                 "{}.wait() (a barrier waits for every party: do not hold a lock across it).",
+                                 *q->waiting, *q->parties, r.thread, name, baseName(w.at.file), w.at.line, blockedBy,
+                                 nameOf(first), name);
+            }
+            return fmt::format("{} of {} parties are waiting; thread \"{}\" would reach {}.wait() at {}:{}, but is blocked "
+                               "first{}: end that wait, or let the parties wait with a timeout.",
+                               *q->waiting, *q->parties, r.thread, name, baseName(w.at.file), w.at.line, blockedBy);
+          }
+        }
+        return fmt::format("{} of {} parties are waiting and no other {} will reach {}.wait(): create it with {} parties, or "
+                           "start the missing one (a party that fails should call {}.abort()).",
+                           *q->waiting, *q->parties, isAsync(o) ? "task" : "thread", name, *q->waiting, name);
+      }
+      case ObjectKind::kEvent:
+      case ObjectKind::kAsyncEvent: {
+        std::string idle = idleSitesClause(f, *o, part.pid);
+        if (idle.empty()) idle = fmt::format("no {} will call {}.set()", isAsync(o) ? "task" : "thread", name);
+        return fmt::format("{}: set it on every path of the code that should (in a finally), or wait with a timeout.", idle);
+      }
+      case ObjectKind::kQueue:
+      case ObjectKind::kAsyncQueue: {
+        WaitOp op = part.waitsFor->op;
+        if (op == WaitOp::kQueueJoin) {
+          std::string head = fmt::format("join() waits until every item got a task_done(){}",
+                                         q && q->unfinished ? fmt::format(" ({} unfinished)", *q->unfinished) : "");
+          const char* taker = isAsync(o) ? "task" : "thread";
+          if (q && q->items && *q->items > 0 && q->getters.value_or(0) == 0) {
+            return fmt::format("{}, but {} {} left and no {} will take {}: keep a worker alive (restart it when an item "
+                               "fails) and call {}.task_done() in a finally.", head, *q->items,
+                               *q->items == 1 ? "item is" : "items are", taker, *q->items == 1 ? "it" : "them", name);
+          }
+          if (q && q->items && *q->items == 0) {
+            return fmt::format("{}, and {} is empty: an item was taken without task_done(); call {}.task_done() for every "
+                               "get(), in a finally.", head, name, name);
+          }
+          return fmt::format("{}: call {}.task_done() for every get(), in a finally, and keep a worker alive when an item "
+                             "fails.", head, name);
+        }
+        if (op == WaitOp::kQueueGet) {
+          std::string idle = idleSitesClause(f, *o, part.pid);
+          if (idle.empty()) idle = fmt::format("nothing will put into {}", name);
+          return fmt::format("{}: have the producer put a sentinel for each consumer when it stops (also when it fails), or "
+                             "get() with a timeout.", idle);
+        }
+        if (op == WaitOp::kQueuePut) {
+          return fmt::format("{} is full and nothing will get() from it: keep a consumer running, or put() with a timeout.",
+                             name);
+        }
+        break;
+      }
+      case ObjectKind::kLock:
+      case ObjectKind::kAsyncLock: {
+        // Locked, and no live thread (task) holds it in a with block: taken with acquire() and
+        // not released on some path.
+        bool held = std::any_of(f.participants.begin(), f.participants.end(), [&](const Participant& x) {
+          return std::any_of(x.holds.begin(), x.holds.end(), [&](const auto& h) { return h.first.object == o->address; });
+        });
+        if (held || !part.heldBy.empty() || !q || !q->locked || !*q->locked) break;
+        return fmt::format("no live {} holds {} in a with block: it was taken with acquire() and not released on some path; "
+                           "use `{}with {}:` instead of acquire()/release().", isAsync(o) ? "task" : "thread", name,
+                           isAsync(o) ? "async " : "", name);
+      }
+      case ObjectKind::kCondition:
+      case ObjectKind::kAsyncCondition:
+      {
+        std::string idle = idleSitesClause(f, *o, part.pid);
+        if (idle.empty()) idle = fmt::format("nothing will notify {}", name);
+        return fmt::format("{}: notify it after changing the state its waiters check, and wait with wait_for(predicate) so "
+                           "that a notify sent earlier is not missed.", idle);
+      }
+      default: break;
+    }
+  }
+  return "";
+}
+
+}  // namespace pyhang::fix_lines_internal

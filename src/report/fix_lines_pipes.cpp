@@ -1,0 +1,89 @@
+// Fix lines for full pipes and read cycles (see fix_lines_internal.h).
+#include "report/fix_lines_internal.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "report/object_state.h"
+
+namespace pyhang::fix_lines_internal {
+
+// The program's frame that awaits asyncio's Process.wait() in a task of a process of the finding.
+const SourceLocation* aioProcWaitCaller(const Snapshot& s, const Finding& f) {
+  for (const auto& p : s.processes) {
+    bool inFinding = std::any_of(f.participants.begin(), f.participants.end(), [&](const Participant& part) {
+      return part.pid == p.pid;
+    });
+    if (!inFinding) continue;
+    for (const auto& task : p.tasks) {
+      for (size_t k = 1; k < task.frames.size(); ++k) {
+        if (task.frames[k].location.function == "wait" && task.frames[k].location.file.ends_with("/asyncio/subprocess.py")) {
+          return &task.frames[k - 1].location;
+        }
+      }
+    }
+  }
+  return nullptr;
+}
+
+// A read cycle closed by a lock: the reader holds what the writer must take before it writes.
+std::string readCycleFix(const Snapshot& s, const Finding& f) {
+  for (const auto& reader : f.participants) {
+    if (!reader.waitsFor || reader.waitsFor->op != WaitOp::kPipeRead) continue;
+    for (const auto& [h, since] : reader.holds) {
+      for (const auto& writer : f.participants) {
+        if (&writer == &reader || !writer.waitsFor || writer.waitsFor->op == WaitOp::kPipeRead ||
+            !h.object || writer.waitsFor->object != h.object) {
+          continue;
+        }
+        const std::string held = nameOf(objectOf(s, reader.pid, h.object));
+        return fmt::format("{} holds {} (since {}) while it waits to read at {}, and {}, which would write, must take {} "
+                           "first (at {}): release {} before waiting for input, or wait with a timeout and release it "
+                           "in between.",
+                           who(reader), held, place(since), place(reader.at), who(writer), held, place(writer.at), held);
+      }
+    }
+  }
+  return "";
+}
+
+std::string fullPipeFix(const Snapshot& s, const Finding& f) {
+  for (const auto& part : f.participants) {
+    const Thread* t = threadOf(s, part);
+    if (inFunction(t, "_feed", "/multiprocessing/queues.py")) {
+      for (const auto& joiner : f.participants) {
+        if (joiner.waitsFor && joiner.waitsFor->op == WaitOp::kJoin) {
+          return fmt::format("get() before join(): read every item from the multiprocessing.Queue before joining the "
+                             "process at {} (a process exits only once its queued data is in the pipe).", place(joiner.at));
+        }
+      }
+      return "get() before join(): read every item from the multiprocessing.Queue before joining the process that "
+             "put it.";
+    }
+  }
+  if (const SourceLocation* at = aioProcWaitCaller(s, f)) {
+    return fmt::format("use `await proc.communicate()` instead of `await proc.wait()` at {}: with stdout=PIPE or stderr=PIPE, "
+                       "communicate() reads the pipes while it waits.", place(*at));
+  }
+  // A parent writing a child's stdin while the child writes a stdout (or stderr) nobody reads.
+  for (const auto& parent : f.participants) {
+    if (!parent.waitsFor || parent.waitsFor->op != WaitOp::kPipeWrite || parent.at.file.empty()) continue;
+    for (const auto& child : f.participants) {
+      const Process* cp = processOf(s, child.pid);
+      if (!cp || cp->ppid != parent.pid || !child.waitsFor || child.waitsFor->op != WaitOp::kPipeWrite) continue;
+      return fmt::format("use communicate(input=...) instead of writing the child's stdin at {}: it writes the input and "
+                         "reads the output together (or write stdin from another thread).", place(parent.at));
+    }
+  }
+  for (const auto& part : f.participants) {
+    const Thread* t = threadOf(s, part);
+    if (part.waitsFor && part.waitsFor->op == WaitOp::kJoin && inFunction(t, "wait", "/subprocess.py")) {
+      return fmt::format("use communicate() instead of wait() at {}: with stdout=PIPE or stderr=PIPE, communicate() reads "
+                         "the pipes while it waits.", place(part.at));
+    }
+  }
+  return "read the pipe in another thread (or with select) while waiting, so that the writer can finish.";
+}
+
+}  // namespace pyhang::fix_lines_internal
