@@ -480,7 +480,7 @@ std::string kernelActivity(const Thread& t) {
   auto has = [&](const char* s) { return w.find(s) != std::string::npos; };
   if (t.kernelState == "R") return t.holdsGil ? "is running Python code" : "is running";
   if (t.waitingForGil)
-    return "waits for the GIL, woken (its native stack is in take_gil): about to run Python code";
+    return "waits for the GIL, woken (in take_gil): about to run Python code";
   if (t.kernelState == "D")
     return fmt::format("is in uninterruptible I/O ({})", w.empty() ? "disk or device" : w);
   if (!t.kernelWait.empty() && t.kernelWaitKind != "other") return t.kernelWait;

@@ -275,8 +275,10 @@ UnitState unitState(const Snapshot& snap, size_t pi, size_t ti) {
   // A thread that holds the GIL is running Python code: every wait named here releases the
   // GIL while it blocks, so the thread has just been woken (a lock acquired, its frame not
   // moved on yet) or has not blocked yet. A core, read once, catches this often.
-  // The same for a thread whose native stack shows it waiting to take the GIL.
-  if ((t.holdsGil || t.waitingForGil) && u.wait) u.wait.reset();
+  // The same for a thread whose native stack or registers show it waiting to take the GIL, and
+  // for a thread a core caught outside any system call (every wait blocks in the kernel).
+  const bool coreRunning = p.source == "core" && t.kernelState == "R";
+  if ((t.holdsGil || t.waitingForGil || coreRunning) && u.wait) u.wait.reset();
   // A wait that may be over already (an item handed to a parked getter): live, the second
   // look tells; a core has one moment only.
   if (u.wait && u.wait->mayBeOver && p.source == "core") u.wait.reset();

@@ -5,6 +5,7 @@
 // (the synchronisation objects and their names).
 #include "cpython/process_reader.h"
 
+#include <algorithm>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -65,6 +66,9 @@ Result<void> Reader::run() {
     if (o_.rt_gil >= 0) gilAddr = at(runtime, o_.rt_gil);
     else if (o_.is_ceval_gil >= 0) gilAddr = mem_.readPtr(at(interp, o_.is_ceval_gil)).value_or(0);
     if (gilAddr) {
+      if (std::find(out_.gilStates.begin(), out_.gilStates.end(), gilAddr) == out_.gilStates.end()) {
+        out_.gilStates.push_back(gilAddr);
+      }
       gil.first = mem_.readValue<int32_t>(gilAddr + 16).value_or(0) != 0;
       gil.second = mem_.readPtr(gilAddr + 8).value_or(0);
     } else if (o_.rt_gilstate_current >= 0) {

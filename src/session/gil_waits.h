@@ -1,6 +1,7 @@
 // A core's second look. A core holds one moment: a thread caught just after its lock was handed
 // to it, while it waits to take the GIL, still shows the lock's acquire in its Python frame, and
-// every thread then looks blocked. The native stack tells them apart, and the core has it.
+// every thread then looks blocked. Its registers (a futex wait inside the GIL's state) or its
+// native stack tell them apart, and the core has both.
 #pragma once
 
 #include "session/inspector.h"
@@ -9,9 +10,11 @@
 namespace pyhang {
 
 // For the threads the findings of `snapshot.diagnosis` depend on, in processes read from cores:
-// unwinds their native stacks (only when there is such a finding, and when --native did not
-// already) and sets Thread::waitingForGil where the stack shows a wait for the GIL. Returns
-// true when it set one (the analysis must then run again).
+// sets Thread::kernelState to "R" where the thread's registers show it outside any system call
+// (executing code), Thread::waitingForGil where they show it blocked on a futex inside the GIL's
+// state (no symbols needed), or else, where its native stack shows a wait for the GIL
+// (unwound only when there is such a finding, and when --native did not already). Returns true
+// when it set one (the analysis must then run again).
 bool lookForGilWaitsInCores(Snapshot& snapshot, const InspectOptions& options);
 
 }  // namespace pyhang

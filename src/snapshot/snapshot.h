@@ -163,7 +163,8 @@ struct Thread {
   bool holdsGil = false;
   bool gcCollecting = false;
   bool waitingForGil = false;
-  std::string kernelState;      // "S (sleeping)", from /proc when live
+  std::string kernelState;      // "S (sleeping)", from /proc when live; "R" in a core for a
+                                // thread caught outside any system call (executing code)
   std::string wchan;
   // Live: the pipe this thread is blocked writing into because it is full (the kernel's wait
   // channel and the fd of its write(2)): the pipe's inode, 0 when none, and the thread's fd.
@@ -317,6 +318,9 @@ struct Process {
   std::string corePath;         // a core: the file it was read from
   std::string name;             // multiprocessing name, when known
   PythonInfo python;
+  // Where each interpreter's GIL state (struct _gil_runtime_state) is, when known: a thread
+  // blocked on a futex inside it waits for the GIL (read from a core's registers).
+  std::vector<uint64_t> gilStates;
   std::vector<Thread> threads;  // in the order of the interpreter's list: newest first
   std::vector<Task> tasks;
   std::vector<EventLoop> loops;   // asyncio event loops

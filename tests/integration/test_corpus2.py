@@ -92,12 +92,6 @@ BUSY = [
 
 # (script, interpreter ids or None for all, "live"/"core"/None) -> what pyhang says instead
 BUSY_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {
-    ("c2_ok_busy_cpu_holder.py", ("3.14.10",), "core"):
-        "RANDOM (seen once in many runs, hence not strict): from a gcore core of the Debian 3.14 build pyhang "
-        "can say 'DEADLOCK (all-blocked)': every searcher and the indexer wait at `with self.index_lock:` for a "
-        "lock 'which no live thread is known to hold' (the holder caught between its acquire and its frame "
-        "moving on, with no GIL holder read from this build's core to tell it is running); a core allows no "
-        "second look",
 }
 
 BUSY_GROUP = 4  # busy programs read side by side (more would starve each other of the 2 CPUs)

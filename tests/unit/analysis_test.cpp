@@ -637,7 +637,7 @@ TEST(Analysis, AWaiterWhoseNativeStackWaitsForTheGilIsNotBlocked) {
   const Diagnosis& d = g.analyze();
   // Then no finding: the worker is about to run, and the note says why
   expectNoDeadlock(d);
-  EXPECT_TRUE(hasLine(d.notes, "Thread 101 \"worker\" waits for the GIL, woken (its native stack is in take_gil): "
+  EXPECT_TRUE(hasLine(d.notes, "Thread 101 \"worker\" waits for the GIL, woken (in take_gil): "
                                "about to run Python code, at prog.py:14 in work."))
       << dump(d.notes);
 }
