@@ -21,9 +21,12 @@ namespace {
 constexpr uint64_t kPage = 4096;
 // confirmTrial reads this many pages per process_vm_readv (512 KiB).
 constexpr size_t kScratchPages = 128;
-// What a trial records of the reads that bypass the page cache.
-constexpr size_t kMaxObservedBytes = 64u << 20;
-constexpr size_t kMaxObserved = 1u << 20;
+// What a trial records of the reads that bypass the page cache. Each is replayed by one system
+// call while the target is stopped: past these, the trial is given up (the process is then read
+// while stopped, as without a trial) rather than replay more (the tutorial replays 0-2, 1,000
+// threads 3).
+constexpr size_t kMaxObservedBytes = 16u << 20;
+constexpr size_t kMaxObserved = 2048;
 
 ErrorKind kindForErrno(int err) {
   switch (err) {

@@ -123,8 +123,8 @@ class LiveProcess : public RemoteMemory {
   mutable uint64_t lastPageAddr_ = 0;
   mutable const uint8_t* lastPage_ = nullptr;
   // A trial's reads that bypassed the cache: a range larger than two pages, a range on a page
-  // that could not be read whole, or a read that failed. At most kMaxObservedBytes in all (more
-  // fails the trial).
+  // that could not be read whole, or a read that failed. At most 2,048 of them and 16 MiB in all
+  // (more fails the trial).
   struct Observed {
     uint64_t addr = 0;
     size_t size = 0;

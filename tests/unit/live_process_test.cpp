@@ -98,6 +98,20 @@ TEST(LiveProcessTrial, APageThatVanishesFailsAndIsDropped) {
   ASSERT_NE(back, MAP_FAILED);
 }
 
+TEST(LiveProcessTrial, TooManyReadsToReplayGiveTheTrialUp) {
+  Pages mem(2);
+  LiveProcess p(getpid());
+  ASSERT_EQ(munmap(mem.base + kPage, kPage), 0);
+  p.beginTrial();
+  for (int i = 0; i < 2048; ++i) EXPECT_FALSE(p.readValue<uint8_t>(mem.at(kPage + 1)).has_value());
+  EXPECT_TRUE(p.confirmTrial());  // 2,048 replayed, all still failing
+  p.beginTrial();
+  for (int i = 0; i < 2049; ++i) EXPECT_FALSE(p.readValue<uint8_t>(mem.at(kPage + 1)).has_value());
+  EXPECT_FALSE(p.confirmTrial());  // one more: not replayed, the trial is given up
+  void* back = mmap(mem.base + kPage, kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  ASSERT_NE(back, MAP_FAILED);
+}
+
 TEST(LiveProcessTrial, ManyPagesInSeveralBatches) {
   Pages mem(300);  // more than one batch of 128 pages, with gaps between the runs
   LiveProcess p(getpid());
