@@ -19,6 +19,14 @@ namespace pyhang {
 
 namespace {
 constexpr uint64_t kPage = 4096;
+// confirmTrial reads this many pages per process_vm_readv (512 KiB).
+constexpr size_t kScratchPages = 128;
+// What a trial records of the reads that bypass the page cache. Each is replayed by one system
+// call while the target is stopped: past these, the trial is given up (the process is then read
+// while stopped, as without a trial) rather than replay more (the tutorial replays 0-2, 1,000
+// threads 3).
+constexpr size_t kMaxObservedBytes = 16u << 20;
+constexpr size_t kMaxObserved = 2048;
 
 ErrorKind kindForErrno(int err) {
   switch (err) {
@@ -96,10 +104,33 @@ Result<void> LiveProcess::readUncached(uint64_t addr, void* out, size_t size) co
   return fail(m > 0 ? ErrorKind::kShortRead : ErrorKind::kUnmapped, "read", addr);
 }
 
+Result<void> LiveProcess::readObserved(uint64_t addr, void* out, size_t size) const {
+  auto r = readUncached(addr, out, size);
+  if (trial_ && !trialOverflow_) {
+    if (observedBytes_ + size > kMaxObservedBytes || observed_.size() >= kMaxObserved) {
+      trialOverflow_ = true;
+    } else {
+      Observed o;
+      o.addr = addr;
+      o.size = size;
+      o.ok = static_cast<bool>(r);
+      if (r) {
+        const auto* p = static_cast<const uint8_t*>(out);
+        o.bytes.assign(p, p + size);
+        observedBytes_ += size;
+      } else {
+        o.kind = r.error().kind;
+      }
+      observed_.push_back(std::move(o));
+    }
+  }
+  return r;
+}
+
 Result<void> LiveProcess::read(uint64_t addr, void* out, size_t size) const {
   if (size == 0) return {};
   if (addr + size < addr) return fail(ErrorKind::kUnmapped, "read wraps around", addr);
-  if (size > 2 * kPage) return readUncached(addr, out, size);
+  if (size > 2 * kPage) return readObserved(addr, out, size);
   if (lastPage_ && (addr & ~(kPage - 1)) == lastPageAddr_ && (addr & (kPage - 1)) + size <= kPage) {
     std::memcpy(out, lastPage_ + (addr & (kPage - 1)), size);
     return {};
@@ -115,7 +146,7 @@ Result<void> LiveProcess::read(uint64_t addr, void* out, size_t size) const {
       auto r = readUncached(page, buf.data(), kPage);
       if (!r) {
         // The page may be only partly readable: read the exact range instead.
-        return readUncached(addr, out, size);
+        return readObserved(addr, out, size);
       }
       it = cache_.emplace(page, std::move(buf)).first;
     }
@@ -129,6 +160,81 @@ Result<void> LiveProcess::read(uint64_t addr, void* out, size_t size) const {
     left -= n;
   }
   return {};
+}
+
+void LiveProcess::beginTrial() const {
+  dropCache();
+  trial_ = true;
+  // Allocated and touched now, while the target runs: its page faults are not part of the stop.
+  scratch_.assign(kScratchPages * kPage, 0);
+}
+
+bool LiveProcess::confirmTrial() const {
+  if (!trial_) return false;
+  trial_ = false;
+  lastPage_ = nullptr;
+  bool same = !trialOverflow_;
+  // Pages in address order, so that neighbours go in one iovec.
+  std::vector<std::pair<uint64_t, std::vector<uint8_t>*>> pages;
+  pages.reserve(cache_.size());
+  for (auto& [addr, bytes] : cache_) pages.emplace_back(addr, &bytes);
+  std::sort(pages.begin(), pages.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  if (scratch_.size() < kScratchPages * kPage) scratch_.assign(kScratchPages * kPage, 0);
+  std::vector<uint64_t> gone;   // pages that cannot be read now
+  std::vector<iovec> remote;
+  remote.reserve(kScratchPages);
+  bool batchWorks = true;
+  for (size_t first = 0; first < pages.size();) {
+    size_t count = std::min(kScratchPages, pages.size() - first);
+    ssize_t n = -1;
+    if (batchWorks) {
+      remote.clear();
+      for (size_t i = first; i < first + count; ++i) {
+        uint64_t a = pages[i].first;
+        if (!remote.empty() && reinterpret_cast<uint64_t>(remote.back().iov_base) + remote.back().iov_len == a) {
+          remote.back().iov_len += kPage;
+        } else {
+          remote.push_back(iovec{reinterpret_cast<void*>(a), kPage});
+        }
+      }
+      iovec local{scratch_.data(), count * kPage};
+      n = process_vm_readv(ioPid_, &local, 1, remote.data(), remote.size(), 0);
+      if (n < 0 && errno == ESRCH) return false;  // gone: the second read says so
+      if (n < 0 && (errno == ENOSYS || errno == EPERM)) batchWorks = false;
+    }
+    // Pages the batch did not bring (a short read stops at the first page that fails, or
+    // process_vm_readv is filtered): one at a time, through the fallback.
+    size_t whole = n > 0 ? static_cast<size_t>(n) / kPage : 0;
+    for (size_t i = 0; i < count; ++i) {
+      uint8_t* now = scratch_.data() + i * kPage;
+      auto& [addr, cached] = pages[first + i];
+      if (i >= whole && !readUncached(addr, now, kPage)) {
+        gone.push_back(addr);
+        same = false;
+        continue;
+      }
+      if (std::memcmp(now, cached->data(), kPage) != 0) {
+        std::memcpy(cached->data(), now, kPage);
+        same = false;
+      }
+    }
+    first += count;
+  }
+  for (uint64_t a : gone) cache_.erase(a);
+  std::vector<uint8_t> buf;
+  for (const auto& o : observed_) {
+    if (!same) break;
+    buf.resize(o.size);
+    auto r = readUncached(o.addr, buf.data(), o.size);
+    if (static_cast<bool>(r) != o.ok) same = false;
+    else if (o.ok) same = std::memcmp(buf.data(), o.bytes.data(), o.size) == 0;
+    else same = r.error().kind == o.kind;
+  }
+  observed_.clear();
+  observed_.shrink_to_fit();
+  observedBytes_ = 0;
+  trialOverflow_ = false;
+  return same;
 }
 
 Result<std::vector<MappedFile>> LiveProcess::maps() const {

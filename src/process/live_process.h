@@ -1,6 +1,7 @@
 // A live process: memory through process_vm_readv (with /proc/PID/mem as fallback), and what
 // /proc says about it. Reads are cached by page: callers stop the target first, so the cache is
-// one consistent snapshot.
+// one consistent snapshot, or read it while it runs inside a trial (beginTrial) and check the
+// trial once it is stopped (confirmTrial).
 #pragma once
 
 #include <sys/types.h>
@@ -78,7 +79,22 @@ class LiveProcess : public RemoteMemory {
   void dropCache() const {
     cache_.clear();
     lastPage_ = nullptr;
+    observed_.clear();
+    observedBytes_ = 0;
+    trialOverflow_ = false;
   }
+  // A trial read: drops the cache and from now on records every read (pages, and the reads that
+  // bypass the cache or fail), so that a read made while the target runs can be checked once it
+  // is stopped.
+  void beginTrial() const;
+  // Call with the target stopped. Re-reads everything the trial read (pages in batches of several
+  // iovecs per process_vm_readv) and compares: true when every page and every other read gives
+  // the same bytes (or the same failure) now, so that what was read from them is what a read now
+  // would give. Otherwise false, and the cache holds the pages as they are now (those that cannot
+  // be read any more are dropped): a second read, stopped, starts from them. Ends the trial.
+  bool confirmTrial() const;
+  // Pages in the cache (for the statistics of the bench).
+  size_t cachedPages() const { return cache_.size(); }
 
   Result<std::vector<MappedFile>> maps() const;
   Result<ProcStatus> status() const;
@@ -95,6 +111,8 @@ class LiveProcess : public RemoteMemory {
 
  private:
   Result<void> readUncached(uint64_t addr, void* out, size_t size) const;
+  // readUncached, recorded during a trial.
+  Result<void> readObserved(uint64_t addr, void* out, size_t size) const;
 
   pid_t pid_;
   pid_t ioPid_;
@@ -104,6 +122,22 @@ class LiveProcess : public RemoteMemory {
   // it without a hash lookup. Points into cache_ (its nodes never move).
   mutable uint64_t lastPageAddr_ = 0;
   mutable const uint8_t* lastPage_ = nullptr;
+  // A trial's reads that bypassed the cache: a range larger than two pages, a range on a page
+  // that could not be read whole, or a read that failed. At most 2,048 of them and 16 MiB in all
+  // (more fails the trial).
+  struct Observed {
+    uint64_t addr = 0;
+    size_t size = 0;
+    bool ok = false;
+    ErrorKind kind = ErrorKind::kUnmapped;
+    std::vector<uint8_t> bytes;
+  };
+  mutable bool trial_ = false;
+  mutable bool trialOverflow_ = false;
+  mutable std::vector<Observed> observed_;
+  mutable size_t observedBytes_ = 0;
+  // The buffer confirmTrial reads into, allocated and touched by beginTrial (before the stop).
+  mutable std::vector<uint8_t> scratch_;
 };
 
 // A thread of `pid` that has not exited (the main one if it runs), 0 when there is none: the

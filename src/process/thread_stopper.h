@@ -25,6 +25,10 @@ class ThreadStopper {
   // Detaches every thread; idempotent. Returns how long the target was stopped.
   double resume();
   const std::vector<pid_t>& threads() const { return tids_; }
+  // Milliseconds since the stop began (for the bench's statistics).
+  double elapsedMs() const {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - stoppedAt_).count();
+  }
   // Threads deliberately not stopped: blocked writing into a full pipe or socket.
   const std::vector<pid_t>& leftRunning() const { return leftRunning_; }
 

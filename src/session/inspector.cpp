@@ -13,6 +13,8 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <cstdio>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -28,6 +30,13 @@
 namespace pyhang {
 
 namespace {
+
+// PYHANG_NO_TRIAL=1: read only once the process is stopped (to measure the difference, and a
+// way out should the trial read ever be suspected).
+bool trialDisabled() {
+  const char* v = std::getenv("PYHANG_NO_TRIAL");
+  return v && *v && std::string(v) != "0";
+}
 
 // "/dev/shm/sem.mp-x:0x40" for an address inside a shared file mapping, "" otherwise.
 std::string sharedKeyIn(const std::vector<MappedFile>& maps, uint64_t addr) {
@@ -58,6 +67,10 @@ struct Target {
   std::map<int64_t, ProcThread> kernelThreads;
   std::map<int64_t, KernelWait> kernelWaits;   // threads asleep in a system call other than a futex
   native::NativeCapture native;   // --native
+  std::optional<Process> trial;   // read while the process ran, before the stop
+  bool trialBegun = false;
+  std::string stopRead;           // for PYHANG_STOP_STATS
+  double stoppedMs = 0, readMs = 0;   // since the stop began: all threads stopped, read done
 };
 
 std::map<int64_t, native::OsThreadInfo> osThreadsOf(const Target& t) {
@@ -178,26 +191,44 @@ Result<void> prepare(Target& t) {
   return {};
 }
 
-Result<void> readTarget(Target& t, const InspectOptions& options) {
+cpython::ReadOptions readOptionsFor(const Target& t, const InspectOptions& options) {
   cpython::ReadOptions ro;
   ro.renderLocals = options.renderLocals;
   ro.limits = options.limits;
-  pid_t pid = t.pid;
   ro.localPath = [pid = t.proc->ioPid()](const std::string& path) {
     if (!path.empty() && path[0] == '/') return fmt::format("/proc/{}/root{}", pid, path);
     return fmt::format("/proc/{}/cwd/{}", pid, path);
   };
   const auto* maps = &t.maps;
   ro.sharedKeyOf = [maps](uint64_t addr) { return sharedKeyIn(*maps, addr); };
-  auto r = cpython::readPythonProcess(*t.proc, *t.runtime, ro, t.out);
-  // A process killed while stopped stays a zombie (pyhang is its tracer) and its pages may still
-  // be in the read cache: ask the kernel whether it is still alive before trusting the report.
+  return ro;
+}
+
+// A process killed while stopped stays a zombie (pyhang is its tracer) and its pages may still
+// be in the read cache: ask the kernel whether it is still alive before trusting the report.
+Result<void> checkAlive(const Target& t) {
   auto status = t.proc->status();
-  if (!status || !processHasLiveThread(pid)) {
-    return fail(ErrorKind::kProcessGone, fmt::format("process {} exited while it was being read", pid));
+  if (!status || !processHasLiveThread(t.pid)) {
+    return fail(ErrorKind::kProcessGone, fmt::format("process {} exited while it was being read", t.pid));
   }
+  return {};
+}
+
+Result<void> readTarget(Target& t, const InspectOptions& options) {
+  auto r = cpython::readPythonProcess(*t.proc, *t.runtime, readOptionsFor(t, options), t.out);
+  if (auto alive = checkAlive(t); !alive) return alive;
   if (!r) return fail(r.error());
   return {};
+}
+
+// The read made while the process still runs (see inspectLive): into a copy of t.out, kept only
+// when confirmTrial finds every byte it read unchanged once the process is stopped.
+void readTrial(Target& t, const InspectOptions& options) {
+  t.proc->beginTrial();
+  t.trialBegun = true;
+  t.trial = t.out;
+  auto r = cpython::readPythonProcess(*t.proc, *t.runtime, readOptionsFor(t, options), *t.trial);
+  if (!r) t.trial.reset();
 }
 
 void attachKernelView(Target& t) {
@@ -303,6 +334,17 @@ Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOption
       if (t.out.pid == 0) t.pid = 0;  // vanished: dropped below
     }
   }
+  // Read every Python process once while it runs, then stop them all, so that the snapshot is
+  // one moment, and check that read: when every page (and every other range) it read holds the
+  // same bytes now, the read is what a read of the stopped process would give, and the process is
+  // let go after that check alone. The reader is a function of the bytes it reads (and of files
+  // on disk, which the stop does not freeze anyway); a process that changed any of them meanwhile
+  // is read again, stopped, starting from the pages as they are now.
+  if (options.blocking && !trialDisabled()) {
+    for (auto& t : targets) {
+      if (t.runtime) readTrial(t, options);
+    }
+  }
   // Stop every Python process before reading any, so that the snapshot is one moment.
   if (options.blocking) {
     for (auto& t : targets) {
@@ -325,12 +367,35 @@ Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOption
         continue;
       }
       t.stopper = std::move(*s);
+      t.stoppedMs = t.stopper->elapsedMs();
     }
   }
   std::optional<Error> firstError;
   for (auto& t : targets) {
     if (!t.runtime) continue;
-    auto r = readTarget(t, options);
+    Result<void> r;
+    bool confirmed = false;
+    if (t.trialBegun) {
+      // Always checked when a trial ran, even one that failed: the check also refreshes the
+      // cache, which must not keep pages read while the process ran.
+      if (t.stopper) confirmed = t.proc->confirmTrial() && t.trial;
+      else t.proc->dropCache();
+    }
+    size_t checkedPages = t.trialBegun ? t.proc->cachedPages() : 0;
+    if (confirmed) {
+      t.out = std::move(*t.trial);
+      r = checkAlive(t);
+    } else {
+      r = readTarget(t, options);
+    }
+    if (t.stopper) {
+      t.readMs = t.stopper->elapsedMs();
+      t.stopRead = confirmed ? fmt::format("{} pages read before the stop found unchanged", checkedPages)
+                   : t.trialBegun ? fmt::format("read again: the read before the stop changed ({} pages checked)",
+                                                checkedPages)
+                                  : "read while stopped";
+    }
+    t.trial.reset();
     if (!r) {
       if (!firstError) firstError = r.error();
       snap.warnings.push_back(r.error().message);
@@ -356,6 +421,15 @@ Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOption
   }
   for (auto& t : targets) {
     if (t.stopper) t.out.stopMilliseconds = t.stopper->resume();
+  }
+  if (const char* stats = std::getenv("PYHANG_STOP_STATS"); stats && *stats && std::string(stats) != "0") {
+    // For the bench: how each process was read while stopped.
+    for (const auto& t : targets) {
+      if (t.stopper) {
+        std::fprintf(stderr, "pyhang: process %d stopped %.3f ms (all stopped at %.3f, read at %.3f): %s\n",
+                     static_cast<int>(t.pid), t.out.stopMilliseconds, t.stoppedMs, t.readMs, t.stopRead.c_str());
+      }
+    }
   }
   if (options.blocking && targetResumedEarly()) {
     snap.warnings.push_back("pyhang was suspended (SIGTSTP, SIGTTIN or SIGTTOU) while it held the target stopped, and "
