@@ -89,6 +89,9 @@ void setAsideSignalWakeable(Snapshot& snap) {
         latch = plain && byAcquire;
       }
     }
+    // An asyncio lock or semaphore has no owner: a signal handler (add_signal_handler, or one
+    // that calls call_soon_threadsafe) can release it as well as any task.
+    latch |= f.kind == "held-by-finished-task";
     if (f.kind == "all-blocked" || f.kind == "read-cycle" || latch) {
       std::set<int64_t> pids;
       for (const auto& part : f.participants) pids.insert(part.pid);
@@ -104,7 +107,9 @@ void setAsideSignalWakeable(Snapshot& snap) {
       continue;
     }
     f.unconfirmedBecause = fmt::format("{} can still wake it", fmt::join(sources, " or "));
-    for (auto& w : sources) d.waitingFor.push_back(std::move(w));
+    for (auto& w : sources) {
+      if (std::find(d.waitingFor.begin(), d.waitingFor.end(), w) == d.waitingFor.end()) d.waitingFor.push_back(std::move(w));
+    }
     d.unconfirmed.push_back(std::move(f));
   }
   d.findings = std::move(kept);
@@ -617,8 +622,11 @@ void setVerdict(Diagnosis& d) {
   } else if (d.findings.empty() && !d.unconfirmed.empty()) {
     const Finding& f = d.unconfirmed.front();
     d.verdict = "no-deadlock";
-    d.verdictLine = fmt::format("Verdict: no deadlock: the threads looked stuck ({}), but {}.", f.kind,
-                                f.unconfirmedBecause);
+    const bool tasks = !f.participants.empty() &&
+                       std::all_of(f.participants.begin(), f.participants.end(),
+                                   [](const Participant& p) { return !p.task.empty(); });
+    d.verdictLine = fmt::format("Verdict: no deadlock: the {} looked stuck ({}), but {}.", tasks ? "tasks" : "threads",
+                                f.kind, f.unconfirmedBecause);
   } else if (d.findings.empty()) {
     d.verdict = "no-deadlock";
     d.verdictLine = "Verdict: no deadlock found.";

@@ -69,6 +69,9 @@ class TaskAnalyzer {
   std::string since(const Holder& h) const;
   std::string header(const char* what, size_t count, const Task& any) const;
   bool loopDead(const EventLoop& l, std::vector<size_t>* tasks) const;
+  // The threads other than `loopTid` that could still wake a loop (call_soon_threadsafe): not
+  // blocked forever, and not the thread of a loop that can never run again; as labels.
+  std::vector<std::string> threadsThatCanWake(int64_t loopTid) const;
   // waitsForever, plus: awaiting a function whose executor thread is blocked forever.
   bool forever(const Task& t) const {
     if (waitsForever(t)) return true;

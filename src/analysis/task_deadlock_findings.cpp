@@ -248,6 +248,15 @@ void TaskAnalyzer::reportFinishedHolders() {
       f.summary = fmt::format("{} waits for {}, which no pending task holds", taskLabel(t), lockName);
     }
     f.participants.push_back(participant(i, true));
+    // An asyncio lock has no owner: any code that runs in the loop may release it, and another
+    // thread can have the loop run such code (call_soon_threadsafe, a threading.Timer lease).
+    if (auto wakers = threadsThatCanWake(t.tid); !wakers.empty()) {
+      f.unconfirmedBecause = fmt::format("an asyncio lock has no owner, and another thread could still have the "
+                                         "loop release it (call_soon_threadsafe): {}",
+                                         fmt::join(wakers, ", "));
+      d_.unconfirmed.push_back(std::move(f));
+      continue;
+    }
     involved_.insert(i);
     std::set<size_t> members{i};
     reportBystanders(f, members);

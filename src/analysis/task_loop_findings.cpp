@@ -39,29 +39,34 @@ bool TaskAnalyzer::loopDead(const EventLoop& l, std::vector<size_t>* tasks) cons
   return n > 0;
 }
 
-void TaskAnalyzer::reportLoops() {
-  // Other threads that could still wake a loop (call_soon_threadsafe): any thread that is not
-  // blocked forever, other than the threads of loops that are dead themselves.
+std::vector<std::string> TaskAnalyzer::threadsThatCanWake(int64_t loopTid) const {
+  // Any thread that is not blocked forever, other than the threads of loops that are dead
+  // themselves.
   const WaitGraph& g = graph_;
   size_t pi = static_cast<size_t>(&p_ - &snap_.processes[0]);
-  std::set<int64_t> candidates;
+  std::set<int64_t> deadLoops;
   for (const auto& l : p_.loops) {
-    if (l.tid && loopDead(l, nullptr)) candidates.insert(l.tid);
+    if (l.tid && loopDead(l, nullptr)) deadLoops.insert(l.tid);
   }
   auto threadCanWake = [&](const Thread& t) {
-    if (candidates.count(t.tid)) return false;
+    if (deadLoops.count(t.tid)) return false;
     for (const auto& u : g.units) {
       if (u.id.process == pi && &p_.threads[u.id.thread] == &t) return !u.blockedForever();
     }
     return true;
   };
+  std::vector<std::string> wakers;
+  for (const auto& t : p_.threads) {
+    if (t.tid != loopTid && threadCanWake(t)) wakers.push_back(threadLabel(snap_, p_, t.tid));
+  }
+  return wakers;
+}
+
+void TaskAnalyzer::reportLoops() {
   for (const auto& l : p_.loops) {
     std::vector<size_t> tasks;
     if (!l.tid || !loopDead(l, &tasks)) continue;
-    std::vector<std::string> wakers;
-    for (const auto& t : p_.threads) {
-      if (t.tid != l.tid && threadCanWake(t)) wakers.push_back(threadLabel(snap_, p_, t.tid));
-    }
+    std::vector<std::string> wakers = threadsThatCanWake(l.tid);
     std::string nothing = "has nothing else to run: no ready callbacks, no timers, no I/O besides its own wake-up socket";
     if (!wakers.empty()) {
       deadLoopTids_.insert(l.tid);  // said here: no second note about it

@@ -230,6 +230,16 @@ IDLE: Dict[str, Idle] = {
     "c2_ok_idle_chain_to_socket.py": Idle(note={"acceptor": ["@accept acceptor"]}),
     "c2_ok_idle_aio_thread_feeder.py": Idle(note={"feed": ["waits to read from TCP socket 127.0.0.1:", "@feed_recv run"]}),
     "c2_ok_idle_barrier_late_party.py": Idle(),
+    # An asyncio.Lock or Semaphore taken by a task that finished, released later by another
+    # thread (call_soon_threadsafe) or by a signal handler: held-by-finished-task was DEADLOCK.
+    "c2_ok_idle_aio_lock_lease_thread.py": Idle(verdict=(
+        "Verdict: no deadlock: the tasks looked stuck (held-by-finished-task), but an asyncio lock has no owner",
+        "(call_soon_threadsafe): Thread")),
+    "c2_ok_idle_aio_semaphore_refill_thread.py": Idle(verdict=(
+        "Verdict: no deadlock: the tasks looked stuck (held-by-finished-task), but an asyncio lock has no owner",
+        '"quota-refill"')),
+    "c2_ok_idle_aio_lock_release_on_signal.py": Idle(verdict=("Verdict: no deadlock: every thread waits, and signal SIGUSR1",
+                                                              "can still wake the program.")),
     "c2_ok_idle_pipe_holder.py": Idle(),
     "c2_ok_idle_pool_nested_sleeping.py": Idle(),
     "c2_ok_idle_aio_lock_sleeping_holder.py": Idle(),
@@ -249,7 +259,7 @@ IDLE: Dict[str, Idle] = {
     "c2_ok_idle_trylock_fallback.py": Idle(),
     "c2_ok_idle_condition_release.py": Idle(),
     "c2_ok_idle_aio_conditional_acquire.py": Idle(verdict=(
-        "Verdict: no deadlock: the threads looked stuck (lock-order-cycle), but it rests on an acquire() by Task ",
+        "Verdict: no deadlock: the tasks looked stuck (lock-order-cycle), but it rests on an acquire() by Task ",
         " inferred from the source since ", "and its event loop still has 1 timer")),
     "c2_ok_idle_manual_future.py": Idle(),
     # Waits for other programs and the network, some holding a lock others wait for.
