@@ -17,6 +17,7 @@
 
 #include "process/file_locks.h"
 #include "process/live_process.h"
+#include "process/socket_options.h"
 
 namespace pyhang {
 
@@ -236,6 +237,13 @@ KernelWait describeKernelWait(pid_t pid, pid_t tid) {
       std::string what = describeFd(pid, static_cast<long>(a[0]));
       if (what.rfind("the terminal", 0) == 0) w.text = fmt::format("waits for input from {} (fd {})", what, a[0]);
       else w.text = fmt::format("waits to read from {}", fdText(a[0]));
+      // A socket with a receive timeout (setsockopt SO_RCVTIMEO) ends the read within it.
+      if (what.find("socket") != std::string::npos) {
+        if (auto timeout = socketTimeoutSeconds(pid, static_cast<long>(w.readFd), false); timeout && *timeout > 0) {
+          w.readFd = -1;
+          w.text += fmt::format(", with a {:g} s receive timeout (SO_RCVTIMEO)", *timeout);
+        }
+      }
       break;
     }
     case kWrite: case kSendto: case kSendmsg:

@@ -15,6 +15,8 @@
 
 #include <fmt/format.h>
 
+#include "process/socket_options.h"
+
 namespace pyhang {
 
 namespace {
@@ -386,6 +388,11 @@ Result<std::vector<ProcThread>> LiveProcess::threads() const {
       uint64_t inode = call ? (socketSend ? socketInodeOf(ioPid_, static_cast<int64_t>(fd))
                                           : pipeInodeOf(ioPid_, static_cast<int64_t>(fd)))
                             : 0;
+      // A socket with a send timeout (setsockopt SO_SNDTIMEO) ends the send within it.
+      if (inode && socketSend) {
+        auto timeout = socketTimeoutSeconds(pid_, static_cast<long>(fd), true);
+        if (timeout && *timeout > 0) inode = 0;
+      }
       if (inode) {
         t.pipeWriteFd = static_cast<int64_t>(fd);
         t.pipeWriteInode = inode;

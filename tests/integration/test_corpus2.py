@@ -232,6 +232,10 @@ IDLE: Dict[str, Idle] = {
     "c2_ok_idle_barrier_late_party.py": Idle(),
     # An asyncio.Lock or Semaphore taken by a task that finished, released later by another
     # thread (call_soon_threadsafe) or by a signal handler: held-by-finished-task was DEADLOCK.
+    # A socket's own timeout (setsockopt SO_RCVTIMEO / SO_SNDTIMEO) ends a recv() or send()
+    # whose system call shows none: a read cycle and a full socket were DEADLOCK.
+    "c2_ok_idle_rcvtimeo_holder.py": Idle(note={"listener": ["with a 2 s receive timeout (SO_RCVTIMEO)", "@recv listener"]}),
+    "c2_ok_idle_sndtimeo_full_socket.py": Idle(),
     "c2_ok_idle_aio_lock_lease_thread.py": Idle(verdict=(
         "Verdict: no deadlock: the tasks looked stuck (held-by-finished-task), but an asyncio lock has no owner",
         "(call_soon_threadsafe): Thread")),
