@@ -70,6 +70,12 @@ UnitState unitState(const Snapshot& snap, size_t pi, size_t ti) {
       const SyncObject* o = find(p, h.object);
       // Through a program's own context manager: only a lock that is locked now.
       if (h.throughWrapper && (!o || !o->locked.value_or(false))) continue;
+      // An acquire() inferred from the source gives way to an RLock's recorded owner: another
+      // thread (in a forked child, one that does not exist there), or none.
+      if (o && o->kind == ObjectKind::kRLock && h.how.rfind("acquire()", 0) == 0 && o->ownerIdent &&
+          ((*o->ownerIdent != 0 && *o->ownerIdent != t.ident) || (o->count && *o->count == 0))) {
+        continue;
+      }
       // Holding a Semaphore is not holding its lock; it is counted as a holder of the semaphore.
       uint64_t lock = (o && o->kind == ObjectKind::kSemaphore) ? h.object : lockOf(p, h.object);
       u.holds.push_back(Hold{lock, lockKey(snap, pi, lock), h.object, fi, h.how, h.line, h.throughWrapper, h.doubtful});

@@ -514,6 +514,12 @@ HANGS: Dict[str, Hang] = {
         "render_1": At("render_result", "render_report"),
         "render_2": At("render_result", "render_report"),
     }),
+    # A child forked while another thread held an RLock: the owner never existed in the child.
+    # The source's `if cache._lock.acquire(False):` (a failed try) is no hold: the RLock's
+    # recorded owner says who holds it (was: self-deadlock, "A threading.Lock is not re-entrant").
+    "c2_hang_fork_rlock_child.py": Hang(["held-by-dead-thread"], {
+        "reports_0": At("child_get", "get"),
+    }),
     # The same starvation, the resizes waiting with concurrent.futures.wait([future]).
     "c2_hang_aio_starvation_futures_wait.py": Hang(["join-cycle"], {
         "resize_0": At("resize_wait", "resize"),
