@@ -8,7 +8,7 @@
 #include "common/result.h"
 #include "cpython/layout.h"
 #include "memory/remote_memory.h"
-#include "process/mapped_file.h"
+#include "memory/mapped_file.h"
 
 namespace pyhang::cpython {
 

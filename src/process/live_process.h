@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "memory/remote_memory.h"
-#include "process/mapped_file.h"
+#include "memory/mapped_file.h"
 
 namespace pyhang {
 

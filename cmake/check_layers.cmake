@@ -1,0 +1,52 @@
+# The layers of src/, enforced at every build (the pyhang_layers target, which pyhang_core
+# depends on): a file in directory D may include project headers only from D itself and from the
+# directories listed for D. Lower layers know nothing of higher ones:
+#   common, snapshot            plain helpers; the snapshot structs every layer shares
+#   elf, memory, process        reading ELF files, memory (live or core), /proc and ptrace
+#   cpython, native             the target's CPython structures; native stacks (libdw)
+#   analysis -> report          pure analysis of a snapshot; the words (text, JSON)
+#   watch, session -> cli       watching a tree; one inspection end to end; the command line
+# Usage: cmake -DSRC=<repo>/src -P check_layers.cmake
+set(allowed_common "")
+set(allowed_snapshot "")
+set(allowed_elf "common")
+set(allowed_memory "common")
+set(allowed_process "common;memory")
+set(allowed_cpython "common;elf;memory;process;snapshot")
+set(allowed_native "common;memory;snapshot")
+set(allowed_analysis "snapshot")
+set(allowed_report "analysis;snapshot")
+set(allowed_watch "common;process;snapshot")
+set(allowed_session "analysis;common;cpython;memory;native;process;report;snapshot")
+set(allowed_cli "common;process;report;session;watch")
+
+if(NOT SRC)
+  message(FATAL_ERROR "check_layers.cmake: -DSRC=<repo>/src is required")
+endif()
+file(GLOB_RECURSE files RELATIVE "${SRC}" "${SRC}/*.h" "${SRC}/*.cpp" "${SRC}/*.inc")
+set(violations "")
+foreach(f IN LISTS files)
+  string(REGEX MATCH "^[^/]+" dir "${f}")
+  if(dir STREQUAL f)
+    continue()  # a file at the top of src/
+  endif()
+  if(NOT DEFINED allowed_${dir})
+    list(APPEND violations "${f}: directory ${dir}/ has no layer in cmake/check_layers.cmake")
+    continue()
+  endif()
+  file(STRINGS "${SRC}/${f}" includes REGEX "^[ \t]*#[ \t]*include[ \t]+\"[a-z_]+/")
+  foreach(line IN LISTS includes)
+    string(REGEX REPLACE "^[ \t]*#[ \t]*include[ \t]+\"([a-z_]+)/.*" "\\1" target "${line}")
+    if(target STREQUAL dir)
+      continue()
+    endif()
+    list(FIND allowed_${dir} "${target}" found)
+    if(found EQUAL -1)
+      list(APPEND violations "${f}: ${dir}/ may not include ${target}/ (${line})")
+    endif()
+  endforeach()
+endforeach()
+if(violations)
+  list(JOIN violations "\n  " text)
+  message(FATAL_ERROR "layer violations (see cmake/check_layers.cmake):\n  ${text}")
+endif()
