@@ -211,15 +211,17 @@ UnitState unitState(const Snapshot& snap, size_t pi, size_t ti) {
   }
   // Blocked in write(2) on a full pipe (the kernel says so): it waits for a reader. This
   // replaces only a wait the frames could not pin down.
-  if (t.writingPipe && (!u.wait || u.wait->op == WaitOp::kIo)) {
+  // A wait the kernel shows, at the thread's innermost frame (the program's own for the words).
+  auto kernelShown = [&](WaitOp op, uint64_t object, const std::string& how) {
     WaitInfo w;
-    w.op = WaitOp::kPipeWrite;
-    w.object = t.writingPipe;
-    w.how = "write()";
+    w.op = op;
+    w.object = object;
+    w.how = how;
     u.wait = w;
     u.waitFrame = t.frames.empty() ? 0 : t.frames.size() - 1;
     u.atFrame = programFrame(t);
-  }
+  };
+  if (t.writingPipe && (!u.wait || u.wait->op == WaitOp::kIo)) kernelShown(WaitOp::kPipeWrite, t.writingPipe, "write()");
   // Blocked reading a pipe or Unix socket whose other end only processes of this report
   // hold (the kernel says so): it waits for one of them to write. Not an asyncio event loop
   // polling its own wake-up socket: an idle loop (run_forever() until a signal or a
@@ -228,24 +230,13 @@ UnitState unitState(const Snapshot& snap, size_t pi, size_t ti) {
                             return l.tid == t.tid;
                           });
   if (t.readingFrom && !t.readingOutsideWriter && !loopThread && (!u.wait || u.wait->op == WaitOp::kIo)) {
-    WaitInfo w;
-    w.op = WaitOp::kPipeRead;
-    w.object = t.readingFrom;
-    w.how = "read()";
-    u.wait = w;
-    u.waitFrame = t.frames.empty() ? 0 : t.frames.size() - 1;
-    u.atFrame = programFrame(t);
+    kernelShown(WaitOp::kPipeRead, t.readingFrom, "read()");
   }
   // Blocked taking a file lock (flock(), lockf()) that only processes of this report hold
   // (the kernel says so): it waits for one of them to release it.
   if (!t.fileLockKey.empty() && (!u.wait || u.wait->op == WaitOp::kIo)) {
-    WaitInfo w;
-    w.op = WaitOp::kFileLock;
-    w.object = std::strtoull(t.fileLockKey.substr(t.fileLockKey.rfind(':') + 1).c_str(), nullptr, 10);
-    w.how = t.fileLockCall.empty() ? "a file lock" : t.fileLockCall;
-    u.wait = w;
-    u.waitFrame = t.frames.empty() ? 0 : t.frames.size() - 1;
-    u.atFrame = programFrame(t);
+    kernelShown(WaitOp::kFileLock, std::strtoull(t.fileLockKey.substr(t.fileLockKey.rfind(':') + 1).c_str(), nullptr, 10),
+                t.fileLockCall.empty() ? "a file lock" : t.fileLockCall);
   }
   // Blocked in os.waitpid(pid, 0) for one child (the kernel says so; Popen.wait() and
   // Process.join() are read from the frames): it waits for that process to exit.
