@@ -24,6 +24,15 @@ constexpr size_t kFramesNamed = 16;
 constexpr uint64_t kGilStateSize = 216;
 constexpr uint64_t kSysFutex = 202, kSysRestartSyscall = 219;
 
+// A thread stopped inside a system call that was still blocking has -ERESTARTSYS,
+// -ERESTARTNOINTR, -ERESTARTNOHAND or -ERESTART_RESTARTBLOCK in rax (the kernel restarts the call
+// when the thread resumes). Any other value is the call's own result: it had returned (a futex
+// woken, a read that got its data) and the thread was on its way back to user space.
+bool syscallReturned(const CoreThread& ct) {
+  const auto rax = static_cast<int64_t>(ct.regs[10]);
+  return static_cast<int64_t>(ct.regs[15]) >= 0 && !(rax >= -516 && rax <= -512);
+}
+
 // From a core's registers: the thread is in futex(2) (or resuming one through restart_syscall,
 // whose registers keep the original arguments) on an address inside a GIL state. Needs no
 // symbols, so it also works for stripped builds.
@@ -37,6 +46,15 @@ bool blockedOnGil(const CoreThread& ct, const std::vector<uint64_t>& gilStates) 
 }
 
 }  // namespace
+
+CoreWait coreWait(const CoreThread& ct, const std::vector<uint64_t>& gilStates) {
+  // Outside any system call, or leaving one that had returned: the thread was executing code
+  // when the core was taken (every wait it could be in blocks in the kernel), woken or not
+  // blocked yet. A lock handed to a thread whose futex had just returned looked held by no
+  // one, with every thread waiting for it.
+  if (static_cast<int64_t>(ct.regs[15]) < 0 || syscallReturned(ct)) return CoreWait::kRunning;
+  return blockedOnGil(ct, gilStates) ? CoreWait::kGil : CoreWait::kBlocked;
+}
 
 bool lookForGilWaitsInCores(Snapshot& snap, const InspectOptions& options) {
   if (!snap.diagnosis.ran || snap.diagnosis.findings.empty()) return false;
@@ -55,12 +73,11 @@ bool lookForGilWaitsInCores(Snapshot& snap, const InspectOptions& options) {
       if (!want->second.count(t.tid) || t.waitingForGil) continue;
       for (const auto& ct : (*core)->info().threads) {
         if (ct.tid != t.tid) continue;
-        if (static_cast<int64_t>(ct.regs[15]) < 0) {
-          // Outside any system call: the thread was executing code when the core was taken
-          // (every wait it could be in blocks in the kernel), woken or not blocked yet.
-          t.kernelState = "R";
+        const CoreWait wait = coreWait(ct, p.gilStates);
+        if (wait == CoreWait::kRunning) {
+          t.kernelState.assign(1, 'R');  // not = "R": GCC 12 warns (-Wrestrict, a false positive)
           marked = true;
-        } else if (blockedOnGil(ct, p.gilStates)) {
+        } else if (wait == CoreWait::kGil) {
           t.waitingForGil = true;
           t.holdsGil = false;
           marked = true;

@@ -4,10 +4,20 @@
 // native stack tell them apart, and the core has both.
 #pragma once
 
+#include <cstdint>
+#include <vector>
+
+#include "memory/core_file.h"
 #include "session/inspector.h"
 #include "snapshot/snapshot.h"
 
 namespace pyhang {
+
+// What one thread of a core was doing, from its registers alone: running (outside any system
+// call, or leaving one that had returned), blocked in a futex inside one of `gilStates` (the
+// GIL's condition variables and mutexes), or blocked in some other system call.
+enum class CoreWait { kRunning, kGil, kBlocked };
+CoreWait coreWait(const CoreThread& thread, const std::vector<uint64_t>& gilStates);
 
 // For the threads the findings of `snapshot.diagnosis` depend on, in processes read from cores:
 // sets Thread::kernelState to "R" where the thread's registers show it outside any system call
