@@ -29,7 +29,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
-import errno
 import json
 import os
 import re
@@ -37,7 +36,7 @@ import shlex
 import shutil
 import signal
 import subprocess
-import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -215,13 +214,27 @@ def pyhang() -> str:
     return str(path.resolve())
 
 
+# The target programs' TMPDIR: they are killed with SIGKILL, so the spools, lock files and logs
+# they make in it are never cleaned up by them; the session removes the whole directory.
+_TARGETS_TMP: Optional[str] = None
+
+
+def _targets_tmp() -> str:
+    global _TARGETS_TMP
+    if _TARGETS_TMP is None:
+        _TARGETS_TMP = tempfile.mkdtemp(prefix="pyhang-targets-")
+    return _TARGETS_TMP
+
+
 def _merged_env(env: Optional[Dict[str, Optional[str]]], *, for_python: bool = False) -> Dict[str, str]:
-    """os.environ plus ``env`` (a value of None removes the variable)."""
+    """os.environ plus ``env`` (a value of None removes the variable). For a target Python
+    (``for_python``), TMPDIR is a directory of the session's own, removed when it ends."""
     merged = dict(os.environ)
     if for_python:
         # Settings meant for the Python running pytest must not leak into the targets.
         for var in ("PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONEXECUTABLE"):
             merged.pop(var, None)
+        merged["TMPDIR"] = _targets_tmp()
     for key, value in (env or {}).items():
         if value is None:
             merged.pop(key, None)
@@ -547,6 +560,8 @@ def _kill_leftovers() -> None:
     for pgid, proc in list(_LIVE_GROUPS.items()):
         kill_process_group(pgid, proc, timeout=2)
         _LIVE_GROUPS.pop(pgid, None)
+    if _TARGETS_TMP is not None:
+        shutil.rmtree(_TARGETS_TMP, ignore_errors=True)
 
 
 atexit.register(_kill_leftovers)

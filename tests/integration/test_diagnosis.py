@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
 import re
 import subprocess
 import time
@@ -31,6 +30,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 import pytest
 
 from conftest import (
+    _merged_env,
     settle_asleep,
     PROGRAMS_DIR,
     SCENARIOS_DIR,
@@ -40,7 +40,6 @@ from conftest import (
     kill_process_group,
     pyhang_json,
     run_pyhang,
-    thread_states,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -132,8 +131,7 @@ def running_program(python: Interp, script: str, *args: str, settle: float = 0.3
     """Like conftest.hung_program for programs that never fall asleep (busy threads): start the
     program in its own process group, wait for READY, let it run `settle` seconds, yield, and
     kill the group."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONEXECUTABLE")}
+    env = _merged_env(None, for_python=True)
     argv = [python.path, str(program_path(script)), *args]
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, env=env, start_new_session=True)

@@ -18,7 +18,6 @@ reason says so).
 """
 from __future__ import annotations
 
-import os
 import random
 import subprocess
 import time
@@ -31,6 +30,7 @@ from typing import Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 import pytest
 
 from conftest import (
+    _merged_env,
     settle_asleep,
     PROGRAMS_DIR,
     HungProgram,
@@ -69,8 +69,7 @@ def started(python: Interp, script: str, parent_asleep: bool = False, settle: fl
     """Start a program that never falls asleep as a whole (busy threads, a busy child): wait for
     READY, then either `settle` seconds or (parent_asleep) until every thread of the READY
     process sleeps, twice in a row; yield; kill the group."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONEXECUTABLE")}
+    env = _merged_env(None, for_python=True)
     argv = [python.path, program(script)]
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             env=env, start_new_session=True)
