@@ -381,11 +381,12 @@ std::optional<Finding> cycleFinding(const WaitGraph& g, const Explainer& ex,
     std::string between = procs.size() > 1 ? fmt::format("{} processes", procs.size())
                                            : fmt::format("{} threads", cycle.size());
     f.lines.push_back(fmt::format("Found a deadlock (full pipe) between {}:", between));
-    bool queueFeeder = false, popenWait = false;
+    bool queueFeeder = false, popenWait = false, allSockets = true;
     for (size_t k = 0; k < cycle.size(); ++k) {
       const UnitState& u = g.units[cycle[k]];
       const Thread& t = ex.thread(u.id);
       const UnitId& next = g.units[cycle[(k + 1) % cycle.size()]].id;
+      if (u.wait && u.wait->op == WaitOp::kPipeWrite && !t.writingSocket) allSockets = false;
       f.lines.push_back(fmt::format("  {} {}", ex.threadLabel(u.id), ex.waitTarget(u)));
       f.lines.push_back(fmt::format("      {}", ex.atPhrase(u)));
       const Edge* e = edgeTo(u, next);
@@ -458,12 +459,17 @@ std::optional<Finding> cycleFinding(const WaitGraph& g, const Explainer& ex,
           "that");
       f.lines.push_back(
           "  pipe (it holds 64 KiB): use Popen.communicate(), which reads while it waits.");
+    } else if (allSockets) {
+      f.lines.push_back(
+          "  The sockets' buffers are full and every thread that could read them waits for the "
+          "writer: none will read.");
     } else {
       f.lines.push_back(
           "  The pipe is full and every thread that could read it waits for the writer: none will "
           "read.");
     }
-    f.summary = fmt::format("{} wait for each other through a full pipe", between);
+    f.summary = fmt::format("{} wait for each other through a full {}", between,
+                            allSockets ? "socket" : "pipe");
   } else {
     f.kind = anyJoin ? "join-cycle" : "lock-order-cycle";
     std::set<size_t> procs;

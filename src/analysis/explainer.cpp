@@ -133,6 +133,10 @@ std::string Explainer::waitTarget(const UnitState& u) const {
   // reader describes the wait itself ("for work (an idle multiprocessing.Pool worker)").
   if (!u.wait->object && u.wait->how.rfind("for ", 0) == 0) return "waits " + u.wait->how;
   if (u.wait->op == WaitOp::kPipeWrite) {
+    // A socket: the kernel's words ("waits to write to TCP socket 127.0.0.1:4100 -> ... (fd 4)").
+    constexpr std::string_view kWrite = "waits to write to ";
+    if (t.writingSocket && t.kernelWait.starts_with(kWrite))
+      return "waits for room in a full " + t.kernelWait.substr(kWrite.size());
     std::string s = fmt::format("waits for room in a full pipe (pipe:[{}]", u.wait->object);
     if (t.writingPipeFd >= 0) s += fmt::format(", its fd {}", t.writingPipeFd);
     s += ")";

@@ -1,5 +1,5 @@
 // Who could write to what a thread is blocked reading: the other end of a pipe (its write ends)
-// or of a connected Unix socket (its peer, from the kernel's socket diagnostics), and which
+// or of a connected Unix or TCP socket (its peer, from the kernel's socket diagnostics), and which
 // processes hold those ends. Live processes only; everything read from /proc and netlink.
 #pragma once
 
@@ -28,6 +28,12 @@ std::optional<std::vector<FdEnd>> fdEnds(pid_t pid, size_t cap = 4096);
 // Connected Unix sockets of this network namespace: inode -> the peer's inode. With `queued`,
 // also the sockets with unread bytes in their receive queue (inode -> bytes).
 std::unordered_map<uint64_t, uint64_t> unixSocketPeers(std::unordered_map<uint64_t, uint32_t>* queued = nullptr);
+
+// Established TCP connections with both ends in this network namespace (a program talking to
+// itself over loopback, or two local processes): inode -> the other end's inode. Unless
+// `withQueuedBytes` (a blocked send: its bytes are queued), connections with bytes queued in
+// either direction are left out (a read may still get them).
+std::unordered_map<uint64_t, uint64_t> tcpSocketPeers(bool withQueuedBytes = false);
 
 // Which of `pipes` (their write ends) and `sockets` a process other than `known` holds, looking
 // at every process in /proc (bounded). A process whose descriptors cannot be listed might hold

@@ -373,9 +373,12 @@ Result<std::vector<ProcThread>> LiveProcess::threads() const {
                              ((nr == 7 || nr == 271) && a1 == 0);
       }
     }
+    // A TCP send waiting for room shows wait_woken (sk_stream_wait_memory), as do other waits:
+    // the system call (a write or send) and the descriptor (a socket) tell.
     const bool socketSend = t.wchan.find("sock_alloc_send_pskb") != std::string::npos ||
                             t.wchan.find("unix_stream_sendmsg") != std::string::npos ||
-                            t.wchan.find("unix_wait_for_peer") != std::string::npos;
+                            t.wchan.find("unix_wait_for_peer") != std::string::npos ||
+                            t.wchan.find("sk_stream_wait_memory") != std::string::npos || t.wchan == "wait_woken";
     if (t.wchan.find("pipe_write") != std::string::npos || socketSend) {
       // "1 0x5 ..." : write(2) (or writev(2), 20; sendto(2), 44; sendmsg(2), 46) on fd 5.
       std::string sc = readProcFile(base + "syscall", 512);

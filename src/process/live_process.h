@@ -33,7 +33,7 @@ struct ProcThread {
   // Blocked writing into a pipe (wait channel *pipe_write): the fd written and the pipe's inode.
   int64_t pipeWriteFd = -1;
   uint64_t pipeWriteInode = 0;
-  bool pipeWriteSocket = false;   // the inode is a Unix socket's (a socketpair, a Pipe()), not a pipe's
+  bool pipeWriteSocket = false;   // the inode is a socket's (a socketpair, a Pipe(), TCP), not a pipe's
   // In select()/poll() without any file descriptor: a sleep (time.sleep before 3.11).
   bool sleepingInSelect = false;
 };

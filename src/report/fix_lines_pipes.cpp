@@ -83,6 +83,14 @@ std::string fullPipeFix(const Snapshot& s, const Finding& f) {
                          "the pipes while it waits.", place(part.at));
     }
   }
+  const bool sockets = std::all_of(f.participants.begin(), f.participants.end(), [&](const Participant& part) {
+    const Thread* t = threadOf(s, part);
+    return !part.waitsFor || part.waitsFor->op != WaitOp::kPipeWrite || (t && t->writingSocket);
+  });
+  if (sockets) {
+    return "read the socket in another thread (or with select, or non-blocking) while sending, so that the other "
+           "side's send can finish.";
+  }
   return "read the pipe in another thread (or with select) while waiting, so that the writer can finish.";
 }
 

@@ -22,13 +22,14 @@ void attachPipeReaders(Snapshot& snap) {
     for (const auto& t : p.threads) anyWriter |= t.writingPipe != 0;
   }
   if (!anyWriter) return;
-  // A blocked send on a Unix socket waits for whoever holds its peer to read.
+  // A blocked send on a Unix or TCP socket waits for whoever holds its peer to read.
   bool anySocket = false;
   for (auto& p : snap.processes) {
     for (auto& t : p.threads) anySocket |= t.writingPipe != 0 && t.writingSocket;
   }
   if (anySocket) {
     std::unordered_map<uint64_t, uint64_t> peers = unixSocketPeers();
+    peers.merge(tcpSocketPeers(true));
     for (auto& p : snap.processes) {
       for (auto& t : p.threads) {
         if (!t.writingPipe || !t.writingSocket) continue;
@@ -51,7 +52,7 @@ void attachPipeReaders(Snapshot& snap) {
   }
 }
 
-// A thread blocked reading a pipe or a connected Unix socket waits for whoever holds the other
+// A thread blocked reading a pipe or a connected Unix or TCP socket waits for whoever holds the other
 // end. Record that end, every snapshot process's ends it could write through, and whether a
 // process outside the snapshot holds the end too (then the read may well end).
 void attachReadPeers(Snapshot& snap) {
@@ -61,7 +62,7 @@ void attachReadPeers(Snapshot& snap) {
   }
   if (!anyReader) return;
   std::unordered_map<uint64_t, uint64_t> peers;
-  bool peersRead = false;
+  bool peersRead = false, tcpPeersRead = false;
   std::set<uint64_t> pipes, sockets;
   std::set<pid_t> known;
   for (auto& p : snap.processes) {
@@ -87,7 +88,15 @@ void attachReadPeers(Snapshot& snap) {
         peers = unixSocketPeers();
         peersRead = true;
       }
-      if (auto peer = peers.find(e->second.inode); peer != peers.end()) {
+      auto peer = peers.find(e->second.inode);
+      if (peer == peers.end() && !tcpPeersRead) {
+        // Not a Unix socket: perhaps TCP with the other end on this machine (a program talking
+        // to itself over loopback).
+        peers.merge(tcpSocketPeers(true));
+        tcpPeersRead = true;
+        peer = peers.find(e->second.inode);
+      }
+      if (peer != peers.end()) {
         t.readingFrom = peer->second;
         sockets.insert(t.readingFrom);
       }

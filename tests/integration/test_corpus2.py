@@ -88,6 +88,7 @@ BUSY = [
     "c2_ok_busy_finalize_tracker.py",
     "c2_ok_busy_simplequeue_batches.py",
     "c2_ok_busy_aio_executor_bridge.py",
+    "c2_ok_busy_tcp_pingpong.py",
 ]
 
 # (script, interpreter ids or None for all, "live"/"core"/None) -> what pyhang says instead
@@ -228,6 +229,9 @@ IDLE: Dict[str, Idle] = {
     "c2_ok_idle_sigwait_event.py": Idle(note={"reopener": ["waits for a signal", "@sigwait reopener"]}),
     "c2_ok_idle_lock_holder_child.py": Idle(),
     "c2_ok_idle_chain_to_socket.py": Idle(note={"acceptor": ["@accept acceptor"]}),
+    # The thread that would write to the monitor's loopback socket sleeps with a timeout.
+    "c2_ok_idle_tcp_heartbeat.py": Idle(note={"monitor": ["waits to read from TCP socket 127.0.0.1:", "@monitor_recv monitor"],
+                                              "heartbeat": ["is sleeping", "@server_sleep heartbeat_server"]}),
     "c2_ok_idle_aio_thread_feeder.py": Idle(note={"feed": ["waits to read from TCP socket 127.0.0.1:", "@feed_recv run"]}),
     "c2_ok_idle_barrier_late_party.py": Idle(),
     # An asyncio.Lock or Semaphore taken by a task that finished, released later by another
@@ -560,6 +564,17 @@ HANGS: Dict[str, Hang] = {
         "MainThread": At("parent_recv", "handshake"),
         "child:MainThread": At("worker_recv", "worker"),
     }, children=True, live_only=True),
+    # Both ends of one loopback TCP connection, each thread waiting to read first: the peer of a
+    # TCP socket (the kernel's socket diagnostics) and who holds it (/proc) are live only.
+    "c2_hang_tcp_loopback_recv.py": Hang(["read-cycle"], {
+        "MainThread": At("client_recv", "main"),
+        "line-server": At("server_recv", "serve_one"),
+    }, live_only=True),
+    # Both ends sending into full socket buffers, neither reading.
+    "c2_hang_tcp_loopback_sendall.py": Hang(["full-pipe"], {
+        "MainThread": At("leader_send", "main"),
+        "follower": At("follower_send", "follower"),
+    }, live_only=True, fix=["read the socket in another thread (or with select, or non-blocking) while sending"]),
 }
 
 _ALL = None
