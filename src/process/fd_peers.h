@@ -35,13 +35,16 @@ std::unordered_map<uint64_t, uint64_t> unixSocketPeers(std::unordered_map<uint64
 // either direction are left out (a read may still get them).
 std::unordered_map<uint64_t, uint64_t> tcpSocketPeers(bool withQueuedBytes = false);
 
-// Which of `pipes` (their write ends) and `sockets` a process other than `known` holds, looking
-// at every process in /proc (bounded). A process whose descriptors cannot be listed might hold
-// any of them: then all are returned. Only called when a verdict depends on it.
 // The processes other than `skip` holding the write end of one of `pipes` (at most 16 per
 // pipe), looking at every process in /proc (bounded).
 std::map<uint64_t, std::vector<pid_t>> pipeWriters(const std::set<uint64_t>& pipes, const std::set<pid_t>& skip);
 
+// The same for sockets: the processes other than `skip` holding one of `sockets`.
+std::map<uint64_t, std::vector<pid_t>> socketHolders(const std::set<uint64_t>& sockets, const std::set<pid_t>& skip);
+
+// Which of `pipes` (their write ends) and `sockets` a process other than `known` holds, looking
+// at every process in /proc (bounded). A process whose descriptors cannot be listed might hold
+// any of them: then all are returned. Only called when a verdict depends on it.
 std::set<uint64_t> heldElsewhere(const std::set<uint64_t>& pipes, const std::set<uint64_t>& sockets,
                                  const std::set<pid_t>& known);
 

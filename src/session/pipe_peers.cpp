@@ -52,17 +52,70 @@ void attachPipeReaders(Snapshot& snap) {
   }
 }
 
-// A thread blocked reading a pipe or a connected Unix or TCP socket waits for whoever holds the other
+namespace {
+
+// A socket a thread is blocked reading, and its other end's inode.
+struct SocketRead {
+  Process* process;
+  Thread* thread;
+  uint64_t peer;
+  bool onlyOutside;  // named only when no process of the snapshot holds it (the graph shows those)
+};
+
+// Names who holds the other end of each socket read in its kernel wait ("..., the other end held
+// by pid 4321 (python3 slow_server.py)", "..., the other end held by this process (fd 5)"): the
+// snapshot's processes first, then every process in /proc for the ends none of them holds.
+void nameSocketPeers(Snapshot& snap, const std::vector<SocketRead>& reads, const std::set<pid_t>& known) {
+  std::set<uint64_t> outside;
+  for (const auto& r : reads) {
+    const bool here = std::any_of(snap.processes.begin(), snap.processes.end(),
+                                  [&](const Process& q) { return q.writeEnds.count(r.peer) > 0; });
+    if (!here) outside.insert(r.peer);
+  }
+  auto heldHere = [&](uint64_t inode) { return !outside.count(inode); };
+  const auto others = outside.empty() ? std::map<uint64_t, std::vector<pid_t>>{} : socketHolders(outside, known);
+  for (const auto& r : reads) {
+    if (r.thread->kernelWait.empty() || (r.onlyOutside && heldHere(r.peer))) continue;
+    std::vector<std::string> names;
+    size_t total = 0;
+    for (const auto& q : snap.processes) {
+      auto fd = q.writeEnds.find(r.peer);
+      if (fd == q.writeEnds.end()) continue;
+      ++total;
+      if (names.size() == 2) continue;
+      names.push_back(&q == r.process ? fmt::format("this process (fd {})", fd->second)
+                                      : fmt::format("process {} (pid {}, fd {})", q.name, q.pid, fd->second));
+    }
+    if (auto h = others.find(r.peer); h != others.end()) {
+      for (pid_t pid : h->second) {
+        ++total;
+        if (names.size() == 2) continue;
+        std::string command = LiveProcess(pid).commandLine();
+        if (command.size() > 80) command = command.substr(0, 77) + "...";
+        names.push_back(command.empty() ? fmt::format("pid {}", pid) : fmt::format("pid {} ({})", pid, command));
+      }
+    }
+    if (names.empty()) continue;
+    r.thread->kernelWait += fmt::format(", the other end held by {}{}", fmt::join(names, " and "),
+                                        total > names.size() ? fmt::format(" and {} more", total - names.size()) : "");
+  }
+}
+
+}  // namespace
+
+// A thread blocked reading a pipe or a connected Unix socket waits for whoever holds the other
 // end. Record that end, every snapshot process's ends it could write through, and whether a
-// process outside the snapshot holds the end too (then the read may well end).
+// process outside the snapshot holds the end too (then the read may well end). A TCP
+// connection's other end, and a Unix socket's held outside the snapshot, are only named.
 void attachReadPeers(Snapshot& snap) {
   bool anyReader = false;
   for (const auto& p : snap.processes) {
     for (const auto& t : p.threads) anyReader |= t.readingFd >= 0;
   }
   if (!anyReader) return;
-  std::unordered_map<uint64_t, uint64_t> peers;
+  std::unordered_map<uint64_t, uint64_t> peers, tcpPeers;
   bool peersRead = false, tcpPeersRead = false;
+  std::vector<SocketRead> socketReads;
   std::set<uint64_t> pipes, sockets;
   std::set<pid_t> known;
   for (auto& p : snap.processes) {
@@ -88,20 +141,25 @@ void attachReadPeers(Snapshot& snap) {
         peers = unixSocketPeers();
         peersRead = true;
       }
-      auto peer = peers.find(e->second.inode);
-      if (peer == peers.end() && !tcpPeersRead) {
-        // Not a Unix socket: perhaps TCP with the other end on this machine (a program talking
-        // to itself over loopback).
-        peers.merge(tcpSocketPeers(true));
-        tcpPeersRead = true;
-        peer = peers.find(e->second.inode);
-      }
-      if (peer != peers.end()) {
+      if (auto peer = peers.find(e->second.inode); peer != peers.end()) {
         t.readingFrom = peer->second;
         sockets.insert(t.readingFrom);
+        socketReads.push_back({&p, &t, peer->second, true});
+        continue;
+      }
+      // Not a Unix socket: perhaps TCP with the other end on this machine. A network read is a
+      // wait on the outside world even then (a server that has not answered yet): its other
+      // end is only named, never linked into the wait graph.
+      if (!tcpPeersRead) {
+        tcpPeers = tcpSocketPeers(true);
+        tcpPeersRead = true;
+      }
+      if (auto peer = tcpPeers.find(e->second.inode); peer != tcpPeers.end()) {
+        socketReads.push_back({&p, &t, peer->second, false});
       }
     }
   }
+  nameSocketPeers(snap, socketReads, known);
   // Only an end some process of the snapshot could write through can make the read part of a
   // deadlock; the others need no search.
   auto heldHere = [&](uint64_t inode) {

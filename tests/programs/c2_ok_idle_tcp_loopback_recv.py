@@ -1,7 +1,9 @@
-"""Hang: an integration test runs a small line-protocol server on a thread and talks to it over
-loopback TCP from the main thread. The client waits for the server's greeting banner; the server
-was written to wait for the client's HELLO first. Both sit in recv() on the two ends of one
-connection, and no other thread or process holds either end."""
+"""Idle by pyhang's rule, though it never ends: an integration test runs a small line-protocol
+server on a thread and talks to it over loopback TCP from the main thread. The client waits for
+the server's greeting banner; the server was written to wait for the client's HELLO first. Both
+sit in recv() on the two ends of one connection. A read from the network is a wait on the
+outside world (a server that has not answered yet), so pyhang does not call it a deadlock; it
+names who holds the other end: this very process."""
 import socket
 import threading
 
