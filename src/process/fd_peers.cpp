@@ -67,58 +67,41 @@ std::optional<std::vector<FdEnd>> fdEnds(pid_t pid, size_t cap) {
   return out;
 }
 
-std::unordered_map<uint64_t, uint64_t> unixSocketPeers(std::unordered_map<uint64_t, uint32_t>* queued) {
-  std::unordered_map<uint64_t, uint64_t> peers;
+namespace {
+
+// Sends one socket-diagnostics dump request (`req`, after its netlink header) and hands every
+// answer's header to `each` until the kernel is done, `each` returns false, or a bound is hit.
+template <typename Request, typename Each>
+void sockDiagDump(const Request& req, Each each) {
   int s = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-  if (s < 0) return peers;
+  if (s < 0) return;
   struct {
     nlmsghdr nlh;
-    unix_diag_req req;
+    Request req;
   } request{};
   request.nlh.nlmsg_len = sizeof(request);
   request.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
   request.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  request.req.sdiag_family = AF_UNIX;
-  request.req.udiag_states = ~0u;
-  request.req.udiag_show = UDIAG_SHOW_PEER | (queued ? UDIAG_SHOW_RQLEN : 0);
+  request.req = req;
   if (send(s, &request, sizeof(request), 0) != static_cast<ssize_t>(sizeof(request))) {
     close(s);
-    return peers;
+    return;
   }
   alignas(nlmsghdr) char buf[32768];
   bool done = false;
-  for (int rounds = 0; !done && rounds < 100000 && peers.size() < kMaxPeers; ++rounds) {
+  for (int rounds = 0; !done && rounds < 100000; ++rounds) {
     ssize_t n = recv(s, buf, sizeof(buf), 0);
     if (n <= 0) break;
     int left = static_cast<int>(n);
     for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
-      if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+      if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR || !each(h)) {
         done = true;
         break;
-      }
-      if (h->nlmsg_len < NLMSG_LENGTH(sizeof(unix_diag_msg))) continue;
-      auto* msg = static_cast<unix_diag_msg*>(NLMSG_DATA(h));
-      int attrLeft = static_cast<int>(h->nlmsg_len - NLMSG_LENGTH(sizeof(*msg)));
-      auto* attr = reinterpret_cast<rtattr*>(msg + 1);
-      for (; RTA_OK(attr, attrLeft); attr = RTA_NEXT(attr, attrLeft)) {
-        if (attr->rta_type == UNIX_DIAG_PEER && RTA_PAYLOAD(attr) >= sizeof(uint32_t)) {
-          uint32_t peer = 0;
-          std::memcpy(&peer, RTA_DATA(attr), sizeof(peer));
-          if (peer) peers[msg->udiag_ino] = peer;
-        } else if (queued && attr->rta_type == UNIX_DIAG_RQLEN && RTA_PAYLOAD(attr) >= sizeof(unix_diag_rqlen) &&
-                   msg->udiag_state != TCP_LISTEN && queued->size() < kMaxPeers) {
-          unix_diag_rqlen rql{};
-          std::memcpy(&rql, RTA_DATA(attr), sizeof(rql));
-          if (rql.udiag_rqueue) (*queued)[msg->udiag_ino] = rql.udiag_rqueue;
-        }
       }
     }
   }
   close(s);
-  return peers;
 }
-
-namespace {
 
 // One established TCP connection end as the kernel lists it.
 struct TcpEnd {
@@ -129,51 +112,56 @@ struct TcpEnd {
 
 // Appends the established TCP sockets of `family` (inode -> its end) to `ends`.
 void dumpTcp(int family, std::unordered_map<uint64_t, TcpEnd>& ends) {
-  int s = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-  if (s < 0) return;
-  struct {
-    nlmsghdr nlh;
-    inet_diag_req_v2 req;
-  } request{};
-  request.nlh.nlmsg_len = sizeof(request);
-  request.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-  request.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  request.req.sdiag_family = static_cast<uint8_t>(family);
-  request.req.sdiag_protocol = IPPROTO_TCP;
-  request.req.idiag_states = 1u << TCP_ESTABLISHED;
-  if (send(s, &request, sizeof(request), 0) != static_cast<ssize_t>(sizeof(request))) {
-    close(s);
-    return;
-  }
-  alignas(nlmsghdr) char buf[32768];
-  bool done = false;
-  for (int rounds = 0; !done && rounds < 100000 && ends.size() < kMaxPeers; ++rounds) {
-    ssize_t n = recv(s, buf, sizeof(buf), 0);
-    if (n <= 0) break;
-    int left = static_cast<int>(n);
-    for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
-      if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
-        done = true;
-        break;
-      }
-      if (h->nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) continue;
-      inet_diag_msg msg{};
-      std::memcpy(&msg, NLMSG_DATA(h), sizeof(msg));
-      if (!msg.idiag_inode) continue;
-      TcpEnd end;
-      std::memcpy(end.src.data(), msg.id.idiag_src, sizeof(msg.id.idiag_src));
-      std::memcpy(end.dst.data(), msg.id.idiag_dst, sizeof(msg.id.idiag_dst));
-      end.sport = msg.id.idiag_sport;
-      end.dport = msg.id.idiag_dport;
-      end.rqueue = msg.idiag_rqueue;
-      end.wqueue = msg.idiag_wqueue;
-      ends[msg.idiag_inode] = end;
-    }
-  }
-  close(s);
+  inet_diag_req_v2 req{};
+  req.sdiag_family = static_cast<uint8_t>(family);
+  req.sdiag_protocol = IPPROTO_TCP;
+  req.idiag_states = 1u << TCP_ESTABLISHED;
+  sockDiagDump(req, [&](const nlmsghdr* h) {
+    if (h->nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) return true;
+    inet_diag_msg msg{};
+    std::memcpy(&msg, NLMSG_DATA(h), sizeof(msg));
+    if (!msg.idiag_inode) return true;
+    TcpEnd end;
+    std::memcpy(end.src.data(), msg.id.idiag_src, sizeof(msg.id.idiag_src));
+    std::memcpy(end.dst.data(), msg.id.idiag_dst, sizeof(msg.id.idiag_dst));
+    end.sport = msg.id.idiag_sport;
+    end.dport = msg.id.idiag_dport;
+    end.rqueue = msg.idiag_rqueue;
+    end.wqueue = msg.idiag_wqueue;
+    ends[msg.idiag_inode] = end;
+    return ends.size() < kMaxPeers;
+  });
 }
 
 }  // namespace
+
+std::unordered_map<uint64_t, uint64_t> unixSocketPeers(std::unordered_map<uint64_t, uint32_t>* queued) {
+  std::unordered_map<uint64_t, uint64_t> peers;
+  unix_diag_req req{};
+  req.sdiag_family = AF_UNIX;
+  req.udiag_states = ~0u;
+  req.udiag_show = UDIAG_SHOW_PEER | (queued ? UDIAG_SHOW_RQLEN : 0);
+  sockDiagDump(req, [&](const nlmsghdr* h) {
+    if (h->nlmsg_len < NLMSG_LENGTH(sizeof(unix_diag_msg))) return true;
+    const auto* msg = static_cast<const unix_diag_msg*>(NLMSG_DATA(h));
+    int attrLeft = static_cast<int>(h->nlmsg_len - NLMSG_LENGTH(sizeof(*msg)));
+    auto* attr = reinterpret_cast<const rtattr*>(msg + 1);
+    for (; RTA_OK(attr, attrLeft); attr = RTA_NEXT(attr, attrLeft)) {
+      if (attr->rta_type == UNIX_DIAG_PEER && RTA_PAYLOAD(attr) >= sizeof(uint32_t)) {
+        uint32_t peer = 0;
+        std::memcpy(&peer, RTA_DATA(attr), sizeof(peer));
+        if (peer) peers[msg->udiag_ino] = peer;
+      } else if (queued && attr->rta_type == UNIX_DIAG_RQLEN && RTA_PAYLOAD(attr) >= sizeof(unix_diag_rqlen) &&
+                 msg->udiag_state != TCP_LISTEN && queued->size() < kMaxPeers) {
+        unix_diag_rqlen rql{};
+        std::memcpy(&rql, RTA_DATA(attr), sizeof(rql));
+        if (rql.udiag_rqueue) (*queued)[msg->udiag_ino] = rql.udiag_rqueue;
+      }
+    }
+    return peers.size() < kMaxPeers;
+  });
+  return peers;
+}
 
 std::unordered_map<uint64_t, uint64_t> tcpSocketPeers(bool withQueuedBytes) {
   std::unordered_map<uint64_t, TcpEnd> ends;

@@ -84,7 +84,8 @@ void nameSocketPeers(Snapshot& snap, const std::vector<SocketRead>& reads, const
       ++total;
       if (names.size() == 2) continue;
       names.push_back(&q == r.process ? fmt::format("this process (fd {})", fd->second)
-                                      : fmt::format("process {} (pid {}, fd {})", q.name, q.pid, fd->second));
+                      : q.name.empty()  ? fmt::format("pid {} (fd {})", q.pid, fd->second)
+                                        : fmt::format("process {} (pid {}, fd {})", q.name, q.pid, fd->second));
     }
     if (auto h = others.find(r.peer); h != others.end()) {
       for (pid_t pid : h->second) {
