@@ -221,7 +221,9 @@ UnitState unitState(const Snapshot& snap, size_t pi, size_t ti) {
     u.waitFrame = t.frames.empty() ? 0 : t.frames.size() - 1;
     u.atFrame = programFrame(t);
   };
-  if (t.writingPipe && (!u.wait || u.wait->op == WaitOp::kIo)) kernelShown(WaitOp::kPipeWrite, t.writingPipe, "write()");
+  if (t.writingPipe && !t.writingOutsideReader && (!u.wait || u.wait->op == WaitOp::kIo)) {
+    kernelShown(WaitOp::kPipeWrite, t.writingPipe, "write()");
+  }
   // Blocked reading a pipe or Unix socket whose other end only processes of this report
   // hold (the kernel says so): it waits for one of them to write. Not an asyncio event loop
   // polling its own wake-up socket: an idle loop (run_forever() until a signal or a

@@ -219,7 +219,7 @@ std::map<uint64_t, std::vector<pid_t>> socketHolders(const std::set<uint64_t>& s
 }
 
 std::set<uint64_t> heldElsewhere(const std::set<uint64_t>& pipes, const std::set<uint64_t>& sockets,
-                                 const std::set<pid_t>& known) {
+                                 const std::set<pid_t>& known, bool pipeReadEnds) {
   std::set<uint64_t> out;
   std::set<uint64_t> all = pipes;
   all.insert(sockets.begin(), sockets.end());
@@ -236,7 +236,9 @@ std::set<uint64_t> heldElsewhere(const std::set<uint64_t>& pipes, const std::set
       break;
     }
     for (const FdEnd& end : *ends) {
-      if ((end.pipe && end.writable && pipes.count(end.inode)) || (!end.pipe && sockets.count(end.inode))) out.insert(end.inode);
+      if ((end.pipe && end.writable != pipeReadEnds && pipes.count(end.inode)) || (!end.pipe && sockets.count(end.inode))) {
+        out.insert(end.inode);
+      }
     }
   }
   closedir(d);

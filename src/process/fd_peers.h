@@ -42,10 +42,11 @@ std::map<uint64_t, std::vector<pid_t>> pipeWriters(const std::set<uint64_t>& pip
 // The same for sockets: the processes other than `skip` holding one of `sockets`.
 std::map<uint64_t, std::vector<pid_t>> socketHolders(const std::set<uint64_t>& sockets, const std::set<pid_t>& skip);
 
-// Which of `pipes` (their write ends) and `sockets` a process other than `known` holds, looking
-// at every process in /proc (bounded). A process whose descriptors cannot be listed might hold
-// any of them: then all are returned. Only called when a verdict depends on it.
+// Which of `pipes` (their write ends; with `pipeReadEnds`, their read ends) and `sockets` a
+// process other than `known` holds, looking at every process in /proc (bounded). A process whose
+// descriptors cannot be listed might hold any of them: then all are returned. Only called when a
+// verdict depends on it.
 std::set<uint64_t> heldElsewhere(const std::set<uint64_t>& pipes, const std::set<uint64_t>& sockets,
-                                 const std::set<pid_t>& known);
+                                 const std::set<pid_t>& known, bool pipeReadEnds = false);
 
 }  // namespace pyhang

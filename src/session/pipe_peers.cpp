@@ -14,6 +14,27 @@
 
 namespace pyhang {
 
+namespace {
+
+// A process with OS threads that have no Python thread state (a C library's I/O thread) may
+// read or write through its ends without Python code running: its `ends` count as held
+// elsewhere.
+template <typename Ends>
+void addEndsOfProcessesWithCThreads(const Snapshot& snap, Ends ends, std::set<uint64_t>& elsewhere) {
+  for (const auto& p : snap.processes) {
+    if (p.pid <= 0 || ends(p).empty()) continue;
+    size_t osThreads = 0;
+    if (DIR* d = opendir(fmt::format("/proc/{}/task", p.pid).c_str())) {
+      while (dirent* e = readdir(d)) osThreads += e->d_name[0] >= '0' && e->d_name[0] <= '9';
+      closedir(d);
+    }
+    if (osThreads <= p.threads.size()) continue;
+    for (const auto& [inode, fd] : ends(p)) elsewhere.insert(inode);
+  }
+}
+
+}  // namespace
+
 // A thread blocked writing into a full pipe waits for whoever can read it: when there is one,
 // record which processes of the snapshot hold a read end of some pipe.
 void attachPipeReaders(Snapshot& snap) {
@@ -49,6 +70,24 @@ void attachPipeReaders(Snapshot& snap) {
         if (!e.pipe) p.pipeReadEnds.emplace(e.inode, e.fd);
       }
     }
+  }
+  // A read end that a process outside the snapshot holds too (a child not inspected, given its
+  // copy of a Pipe() or of the pipe's read end) may be read at any time: that write is not
+  // stuck. Nor is one whose reader has C threads Python does not know.
+  std::set<uint64_t> pipes, sockets;
+  std::set<pid_t> known;
+  for (const auto& p : snap.processes) {
+    if (p.pid > 0) known.insert(static_cast<pid_t>(p.pid));
+    for (const auto& t : p.threads) {
+      if (t.writingPipe) (t.writingSocket ? sockets : pipes).insert(t.writingPipe);
+    }
+  }
+  if (pipes.empty() && sockets.empty()) return;
+  std::set<uint64_t> elsewhere = heldElsewhere(pipes, sockets, known, true);
+  addEndsOfProcessesWithCThreads(snap, [](const Process& p) -> const std::map<uint64_t, int64_t>& { return p.pipeReadEnds; },
+                                 elsewhere);
+  for (auto& p : snap.processes) {
+    for (auto& t : p.threads) t.writingOutsideReader = t.writingPipe != 0 && elsewhere.count(t.writingPipe) > 0;
   }
 }
 
@@ -187,18 +226,8 @@ void attachReadPeers(Snapshot& snap) {
     elsewhere.insert(pipes.begin(), pipes.end());
     elsewhere.insert(sockets.begin(), sockets.end());
   }
-  // A process with OS threads that have no Python thread state (a C library's I/O thread) may
-  // write through its ends without Python code running: its ends count as held elsewhere.
-  for (const auto& p : snap.processes) {
-    if (p.pid <= 0 || p.writeEnds.empty()) continue;
-    size_t osThreads = 0;
-    if (DIR* d = opendir(fmt::format("/proc/{}/task", p.pid).c_str())) {
-      while (dirent* e = readdir(d)) osThreads += e->d_name[0] >= '0' && e->d_name[0] <= '9';
-      closedir(d);
-    }
-    if (osThreads <= p.threads.size()) continue;
-    for (const auto& [inode, fd] : p.writeEnds) elsewhere.insert(inode);
-  }
+  addEndsOfProcessesWithCThreads(snap, [](const Process& p) -> const std::map<uint64_t, int64_t>& { return p.writeEnds; },
+                                 elsewhere);
   for (auto& p : snap.processes) {
     for (auto& t : p.threads) t.readingOutsideWriter = t.readingFrom != 0 && elsewhere.count(t.readingFrom) > 0;
   }

@@ -170,6 +170,7 @@ struct Thread {
   // channel and the fd of its write(2)): the pipe's inode, 0 when none, and the thread's fd.
   uint64_t writingPipe = 0;
   int64_t writingPipeFd = -1;
+  bool writingOutsideReader = false;  // a process outside this report holds a read end too (it may read)
   bool writingSocket = false;         // writingPipe is a socket peer's inode (socketpair, Pipe(), TCP)
   bool sleepingInSelect = false;   // live: in select()/poll() on no file descriptor (a sleep)
   // Live, blocked reading a pipe or a connected Unix socket (read(2), recv...): the inode whose

@@ -237,6 +237,10 @@ IDLE: Dict[str, Idle] = {
                        "@client_recv main"],
         "line-server": ["waits to read from TCP socket 127.0.0.1:", ", the other end held by this process (fd ",
                         "@server_recv serve_one"]}),
+    # A full Pipe() (or os.pipe()) whose read end the writer kept, and a child not inspected
+    # holds too: the child will read (live: /proc says who holds the read end).
+    "c2_ok_idle_mp_pipe_slow_child_reader.py": Idle(note={"MainThread": ["waits to write to Unix socket", "@send main"]}),
+    "c2_ok_idle_pipe_parent_keeps_read_end.py": Idle(note={"MainThread": ["waits to write to a pipe (pipe:[", "@write main"]}),
     # The thread that would write to the monitor's loopback socket sleeps with a timeout.
     "c2_ok_idle_tcp_heartbeat.py": Idle(note={"monitor": ["waits to read from TCP socket 127.0.0.1:", "@monitor_recv monitor"],
                                               "heartbeat": ["is sleeping", "@server_sleep heartbeat_server"]}),
