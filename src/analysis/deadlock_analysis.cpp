@@ -368,15 +368,22 @@ void analyze(Snapshot& snap) {
     f.lines.push_back("Found a deadlock (lock held by a thread that has exited):");
     f.lines.push_back(fmt::format("  {} {}", ex.threadLabel(u.id), ex.waitTarget(u)));
     f.lines.push_back(fmt::format("      {}", ex.atPhrase(u)));
-    if (certain) {
+    // A fork's copy: the owner may have been the parent's thread, copied holding it.
+    const bool forked = certain && p.forkOf != 0;
+    if (forked) {
+      f.lines.push_back(fmt::format("    which is owned by {}, which is not a thread of this process: it has exited without "
+                                    "releasing it, or it was a thread of the parent (pid {}) that held the lock when "
+                                    "fork() copied this process.", who, p.forkOf));
+    } else if (certain) {
       f.lines.push_back(fmt::format("    which is owned by {}, which has exited without releasing it.", who));
     } else {
       f.lines.push_back("    which no live thread holds through a with block; it was most likely taken with acquire()");
       f.lines.push_back(fmt::format("    by {}, which has exited without releasing it (inferred).", who));
     }
-    f.summary = fmt::format("{} waits for a lock held by {} which has exited", ex.threadLabel(u.id), who);
+    f.summary = fmt::format("{} waits for a lock held by {} which has exited{}", ex.threadLabel(u.id), who,
+                            forked ? " (or was the parent's when this process was forked)" : "");
     f.participants.push_back(ex.participant(u, true));
-    f.participants.back().heldBy = who + " (exited)";
+    f.participants.back().heldBy = who + (forked ? " (exited, or the parent's at fork time)" : " (exited)");
     involved.insert(i);
     d.findings.push_back(std::move(f));
   }

@@ -192,6 +192,12 @@ std::string deadHolderFix(const Snapshot& s, const Finding& f, bool process) {
     return fmt::format("use `with {}:` so that the lock is released when the code raises; a process that exits or is killed "
                        "holding a multiprocessing lock never releases it.", name);
   }
+  if (part.heldBy.ends_with("(exited, or the parent's at fork time)")) {
+    return fmt::format("if the parent's thread held {0} when this process was forked: fork only before starting threads, "
+                       "or start the process with the 'spawn' or 'forkserver' method (a lock the child needs can be "
+                       "re-created with os.register_at_fork(after_in_child=...)); if a thread of this process took it: "
+                       "use `with {0}:` instead of acquire()/release().", name);
+  }
   std::string times;
   if (o && o->kind == ObjectKind::kRLock && o->count && *o->count > 1 && *o->count < 1000000) {
     times = fmt::format(" (it acquired it {} times)", *o->count);

@@ -111,6 +111,21 @@ void fillFromProc(Target& t) {
   }
 }
 
+// A process made by fork() and not replaced by exec() has its parent's address space layout: its
+// main stack ends where the parent's does (exec randomizes it). Both are read from /proc.
+bool forkedFromParent(const std::vector<MappedFile>& maps, pid_t ppid) {
+  auto stackEnd = [](const std::vector<MappedFile>& m) -> uint64_t {
+    for (const auto& f : m) {
+      if (f.path == "[stack]") return f.end;
+    }
+    return 0;
+  };
+  const uint64_t own = stackEnd(maps);
+  if (!own || ppid <= 1) return false;
+  auto parent = LiveProcess(ppid).maps();
+  return parent && stackEnd(*parent) == own;
+}
+
 // Status, maps and the runtime, before anything is stopped. An error is fatal only for a process
 // the user named; descendants that are not Python are shown with their /proc state.
 Result<void> prepare(Target& t) {
@@ -158,6 +173,7 @@ Result<void> prepare(Target& t) {
   }
   PYHANG_TRY(maps, t.proc->maps());
   t.maps = std::move(maps);
+  out.forkOf = forkedFromParent(t.maps, status->ppid) ? status->ppid : 0;
   auto runtime = cpython::locateRuntime(*t.proc, t.maps, out.executable);
   if (!runtime) {
     if (runtime.error().kind == ErrorKind::kNotFound) {

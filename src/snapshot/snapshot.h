@@ -312,6 +312,9 @@ struct PythonInfo {
 struct Process {
   int64_t pid = 0;
   int64_t ppid = 0;
+  // Live: ppid when this process is a copy of its parent made by fork() and not replaced by
+  // exec() (its stack is mapped where the parent's is; exec places it at a random address).
+  int64_t forkOf = 0;
   std::string commandLine;
   std::vector<std::string> argv;   // sys.argv as the program sees it, when readable
   std::string executable;
