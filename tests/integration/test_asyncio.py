@@ -23,7 +23,6 @@ from __future__ import annotations
 import functools
 import re
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -39,7 +38,6 @@ from conftest import (
     hung_program,
     pyhang_json,
     run_pyhang,
-    thread_states,
 )
 
 
@@ -467,7 +465,7 @@ def test_queue_join_missing_task_done(python, pyhang, tmp_path):
     consumer = participant(obs, f, "Task-2")
     check_at(consumer, src, line(src, "consumer_wait"), "consume")
     assert consumer["waits_for"]["operation"] == "queue-get"
-    assert (f'  Task "Task-1" (main) waits until every item of queue jobs <asyncio.queues.Queue at 0x'
+    assert ('  Task "Task-1" (main) waits until every item of queue jobs <asyncio.queues.Queue at 0x'
             in "\n".join(f["explanation"]))
     assert "is task_done() (1 not done)" in "\n".join(f["explanation"])
     assert f["explanation"][0] == (f'Found a hang (all tasks blocked): the event loop in Thread '

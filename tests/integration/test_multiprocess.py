@@ -7,11 +7,6 @@ tests/scenarios/mp_*.py must be diagnosed exactly as tests/scenarios/README.md s
 """
 from __future__ import annotations
 
-import functools
-import os
-import re
-from pathlib import Path
-
 import pytest
 
 from conftest import PROGRAMS_DIR, SCENARIOS_DIR, hung_program, pyhang_json, run_pyhang

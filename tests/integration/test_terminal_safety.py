@@ -17,7 +17,7 @@ import subprocess
 
 import pytest
 
-from conftest import INTERPRETERS, hung_program, run_pyhang
+from conftest import INTERPRETERS, hung_program
 
 HOSTILE = "hostile_strings.py"
 EVERY = "".join(map(chr, range(1, 32))) + "\x7f" + "".join(map(chr, range(0x80, 0xA0)))
