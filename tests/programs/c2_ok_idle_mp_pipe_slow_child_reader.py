@@ -1,12 +1,12 @@
 """Healthy, idle: the parent sends a 1 MB job over a multiprocessing.Pipe() to a worker process
-that is still loading (sleeps 60 s) before its first recv(). The parent kept its copy of the
+that is still loading (sleeps 10 minutes) before its first recv(). The parent kept its copy of the
 child's end (the usual mp.Pipe code does not close it). The parent's send blocks on the full
 socket until the child reads. Not a deadlock."""
 import multiprocessing as mp, threading, time
 from _appkit import ready
 
 def child(conn):
-    time.sleep(60)
+    time.sleep(600)
     conn.recv()
     conn.send("ok")
 

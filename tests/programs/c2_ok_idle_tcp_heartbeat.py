@@ -1,5 +1,5 @@
 """Healthy, idle: a monitor thread reads a heartbeat stream from the program's own heartbeat
-server thread over loopback TCP; the server sends one line every 30 seconds and sleeps in
+server thread over loopback TCP; the server sends one line every 10 minutes and sleeps in
 between. The main thread joins the monitor. Every thread waits, but the server's sleep ends:
 not a deadlock."""
 import socket
@@ -13,7 +13,7 @@ def heartbeat_server(listener):
     conn, _ = listener.accept()
     while True:
         conn.sendall(b"beat %d\n" % int(time.time()))
-        time.sleep(30)  # LINE:server_sleep
+        time.sleep(600)  # LINE:server_sleep
 
 
 def monitor(port):
