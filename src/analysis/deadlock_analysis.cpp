@@ -66,6 +66,27 @@ std::vector<std::string> signalWakeSources(const Process& p) {
   return out;
 }
 
+// A cycle closed by a plain Lock or a Semaphore that a participant took with acquire(): such a
+// lock has no owner, any thread (a signal handler included) may release it, and programs use it
+// as a gate or a lease that another thread, a timer or a handler opens.
+uint64_t handOffLock(const Snapshot& snap, const Finding& f) {
+  for (const auto& part : f.participants) {
+    if (!part.waitsFor || !part.waitsFor->object) continue;
+    const Process* p = nullptr;
+    for (const auto& q : snap.processes) p = q.pid == part.pid ? &q : p;
+    if (!p) continue;
+    auto o = p->objects.find(part.waitsFor->object);
+    if (o == p->objects.end() || o->second.threadIdent) continue;
+    if (o->second.kind != ObjectKind::kLock && o->second.kind != ObjectKind::kSemaphore) continue;
+    for (const auto& other : f.participants) {
+      for (const auto& [h, since] : other.holds) {
+        if (h.object == part.waitsFor->object && h.how.rfind("acquire()", 0) == 0) return h.object;
+      }
+    }
+  }
+  return 0;
+}
+
 // A signal whose Python handler runs in a process's main thread can end any of its waits
 // (lock, Condition, Event, Queue and join waits all let handlers run; an event loop gets it
 // through its wake-up fd): an all-blocked program with one is waiting for a signal (a daemon's
@@ -79,7 +100,7 @@ void setAsideSignalWakeable(Snapshot& snap) {
     // items, and write to any pipe or socket its process holds (a self-pipe, set_wakeup_fd).
     // A plain Lock taken with acquire() (by a thread that has exited, or by the waiter itself)
     // can be released by the handler too: the "wait for a signal" latch.
-    bool latch = false;
+    bool latch = (f.kind == "join-cycle" || f.kind == "lock-order-cycle") && handOffLock(snap, f) != 0;
     if ((f.kind == "held-by-dead-thread" || f.kind == "self-deadlock") && !f.participants.empty()) {
       const Participant& part = f.participants.front();
       for (const auto& p : snap.processes) {
@@ -527,6 +548,67 @@ void markParticipantStates(Snapshot& snap) {
     for (const auto& part : f.bystanders) mark(part, "stuck-behind");
     for (const auto& part : f.participants) mark(part, "deadlocked");
   }
+}
+
+void setAsideHandOffReleases(Snapshot& snap) {
+  Diagnosis& d = snap.diagnosis;
+  std::vector<Finding> kept;
+  bool moved = false;
+  // A thread that can still get somewhere: running, sleeping, in I/O, waiting for a signal or
+  // with a timeout; not one waiting (for all pyhang knows, forever) or stuck behind a finding.
+  auto canRun = [](const Thread& t) {
+    if (t.state == "deadlocked" || t.state == "stuck-behind" || t.state == "idle") return false;
+    return t.state != "waiting" || !t.kernelWait.empty() || t.stateDetail.find("(with a timeout)") != std::string::npos;
+  };
+  auto participates = [](const Finding& f, int64_t pid, int64_t tid) {
+    return std::any_of(f.participants.begin(), f.participants.end(),
+                       [&](const Participant& p) { return p.pid == pid && p.tid == tid && p.task.empty(); });
+  };
+  for (auto& f : d.findings) {
+    std::string because;
+    const uint64_t lock = f.kind == "join-cycle" || f.kind == "lock-order-cycle" ? handOffLock(snap, f) : 0;
+    for (const auto& site : f.wakeSites) {
+      if (!lock || !because.empty() || site.object != lock) continue;
+      const Process* p = nullptr;
+      for (const auto& q : snap.processes) p = q.pid == site.pid ? &q : p;
+      if (!p) continue;
+      const std::string where = fmt::format("{}:{}", baseName(site.at.file), site.at.line);
+      if (site.call.ends_with(".release()")) {
+        // A thread in the function that calls release().
+        for (const auto& r : site.runners) {
+          if (r.blocked || r.loopBlocked || !r.task.empty() || !because.empty()) continue;
+          for (const auto& t : p->threads) {
+            if (t.tid != r.tid || !canRun(t)) continue;
+            because = fmt::format("thread {} \"{}\" is in {}(), which calls {} at {}; a lock taken with acquire() may be "
+                                  "released by any thread", r.tid, r.thread, site.at.function, site.call, where);
+          }
+        }
+      } else if (site.call.ends_with(".release")) {
+        // release handed to a timer or a scheduler: a thread of it waits with a timeout or sleeps.
+        for (const auto& t : p->threads) {
+          if (!because.empty() || participates(f, p->pid, t.tid) || !canRun(t)) continue;
+          // (From a core, a sleep can show as "unknown": no kernel view.)
+          if (t.state != "sleeping" && t.state != "unknown" && t.stateDetail.find("(with a timeout)") == std::string::npos) {
+            continue;
+          }
+          because = fmt::format("{} is handed to a timer or a scheduler at {}, and thread {} \"{}\" {}; a lock taken "
+                                "with acquire() may be released by any thread", site.call, where, t.tid, t.name,
+                                t.state == "sleeping" ? "sleeps" : t.state == "unknown" ? "may still run" : "waits with a timeout");
+        }
+      }
+    }
+    if (because.empty()) {
+      kept.push_back(std::move(f));
+      continue;
+    }
+    f.unconfirmedBecause = because;
+    d.unconfirmed.push_back(std::move(f));
+    moved = true;
+  }
+  d.findings = std::move(kept);
+  if (!moved) return;
+  markParticipantStates(snap);
+  setVerdict(d);
 }
 
 void setVerdict(Diagnosis& d) {

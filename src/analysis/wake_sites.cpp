@@ -127,18 +127,25 @@ void attachTo(Snapshot& snap, Finding& f, const SourceLines& source) {
     bool heldByNobody = part.heldBy.empty() && std::none_of(f.participants.begin(), f.participants.end(), [&](const Participant& x) {
       return std::any_of(x.holds.begin(), x.holds.end(), [&](const auto& h) { return h.first.object == o.address; });
     });
+    // A plain Lock taken with acquire() has no owner: any thread may release it (a gate, a lease).
+    heldByNobody |= std::any_of(f.participants.begin(), f.participants.end(), [&](const Participant& x) {
+      return std::any_of(x.holds.begin(), x.holds.end(),
+                         [&](const auto& h) { return h.first.object == o.address && h.first.how.rfind("acquire()", 0) == 0; });
+    });
     std::vector<std::string> methods = wakeMethods(o, part.waitsFor->op, heldByNobody);
     std::vector<std::string> keys = keysOf(o);
     if (methods.empty() || keys.empty()) continue;
     for (const auto& file : programFiles(*p, f)) {
       const std::vector<std::string>* lines = source(p->pid, file);
       if (!lines) continue;
-      for (const auto& call : findCalls(*lines, keys, methods, kMaxSitesPerFinding)) {
+      // A lock's release handed to a timer or a scheduler will be called by it.
+      const bool references = std::find(methods.begin(), methods.end(), "release") != methods.end();
+      for (const auto& call : findCalls(*lines, keys, methods, kMaxSitesPerFinding, references)) {
         if (f.wakeSites.size() >= kMaxSitesPerFinding) break;
         WakeSite site;
         site.object = o.address;
         site.pid = p->pid;
-        site.call = call.key + "." + call.method + "()";
+        site.call = call.key + "." + call.method + (call.reference ? "" : "()");
         auto [function, def] = enclosingFunction(*lines, call.line);
         site.at = SourceLocation{file, call.line, function};
         int end = def > 0 ? functionEnd(*lines, def) : 0;
@@ -169,7 +176,7 @@ void attachTo(Snapshot& snap, Finding& f, const SourceLines& source) {
 }  // namespace
 
 std::vector<SourceCall> findCalls(const std::vector<std::string>& lines, const std::vector<std::string>& keys,
-                                  const std::vector<std::string>& methods, size_t max) {
+                                  const std::vector<std::string>& methods, size_t max, bool references) {
   std::vector<SourceCall> out;
   constexpr size_t kMaxLines = 200000;
   constexpr size_t kMaxLineLength = 4096;
@@ -223,6 +230,11 @@ std::vector<SourceCall> findCalls(const std::vector<std::string>& lines, const s
           while (paren < s.size() && s[paren] == ' ') ++paren;
           if (paren < s.size() && s[paren] == '(') {
             out.push_back(SourceCall{static_cast<int>(i) + 1, key, method});
+            found = true;
+            break;
+          }
+          if (references && paren < s.size() && (s[paren] == ')' || s[paren] == ',')) {
+            out.push_back(SourceCall{static_cast<int>(i) + 1, key, method, true});
             found = true;
             break;
           }

@@ -25,13 +25,15 @@ struct SourceCall {
   int line = 0;
   std::string key;
   std::string method;
+  bool reference = false;  // `key.method` passed along, not called (`Timer(60, lease.release)`)
 };
 
 // Calls `key.method(` for any of `keys` and `methods` in `lines` (a key preceded by a character
-// that cannot end a longer name, so `jobs.put(` does not match `myjobs.put(`), not in comments;
-// at most `max`, in file order. Plain text: a string that spells such a call matches too.
+// that cannot end a longer name, so `jobs.put(` does not match `myjobs.put(`), not in comments or
+// strings; at most `max`, in file order. With `references`, also `key.method` followed by `)` or
+// `,`: the bound method handed to a timer, a scheduler or a callback list.
 std::vector<SourceCall> findCalls(const std::vector<std::string>& lines, const std::vector<std::string>& keys,
-                                  const std::vector<std::string>& methods, size_t max);
+                                  const std::vector<std::string>& methods, size_t max, bool references = false);
 
 // The function whose body holds line `n` (1-based): its name and the line of its `def`, or
 // ("<module>", 0) at a module's top level. A nested function gives the innermost one.

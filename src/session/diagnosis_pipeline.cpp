@@ -28,6 +28,7 @@ Result<Snapshot> diagnose(Result<Snapshot> inspected, const InspectOptions& opti
     if (isCore && lookForGilWaitsInCores(snapshot, options)) analyze(snapshot);
     confirmFindings(snapshot);
     attachWakeSites(snapshot, sourceLinesFor(options, isCore));
+    setAsideHandOffReleases(snapshot);
   }
   native::mergeNativeStacks(snapshot, options.nativeMode);
   return snapshot;

@@ -241,6 +241,21 @@ IDLE: Dict[str, Idle] = {
     # holds too: the child will read (live: /proc says who holds the read end).
     "c2_ok_idle_mp_pipe_slow_child_reader.py": Idle(note={"MainThread": ["waits to write to Unix socket", "@send main"]}),
     "c2_ok_idle_pipe_parent_keeps_read_end.py": Idle(note={"MainThread": ["waits to write to a pipe (pipe:[", "@write main"]}),
+    # A gate or a lease: a plain Lock taken with acquire() has no owner, and something outside the
+    # cycle will release it: a timer it was handed to, a thread that sleeps first, a sigwait
+    # thread, a signal handler.
+    "c2_ok_idle_lease_timer_main_joins.py": Idle(verdict=(
+        "Verdict: no deadlock: the threads looked stuck (join-cycle), but lease.release is handed to a timer or a "
+        "scheduler at c2_ok_idle_lease_timer_main_joins.py:", 'thread ', '"lease-expiry" waits with a timeout')),
+    "c2_ok_idle_lease_sleeper_main_joins.py": Idle(verdict=(
+        "Verdict: no deadlock: the threads looked stuck (join-cycle), but thread ",
+        '"warmup" is in warmup(), which calls warm.release() at c2_ok_idle_lease_sleeper_main_joins.py:')),
+    "c2_ok_idle_gate_sigwait_release.py": Idle(verdict=(
+        "Verdict: no deadlock: the threads looked stuck (join-cycle), but thread ",
+        '"signals" is in signals(), which calls gate.release() at c2_ok_idle_gate_sigwait_release.py:')),
+    "c2_ok_idle_gate_signal_handler_joins.py": Idle(verdict=(
+        "Verdict: no deadlock: every thread waits, and signal SIGUSR1 (its handler on_usr1, "
+        "c2_ok_idle_gate_signal_handler_joins.py:", ") can still wake the program.")),
     # The thread that would write to the monitor's loopback socket sleeps with a timeout.
     "c2_ok_idle_tcp_heartbeat.py": Idle(note={"monitor": ["waits to read from TCP socket 127.0.0.1:", "@monitor_recv monitor"],
                                               "heartbeat": ["is sleeping", "@server_sleep heartbeat_server"]}),
@@ -578,6 +593,12 @@ HANGS: Dict[str, Hang] = {
         "MainThread": At("parent_recv", "handshake"),
         "child:MainThread": At("worker_recv", "worker"),
     }, children=True, live_only=True),
+    # Locks taken with acquire() in opposite orders while a heartbeat thread sleeps in a loop: the
+    # locks' release() calls are only in the cycle's own threads, after their waits.
+    "c2_hang_acquire_order_heartbeat.py": Hang(["lock-order-cycle"], {
+        "to-savings": At("second", "transfer", holds=["first"]),
+        "to-checking": At("second", "transfer", holds=["first"]),
+    }),
     # Both ends sending into full socket buffers, neither reading.
     "c2_hang_tcp_loopback_sendall.py": Hang(["full-pipe"], {
         "MainThread": At("leader_send", "main"),
