@@ -573,8 +573,8 @@ void setAsideHandOffReleases(Snapshot& snap) {
       for (const auto& q : snap.processes) p = q.pid == site.pid ? &q : p;
       if (!p) continue;
       const std::string where = fmt::format("{}:{}", baseName(site.at.file), site.at.line);
-      if (site.call.ends_with(".release()")) {
-        // A thread in the function that calls release().
+      if (site.call.ends_with(".release()") && !site.afterOwnAcquire) {
+        // A thread in the function that calls release() (not one releasing what it took there).
         for (const auto& r : site.runners) {
           if (r.blocked || r.loopBlocked || !r.task.empty() || !because.empty()) continue;
           for (const auto& t : p->threads) {

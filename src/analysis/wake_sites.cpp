@@ -148,6 +148,10 @@ void attachTo(Snapshot& snap, Finding& f, const SourceLines& source) {
         site.call = call.key + "." + call.method + (call.reference ? "" : "()");
         auto [function, def] = enclosingFunction(*lines, call.line);
         site.at = SourceLocation{file, call.line, function};
+        if (call.method == "release" && def > 0 && call.line > def) {
+          const std::vector<std::string> before(lines->begin() + def, lines->begin() + (call.line - 1));
+          site.afterOwnAcquire = !findCalls(before, {call.key}, {"acquire"}, 1).empty();
+        }
         int end = def > 0 ? functionEnd(*lines, def) : 0;
         for (const auto& t : p->threads) {
           int line = lineIn(t.frames, file, function, def, end);

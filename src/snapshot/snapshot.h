@@ -412,6 +412,9 @@ struct WakeSite {
     bool loopBlocked = false;    // a task whose event loop's thread is a participant: it never runs
   };
   std::vector<Runner> runners;   // empty: no live thread or task is in that function
+  // A release() in a function that acquire()s the same name before it: a critical section that
+  // releases only what it took, not a hand-off to a waiter.
+  bool afterOwnAcquire = false;
 };
 
 struct Finding {

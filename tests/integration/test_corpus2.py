@@ -599,6 +599,12 @@ HANGS: Dict[str, Hang] = {
         "to-savings": At("second", "transfer", holds=["first"]),
         "to-checking": At("second", "transfer", holds=["first"]),
     }),
+    # The same beside a third teller that can still run inside transfer(): it releases only the
+    # locks it acquired there itself, so it is no hand-off of the cycle's locks.
+    "c2_hang_acquire_order_busy_teller.py": Hang(["lock-order-cycle"], {
+        "teller-1": At("second", "transfer", holds=["first"]),
+        "teller-2": At("second", "transfer", holds=["first"]),
+    }),
     # Both ends sending into full socket buffers, neither reading.
     "c2_hang_tcp_loopback_sendall.py": Hang(["full-pipe"], {
         "MainThread": At("leader_send", "main"),
