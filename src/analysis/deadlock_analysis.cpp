@@ -100,7 +100,7 @@ void setAsideSignalWakeable(Snapshot& snap) {
     // items, and write to any pipe or socket its process holds (a self-pipe, set_wakeup_fd).
     // A plain Lock taken with acquire() (by a thread that has exited, or by the waiter itself)
     // can be released by the handler too: the "wait for a signal" latch.
-    bool latch = (f.kind == "join-cycle" || f.kind == "lock-order-cycle") && handOffLock(snap, f) != 0;
+    bool latch = false;
     if ((f.kind == "held-by-dead-thread" || f.kind == "self-deadlock") && !f.participants.empty()) {
       const Participant& part = f.participants.front();
       for (const auto& p : snap.processes) {
@@ -573,7 +573,17 @@ void setAsideHandOffReleases(Snapshot& snap) {
       for (const auto& q : snap.processes) p = q.pid == site.pid ? &q : p;
       if (!p) continue;
       const std::string where = fmt::format("{}:{}", baseName(site.at.file), site.at.line);
-      if (site.call.ends_with(".release()") && !site.afterOwnAcquire) {
+      if (site.call.ends_with(".release()") && !site.afterOwnAcquire && p->signalHandlers) {
+        // A Python signal handler that calls release(): it runs in the main thread, whatever that
+        // thread waits for.
+        for (const auto& h : *p->signalHandlers) {
+          const std::string last = h.handler.substr(h.handler.rfind('.') == std::string::npos ? 0 : h.handler.rfind('.') + 1);
+          if (!because.empty() || last != site.at.function || baseName(h.where.file) != baseName(site.at.file)) continue;
+          because = fmt::format("signal {}'s handler {} calls {} at {}; a lock taken with acquire() may be released by "
+                                "any thread", h.name, h.handler, site.call, where);
+        }
+      }
+      if (site.call.ends_with(".release()") && !site.afterOwnAcquire && because.empty()) {
         // A thread in the function that calls release() (not one releasing what it took there).
         for (const auto& r : site.runners) {
           if (r.blocked || r.loopBlocked || !r.task.empty() || !because.empty()) continue;

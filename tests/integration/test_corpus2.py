@@ -254,8 +254,8 @@ IDLE: Dict[str, Idle] = {
         "Verdict: no deadlock: the threads looked stuck (join-cycle), but thread ",
         '"signals" is in signals(), which calls gate.release() at c2_ok_idle_gate_sigwait_release.py:')),
     "c2_ok_idle_gate_signal_handler_joins.py": Idle(verdict=(
-        "Verdict: no deadlock: every thread waits, and signal SIGUSR1 (its handler on_usr1, "
-        "c2_ok_idle_gate_signal_handler_joins.py:", ") can still wake the program.")),
+        "Verdict: no deadlock: the threads looked stuck (join-cycle), but signal SIGUSR1's handler on_usr1 calls "
+        "serving.release() at c2_ok_idle_gate_signal_handler_joins.py:",)),
     # The thread that would write to the monitor's loopback socket sleeps with a timeout.
     "c2_ok_idle_tcp_heartbeat.py": Idle(note={"monitor": ["waits to read from TCP socket 127.0.0.1:", "@monitor_recv monitor"],
                                               "heartbeat": ["is sleeping", "@server_sleep heartbeat_server"]}),
