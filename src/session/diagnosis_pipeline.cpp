@@ -4,6 +4,7 @@
 
 #include "analysis/confirmation.h"
 #include "analysis/deadlock_analysis.h"
+#include "analysis/set_aside.h"
 #include "analysis/wake_sites.h"
 #include "native/stack_merger.h"
 #include "report/json_report.h"

@@ -1,0 +1,198 @@
+#include "analysis/set_aside.h"
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "analysis/deadlock_analysis.h"
+#include "analysis/explainer.h"
+
+namespace pyhang {
+
+namespace {
+
+using explain::baseName;
+using explain::signalDisplayName;
+
+// The signals a process handles in Python, as phrases: from the handlers read in its memory, or
+// (live, when those could not be read) from the signals the kernel says it catches, less SIGINT
+// (caught by every Python program to raise KeyboardInterrupt) and the fatal ones
+// faulthandler catches.
+std::vector<std::string> signalWakeSources(const Process& p) {
+  std::vector<std::string> out;
+  auto where = [](const SignalHandler& h) {
+    if (h.where.file.empty()) return std::string();
+    return fmt::format(", {}:{}", baseName(h.where.file), h.where.line);
+  };
+  if (p.signalHandlers) {
+    for (const auto& h : *p.signalHandlers) {
+      // multiprocessing's own processes (the forkserver's SIGCHLD handler) only serve others.
+      if (h.where.file.find("/multiprocessing/") != std::string::npos) continue;
+      out.push_back(fmt::format("signal {} (its handler {}{})", h.name, h.handler, where(h)));
+    }
+    return out;
+  }
+  if (p.name == "forkserver" || p.name == "resource tracker") return out;
+  if (!p.caughtSignals) return out;
+  // INT ILL TRAP ABRT BUS FPE SEGV SYS, and glibc's own 32 and 33 (thread cancellation, setxid).
+  static const std::set<int> kIgnored = {2, 4, 5, 6, 7, 8, 11, 31, 32, 33};
+  std::vector<std::string> names;
+  for (int signo = 1; signo <= 64; ++signo) {
+    if ((*p.caughtSignals >> (signo - 1) & 1) && !kIgnored.count(signo)) names.push_back(signalDisplayName(signo));
+  }
+  if (!names.empty()) {
+    out.push_back(fmt::format("{} {} (a handler is installed)", names.size() == 1 ? "signal" : "signals",
+                              fmt::join(names, ", ")));
+  }
+  return out;
+}
+
+// A cycle closed by a plain Lock or a Semaphore that a participant took with acquire(): such a
+// lock has no owner, any thread (a signal handler included) may release it, and programs use it
+// as a gate or a lease that another thread, a timer or a handler opens.
+uint64_t handOffLock(const Snapshot& snap, const Finding& f) {
+  for (const auto& part : f.participants) {
+    if (!part.waitsFor || !part.waitsFor->object) continue;
+    const Process* p = nullptr;
+    for (const auto& q : snap.processes) p = q.pid == part.pid ? &q : p;
+    if (!p) continue;
+    auto o = p->objects.find(part.waitsFor->object);
+    if (o == p->objects.end() || o->second.threadIdent) continue;
+    if (o->second.kind != ObjectKind::kLock && o->second.kind != ObjectKind::kSemaphore) continue;
+    for (const auto& other : f.participants) {
+      for (const auto& [h, since] : other.holds) {
+        if (h.object == part.waitsFor->object && h.how.rfind("acquire()", 0) == 0) return h.object;
+      }
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+// A signal whose Python handler runs in a process's main thread can end any of its waits
+// (lock, Condition, Event, Queue and join waits all let handlers run; an event loop gets it
+// through its wake-up fd): an all-blocked program with one is waiting for a signal (a daemon's
+// SIGTERM), not hung. Such findings are set aside with the signal named.
+void setAsideSignalWakeable(Snapshot& snap) {
+  Diagnosis& d = snap.diagnosis;
+  std::vector<Finding> kept;
+  for (auto& f : d.findings) {
+    std::vector<std::string> sources;
+    // A signal handler runs in the main thread whatever it waits for: it can set events, put
+    // items, and write to any pipe or socket its process holds (a self-pipe, set_wakeup_fd).
+    // A plain Lock taken with acquire() (by a thread that has exited, or by the waiter itself)
+    // can be released by the handler too: the "wait for a signal" latch.
+    bool latch = false;
+    if ((f.kind == "held-by-dead-thread" || f.kind == "self-deadlock") && !f.participants.empty()) {
+      const Participant& part = f.participants.front();
+      for (const auto& p : snap.processes) {
+        if (p.pid != part.pid || !part.waitsFor) continue;
+        auto o = p.objects.find(part.waitsFor->object);
+        bool plain = o != p.objects.end() && o->second.kind == ObjectKind::kLock && !o->second.threadIdent;
+        bool byAcquire = f.kind == "held-by-dead-thread";
+        for (const auto& [h, since] : part.holds) byAcquire |= h.object == part.waitsFor->object && h.how.rfind("acquire()", 0) == 0;
+        latch = plain && byAcquire;
+      }
+    }
+    // An asyncio lock or semaphore has no owner: a signal handler (add_signal_handler, or one
+    // that calls call_soon_threadsafe) can release it as well as any task.
+    latch |= f.kind == "held-by-finished-task";
+    if (f.kind == "all-blocked" || f.kind == "read-cycle" || latch) {
+      std::set<int64_t> pids;
+      for (const auto& part : f.participants) pids.insert(part.pid);
+      for (const auto& p : snap.processes) {
+        if (!pids.count(p.pid)) continue;
+        bool hasMain = std::any_of(p.threads.begin(), p.threads.end(), [](const Thread& t) { return t.isMain; });
+        if (!hasMain) continue;
+        for (auto& w : signalWakeSources(p)) sources.push_back(std::move(w));
+      }
+    }
+    if (sources.empty()) {
+      kept.push_back(std::move(f));
+      continue;
+    }
+    f.unconfirmedBecause = fmt::format("{} can still wake it", fmt::join(sources, " or "));
+    for (auto& w : sources) {
+      if (std::find(d.waitingFor.begin(), d.waitingFor.end(), w) == d.waitingFor.end()) d.waitingFor.push_back(std::move(w));
+    }
+    d.unconfirmed.push_back(std::move(f));
+  }
+  d.findings = std::move(kept);
+}
+
+void setAsideHandOffReleases(Snapshot& snap) {
+  Diagnosis& d = snap.diagnosis;
+  std::vector<Finding> kept;
+  bool moved = false;
+  // A thread that can still get somewhere: running, sleeping, in I/O, waiting for a signal or
+  // with a timeout; not one waiting (for all pyhang knows, forever) or stuck behind a finding.
+  auto canRun = [](const Thread& t) {
+    if (t.state == "deadlocked" || t.state == "stuck-behind" || t.state == "idle") return false;
+    return t.state != "waiting" || !t.kernelWait.empty() || t.stateDetail.find("(with a timeout)") != std::string::npos;
+  };
+  auto participates = [](const Finding& f, int64_t pid, int64_t tid) {
+    return std::any_of(f.participants.begin(), f.participants.end(),
+                       [&](const Participant& p) { return p.pid == pid && p.tid == tid && p.task.empty(); });
+  };
+  for (auto& f : d.findings) {
+    std::string because;
+    const uint64_t lock = f.kind == "join-cycle" || f.kind == "lock-order-cycle" ? handOffLock(snap, f) : 0;
+    for (const auto& site : f.wakeSites) {
+      if (!lock || !because.empty() || site.object != lock) continue;
+      const Process* p = nullptr;
+      for (const auto& q : snap.processes) p = q.pid == site.pid ? &q : p;
+      if (!p) continue;
+      const std::string where = fmt::format("{}:{}", baseName(site.at.file), site.at.line);
+      if (site.call.ends_with(".release()") && !site.afterOwnAcquire && p->signalHandlers) {
+        // A Python signal handler that calls release(): it runs in the main thread, whatever that
+        // thread waits for.
+        for (const auto& h : *p->signalHandlers) {
+          const std::string last = h.handler.substr(h.handler.rfind('.') == std::string::npos ? 0 : h.handler.rfind('.') + 1);
+          if (!because.empty() || last != site.at.function || baseName(h.where.file) != baseName(site.at.file)) continue;
+          because = fmt::format("signal {}'s handler {} calls {} at {}; a lock taken with acquire() may be released by "
+                                "any thread", h.name, h.handler, site.call, where);
+        }
+      }
+      if (site.call.ends_with(".release()") && !site.afterOwnAcquire && because.empty()) {
+        // A thread in the function that calls release() (not one releasing what it took there).
+        for (const auto& r : site.runners) {
+          if (r.blocked || r.loopBlocked || !r.task.empty() || !because.empty()) continue;
+          for (const auto& t : p->threads) {
+            if (t.tid != r.tid || !canRun(t)) continue;
+            because = fmt::format("thread {} \"{}\" is in {}(), which calls {} at {}; a lock taken with acquire() may be "
+                                  "released by any thread", r.tid, r.thread, site.at.function, site.call, where);
+          }
+        }
+      } else if (site.call.ends_with(".release")) {
+        // release handed to a timer or a scheduler: a thread of it waits with a timeout or sleeps.
+        for (const auto& t : p->threads) {
+          if (!because.empty() || participates(f, p->pid, t.tid) || !canRun(t)) continue;
+          // (From a core, a sleep can show as "unknown": no kernel view.)
+          if (t.state != "sleeping" && t.state != "unknown" && t.stateDetail.find("(with a timeout)") == std::string::npos) {
+            continue;
+          }
+          because = fmt::format("{} is handed to a timer or a scheduler at {}, and thread {} \"{}\" {}; a lock taken "
+                                "with acquire() may be released by any thread", site.call, where, t.tid, t.name,
+                                t.state == "sleeping" ? "sleeps" : t.state == "unknown" ? "may still run" : "waits with a timeout");
+        }
+      }
+    }
+    if (because.empty()) {
+      kept.push_back(std::move(f));
+      continue;
+    }
+    f.unconfirmedBecause = because;
+    d.unconfirmed.push_back(std::move(f));
+    moved = true;
+  }
+  d.findings = std::move(kept);
+  if (!moved) return;
+  markParticipantStates(snap);
+  setVerdict(d);
+}
+
+}  // namespace pyhang

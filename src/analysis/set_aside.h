@@ -1,0 +1,22 @@
+// Findings set aside because something outside the cycle can still end it: a Python signal
+// handler (a daemon's SIGTERM), or a thread that will release a lock taken with acquire() (a gate,
+// a lease). Each moves a finding from Diagnosis::findings to Diagnosis::unconfirmed with the reason.
+#pragma once
+
+#include "snapshot/snapshot.h"
+
+namespace pyhang {
+
+// An all-blocked or read-cycle finding, a plain Lock left taken with acquire() or an asyncio lock
+// left by a finished task, in a process whose main thread runs Python signal handlers: the signal
+// can still wake it (named in Diagnosis::waitingFor).
+void setAsideSignalWakeable(Snapshot& snapshot);
+
+// After the wake sites are attached: a join or lock-order cycle closed by a plain Lock or
+// Semaphore taken with acquire() (a gate, a lease) is set aside when a thread outside it that can
+// still run (sleeping, in I/O, waiting for a signal) is in a function that calls that lock's
+// release(), when a signal handler calls it, or when the release is handed to a timer or a
+// scheduler: any thread may release such a lock.
+void setAsideHandOffReleases(Snapshot& snapshot);
+
+}  // namespace pyhang
