@@ -25,14 +25,16 @@ bool TaskAnalyzer::loopDead(const EventLoop& l, std::vector<size_t>* tasks) cons
     }
     if (!inner || inner->location.function != "select" || !inner->location.file.ends_with("/selectors.py")) return false;
   }
+  // Besides its own wake-up socket, only reads whose other ends this process alone holds: only
+  // its tasks (all waiting) or its threads (see threadsThatCanWake) could write to them.
   for (const auto& fd : l.fds) {
-    if (!fd.wakeup) return false;
+    if (!fd.wakeup && (fd.peerFd < 0 || fd.write || !fd.read)) return false;
   }
   size_t n = 0;
   for (size_t i = 0; i < p_.tasks.size(); ++i) {
     const Task& t = p_.tasks[i];
     if (t.loop != l.address || !isPending(t)) continue;
-    if (!forever(t)) return false;
+    if (!forever(t) && !closedLoopFd(p_, t)) return false;
     ++n;
     if (tasks) tasks->push_back(i);
   }
@@ -67,12 +69,21 @@ void TaskAnalyzer::reportLoops() {
     std::vector<size_t> tasks;
     if (!l.tid || !loopDead(l, &tasks)) continue;
     std::vector<std::string> wakers = threadsThatCanWake(l.tid);
-    std::string nothing = "has nothing else to run: no ready callbacks, no timers, no I/O besides its own wake-up socket";
+    std::vector<std::string> closed;
+    for (const auto& fd : l.fds) {
+      if (!fd.wakeup && closed.size() < 4) closed.push_back(fmt::format("fd {} (its other end: fd {})", fd.fd, fd.peerFd));
+    }
+    const std::string io = closed.empty() ? std::string("no I/O besides its own wake-up socket")
+                                          : fmt::format("no I/O besides its own wake-up socket and reads from {}, whose other "
+                                                        "ends only this process holds", fmt::join(closed, ", "));
+    std::string nothing = "has nothing else to run: no ready callbacks, no timers, " + io;
     if (!wakers.empty()) {
       deadLoopTids_.insert(l.tid);  // said here: no second note about it
       d_.notes.push_back(fmt::format("The event loop in {} {}; only another thread could still wake it "
-                                     "(call_soon_threadsafe): {}.",
-                                     threadLabel(snap_, p_, l.tid), nothing, fmt::join(wakers, ", ")));
+                                     "(call_soon_threadsafe{}): {}.",
+                                     threadLabel(snap_, p_, l.tid), nothing,
+                                     closed.empty() ? "" : ", or a write through one of those other ends",
+                                     fmt::join(wakers, ", ")));
       continue;
     }
     deadLoopTids_.insert(l.tid);
@@ -94,7 +105,9 @@ void TaskAnalyzer::reportLoops() {
     f.kind = "all-blocked";
     f.lines.push_back(fmt::format("Found a hang (all tasks blocked): the event loop in {} can never run again.",
                                   threadLabel(snap_, p_, l.tid)));
-    f.lines.push_back("  It has no ready callbacks, no timers and watches no I/O besides its own wake-up socket,");
+    f.lines.push_back(closed.empty() ? std::string("  It has no ready callbacks, no timers and watches no I/O besides its own wake-up socket,")
+                                     : fmt::format("  It has no ready callbacks, no timers, and watches only its own wake-up socket and {}, "
+                                                   "whose other ends only this process holds,", fmt::join(closed, ", ")));
     f.lines.push_back(tasks.size() == 1 ? std::string("  and its only task waits:")
                                         : fmt::format("  and each of its {} tasks waits:", tasks.size()));
     size_t shown = 0;
@@ -105,9 +118,13 @@ void TaskAnalyzer::reportLoops() {
       if (++shown > kMaxListedTasks) continue;
       f.lines.push_back(fmt::format("  {} {}", taskLabel(t), taskWaitPhrase(p_, t)));
       f.lines.push_back(fmt::format("      {}", atPhrase(t)));
-      if (t.await && (t.await->kind == "lock" || t.await->kind == "semaphore") &&
-          !holders_.count(asyncLockOf(p_, t.await->object))) {
-        f.lines.push_back("    which no pending task is known to hold");
+      if (t.await && (t.await->kind == "lock" || t.await->kind == "semaphore")) {
+        auto held = holders_.find(asyncLockOf(p_, t.await->object));
+        if (held == holders_.end()) {
+          f.lines.push_back("    which no pending task is known to hold");
+        } else if (held->second.size() == 1) {
+          f.lines.push_back(fmt::format("    which {} holds", taskLabel(p_.tasks[held->second.front().task])));
+        }
       }
       if (t.await && t.await->kind == "executor" && t.await->workerTid) {
         f.lines.push_back(fmt::format("    and {} waits forever itself (see its traceback)",

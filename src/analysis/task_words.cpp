@@ -19,6 +19,17 @@ bool isPending(const Task& t) {
 }
 
 // The task waits for something that only another task (or thread) can provide, with no timer.
+const LoopFd* closedLoopFd(const Process& p, const Task& t) {
+  if (!t.await || t.await->kind != "io" || t.await->fd < 0 || t.await->hasTimeout) return nullptr;
+  for (const auto& l : p.loops) {
+    if (l.address != t.loop) continue;
+    for (const auto& fd : l.fds) {
+      if (fd.fd == t.await->fd && fd.peerFd >= 0) return &fd;
+    }
+  }
+  return nullptr;
+}
+
 bool waitsForever(const Task& t) {
   if (!isPending(t) || !t.await || t.await->hasTimeout) return false;
   static const std::set<std::string> kKinds = {"lock",    "semaphore", "event",    "condition",
@@ -242,6 +253,7 @@ std::string taskWaitPhrase(const Process& p, const Task& t) {
     s = "waits for I/O";
     if (a.fd >= 0) s += fmt::format(" on fd {}", a.fd);
     if (!a.detail.empty()) s += fmt::format(" ({})", a.detail);
+    if (const LoopFd* fd = closedLoopFd(p, t)) s += fmt::format(", whose other end only this process holds (fd {})", fd->peerFd);
   } else if (a.kind == "ready") {
     return "is scheduled to run";
   } else if (a.kind == "running") {

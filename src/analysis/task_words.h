@@ -16,6 +16,10 @@ bool isPending(const Task& t);
 // The task waits for something that only another task (or thread) can provide, with no timer.
 bool waitsForever(const Task& t);
 
+// A task awaiting I/O, without a timeout, on a descriptor its loop watches whose other end only
+// this process holds (LoopFd::peerFd, live): that loop fd, else null.
+const LoopFd* closedLoopFd(const Process& p, const Task& t);
+
 const SyncObject* objectOf(const Process& p, uint64_t addr);
 
 // The lock an asyncio object stands for: a Condition's lock, else itself.

@@ -80,6 +80,24 @@ std::string idleSitesClause(const Finding& f, const SyncObject& o, int64_t pid) 
 }  // namespace
 
 std::string allBlockedFix(const Snapshot& s, const Finding& f) {
+  // Tasks of a loop that waits only on reads whose other ends this process holds (a socketpair,
+  // a loopback connection to itself): one of them must write, or stop holding what the writer needs.
+  for (const auto& part : f.participants) {
+    if (part.task.empty() || !part.waitsFor || part.waitsFor->op != WaitOp::kIo) continue;
+    const Process* p = processOf(s, part.pid);
+    for (const auto& hold : part.holds) {
+      const bool needed = std::any_of(f.participants.begin(), f.participants.end(), [&](const Participant& x) {
+        return &x != &part && x.waitsFor && x.waitsFor->object == hold.first.object;
+      });
+      auto o = p ? p->objects.find(hold.first.object) : decltype(p->objects.end()){};
+      if (!needed || !p || o == p->objects.end()) continue;
+      return fmt::format("do not hold {} while awaiting the read at {}: the task that would write the reply waits for it. "
+                         "Release it before the await, or give the read a timeout (asyncio.wait_for).",
+                         nameOf(&o->second), place(part.at));
+    }
+    return fmt::format("each of these tasks awaits a read (the first at {}) that only another of them would answer: let "
+                       "one side write before it reads, or give the reads a timeout (asyncio.wait_for).", place(part.at));
+  }
   if (f.summary.find("multiprocessing.Pool job") != std::string::npos) {
     return "find why the worker died (its exit status, the kernel log for the OOM killer); use "
            "concurrent.futures.ProcessPoolExecutor, which fails the job with BrokenProcessPool when a worker dies, or "

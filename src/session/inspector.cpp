@@ -25,6 +25,7 @@
 #include "process/proc_tree.h"
 #include "process/thread_stopper.h"
 #include "session/file_lock_holders.h"
+#include "session/loop_peers.h"
 #include "session/pipe_peers.h"
 
 namespace pyhang {
@@ -468,6 +469,7 @@ Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOption
   attachReadPeers(snap);
   attachOutputPipeWriters(snap);
   attachFileLockHolders(snap);
+  attachLoopPeers(snap);
   return snap;
 }
 

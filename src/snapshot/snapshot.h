@@ -272,6 +272,10 @@ struct LoopFd {
   std::string what;             // "listening socket", "socket", ...
   int64_t childPid = 0;         // a watch for this child's exit (asyncio's pidfd child watcher)
   bool pipeWriteEnd = false;    // a write pipe transport's end, watched for its readers closing it
+  // Live, a watch for reading a socketpair, a local TCP connection or a pipe whose other end
+  // only this process holds (no other process, no C thread, no descriptor in flight): that end's
+  // fd here. Only this process's tasks and threads can ever make it readable. -1: not known.
+  int64_t peerFd = -1;
 };
 
 struct EventLoop {
