@@ -19,6 +19,7 @@ namespace pyhang {
 
 namespace {
 
+using explain::baseName;
 using explain::cycleFinding;
 using explain::deadHolderFindings;
 using explain::Explainer;
@@ -127,6 +128,44 @@ void analyze(Snapshot& snap) {
                                   return std::any_of(cy.begin(), cy.end(), [&](size_t k) { return involved.count(k) > 0; });
                                 }),
                  cycles.end());
+  }
+
+  // socketserver's shutdown() called from a request handler, on the thread that runs
+  // serve_forever(): shutdown() waits for serve_forever() to notice the request and return, and
+  // serve_forever() is below it on the same stack (the deadlock its documentation warns of).
+  for (size_t i = 0; i < g.units.size(); ++i) {
+    const UnitState& u = g.units[i];
+    if (!u.blockedForever() || u.wait->op != WaitOp::kWait) continue;
+    const Process& p = ex.proc(u.id);
+    const Thread& t = ex.thread(u.id);
+    auto in = [](const Frame& fr, const char* function) {
+      return fr.kind == Frame::Kind::kPython && fr.location.function == function &&
+             fr.location.file.ends_with("/socketserver.py");
+    };
+    size_t serve = SIZE_MAX, shutdown = SIZE_MAX;
+    for (size_t fi = 0; fi < t.frames.size(); ++fi) {
+      if (in(t.frames[fi], "serve_forever") && serve == SIZE_MAX) serve = fi;
+      if (in(t.frames[fi], "shutdown") && serve != SIZE_MAX) shutdown = fi;
+    }
+    if (shutdown == SIZE_MAX || shutdown + 2 < u.waitFrame || u.waitFrame < shutdown) continue;
+    // Another thread serving (another server, perhaps the one being shut down) may set it.
+    const bool otherServer = std::any_of(p.threads.begin(), p.threads.end(), [&](const Thread& o) {
+      return &o != &t && std::any_of(o.frames.begin(), o.frames.end(), [&](const Frame& fr) { return in(fr, "serve_forever"); });
+    });
+    if (otherServer) continue;
+    const Frame& serving = t.frames[serve];
+    Finding f;
+    f.kind = "self-deadlock";
+    f.lines.push_back("Found a deadlock (socketserver's shutdown() called from inside serve_forever()) in 1 thread:");
+    f.lines.push_back(fmt::format("  {} {}", ex.threadLabel(u.id), ex.waitTarget(u)));
+    f.lines.push_back(fmt::format("      {}", ex.atPhrase(u)));
+    f.lines.push_back(fmt::format("    inside a request handler that serve_forever() ({}:{}) runs on this same thread:",
+                                  baseName(serving.location.file), serving.location.line));
+    f.lines.push_back("  shutdown() waits for serve_forever() to return, which it cannot do while its own thread waits.");
+    f.participants.push_back(ex.participant(u, true));
+    f.summary = fmt::format("{} calls shutdown() from inside serve_forever() on the same thread", ex.threadLabel(u.id));
+    involved.insert(i);
+    d.findings.push_back(std::move(f));
   }
 
   // A thread that holds a pipe's write end but waits elsewhere (a join) closes a second cycle

@@ -62,6 +62,9 @@ uint64_t handOffLock(const Snapshot& snap, const Finding& f) {
     auto o = p->objects.find(part.waitsFor->object);
     if (o == p->objects.end() || o->second.threadIdent) continue;
     if (o->second.kind != ObjectKind::kLock && o->second.kind != ObjectKind::kSemaphore) continue;
+    // A semaphore whose permits the waiters hold themselves (nested acquires): a release() by
+    // any other thread (a refill, a timer) gives one of them a permit, however they took theirs.
+    if (f.kind == "self-deadlock" && o->second.kind == ObjectKind::kSemaphore) return part.waitsFor->object;
     for (const auto& other : f.participants) {
       for (const auto& [h, since] : other.holds) {
         if (h.object == part.waitsFor->object && h.how.rfind("acquire()", 0) == 0) return h.object;
@@ -128,10 +131,14 @@ void setAsideHandOffReleases(Snapshot& snap) {
   Diagnosis& d = snap.diagnosis;
   std::vector<Finding> kept;
   bool moved = false;
-  // A thread that can still get somewhere: running, sleeping, in I/O, waiting for a signal or
-  // with a timeout; not one waiting (for all pyhang knows, forever) or stuck behind a finding.
+  // A thread that may still get somewhere: running, sleeping, in I/O, waiting for a signal or
+  // with a timeout, or waiting for something outside every finding (an Event a sleeping thread
+  // will set, a join of a thread at work); not one in a finding or stuck behind one, nor an idle
+  // pool worker.
   auto canRun = [](const Thread& t) {
-    if (t.state == "deadlocked" || t.state == "stuck-behind" || t.state == "idle") return false;
+    return t.state != "deadlocked" && t.state != "stuck-behind" && t.state != "idle";
+  };
+  auto sleepsOrTimesOut = [](const Thread& t) {
     return t.state != "waiting" || !t.kernelWait.empty() || t.stateDetail.find("(with a timeout)") != std::string::npos;
   };
   auto participates = [](const Finding& f, int64_t pid, int64_t tid) {
@@ -140,7 +147,15 @@ void setAsideHandOffReleases(Snapshot& snap) {
   };
   for (auto& f : d.findings) {
     std::string because;
-    const uint64_t lock = f.kind == "join-cycle" || f.kind == "lock-order-cycle" ? handOffLock(snap, f) : 0;
+    const uint64_t lock =
+        f.kind == "join-cycle" || f.kind == "lock-order-cycle" || f.kind == "self-deadlock" ? handOffLock(snap, f) : 0;
+    bool semaphore = false;
+    for (const auto& q : snap.processes) {
+      auto o = q.objects.find(lock);
+      semaphore |= lock && o != q.objects.end() && o->second.kind == ObjectKind::kSemaphore;
+    }
+    const std::string anyThread = semaphore ? "any thread may release a semaphore"
+                                            : "a lock taken with acquire() may be released by any thread";
     for (const auto& site : f.wakeSites) {
       if (!lock || !because.empty() || site.object != lock) continue;
       const Process* p = nullptr;
@@ -153,8 +168,8 @@ void setAsideHandOffReleases(Snapshot& snap) {
         for (const auto& h : *p->signalHandlers) {
           const std::string last = h.handler.substr(h.handler.rfind('.') == std::string::npos ? 0 : h.handler.rfind('.') + 1);
           if (!because.empty() || last != site.at.function || baseName(h.where.file) != baseName(site.at.file)) continue;
-          because = fmt::format("signal {}'s handler {} calls {} at {}; a lock taken with acquire() may be released by "
-                                "any thread", h.name, h.handler, site.call, where);
+          because = fmt::format("signal {}'s handler {} calls {} at {}; {}", h.name, h.handler, site.call,
+                                where, anyThread);
         }
       }
       if (site.call.ends_with(".release()") && !site.afterOwnAcquire && because.empty()) {
@@ -163,21 +178,22 @@ void setAsideHandOffReleases(Snapshot& snap) {
           if (r.blocked || r.loopBlocked || !r.task.empty() || !because.empty()) continue;
           for (const auto& t : p->threads) {
             if (t.tid != r.tid || !canRun(t)) continue;
-            because = fmt::format("thread {} \"{}\" is in {}(), which calls {} at {}; a lock taken with acquire() may be "
-                                  "released by any thread", r.tid, r.thread, site.at.function, site.call, where);
+            because = fmt::format("thread {} \"{}\" is in {}(), which calls {} at {}; {}", r.tid, r.thread,
+                                  site.at.function, site.call, where, anyThread);
           }
         }
       } else if (site.call.ends_with(".release")) {
         // release handed to a timer or a scheduler: a thread of it waits with a timeout or sleeps.
         for (const auto& t : p->threads) {
-          if (!because.empty() || participates(f, p->pid, t.tid) || !canRun(t)) continue;
+          if (!because.empty() || participates(f, p->pid, t.tid) || !canRun(t) || !sleepsOrTimesOut(t)) continue;
           // (From a core, a sleep can show as "unknown": no kernel view.)
           if (t.state != "sleeping" && t.state != "unknown" && t.stateDetail.find("(with a timeout)") == std::string::npos) {
             continue;
           }
-          because = fmt::format("{} is handed to a timer or a scheduler at {}, and thread {} \"{}\" {}; a lock taken "
-                                "with acquire() may be released by any thread", site.call, where, t.tid, t.name,
-                                t.state == "sleeping" ? "sleeps" : t.state == "unknown" ? "may still run" : "waits with a timeout");
+          because = fmt::format("{} is handed to a timer or a scheduler at {}, and thread {} \"{}\" {}; {}", site.call,
+                                where, t.tid, t.name,
+                                t.state == "sleeping" ? "sleeps" : t.state == "unknown" ? "may still run" : "waits with a timeout",
+                                anyThread);
         }
       }
     }

@@ -158,6 +158,23 @@ std::vector<int64_t> polledFds(pid_t pid, unsigned long long addr, unsigned long
   return out;
 }
 
+// The descriptors set in a select(2) fd_set of `nfds` bits at `addr` in the target (none when
+// addr is 0), at most 1024 bits read; nullopt when it cannot be read.
+std::optional<std::vector<int64_t>> selectedFds(pid_t pid, unsigned long long addr, unsigned long long nfds) {
+  std::vector<int64_t> out;
+  if (addr == 0) return out;
+  if (nfds == 0 || nfds > 1024) return std::nullopt;
+  uint64_t words[1024 / 64] = {};
+  const size_t bytes = static_cast<size_t>((nfds + 63) / 64) * 8;
+  iovec local{words, bytes};
+  iovec remote{reinterpret_cast<void*>(addr), bytes};
+  if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != static_cast<ssize_t>(bytes)) return std::nullopt;
+  for (size_t fd = 0; fd < nfds; ++fd) {
+    if (words[fd / 64] >> (fd % 64) & 1) out.push_back(static_cast<int64_t>(fd));
+  }
+  return out;
+}
+
 // The descriptors an epoll instance watches, from /proc/PID/fdinfo/EPFD ("tfd: 5 events: 19
 // ..."), at most 64 (more: empty); `inputOnly` as for polledFds (EPOLLIN = POLLIN ...).
 std::vector<int64_t> epollFds(pid_t pid, unsigned long long epfd, bool* inputOnly) {
@@ -297,6 +314,26 @@ KernelWait describeKernelWait(pid_t pid, pid_t tid) {
       }
       w.kind = "poll";
       w.text = "waits in select() for I/O";
+      {
+        // select.select([fd], [], []) with no timeout (a NULL pointer): as good as a read on fd.
+        // CPython passes all three sets, the unused ones empty.
+        auto reads = selectedFds(pid, a[1], a[0]);
+        auto writes = selectedFds(pid, a[2], a[0]);
+        auto excepts = selectedFds(pid, a[3], a[0]);
+        if (!reads || !writes || !excepts) break;
+        if (reads->size() + writes->size() + excepts->size() <= 4) {
+          w.polledFds = *reads;
+          w.polledFds.insert(w.polledFds.end(), writes->begin(), writes->end());
+        }
+        if (a[4] == 0 && reads->size() == 1 && writes->empty() && excepts->empty()) {
+          w.readFd = reads->front();
+          w.text = fmt::format("waits in select() for input on {}, with no timeout", fdText(static_cast<unsigned long long>(w.readFd)));
+        } else if (!reads->empty() && reads->size() <= 4 && writes->empty()) {
+          std::vector<std::string> fds;
+          for (int64_t fd : *reads) fds.push_back(fdText(static_cast<unsigned long long>(fd)));
+          w.text = fmt::format("waits in select() for input on {}", fmt::join(fds, ", "));
+        }
+      }
       break;
     case kEpollWait: case kEpollPwait: case kEpollPwait2: {
       w.kind = "poll";

@@ -98,6 +98,8 @@ const Participant* blockedLoopThread(const Snapshot& s, const Finding& f) {
     // The loop's own wait in its selector (for a child's exit, asyncio's child watcher) is no
     // blocking call made inside the loop.
     if (part.waitsFor->how.rfind("asyncio", 0) == 0) continue;
+    // A task awaiting I/O leaves its loop free to run.
+    if (!part.task.empty() && part.waitsFor->op == WaitOp::kIo) continue;
     const SyncObject* o = waitedObject(s, part);
     if (o ? isAsync(o) : !part.task.empty()) continue;
     const Process* p = processOf(s, part.pid);
@@ -146,7 +148,11 @@ std::string fixLine(const Snapshot& s, const Finding& f) {
       })) {
     fix = fileLockFix(s, f);
   } else if (f.kind == "lock-order-cycle") fix = lockOrderFix(s, f);
-  else if (f.kind == "self-deadlock") fix = selfDeadlockFix(s, f);
+  else if (f.kind == "self-deadlock" && f.summary.ends_with("calls shutdown() from inside serve_forever() on the same thread")) {
+    fix = "call shutdown() from another thread (threading.Thread(target=server.shutdown).start()), or use a "
+          "ThreadingTCPServer so that handlers run in threads of their own: shutdown() must never run on the thread of "
+          "serve_forever().";
+  } else if (f.kind == "self-deadlock") fix = selfDeadlockFix(s, f);
   else if (f.kind == "gc-reentrancy") fix = reentrancyFix(s, f, true);
   else if (f.kind == "signal-reentrancy") fix = reentrancyFix(s, f, false);
   else if (f.kind == "join-cycle") fix = joinCycleFix(s, f);

@@ -222,6 +222,28 @@ IDLE: Dict[str, Idle] = {
                                                 ") can still wake the program.")),
     "c2_ok_idle_daemon_stuck.py": Idle(),
     "c2_ok_idle_aio_wait_for.py": Idle(),
+    # A loop waiting only on socketpairs / loopback connections, which another thread, a forked
+    # worker or anyone connecting to its listening socket can still write to.
+    "c2_ok_idle_aio_socketpair_thread_writer.py": Idle(),
+    "c2_ok_idle_aio_socketpair_child_writer.py": Idle(),
+    "c2_ok_idle_aio_local_server_idle_client.py": Idle(),
+    # A token bucket: both workers hold a permit and wait for a second; a refill thread or a
+    # Timer will release() more (any thread may release a semaphore).
+    "c2_ok_idle_sem_token_bucket.py": Idle(verdict=(
+        "Verdict: no deadlock: the threads looked stuck (self-deadlock), but thread",
+        "is in refill(), which calls budget.release() at", "any thread may release a semaphore")),
+    "c2_ok_idle_sem_token_bucket_timer.py": Idle(verdict=(
+        "Verdict: no deadlock: the threads looked stuck (self-deadlock), but budget.release is handed to a timer",)),
+    # A lock handed off with acquire(), released by a worker that first waits for an Event a
+    # sleeping thread will set, or joins a helper at work.
+    "c2_ok_idle_lock_cycle_baton_event.py": Idle(verdict=(
+        "Verdict: no deadlock: the threads looked stuck (lock-order-cycle), but thread",
+        "is in worker(), which calls busy.release() at")),
+    "c2_ok_idle_lock_cycle_baton_join.py": Idle(verdict=(
+        "Verdict: no deadlock: the threads looked stuck (lock-order-cycle), but thread",
+        "is in worker(), which calls busy.release() at")),
+    # shutdown() from a handler thread of a ThreadingTCPServer: serve_forever() runs elsewhere.
+    "c2_ok_idle_socketserver_shutdown_threaded.py": Idle(),
     "c2_ok_idle_mp_queue_consumer.py": Idle(parent_asleep=True, verdict=_CHILD),
     "c2_ok_idle_ppe_map.py": Idle(parent_asleep=True, verdict=_CHILD),
     "c2_ok_idle_aio_signal_shutdown.py": Idle(verdict=("Verdict: no deadlock: every thread waits, and signal SIGTERM",
@@ -605,6 +627,28 @@ HANGS: Dict[str, Hang] = {
         "teller-1": At("second", "transfer", holds=["first"]),
         "teller-2": At("second", "transfer", holds=["first"]),
     }),
+    # Tasks of one loop reading socketpairs whose other ends only they could write to (live: the
+    # peers come from /proc and sock_diag; a core says "no deadlock").
+    "c2_hang_aio_self_rpc_under_lock.py": Hang(["all-blocked"], {
+        "task:Task-1": At("refresh_read", "refresh", holds=["refresh_with"]),
+        "task:admin": At("admin_lock", "serve_admin"),
+    }, live_only=True, fix=["do not hold", "while awaiting the read at @refresh_read"], fix_live_only=True),
+    "c2_hang_aio_handshake_both_read.py": Hang(["all-blocked"], {
+        "task:Task-1": At("gather", "main"),
+        "task:node-a": At("peer_read", "peer"),
+        "task:node-b": At("peer_read", "peer"),
+    }, live_only=True, fix=["each of these tasks awaits a read", "let one side write before it reads"],
+        fix_live_only=True),
+    # select.select([fd], [], []) without a timeout is a read of fd (live: from the syscall's
+    # fd_set in the target's memory).
+    "c2_hang_select_wake_pipe_under_lock.py": Hang(["read-cycle"], {
+        "poller": At("poll_select", "poll_loop", holds=["poll_with"]),
+        "submitter": At("submit_lock", "submit"),
+    }, live_only=True, fix=["while it waits to read at @poll_select", "before waiting for input"], fix_live_only=True),
+    # socketserver's shutdown() from a handler on the thread of serve_forever().
+    "c2_hang_socketserver_shutdown_in_handler.py": Hang(["self-deadlock"], {
+        "MainThread": At("handler_shutdown", "handle"),
+    }, fix=["call shutdown() from another thread"]),
     # Both ends sending into full socket buffers, neither reading.
     "c2_hang_tcp_loopback_sendall.py": Hang(["full-pipe"], {
         "MainThread": At("leader_send", "main"),
