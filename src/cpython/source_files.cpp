@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <string_view>
 
 #include "common/files.h"
 
@@ -60,6 +61,10 @@ const std::vector<std::string>* SourceFiles::lines(const std::string& file) {
     std::vector<std::string> text = readTextLines(bytes);
     // A name really containing the text "\udcxy" (no surrogateescape involved) is tried as is.
     if (text.empty() && bytes != path) text = readTextLines(path);
+    if (text.empty() && file[0] != '/' && !startDirectory_.empty()) {
+      const std::string absolute = startDirectory_ + "/" + file;
+      text = readTextLines(fileSystemBytes(localPath_ ? localPath_(absolute) : absolute));
+    }
     it = files_.emplace(file, std::move(text)).first;
   }
   return &it->second;
@@ -116,8 +121,24 @@ std::map<std::string, int> openAcquires(const std::vector<std::string>& lines, i
   first = std::max(1, first);
   current = std::min<int>(current, static_cast<int>(lines.size()) + 1);
   if (current - first > 2000) first = current - 2000;
+  // The bodies of functions and classes defined inside this one ran elsewhere (another task,
+  // thread or call), if at all: their lines are skipped. A def on the first line (after its
+  // decorators) is the function's own; a module's body has none.
+  bool expectOwn = true;
+  int nested = -1;  // indent of the nested def/class whose body is being skipped
   for (int ln = first; ln < current; ++ln) {
     const std::string& text = lines[static_cast<size_t>(ln) - 1];
+    const size_t ind = text.find_first_not_of(" \t");
+    if (ind == std::string::npos || text[ind] == '#') continue;
+    if (nested >= 0 && static_cast<int>(ind) > nested) continue;
+    nested = -1;
+    const std::string_view head = std::string_view(text).substr(ind);
+    const bool def = head.starts_with("def ") || head.starts_with("async def ");
+    if ((def && !expectOwn) || head.starts_with("class ")) {
+      nested = static_cast<int>(ind);
+      continue;
+    }
+    if (!head.starts_with("@")) expectOwn = false;
     for (const char* verb : {".acquire(", ".release("}) {
       size_t pos = 0;
       while ((pos = text.find(verb, pos)) != std::string::npos) {

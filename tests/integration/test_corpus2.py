@@ -242,6 +242,13 @@ IDLE: Dict[str, Idle] = {
     "c2_ok_idle_lock_cycle_baton_join.py": Idle(verdict=(
         "Verdict: no deadlock: the threads looked stuck (lock-order-cycle), but thread",
         "is in worker(), which calls busy.release() at")),
+    # An asyncio.Lock taken by a nested coroutine's task that finished, released later by a thread
+    # through call_soon_threadsafe: the outer function never took it (its nested bodies ran
+    # elsewhere).
+    "c2_ok_idle_aio_lock_released_by_thread.py": Idle(verdict=(
+        "Verdict: no deadlock: the tasks looked stuck (held-by-finished-task), but an asyncio lock has no owner",)),
+    "c2_ok_idle_aio_nested_release_then_acquire.py": Idle(verdict=(
+        "Verdict: no deadlock: the tasks looked stuck (held-by-finished-task), but an asyncio lock has no owner",)),
     # shutdown() from a handler thread of a ThreadingTCPServer: serve_forever() runs elsewhere.
     "c2_ok_idle_socketserver_shutdown_threaded.py": Idle(),
     "c2_ok_idle_mp_queue_consumer.py": Idle(parent_asleep=True, verdict=_CHILD),
