@@ -58,6 +58,7 @@ Result<void> Reader::run() {
             for (uint64_t a : *items) out_.argv.push_back(objects_.readStr(a, 4096).value_or("?"));
           }
         }
+        readStartDirectory();
       }
     }
     first = false;
@@ -132,6 +133,34 @@ Result<void> Reader::run() {
   linkThreadPoolWork(objects_, out_);
   readAsyncio(AsyncioInputs{mem_, rt_, objects_, codes_, walker_, sync_, opts_, sources_}, out_);  // asyncio tasks
   return {};
+}
+
+void Reader::readStartDirectory() {
+  auto main = objects_.moduleGlobal("__main__", "__file__");
+  auto path = objects_.moduleGlobal("sys", "path");
+  if (!main || !*main || !path || !*path) return;
+  const std::string file = objects_.readStr(*main, 4096).value_or("");
+  auto items = objects_.listItems(*path, 1);
+  if (file.empty() || file[0] == '/' || !items || items->empty()) return;
+  std::string first = objects_.readStr(items->front(), 4096).value_or("");
+  if (first.empty() || first[0] != '/' || first.find("/../") != std::string::npos) return;
+  while (first.size() > 1 && first.back() == '/') first.pop_back();
+  // `python dir/app.py` from /srv: __file__ "dir/app.py", sys.path[0] "/srv/dir".
+  std::string dir = file.find('/') == std::string::npos ? "" : file.substr(0, file.rfind('/'));
+  while (dir.rfind("./", 0) == 0) dir = dir.substr(2);
+  if (dir == ".") dir.clear();
+  if (dir.find("..") != std::string::npos) return;
+  std::string start = first;
+  if (!dir.empty()) {
+    if (first.size() <= dir.size() || first.compare(first.size() - dir.size(), dir.size(), dir) != 0 ||
+        first[first.size() - dir.size() - 1] != '/') {
+      return;
+    }
+    start = first.substr(0, first.size() - dir.size() - 1);
+    if (start.empty()) start = "/";
+  }
+  out_.startDirectory = start;
+  sources_.setStartDirectory(start);
 }
 
 }  // namespace pyhang::cpython::process_internal

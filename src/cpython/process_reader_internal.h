@@ -36,6 +36,9 @@ class Reader {
  private:
   uint64_t at(uint64_t base, int32_t off) const { return base + static_cast<uint64_t>(off); }
   void readThreading();
+  // Process::startDirectory, from sys.path[0] (absolute: the main script's directory) and a
+  // relative __main__.__file__; also handed to sources_.
+  void readStartDirectory();
   void readThread(uint64_t tstate, uint64_t interp, int interpId, const std::pair<bool, uint64_t>& gil,
                   bool gcCollecting);
   std::vector<Variable> variables(const RawFrame& raw, bool argumentsOnly, bool localsOnly);

@@ -18,6 +18,10 @@ class SourceFiles {
   // `localPath` maps a path as the target sees it to one this process can open ("" = as is).
   explicit SourceFiles(std::function<std::string(const std::string&)> localPath) : localPath_(std::move(localPath)) {}
 
+  // Where a relative path that cannot be opened as given is tried next (the target's start
+  // directory); "" for none.
+  void setStartDirectory(std::string dir) { startDirectory_ = std::move(dir); }
+
   // Line `n` (1-based) of `file`, without its indentation; "" when unknown.
   std::string line(const std::string& file, int n);
   // All lines of `file`, or nullptr when it cannot be read (or is a pseudo-file like "<string>").
@@ -30,6 +34,7 @@ class SourceFiles {
 
  private:
   std::function<std::string(const std::string&)> localPath_;
+  std::string startDirectory_;
   std::unordered_map<std::string, std::vector<std::string>> files_;
 };
 

@@ -28,7 +28,7 @@ Result<Snapshot> diagnose(Result<Snapshot> inspected, const InspectOptions& opti
     // instead, woken with the lock: its native stack says so.
     if (isCore && lookForGilWaitsInCores(snapshot, options)) analyze(snapshot);
     confirmFindings(snapshot);
-    attachWakeSites(snapshot, sourceLinesFor(options, isCore));
+    attachWakeSites(snapshot, sourceLinesFor(options, isCore, snapshot));
     setAsideHandOffReleases(snapshot);
   }
   native::mergeNativeStacks(snapshot, options.nativeMode);

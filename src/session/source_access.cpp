@@ -9,10 +9,14 @@
 
 namespace pyhang {
 
-SourceLines sourceLinesFor(const InspectOptions& options, bool isCore) {
+SourceLines sourceLinesFor(const InspectOptions& options, bool isCore, const Snapshot& snapshot) {
   auto files = std::make_shared<std::map<int64_t, std::unique_ptr<cpython::SourceFiles>>>();
   std::string root = options.core.libSearchRoot;
-  return [files, root, isCore](int64_t pid, const std::string& file) -> const std::vector<std::string>* {
+  std::map<int64_t, std::string> starts;
+  for (const auto& p : snapshot.processes) {
+    if (!p.startDirectory.empty()) starts[p.pid] = p.startDirectory;
+  }
+  return [files, root, isCore, starts](int64_t pid, const std::string& file) -> const std::vector<std::string>* {
     auto& slot = (*files)[pid];
     if (!slot) {
       if (isCore) {
@@ -24,6 +28,7 @@ SourceLines sourceLinesFor(const InspectOptions& options, bool isCore) {
           return fmt::format("/proc/{}/cwd/{}", pid, path);
         });
       }
+      if (auto s = starts.find(pid); s != starts.end()) slot->setStartDirectory(s->second);
     }
     return slot->lines(file);
   };

@@ -8,6 +8,7 @@
 
 namespace pyhang {
 
-SourceLines sourceLinesFor(const InspectOptions& options, bool isCore);
+// Relative paths are also tried under each process's Process::startDirectory.
+SourceLines sourceLinesFor(const InspectOptions& options, bool isCore, const Snapshot& snapshot);
 
 }  // namespace pyhang

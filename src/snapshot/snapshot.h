@@ -321,6 +321,10 @@ struct Process {
   int64_t forkOf = 0;
   std::string commandLine;
   std::vector<std::string> argv;   // sys.argv as the program sees it, when readable
+  // The directory the program started in, when its main script's path is relative (3.6-3.8
+  // record it so): from sys.path[0] and __main__.__file__. Relative source paths are tried
+  // under it when they cannot be opened otherwise (a core read from another directory).
+  std::string startDirectory;
   std::string executable;
   std::string source;           // "live" or "core"
   std::string corePath;         // a core: the file it was read from

@@ -252,7 +252,8 @@ def _text(data: Union[bytes, str, None]) -> str:
 
 
 def run_pyhang(pyhang: Union[str, Path], *args, timeout: float = PYHANG_TIMEOUT,
-               env: Optional[Dict[str, Optional[str]]] = None) -> subprocess.CompletedProcess:
+               env: Optional[Dict[str, Optional[str]]] = None,
+               cwd: Union[str, Path, None] = None) -> subprocess.CompletedProcess:
     """Run pyhang with ``args`` (converted with str()); returns the CompletedProcess with text
     stdout/stderr (UTF-8, undecodable bytes replaced). Fails the test if it runs past ``timeout``
     (pyhang is then killed)."""
@@ -260,7 +261,7 @@ def run_pyhang(pyhang: Union[str, Path], *args, timeout: float = PYHANG_TIMEOUT,
     try:
         return subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, encoding="utf-8", errors="replace",
-                              timeout=timeout, env=_merged_env(env))
+                              timeout=timeout, env=_merged_env(env), cwd=str(cwd) if cwd else None)
     except subprocess.TimeoutExpired as e:
         pytest.fail(f"pyhang did not finish within {timeout}s: {shlex.join(cmd)}\n"
                     f"--- stdout ---\n{_text(e.stdout)}\n--- stderr ---\n{_text(e.stderr)}",
@@ -513,11 +514,16 @@ def hung_program(python: Union[Interp, str, Path], script_path: Union[str, Path]
     ``.output_so_far``. On exit, always, SIGKILLs the whole group and reaps it.
 
     ``python`` is an Interp or a path. A relative ``script_path`` is looked up in the current
-    directory, then tests/scenarios, then tests/programs. ``env`` is merged into the environment
+    directory, then tests/scenarios, then tests/programs; with ``cwd`` under which it exists, it
+    is passed to Python relative, as given. ``env`` is merged into the environment
     (None values remove variables; PYTHONHOME/PYTHONPATH of pytest's own Python are dropped).
     The test fails with the program's output if it exits early or times out."""
     exe = python.path if isinstance(python, Interp) else str(python)
-    script = _resolve_script(script_path)
+    # A relative path that exists under `cwd` is passed as given (the program sees it relative).
+    if cwd and not Path(script_path).is_absolute() and (Path(cwd) / script_path).is_file():
+        script = Path(script_path)
+    else:
+        script = _resolve_script(script_path)
     argv = [exe, *python_args, str(script), *(str(a) for a in args)]
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, cwd=str(cwd) if cwd else None,

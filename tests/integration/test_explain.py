@@ -337,3 +337,28 @@ def test_wake_sites_queue_join_with_a_skipped_task_done(pyhang, python, tmp_path
         assert [s for s in sites if s[0] == "images.put()"], f["wake_sites"]
         assert f["fix"] == ("join() waits until every item got a task_done() (1 unfinished), and images is empty: an item "
                             "was taken without task_done(); call images.task_done() for every get(), in a finally.")
+
+
+def test_core_read_elsewhere_finds_a_relative_main_script(pyhang, python, tmp_path):
+    """Before 3.9 the main script's path is recorded as given (`python programs/app.py`): a core
+    read from another directory finds its source under the directory the program started in
+    (sys.path[0] less the script's own directory), so each hold's line is its `with` statement's,
+    not the line the thread waits at, and the fix names both."""
+    name = "c2_hang_inventory.py"
+    with hung_program(python, Path("programs") / name, cwd=PROGRAMS_DIR.parent) as prog:
+        prefix = tmp_path / "core"
+        g = subprocess.run(["timeout", "120", "gcore", "-o", str(prefix), str(prog.pid)],
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        core_file = Path(f"{prefix}.{prog.pid}")
+        assert g.returncode == 0 and core_file.is_file(), f"gcore failed ({g.returncode}): {g.stdout}{g.stderr}"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    try:
+        out = run_pyhang(pyhang, "core", core_file, cwd=elsewhere)
+    finally:
+        core_file.unlink()
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert f"since {name}:{line(name, 'cancel_with')} in cancel" in out.stdout, out.stdout
+    assert f"since {name}:{line(name, 'reserve_with')} in reserve" in out.stdout, out.stdout
+    assert "# LINE:attach_with" in out.stdout, out.stdout
+
