@@ -197,6 +197,26 @@ void setAsideHandOffReleases(Snapshot& snap) {
         }
       }
     }
+    // A pool starved by its own workers: a thread outside it that can still run (a watchdog,
+    // sleeping until a deadline) in a function that cancels or completes the awaited future.
+    for (const auto& site : f.wakeSites) {
+      if (!because.empty() || f.kind != "join-cycle") continue;
+      const bool completes = site.call.ends_with(".cancel()") || site.call.ends_with(".set_result()") ||
+                             site.call.ends_with(".set_exception()");
+      const Process* p = nullptr;
+      for (const auto& q : snap.processes) p = q.pid == site.pid ? &q : p;
+      auto o = p ? p->objects.find(site.object) : decltype(p->objects.end()){};
+      if (!completes || !p || o == p->objects.end() || o->second.kind != ObjectKind::kFuture) continue;
+      for (const auto& r : site.runners) {
+        if (r.blocked || !r.task.empty() || !because.empty()) continue;
+        for (const auto& t : p->threads) {
+          if (t.tid != r.tid || !canRun(t) || participates(f, p->pid, t.tid)) continue;
+          because = fmt::format("thread {} \"{}\" is in {}(), which calls {} at {}:{}: the future may still be "
+                                "cancelled or completed", r.tid, r.thread, site.at.function, site.call,
+                                baseName(site.at.file), site.at.line);
+        }
+      }
+    }
     if (because.empty()) {
       kept.push_back(std::move(f));
       continue;

@@ -49,6 +49,8 @@ std::vector<std::string> wakeMethods(const SyncObject& o, WaitOp op, bool lockHe
       if (lockHeldByNobody) return {"release"};
       return {};
     case ObjectKind::kAsyncFuture: return {"set_result", "set_exception"};
+    // A concurrent future still queued in a pool ends when someone cancels it (a watchdog).
+    case ObjectKind::kFuture: return {"cancel", "set_result", "set_exception"};
     case ObjectKind::kBarrier:
     case ObjectKind::kAsyncBarrier: return {"wait"};   // the parties still to come
     default: return {};

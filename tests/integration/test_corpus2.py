@@ -249,6 +249,10 @@ IDLE: Dict[str, Idle] = {
         "Verdict: no deadlock: the tasks looked stuck (held-by-finished-task), but an asyncio lock has no owner",)),
     "c2_ok_idle_aio_nested_release_then_acquire.py": Idle(verdict=(
         "Verdict: no deadlock: the tasks looked stuck (held-by-finished-task), but an asyncio lock has no owner",)),
+    # Pool starvation that a deadline watchdog ends by cancelling the queued lookups.
+    "c2_ok_idle_pool_starvation_watchdog_cancel.py": Idle(verdict=(
+        "Verdict: no deadlock: the threads looked stuck (join-cycle), but thread",
+        "is in deadline_watchdog(), which calls f.cancel() at")),
     # shutdown() from a handler thread of a ThreadingTCPServer: serve_forever() runs elsewhere.
     "c2_ok_idle_socketserver_shutdown_threaded.py": Idle(),
     "c2_ok_idle_mp_queue_consumer.py": Idle(parent_asleep=True, verdict=_CHILD),
