@@ -104,6 +104,20 @@ std::string uninspectedWakeSource(const Snapshot& snap, const Finding& f) {
       if (std::find(parents.begin(), parents.end(), parent) == parents.end()) parents.push_back(parent);
     }
   }
+  // Processes outside the tree that map the same multiprocessing semaphores (a detached helper).
+  std::vector<std::string> sharers;
+  for (int64_t pid : pids) {
+    for (const auto& [spid, cmd] : processOf(snap, pid)->semaphoreSharers) {
+      std::string s = cmd.empty() ? fmt::format("{}", spid) : fmt::format("{} ({})", spid, cmd);
+      if (std::find(sharers.begin(), sharers.end(), s) == sharers.end()) sharers.push_back(std::move(s));
+    }
+  }
+  if (others.empty() && parents.empty() && !sharers.empty()) {
+    return fmt::format("{} {}, which {} this program's multiprocessing semaphores and {} not in this report (inspect {} too)",
+                       sharers.size() == 1 ? "process" : "processes", fmt::join(sharers, ", "),
+                       sharers.size() == 1 ? "maps" : "map", sharers.size() == 1 ? "is" : "are",
+                       sharers.size() == 1 ? "it" : "them");
+  }
   if (others.empty() && !parents.empty()) {
     bool core = processOf(snap, *pids.begin())->source == "core";
     return fmt::format("{} (or a process it started), which {} not in this report ({})", fmt::join(parents, " or "),

@@ -26,6 +26,7 @@
 #include "process/thread_stopper.h"
 #include "session/file_lock_holders.h"
 #include "session/loop_peers.h"
+#include "session/semaphore_sharers.h"
 #include "session/pipe_peers.h"
 
 namespace pyhang {
@@ -470,6 +471,7 @@ Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOption
   attachOutputPipeWriters(snap);
   attachFileLockHolders(snap);
   attachLoopPeers(snap);
+  attachSemaphoreSharers(snap);
   return snap;
 }
 

@@ -380,6 +380,10 @@ struct Process {
   // Live: descendant processes that are not in the snapshot (not inspected: no --children),
   // alive, other than multiprocessing's own resource tracker and forkserver: pid -> command.
   std::vector<std::pair<int64_t, std::string>> uninspectedChildren;
+  // Live: processes outside the snapshot (a detached helper, a process started elsewhere) that
+  // map one of this process's multiprocessing semaphores (/dev/shm/sem.*): pid -> command. They
+  // may post or wait on them like a child.
+  std::vector<std::pair<int64_t, std::string>> semaphoreSharers;
   // Live, second look: OS threads without a Python thread state that ran meanwhile.
   std::vector<int64_t> otherThreadsThatRan;
   // --native: OS threads without a Python thread state, appended to `threads` after

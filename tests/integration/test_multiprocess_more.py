@@ -297,6 +297,16 @@ def test_not_deadlocked(pyhang, python, program):
     assert "Verdict: no deadlock found." in text.stdout
 
 
+def test_detached_process_sharing_a_semaphore_can_wake(pyhang, python):
+    """The process tree waits for an Event that a detached helper (setsid, outside the tree) will
+    set: it maps the Event's semaphores, so the report names it instead of a deadlock."""
+    pid, doc, rc, text = read_hang(pyhang, python, PROGRAMS_DIR / "mp_event_set_by_detached_helper.py")
+    assert rc == 0 and doc["diagnosis"]["findings"] == [], doc["diagnosis"]
+    last = text.stdout.strip().splitlines()[-1]
+    assert last.startswith("Verdict: no deadlock: every thread waits, and process "), text.stdout
+    assert "which maps this program's multiprocessing semaphores and is not in this report" in last, last
+
+
 # --------------------------------------------------------------------------------------------
 # Several cores analysed together
 
