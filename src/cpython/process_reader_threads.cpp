@@ -149,6 +149,31 @@ void Reader::readThread(uint64_t tstate, uint64_t interp, int interpId, const st
         f.holds.push_back(HeldObject{w.lock, f.holds[k].how, f.holds[k].line, true});
       }
     }
+    // An ExitStack (`with ExitStack() as stack: stack.enter_context(lock)`) holds the managers it
+    // entered: their __exit__ waits in its _exit_callbacks (3.7+: (is_sync, bound __exit__)
+    // pairs; 3.6: wrapper functions whose __self__ is the manager).
+    for (size_t k = 0, n = f.holds.size(); k < n; ++k) {
+      const uint64_t stack = f.holds[k].object;
+      const bool exitStack = objects_.isInstance(stack, "contextlib", "_BaseExitStack") ||
+                             objects_.isInstance(stack, "contextlib", "ExitStack");
+      if (sync_.classify(stack) != ObjectKind::kUnknown || !exitStack) continue;
+      auto callbacks = objects_.attr(stack, "_exit_callbacks");
+      auto items = callbacks ? objects_.dequeItems(*callbacks, 64) : Result<std::vector<uint64_t>>(std::vector<uint64_t>{});
+      if (!items) continue;
+      for (uint64_t item : *items) {
+        uint64_t callback = item;
+        if (auto pair = objects_.tupleItems(item, 2); pair && pair->size() == 2) callback = (*pair)[1];
+        uint64_t manager = objects_.attr(callback, "__self__").value_or(0);
+        const std::string type = manager ? "" : objects_.typeName(callback).value_or("");
+        if (type == "method" || type == "builtin_function_or_method") {
+          // PyMethodObject.im_self, PyCFunctionObject.m_self (3.14+ keeps cm.__exit__ itself)
+          manager = objects_.memory().readPtr(callback + 24).value_or(0);
+        }
+        const ObjectKind kind = manager ? sync_.classify(manager) : ObjectKind::kUnknown;
+        if (kind == ObjectKind::kUnknown || kind == ObjectKind::kEvent || kind == ObjectKind::kQueue) continue;
+        f.holds.push_back(HeldObject{manager, f.holds[k].how, f.holds[k].line});
+      }
+    }
     // A @contextmanager generator suspended inside its own `with lock:` holds the lock.
     for (size_t k = 0, n = f.holds.size(); k < n; ++k) {
       if (sync_.classify(f.holds[k].object) != ObjectKind::kUnknown) continue;

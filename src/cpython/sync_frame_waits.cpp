@@ -204,13 +204,14 @@ std::optional<WaitInfo> SyncReader::pendingAcquire(const RawFrame& frame, bool r
   int limit = frame.exactDepth >= 0 ? frame.exactDepth
                                     : std::min(frame.code->stackSize, frame.protectedDepth + 32);
   auto isAcquireName = [](const std::string& n) { return n == "acquire" || n == "__enter__" || n == "acquire_lock"; };
-  uint64_t prev = 0;
+  uint64_t prev = 0, beforePrev = 0;
   for (int k = frame.protectedDepth; k < limit; ++k) {
     uint64_t obj = frames_.slotObject(frame.stackBase + 8 * static_cast<uint64_t>(k));
     uint64_t candidate = 0;
     std::string how;
     if (obj && isLockLike(obj)) {
-      auto pc = callable(prev);
+      // 3.13+: [callable, NULL, args...] for a call without self.
+      auto pc = callable(prev != 0 ? prev : beforePrev);
       if (pc && isAcquireName(pc->name) && pc->self == 0) {
         candidate = obj;
         how = pc->name == "__enter__" ? "with" : "acquire()";
@@ -232,7 +233,10 @@ std::optional<WaitInfo> SyncReader::pendingAcquire(const RawFrame& frame, bool r
         how = "with";
       }
     }
-    if (candidate && frame.exactDepth < 0 && !enteringWith && opname.starts_with("CALL")) {
+    // contextlib's ExitStack.enter_context(cm) calls `_enter(cm)`, the manager's type's
+    // __enter__ taken beforehand: no attribute on the line, an [__enter__, lock] pair on the stack.
+    const bool enterContext = frame.code->name == "enter_context" && frame.code->filename.ends_with("/contextlib.py");
+    if (candidate && frame.exactDepth < 0 && !enteringWith && !enterContext && opname.starts_with("CALL")) {
       // No stack depth (3.11/3.12 in a call): slots above the call's operands keep stale
       // values of earlier calls, an [acquire, lock] pair among them. The call in progress is an
       // acquire only if its line loads one.
@@ -242,6 +246,7 @@ std::optional<WaitInfo> SyncReader::pendingAcquire(const RawFrame& frame, bool r
       SyncObject s = describe(candidate);
       // Only a lock that is actually held can block its acquirer.
       if (requireLocked && s.locked.has_value() && !*s.locked) {
+        beforePrev = prev;
         prev = obj;
         continue;
       }
@@ -253,6 +258,7 @@ std::optional<WaitInfo> SyncReader::pendingAcquire(const RawFrame& frame, bool r
       if (how == "acquire()") w.hasTimeout = acquireHasTimeout(frame, k, limit);
       return w;
     }
+    beforePrev = prev;
     prev = obj;
   }
   return std::nullopt;

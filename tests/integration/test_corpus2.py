@@ -656,6 +656,12 @@ HANGS: Dict[str, Hang] = {
         "poller": At("poll_select", "poll_loop", holds=["poll_with"]),
         "submitter": At("submit_lock", "submit"),
     }, live_only=True, fix=["while it waits to read at @poll_select", "before waiting for input"], fix_live_only=True),
+    # Locks entered through a contextlib.ExitStack: held by the stack's `with`, waited for
+    # inside enter_context().
+    "c2_hang_exitstack_lock_order.py": Hang(["lock-order-cycle"], {
+        "place-order": At("order_enter", "place_order", holds=["order_stack"]),
+        "restock": At("restock_orders", "restock", holds=["restock_with"]),
+    }),
     # socketserver's shutdown() from a handler on the thread of serve_forever().
     "c2_hang_socketserver_shutdown_in_handler.py": Hang(["self-deadlock"], {
         "MainThread": At("handler_shutdown", "handle"),
