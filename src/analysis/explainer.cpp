@@ -488,6 +488,8 @@ std::string kernelActivity(const Thread& t) {
   if (t.kernelState == "D")
     return fmt::format("is in uninterruptible I/O ({})", w.empty() ? "disk or device" : w);
   if (!t.kernelWait.empty() && t.kernelWaitKind != "other") return t.kernelWait;
+  if (has("do_signal_stop") || t.kernelState.rfind("T", 0) == 0)
+    return "is stopped (SIGSTOP, SIGTSTP or a debugger): it runs again only when continued (SIGCONT)";
   if (has("futex"))
     return "is blocked on a futex in C code (a lock or condition pyhang could not identify)";
   if (has("nanosleep") || has("clock_nanosleep") || t.sleepingInSelect)
