@@ -218,7 +218,11 @@ SyncObject SyncReader::describe(uint64_t obj) const {
       if (maxValue && *maxValue > 0) s.attrs["maxvalue"] = std::to_string(*maxValue);
       if (count) {
         s.count = static_cast<uint64_t>(std::max(0, *count));
-        if (*count > 0 && lastTid) s.ownerIdent = *lastTid;
+        // An RLock or a Lock (a semaphore of one) has an owner: the last thread that took it. A
+        // semaphore of more permits (a BoundedSemaphore, a bounded Queue's slots) only counts
+        // what this process took, by any of its threads.
+        const bool owned = kind && (*kind == 0 || (maxValue && *maxValue == 1));
+        if (*count > 0 && lastTid && owned) s.ownerIdent = *lastTid;
       }
       if (handle && *handle) {
         if (auto data = mem.readValue<uint64_t>(*handle)) {

@@ -80,6 +80,16 @@ std::string idleSitesClause(const Finding& f, const SyncObject& o, int64_t pid) 
 }  // namespace
 
 std::string allBlockedFix(const Snapshot& s, const Finding& f) {
+  // A put() into a full multiprocessing.Queue(maxsize) that no process gets from.
+  for (const auto& part : f.participants) {
+    const Thread* t = threadOf(s, part);
+    const SyncObject* o = waitedObject(s, part);
+    if (!t || !o || o->kind != ObjectKind::kSemLock || !inFunction(t, "put", "/multiprocessing/queues.py")) continue;
+    auto max = o->attrs.find("maxvalue");
+    return fmt::format("the multiprocessing queue that {} puts into is full{} and no process takes items from it: start "
+                       "the consumer before filling the queue, or put with a timeout.",
+                       place(part.at), max == o->attrs.end() ? "" : fmt::format(" (maxsize {})", max->second));
+  }
   // Tasks of a loop that waits only on reads whose other ends this process holds (a socketpair,
   // a loopback connection to itself): one of them must write, or stop holding what the writer needs.
   for (const auto& part : f.participants) {

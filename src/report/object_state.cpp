@@ -205,6 +205,8 @@ std::string quantitiesText(const ObjectQuantities& q, ObjectKind kind) {
   }
   if (q.permitsFree && q.count && q.owner) {
     parts.push_back(fmt::format("{} acquired by {} in this process", plural(*q.count, "permit", "permits"), ownerPhrase()));
+  } else if (q.permitsFree && q.count && *q.count > 0 && kind == ObjectKind::kSemLock) {
+    parts.push_back(fmt::format("{} acquired in this process", plural(*q.count, "permit", "permits")));
   }
   if (q.isSet) parts.push_back(*q.isSet ? "set" : "not set");
   if (q.broken && *q.broken) {
