@@ -145,6 +145,21 @@ void setAsideHandOffReleases(Snapshot& snap) {
     return std::any_of(f.participants.begin(), f.participants.end(),
                        [&](const Participant& p) { return p.pid == pid && p.tid == tid && p.task.empty(); });
   };
+  // A thread that can act by itself (running, sleeping, in I/O, with a timeout), or one that
+  // waits while another thread of its process outside every finding can act and may end that
+  // wait (a fetcher sleeping before it sets the Event the releaser waits for). A waiter whose
+  // process has nobody else left to act waits forever.
+  auto mayAct = [&](const Process& p, const Thread& t, const Finding& f) {
+    if (!canRun(t) || participates(f, p.pid, t.tid)) return false;
+    if (sleepsOrTimesOut(t)) return true;
+    return std::any_of(p.threads.begin(), p.threads.end(), [&](const Thread& o) {
+      return &o != &t && canRun(o) && sleepsOrTimesOut(o) && !participates(f, p.pid, o.tid);
+    });
+  };
+  // An event loop with timers (loop.call_later(..., lock.release)) waits with a timeout.
+  auto loopTimers = [](const Process& p, const Thread& t) {
+    return std::any_of(p.loops.begin(), p.loops.end(), [&](const EventLoop& l) { return l.tid == t.tid && l.timers > 0; });
+  };
   for (auto& f : d.findings) {
     std::string because;
     const uint64_t lock =
@@ -177,7 +192,7 @@ void setAsideHandOffReleases(Snapshot& snap) {
         for (const auto& r : site.runners) {
           if (r.blocked || r.loopBlocked || !r.task.empty() || !because.empty()) continue;
           for (const auto& t : p->threads) {
-            if (t.tid != r.tid || !canRun(t)) continue;
+            if (t.tid != r.tid || !mayAct(*p, t, f)) continue;
             because = fmt::format("thread {} \"{}\" is in {}(), which calls {} at {}; {}", r.tid, r.thread,
                                   site.at.function, site.call, where, anyThread);
           }
@@ -185,11 +200,11 @@ void setAsideHandOffReleases(Snapshot& snap) {
       } else if (site.call.ends_with(".release")) {
         // release handed to a timer or a scheduler: a thread of it waits with a timeout or sleeps.
         for (const auto& t : p->threads) {
-          if (!because.empty() || participates(f, p->pid, t.tid) || !canRun(t) || !sleepsOrTimesOut(t)) continue;
+          if (!because.empty() || participates(f, p->pid, t.tid) || !canRun(t)) continue;
           // (From a core, a sleep can show as "unknown": no kernel view.)
-          if (t.state != "sleeping" && t.state != "unknown" && t.stateDetail.find("(with a timeout)") == std::string::npos) {
-            continue;
-          }
+          const bool timed = t.state == "sleeping" || t.state == "unknown" ||
+                             t.stateDetail.find("(with a timeout)") != std::string::npos || loopTimers(*p, t);
+          if (!timed || (!sleepsOrTimesOut(t) && !loopTimers(*p, t))) continue;
           because = fmt::format("{} is handed to a timer or a scheduler at {}, and thread {} \"{}\" {}; {}", site.call,
                                 where, t.tid, t.name,
                                 t.state == "sleeping" ? "sleeps" : t.state == "unknown" ? "may still run" : "waits with a timeout",
@@ -210,7 +225,7 @@ void setAsideHandOffReleases(Snapshot& snap) {
       for (const auto& r : site.runners) {
         if (r.blocked || !r.task.empty() || !because.empty()) continue;
         for (const auto& t : p->threads) {
-          if (t.tid != r.tid || !canRun(t) || participates(f, p->pid, t.tid)) continue;
+          if (t.tid != r.tid || !mayAct(*p, t, f)) continue;
           because = fmt::format("thread {} \"{}\" is in {}(), which calls {} at {}:{}: the future may still be "
                                 "cancelled or completed", r.tid, r.thread, site.at.function, site.call,
                                 baseName(site.at.file), site.at.line);

@@ -253,6 +253,9 @@ IDLE: Dict[str, Idle] = {
     "c2_ok_idle_pool_starvation_watchdog_cancel.py": Idle(verdict=(
         "Verdict: no deadlock: the threads looked stuck (join-cycle), but thread",
         "is in deadline_watchdog(), which calls f.cancel() at")),
+    # A lease that an event loop's timer releases (loop.call_later(3600, busy.release)).
+    "c2_ok_idle_lease_loop_call_later.py": Idle(verdict=(
+        "Verdict: no deadlock: the threads looked stuck (lock-order-cycle), but busy.release is handed to a timer",)),
     # shutdown() from a handler thread of a ThreadingTCPServer: serve_forever() runs elsewhere.
     "c2_ok_idle_socketserver_shutdown_threaded.py": Idle(),
     "c2_ok_idle_mp_queue_consumer.py": Idle(parent_asleep=True, verdict=_CHILD),
@@ -661,6 +664,16 @@ HANGS: Dict[str, Hang] = {
     "c2_hang_exitstack_lock_order.py": Hang(["lock-order-cycle"], {
         "place-order": At("order_enter", "place_order", holds=["order_stack"]),
         "restock": At("restock_orders", "restock", holds=["restock_with"]),
+    }),
+    # A bounded multiprocessing.Queue filled before its consumer exists.
+    "c2_hang_mp_queue_full_before_consumer.py": Hang(["all-blocked"], {
+        "MainThread": At("fifth_put", "main"),
+        "QueueFeederThread": At(None, "_feed"),  # the queue's own feeder, idle: nothing to send
+    }, fix=["the multiprocessing queue that @fifth_put puts into is full (maxsize 4)", "start the consumer"]),
+    # A hand-off whose releaser waits for an Event nothing will set: nobody is left to act.
+    "c2_hang_baton_releaser_waits_never_set.py": Hang(["lock-order-cycle"], {
+        "scheduler": At("scheduler_db", "scheduler", holds=["scheduler_acquire"]),
+        "reporter": At("reporter_busy", "reporter", holds=["reporter_db"]),
     }),
     # socketserver's shutdown() from a handler on the thread of serve_forever().
     "c2_hang_socketserver_shutdown_in_handler.py": Hang(["self-deadlock"], {
