@@ -237,6 +237,7 @@ void renderOtherTasks(TerminalOut& out, const Process& p, const RenderOptions& o
 void renderFindingState(TerminalOut& out, const Snapshot& snap, const Finding& f) {
   std::vector<const Process*> procs;
   auto objects = findingObjects(snap, f, &procs, /*withHolds=*/false);
+  std::set<std::string> said;  // a semaphore shared by processes reads the same in each
   for (size_t i = 0; i < objects.size(); ++i) {
     const SyncObject& o = *objects[i];
     auto q = quantitiesOf(*procs[i], o);
@@ -246,7 +247,9 @@ void renderFindingState(TerminalOut& out, const Snapshot& snap, const Finding& f
     if (onlyLocked) continue;
     std::string text = quantitiesText(*q, o.kind);
     if (text.empty()) continue;
-    out << "  State of " << shortenForTerminal(objectShortName(o), kLongestName) << ": " << text << "\n";
+    std::string line = "  State of " + shortenForTerminal(objectShortName(o), kLongestName) + ": " + text;
+    if (!said.insert(line).second) continue;
+    out << line << "\n";
   }
 }
 
