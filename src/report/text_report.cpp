@@ -27,6 +27,10 @@ void renderVariables(TerminalOut& out, const std::string& indent, const char* ti
 }
 
 std::string threadHeader(const Thread& t) {
+  // A thread state with no OS thread id yet (or any more): a thread being started or ending.
+  if (t.tid == 0 && t.frames.empty()) {
+    return "Traceback for a thread state without an OS thread (a thread starting or ending):";
+  }
   std::string s = fmt::format("Traceback for thread {}", t.tid);
   if (!t.name.empty()) s += fmt::format(" ({})", shortenForTerminal(t.name, kLongestName));
   if (t.isMain && t.name != "MainThread") s += " [Main thread]";

@@ -237,6 +237,8 @@ def shorten(text: str, limit: int) -> str:
 
 def render_thread_text(thread: dict, locals_: bool) -> str:
     """The block text_report.cpp prints for ``thread`` (without diagnosis annotations)."""
+    if thread["tid"] == 0 and not thread["frames"]:  # a thread state starting or ending
+        return "Traceback for a thread state without an OS thread (a thread starting or ending):\n    (no Python frames)\n"
     header = f"Traceback for thread {thread['tid']}"
     if thread["name"]:
         header += f" ({shorten(thread['name'], LONGEST_NAME)})"
