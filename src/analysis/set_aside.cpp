@@ -127,39 +127,92 @@ void setAsideSignalWakeable(Snapshot& snap) {
   d.findings = std::move(kept);
 }
 
+namespace {
+
+bool inFinding(const Finding& f, int64_t pid, int64_t tid) {
+  return std::any_of(f.participants.begin(), f.participants.end(),
+                     [&](const Participant& p) { return p.pid == pid && p.tid == tid && p.task.empty(); });
+}
+
+// A thread that may still get somewhere: running, sleeping, in I/O, waiting for a signal or with
+// a timeout, or waiting for something outside every finding (an Event a sleeping thread will
+// set, a join of a thread at work); not one in a finding or stuck behind one, nor an idle pool
+// worker.
+bool canRun(const Thread& t) { return t.state != "deadlocked" && t.state != "stuck-behind" && t.state != "idle"; }
+
+bool sleepsOrTimesOut(const Thread& t) {
+  return t.state != "waiting" || !t.kernelWait.empty() || t.stateDetail.find("(with a timeout)") != std::string::npos;
+}
+
+// A thread that can act by itself (running, sleeping, in I/O, with a timeout), or one that waits
+// while another thread of its process outside every finding can act and may end that wait (a
+// fetcher sleeping before it sets the Event the releaser waits for). A waiter whose process has
+// nobody else left to act waits forever.
+bool mayAct(const Process& p, const Thread& t, const Finding& f) {
+  if (!canRun(t) || inFinding(f, p.pid, t.tid)) return false;
+  if (sleepsOrTimesOut(t)) return true;
+  return std::any_of(p.threads.begin(), p.threads.end(), [&](const Thread& o) {
+    return &o != &t && canRun(o) && sleepsOrTimesOut(o) && !inFinding(f, p.pid, o.tid);
+  });
+}
+
+// An event loop with timers (loop.call_later(..., lock.release)) waits with a timeout.
+bool loopTimers(const Process& p, const Thread& t) {
+  return std::any_of(p.loops.begin(), p.loops.end(), [&](const EventLoop& l) { return l.tid == t.tid && l.timers > 0; });
+}
+
+// The call a site makes, in words: "busy.release() at app.py:12", or through a helper
+// "end_lease() at app.py:30 (it calls busy.release() at app.py:12)".
+std::string siteCall(const WakeSite& site) {
+  if (site.via.file.empty()) return fmt::format("{} at {}:{}", site.call, baseName(site.at.file), site.at.line);
+  return fmt::format("{}{} at {}:{} (it calls {} at {}:{})", site.via.function, site.reference ? "" : "()",
+                     baseName(site.at.file), site.at.line, site.call, baseName(site.via.file), site.via.line);
+}
+
+// Why the call at `site` can still be made: a thread that may act is in the function around it
+// (it makes the call, or calls the helper that does), or the call is handed to a timer or a
+// scheduler one of whose threads sleeps or waits with a timeout. "" when neither.
+std::string siteMayRun(const Process& p, const WakeSite& site, const Finding& f) {
+  if (!site.reference) {
+    for (const auto& r : site.runners) {
+      if (r.blocked || r.loopBlocked || !r.task.empty()) continue;
+      for (const auto& t : p.threads) {
+        if (t.tid != r.tid || !mayAct(p, t, f)) continue;
+        return fmt::format("thread {} \"{}\" is in {}(), which calls {}", r.tid, r.thread, site.at.function, siteCall(site));
+      }
+    }
+    return "";
+  }
+  for (const auto& t : p.threads) {
+    if (inFinding(f, p.pid, t.tid) || !canRun(t)) continue;
+    // (From a core, a sleep can show as "unknown": no kernel view.)
+    const bool timed = t.state == "sleeping" || t.state == "unknown" ||
+                       t.stateDetail.find("(with a timeout)") != std::string::npos || loopTimers(p, t);
+    if (!timed || (!sleepsOrTimesOut(t) && !loopTimers(p, t))) continue;
+    const std::string where = fmt::format("{}:{}", baseName(site.at.file), site.at.line);
+    const std::string handed = site.via.file.empty()
+                                   ? fmt::format("{} is handed to a timer or a scheduler at {}", site.call, where)
+                                   : fmt::format("{} (which calls {} at {}:{}) is handed to a timer or a scheduler at {}",
+                                                 site.via.function, site.call, baseName(site.via.file), site.via.line, where);
+    return fmt::format("{}, and thread {} \"{}\" {}", handed, t.tid, t.name,
+                       t.state == "sleeping" ? "sleeps" : t.state == "unknown" ? "may still run" : "waits with a timeout");
+  }
+  return "";
+}
+
+const Process* processOf(const Snapshot& snap, int64_t pid) {
+  for (const auto& q : snap.processes) {
+    if (q.pid == pid) return &q;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 void setAsideHandOffReleases(Snapshot& snap) {
   Diagnosis& d = snap.diagnosis;
   std::vector<Finding> kept;
   bool moved = false;
-  // A thread that may still get somewhere: running, sleeping, in I/O, waiting for a signal or
-  // with a timeout, or waiting for something outside every finding (an Event a sleeping thread
-  // will set, a join of a thread at work); not one in a finding or stuck behind one, nor an idle
-  // pool worker.
-  auto canRun = [](const Thread& t) {
-    return t.state != "deadlocked" && t.state != "stuck-behind" && t.state != "idle";
-  };
-  auto sleepsOrTimesOut = [](const Thread& t) {
-    return t.state != "waiting" || !t.kernelWait.empty() || t.stateDetail.find("(with a timeout)") != std::string::npos;
-  };
-  auto participates = [](const Finding& f, int64_t pid, int64_t tid) {
-    return std::any_of(f.participants.begin(), f.participants.end(),
-                       [&](const Participant& p) { return p.pid == pid && p.tid == tid && p.task.empty(); });
-  };
-  // A thread that can act by itself (running, sleeping, in I/O, with a timeout), or one that
-  // waits while another thread of its process outside every finding can act and may end that
-  // wait (a fetcher sleeping before it sets the Event the releaser waits for). A waiter whose
-  // process has nobody else left to act waits forever.
-  auto mayAct = [&](const Process& p, const Thread& t, const Finding& f) {
-    if (!canRun(t) || participates(f, p.pid, t.tid)) return false;
-    if (sleepsOrTimesOut(t)) return true;
-    return std::any_of(p.threads.begin(), p.threads.end(), [&](const Thread& o) {
-      return &o != &t && canRun(o) && sleepsOrTimesOut(o) && !participates(f, p.pid, o.tid);
-    });
-  };
-  // An event loop with timers (loop.call_later(..., lock.release)) waits with a timeout.
-  auto loopTimers = [](const Process& p, const Thread& t) {
-    return std::any_of(p.loops.begin(), p.loops.end(), [&](const EventLoop& l) { return l.tid == t.tid && l.timers > 0; });
-  };
   for (auto& f : d.findings) {
     std::string because;
     const uint64_t lock =
@@ -172,64 +225,38 @@ void setAsideHandOffReleases(Snapshot& snap) {
     const std::string anyThread = semaphore ? "any thread may release a semaphore"
                                             : "a lock taken with acquire() may be released by any thread";
     for (const auto& site : f.wakeSites) {
-      if (!lock || !because.empty() || site.object != lock) continue;
-      const Process* p = nullptr;
-      for (const auto& q : snap.processes) p = q.pid == site.pid ? &q : p;
-      if (!p) continue;
-      const std::string where = fmt::format("{}:{}", baseName(site.at.file), site.at.line);
-      if (site.call.ends_with(".release()") && !site.afterOwnAcquire && p->signalHandlers) {
-        // A Python signal handler that calls release(): it runs in the main thread, whatever that
-        // thread waits for.
+      const Process* p = processOf(snap, site.pid);
+      // (A release after the function's own acquire() gives back what it took, and so does a
+      // helper that takes and releases; `lock.release` handed to a timer there is a lease.)
+      const bool lease = site.reference && site.via.file.empty();
+      if (!lock || !because.empty() || site.object != lock || !p || (site.afterOwnAcquire && !lease)) continue;
+      const bool release = site.call.ends_with(".release()") || site.call.ends_with(".release");
+      if (!release) continue;
+      if (!site.reference && p->signalHandlers) {
+        // A Python signal handler that calls release() (or the helper that does): it runs in the
+        // main thread, whatever that thread waits for.
         for (const auto& h : *p->signalHandlers) {
           const std::string last = h.handler.substr(h.handler.rfind('.') == std::string::npos ? 0 : h.handler.rfind('.') + 1);
           if (!because.empty() || last != site.at.function || baseName(h.where.file) != baseName(site.at.file)) continue;
-          because = fmt::format("signal {}'s handler {} calls {} at {}; {}", h.name, h.handler, site.call,
-                                where, anyThread);
+          because = fmt::format("signal {}'s handler {} calls {}; {}", h.name, h.handler, siteCall(site), anyThread);
         }
       }
-      if (site.call.ends_with(".release()") && !site.afterOwnAcquire && because.empty()) {
-        // A thread in the function that calls release() (not one releasing what it took there).
-        for (const auto& r : site.runners) {
-          if (r.blocked || r.loopBlocked || !r.task.empty() || !because.empty()) continue;
-          for (const auto& t : p->threads) {
-            if (t.tid != r.tid || !mayAct(*p, t, f)) continue;
-            because = fmt::format("thread {} \"{}\" is in {}(), which calls {} at {}; {}", r.tid, r.thread,
-                                  site.at.function, site.call, where, anyThread);
-          }
-        }
-      } else if (site.call.ends_with(".release")) {
-        // release handed to a timer or a scheduler: a thread of it waits with a timeout or sleeps.
-        for (const auto& t : p->threads) {
-          if (!because.empty() || participates(f, p->pid, t.tid) || !canRun(t)) continue;
-          // (From a core, a sleep can show as "unknown": no kernel view.)
-          const bool timed = t.state == "sleeping" || t.state == "unknown" ||
-                             t.stateDetail.find("(with a timeout)") != std::string::npos || loopTimers(*p, t);
-          if (!timed || (!sleepsOrTimesOut(t) && !loopTimers(*p, t))) continue;
-          because = fmt::format("{} is handed to a timer or a scheduler at {}, and thread {} \"{}\" {}; {}", site.call,
-                                where, t.tid, t.name,
-                                t.state == "sleeping" ? "sleeps" : t.state == "unknown" ? "may still run" : "waits with a timeout",
-                                anyThread);
-        }
+      if (because.empty()) {
+        if (std::string why = siteMayRun(*p, site, f); !why.empty()) because = fmt::format("{}; {}", why, anyThread);
       }
     }
     // A pool starved by its own workers: a thread outside it that can still run (a watchdog,
-    // sleeping until a deadline) in a function that cancels or completes the awaited future.
+    // sleeping until a deadline) in a function that cancels or completes the awaited future, or
+    // shuts the pool down cancelling its queued futures, or a timer that will.
     for (const auto& site : f.wakeSites) {
       if (!because.empty() || f.kind != "join-cycle") continue;
       const bool completes = site.call.ends_with(".cancel()") || site.call.ends_with(".set_result()") ||
-                             site.call.ends_with(".set_exception()");
-      const Process* p = nullptr;
-      for (const auto& q : snap.processes) p = q.pid == site.pid ? &q : p;
+                             site.call.ends_with(".set_exception()") || site.call == "shutdown(cancel_futures=True)";
+      const Process* p = processOf(snap, site.pid);
       auto o = p ? p->objects.find(site.object) : decltype(p->objects.end()){};
       if (!completes || !p || o == p->objects.end() || o->second.kind != ObjectKind::kFuture) continue;
-      for (const auto& r : site.runners) {
-        if (r.blocked || !r.task.empty() || !because.empty()) continue;
-        for (const auto& t : p->threads) {
-          if (t.tid != r.tid || !mayAct(*p, t, f)) continue;
-          because = fmt::format("thread {} \"{}\" is in {}(), which calls {} at {}:{}: the future may still be "
-                                "cancelled or completed", r.tid, r.thread, site.at.function, site.call,
-                                baseName(site.at.file), site.at.line);
-        }
+      if (std::string why = siteMayRun(*p, site, f); !why.empty()) {
+        because = fmt::format("{}: the future may still be cancelled or completed", why);
       }
     }
     if (because.empty()) {

@@ -13,21 +13,7 @@ namespace {
 constexpr size_t kMaxSitesPerFinding = 8;
 constexpr size_t kMaxFilesPerProcess = 32;
 constexpr size_t kMaxKeys = 4;
-constexpr int kMaxLinesBack = 5000;
-constexpr int kMaxFunctionLines = 20000;
-
-int indentOf(const std::string& s) {
-  auto b = s.find_first_not_of(" \t");
-  if (b == std::string::npos || s[b] == '\r') return -1;
-  return static_cast<int>(b);
-}
-
-bool nameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
-
-bool identifier(const std::string& s) {
-  return !s.empty() && !std::isdigit(static_cast<unsigned char>(s[0])) && std::all_of(s.begin(), s.end(), nameChar);
-}
-
+constexpr size_t kMaxHelperUses = 4;
 // The calls that would end a wait of `op` on `o`; none when the object's own state says who
 // can (a lock someone holds, a thread to join).
 std::vector<std::string> wakeMethods(const SyncObject& o, WaitOp op, bool lockHeldByNobody) {
@@ -63,11 +49,22 @@ std::vector<std::string> keysOf(const SyncObject& o) {
   std::vector<std::string> keys;
   for (const auto& n : o.names) {
     std::string key = n.substr(n.rfind('.') == std::string::npos ? 0 : n.rfind('.') + 1);
-    if (!identifier(key) || key == "self" || std::find(keys.begin(), keys.end(), key) != keys.end()) continue;
+    if (!isIdentifier(key) || key == "self" || std::find(keys.begin(), keys.end(), key) != keys.end()) continue;
     keys.push_back(key);
     if (keys.size() == kMaxKeys) break;
   }
   return keys;
+}
+
+// A receiver (`south.busy`) that is the name of another object of the process and not of `o`
+// (`north.busy`): the call is on that one. A name pyhang does not know may be either.
+bool namesAnotherObject(const Process& p, const SyncObject& o, const std::string& receiver) {
+  if (receiver.find('.') == std::string::npos || receiver.rfind("self.", 0) == 0) return false;
+  if (std::find(o.names.begin(), o.names.end(), receiver) != o.names.end()) return false;
+  return std::any_of(p.objects.begin(), p.objects.end(), [&](const auto& entry) {
+    const auto& names = entry.second.names;
+    return entry.first != o.address && std::find(names.begin(), names.end(), receiver) != names.end();
+  });
 }
 
 // The program's own source files in the process, the waiters' files first.
@@ -112,9 +109,82 @@ bool participates(const Finding& f, int64_t pid, int64_t tid, const std::string&
   });
 }
 
+// The threads and tasks of `p` in the function around `at` (its def..end in `lines`).
+void addRunners(const Process& p, const Finding& f, const std::vector<std::string>& lines, WakeSite& site) {
+  auto [function, def] = enclosingFunction(lines, site.at.line);
+  int end = def > 0 ? functionEnd(lines, def) : 0;
+  for (const auto& t : p.threads) {
+    int line = lineIn(t.frames, site.at.file, function, def, end);
+    if (line == 0) continue;
+    site.runners.push_back({t.tid, t.name, "", std::max(line, 0), participates(f, p.pid, t.tid, "")});
+  }
+  for (const auto& task : p.tasks) {
+    int line = lineIn(task.frames, site.at.file, function, def, end);
+    if (line == 0) continue;
+    WakeSite::Runner r{task.tid, "", task.name, std::max(line, 0), participates(f, p.pid, 0, task.name)};
+    r.loopBlocked = !r.blocked && task.tid && participates(f, p.pid, task.tid, "");
+    site.runners.push_back(r);
+  }
+}
+
+// A helper function that makes a wake call (`def end_lease(): lease.release()`) is woken through
+// by whoever calls it or hands it to a timer: one site per such use, in the program's files.
+void addHelperUses(const Process& p, Finding& f, const SourceLines& source, const std::vector<std::string>& files,
+                   const WakeSite& direct) {
+  if (direct.at.function == "<module>" || direct.at.function.size() < 3) return;
+  const std::vector<std::string>* helperLines = source(p.pid, direct.at.file);
+  if (!helperLines) return;
+  auto [helper, def] = enclosingFunction(*helperLines, direct.at.line);
+  const int end = def > 0 ? functionEnd(*helperLines, def) : 0;
+  if (def <= 0) return;
+  size_t added = 0;
+  for (const auto& file : files) {
+    const std::vector<std::string>* lines = source(p.pid, file);
+    if (!lines) continue;
+    for (const auto& use : findFunctionUses(*lines, helper, kMaxHelperUses)) {
+      if (f.wakeSites.size() >= kMaxSitesPerFinding || added >= kMaxHelperUses) return;
+      if (file == direct.at.file && use.line >= def && use.line < end) continue;  // recursion
+      WakeSite site;
+      site.object = direct.object;
+      site.pid = direct.pid;
+      site.call = direct.call;
+      site.afterOwnAcquire = direct.afterOwnAcquire;
+      site.reference = use.reference;
+      site.at = SourceLocation{file, use.line, enclosingFunction(*lines, use.line).first};
+      site.via = direct.at;
+      addRunners(p, f, *lines, site);
+      f.wakeSites.push_back(std::move(site));
+      ++added;
+    }
+  }
+}
+
+// A ThreadPoolExecutor's shutdown(cancel_futures=True) cancels every future still queued in it.
+void addShutdownCancels(const Process& p, Finding& f, const SourceLines& source, const std::vector<std::string>& files,
+                        uint64_t future) {
+  for (const auto& file : files) {
+    const std::vector<std::string>* lines = source(p.pid, file);
+    if (!lines) continue;
+    for (const auto& use : findFunctionUses(*lines, "shutdown", kMaxSitesPerFinding)) {
+      if (f.wakeSites.size() >= kMaxSitesPerFinding) return;
+      const std::string& text = (*lines)[static_cast<size_t>(use.line) - 1];
+      if (use.reference || text.find("cancel_futures=True") == std::string::npos) continue;
+      WakeSite site;
+      site.object = future;
+      site.pid = p.pid;
+      site.call = "shutdown(cancel_futures=True)";
+      site.at = SourceLocation{file, use.line, enclosingFunction(*lines, use.line).first};
+      addRunners(p, f, *lines, site);
+      f.wakeSites.push_back(std::move(site));
+    }
+  }
+}
+
 void attachTo(Snapshot& snap, Finding& f, const SourceLines& source) {
   f.wakeSites.clear();
   std::set<std::tuple<int64_t, uint64_t, WaitOp>> seen;  // a queue's get() and join() want different calls
+  std::vector<std::pair<const Process*, size_t>> direct;  // the sites to follow one call up
+  std::vector<std::tuple<const Process*, std::vector<std::string>, uint64_t>> queuedFutures;
   for (const auto& part : f.participants) {
     if (!part.waitsFor || !part.waitsFor->object || f.wakeSites.size() >= kMaxSitesPerFinding) continue;
     if (!seen.insert({part.pid, part.waitsFor->object, part.waitsFor->op}).second) continue;
@@ -136,37 +206,29 @@ void attachTo(Snapshot& snap, Finding& f, const SourceLines& source) {
     });
     std::vector<std::string> methods = wakeMethods(o, part.waitsFor->op, heldByNobody);
     std::vector<std::string> keys = keysOf(o);
+    const std::vector<std::string> files = programFiles(*p, f);
+    if (o.kind == ObjectKind::kFuture && o.attrs.count("queued_in")) queuedFutures.emplace_back(p, files, o.address);
     if (methods.empty() || keys.empty()) continue;
-    for (const auto& file : programFiles(*p, f)) {
+    for (const auto& file : files) {
       const std::vector<std::string>* lines = source(p->pid, file);
       if (!lines) continue;
       // A lock's release handed to a timer or a scheduler will be called by it.
       const bool references = std::find(methods.begin(), methods.end(), "release") != methods.end();
       for (const auto& call : findCalls(*lines, keys, methods, kMaxSitesPerFinding, references)) {
         if (f.wakeSites.size() >= kMaxSitesPerFinding) break;
+        if (namesAnotherObject(*p, o, call.receiver)) continue;
         WakeSite site;
         site.object = o.address;
         site.pid = p->pid;
         site.call = call.key + "." + call.method + (call.reference ? "" : "()");
+        site.reference = call.reference;
         auto [function, def] = enclosingFunction(*lines, call.line);
         site.at = SourceLocation{file, call.line, function};
         if (call.method == "release" && def > 0 && call.line > def) {
           const std::vector<std::string> before(lines->begin() + def, lines->begin() + (call.line - 1));
           site.afterOwnAcquire = !findCalls(before, {call.key}, {"acquire"}, 1).empty();
         }
-        int end = def > 0 ? functionEnd(*lines, def) : 0;
-        for (const auto& t : p->threads) {
-          int line = lineIn(t.frames, file, function, def, end);
-          if (line == 0) continue;
-          site.runners.push_back({t.tid, t.name, "", std::max(line, 0), participates(f, p->pid, t.tid, "")});
-        }
-        for (const auto& task : p->tasks) {
-          int line = lineIn(task.frames, file, function, def, end);
-          if (line == 0) continue;
-          WakeSite::Runner r{task.tid, "", task.name, std::max(line, 0), participates(f, p->pid, 0, task.name)};
-          r.loopBlocked = !r.blocked && task.tid && participates(f, p->pid, task.tid, "");
-          site.runners.push_back(r);
-        }
+        addRunners(*p, f, *lines, site);
         // A barrier's wait() that a party is in now: that party is counted already.
         const bool barrier = o.kind == ObjectKind::kBarrier || o.kind == ObjectKind::kAsyncBarrier;
         if (barrier && std::any_of(site.runners.begin(), site.runners.end(),
@@ -174,114 +236,21 @@ void attachTo(Snapshot& snap, Finding& f, const SourceLines& source) {
           continue;
         }
         f.wakeSites.push_back(std::move(site));
+        direct.emplace_back(p, f.wakeSites.size() - 1);
       }
     }
+  }
+  for (const auto& [p, files, future] : queuedFutures) addShutdownCancels(*p, f, source, files, future);
+  // Then one call up: the helpers' callers, each direct site once (a copy: the list grows).
+  for (const auto& [p, index] : direct) {
+    if (f.wakeSites.size() >= kMaxSitesPerFinding) break;
+    const WakeSite site = f.wakeSites[index];
+    if (site.reference) continue;
+    addHelperUses(*p, f, source, programFiles(*p, f), site);
   }
 }
 
 }  // namespace
-
-std::vector<SourceCall> findCalls(const std::vector<std::string>& lines, const std::vector<std::string>& keys,
-                                  const std::vector<std::string>& methods, size_t max, bool references) {
-  std::vector<SourceCall> out;
-  constexpr size_t kMaxLines = 200000;
-  constexpr size_t kMaxLineLength = 4096;
-  // The code of each line with its comments and the insides of its string literals blanked:
-  // a docstring or a message that spells `jobs.put()` is not a call. `open` is the quote of a
-  // triple-quoted string that goes on past the line.
-  std::string open;
-  for (size_t i = 0; i < lines.size() && i < kMaxLines && out.size() < max; ++i) {
-    if (lines[i].size() > kMaxLineLength) continue;
-    std::string s = lines[i];
-    for (size_t k = 0; k < s.size();) {
-      if (!open.empty()) {
-        size_t end = s.find(open, k);
-        size_t stop = end == std::string::npos ? s.size() : end + open.size();
-        std::fill(s.begin() + static_cast<long>(k), s.begin() + static_cast<long>(stop), ' ');
-        if (end != std::string::npos) open.clear();
-        k = stop;
-        continue;
-      }
-      char c = s[k];
-      if (c == '#') {
-        s.erase(k);
-        break;
-      }
-      if (c != '"' && c != '\'') {
-        ++k;
-        continue;
-      }
-      if (s.compare(k, 3, std::string(3, c)) == 0) {
-        open = std::string(3, c);
-        std::fill(s.begin() + static_cast<long>(k), s.begin() + static_cast<long>(k + 3), ' ');
-        k += 3;
-        continue;
-      }
-      size_t end = k + 1;
-      while (end < s.size() && s[end] != c) end += s[end] == '\\' ? 2 : 1;
-      end = std::min(end + 1, s.size());
-      std::fill(s.begin() + static_cast<long>(k), s.begin() + static_cast<long>(end), ' ');
-      k = end;
-    }
-    bool found = false;
-    for (const auto& key : keys) {
-      if (key.empty() || found) continue;
-      for (size_t at = s.find(key); at != std::string::npos && !found; at = s.find(key, at + 1)) {
-        if (at > 0 && nameChar(s[at - 1])) continue;
-        size_t dot = at + key.size();
-        if (dot >= s.size() || s[dot] != '.') continue;
-        for (const auto& method : methods) {
-          if (s.compare(dot + 1, method.size(), method) != 0) continue;
-          size_t paren = dot + 1 + method.size();
-          while (paren < s.size() && s[paren] == ' ') ++paren;
-          if (paren < s.size() && s[paren] == '(') {
-            out.push_back(SourceCall{static_cast<int>(i) + 1, key, method});
-            found = true;
-            break;
-          }
-          if (references && paren < s.size() && (s[paren] == ')' || s[paren] == ',')) {
-            out.push_back(SourceCall{static_cast<int>(i) + 1, key, method, true});
-            found = true;
-            break;
-          }
-        }
-      }
-    }
-  }
-  return out;
-}
-
-std::pair<std::string, int> enclosingFunction(const std::vector<std::string>& lines, int n) {
-  if (n <= 0 || static_cast<size_t>(n) > lines.size()) return {"<module>", 0};
-  int threshold = indentOf(lines[static_cast<size_t>(n) - 1]);
-  for (int i = n - 1; i >= 1 && i >= n - kMaxLinesBack && threshold > 0; --i) {
-    const std::string& s = lines[static_cast<size_t>(i) - 1];
-    int ind = indentOf(s);
-    if (ind < 0 || ind >= threshold) continue;
-    std::string body = s.substr(static_cast<size_t>(ind));
-    if (body[0] == '#') continue;
-    threshold = ind;
-    size_t name = body.rfind("def ", 0) == 0 ? 4 : body.rfind("async def ", 0) == 0 ? 10 : std::string::npos;
-    if (name == std::string::npos) continue;
-    size_t end = name;
-    while (end < body.size() && nameChar(body[end])) ++end;
-    if (end > name) return {body.substr(name, end - name), i};
-  }
-  return {"<module>", 0};
-}
-
-int functionEnd(const std::vector<std::string>& lines, int defLine) {
-  if (defLine <= 0 || static_cast<size_t>(defLine) > lines.size()) return defLine;
-  int base = indentOf(lines[static_cast<size_t>(defLine) - 1]);
-  int n = defLine + 1;
-  for (; n <= static_cast<int>(lines.size()) && n < defLine + kMaxFunctionLines; ++n) {
-    const std::string& s = lines[static_cast<size_t>(n) - 1];
-    int ind = indentOf(s);
-    if (ind < 0 || s[static_cast<size_t>(ind)] == '#') continue;
-    if (ind <= base) break;
-  }
-  return n;
-}
 
 void attachWakeSites(Snapshot& snapshot, const SourceLines& source) {
   if (!snapshot.diagnosis.ran) return;

@@ -134,7 +134,12 @@ std::vector<std::string> wakeSiteLines(const Finding& f) {
     std::string state = !runners.empty() ? fmt::format("{}", fmt::join(runners, "; "))
                         : module         ? std::string("no thread is running that code")
                                          : fmt::format("no live thread or task is running {}()", site.at.function);
-    out.push_back(fmt::format("    {} at {}: {}", site.call, where, state));
+    if (site.via.file.empty()) {
+      out.push_back(fmt::format("    {} at {}: {}", site.call, where, state));
+    } else {
+      out.push_back(fmt::format("    {} in {}() ({}), {} at {}: {}", site.call, site.via.function, place(site.via),
+                                site.reference ? "handed along" : "called", where, state));
+    }
   }
   return out;
 }

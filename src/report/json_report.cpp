@@ -339,6 +339,9 @@ void renderJson(const Snapshot& snap, const RenderOptions& opts, std::ostream& o
                            {"file", w.at.file},
                            {"line", w.at.line},
                            {"function", w.at.function},
+                           {"reference", w.reference},
+                           {"via", w.via.file.empty() ? json(nullptr)
+                                                      : json({{"file", w.via.file}, {"line", w.via.line}, {"function", w.via.function}})},
                            {"runners", runners}});
         }
         jf["wake_sites"] = sites;

@@ -413,8 +413,13 @@ struct Participant {
 struct WakeSite {
   uint64_t object = 0;           // the waited-for object (SyncObject::address)
   int64_t pid = 0;
-  std::string call;              // "jobs.put()"
+  std::string call;              // "jobs.put()"; "lease.release" when handed along, not called
   SourceLocation at;             // its line; `function` is the def around it, "<module>" at top level
+  bool reference = false;        // at `at`, the call (or `via`'s function) is handed to a timer,
+                                 // a scheduler or a callback (`Timer(60, lease.release)`)
+  // One call away: the call is in a helper function (`via`: its line, the helper's name) and
+  // `at` is where the program calls or hands along that helper (`Timer(60, end_lease)`).
+  SourceLocation via;            // empty file when the call is at `at` itself
   struct Runner {
     int64_t tid = 0;
     std::string thread;          // thread name, or "" for a task

@@ -202,6 +202,7 @@ class Idle:
     live_only_verdict: bool = False  # `verdict` live; from a core (no /proc) "no deadlock found."
     # thread name -> fragments of its live note; "@marker function" stands for "<script>:<line> in function"
     note: Dict[str, Sequence[str]] = field(default_factory=dict)
+    min_version: Tuple[int, int] = (3, 0)  # healthy only from this version (an API it needs)
 
 
 _CHILD = ("Verdict: no deadlock: every thread waits, and child process", "not in this report (")
@@ -253,6 +254,26 @@ IDLE: Dict[str, Idle] = {
     "c2_ok_idle_pool_starvation_watchdog_cancel.py": Idle(verdict=(
         "Verdict: no deadlock: the threads looked stuck (join-cycle), but thread",
         "is in deadline_watchdog(), which calls f.cancel() at")),
+    # Releases and cancels one call away: in a helper that a sleeping thread calls, or that a
+    # Timer will call; a pool shut down with cancel_futures=True.
+    "c2_ok_idle_lease_released_by_helper.py": Idle(verdict=(
+        "Verdict: no deadlock: the threads looked stuck (lock-order-cycle), but thread",
+        "is in maintenance(), which calls end_lease() at", "(it calls lease.release() at")),
+    "c2_ok_idle_lease_timer_helper.py": Idle(verdict=(
+        "Verdict: no deadlock: the threads looked stuck (lock-order-cycle), but expire_lease (which calls "
+        "lease.release() at", "is handed to a timer or a scheduler at")),
+    "c2_ok_idle_sem_refill_helper.py": Idle(verdict=(
+        "Verdict: no deadlock: the threads looked stuck (self-deadlock), but thread",
+        "is in refiller(), which calls top_up() at", "any thread may release a semaphore")),
+    "c2_ok_idle_pool_starvation_cancel_helper.py": Idle(verdict=(
+        "Verdict: no deadlock: the threads looked stuck (join-cycle), but thread",
+        "is in deadline_watchdog(), which calls cancel_pending() at", "(it calls f.cancel() at")),
+    "c2_ok_idle_pool_starvation_timer_cancel.py": Idle(verdict=(
+        "Verdict: no deadlock: the threads looked stuck (join-cycle), but cancel_pending (which calls f.cancel() at",
+        "is handed to a timer or a scheduler at")),
+    "c2_ok_idle_pool_starvation_shutdown_cancel.py": Idle(verdict=(
+        "Verdict: no deadlock: the threads looked stuck (join-cycle), but thread",
+        "is in deadline_watchdog(), which calls shutdown(cancel_futures=True) at"), min_version=(3, 9)),
     # A lease that an event loop's timer releases (loop.call_later(3600, busy.release)).
     "c2_ok_idle_lease_loop_call_later.py": Idle(verdict=(
         "Verdict: no deadlock: the threads looked stuck (lock-order-cycle), but busy.release is handed to a timer",)),
@@ -359,9 +380,12 @@ IDLE_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {
 @pytest.mark.parametrize("script", sorted(IDLE))
 @READING_TIMEOUT
 def test_idle_is_not_a_deadlock(python, pyhang, script, source, request, tmp_path_factory):
+    if python.version[:2] < IDLE[script].min_version:
+        pytest.skip(f"{script} needs Python {IDLE[script].min_version} to be healthy")
     _skip_core(python, source)
     _xfail(request, IDLE_WRONG, python, script, source)
-    jobs = {name: Job(name, parent_asleep=spec.parent_asleep) for name, spec in IDLE.items()}
+    jobs = {name: Job(name, parent_asleep=spec.parent_asleep) for name, spec in IDLE.items()
+            if python.version[:2] >= spec.min_version}
     text, doc, json_rc, _ = read_all(python, pyhang, jobs, tmp_path_factory, with_cores(python))[script][source]
     shown = describe(text)
     last = last_line(text)
@@ -670,6 +694,16 @@ HANGS: Dict[str, Hang] = {
         "MainThread": At("fifth_put", "main"),
         "QueueFeederThread": At(None, "_feed"),  # the queue's own feeder, idle: nothing to send
     }, fix=["the multiprocessing queue that @fifth_put puts into is full (maxsize 4)", "start the consumer"]),
+    # The lease's release is in a helper only an unused shutdown path calls.
+    "c2_hang_lease_helper_only_on_shutdown.py": Hang(["lock-order-cycle"], {
+        "scheduler": At("sched_db", "scheduler", holds=["sched_acquire"]),
+        "reporter": At("rep_lease", "reporter", holds=["rep_db"]),
+    }),
+    # A sleeping thread will release another object's lock of the same attribute name.
+    "c2_hang_lease_release_of_other_station.py": Hang(["lock-order-cycle"], {
+        "scheduler": At("sched_db", "scheduler", holds=["sched_acquire"]),
+        "reporter": At("rep_busy", "reporter", holds=["rep_db"]),
+    }),
     # A hand-off whose releaser waits for an Event nothing will set: nobody is left to act.
     "c2_hang_baton_releaser_waits_never_set.py": Hang(["lock-order-cycle"], {
         "scheduler": At("scheduler_db", "scheduler", holds=["scheduler_acquire"]),

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,109 @@ TEST(WakeSites, UnterminatedStringsAndHugeLinesEndTheSearchSafely) {
   ASSERT_EQ(findCalls(escaped, {"jobs"}, {"put"}, 10).size(), 1u);
 }
 
+const std::vector<std::string> kLease = {
+    "import threading, time",                               // 1
+    "busy = threading.Lock()",                              // 2
+    "def end_lease():",                                     // 3
+    "    log('end_lease() called')",                        // 4
+    "    busy.release()",                                   // 5
+    "def maintenance():",                                   // 6
+    "    while True:",                                      // 7
+    "        time.sleep(3600)",                             // 8
+    "        end_lease()  # end_lease(",                    // 9
+    "def arm(self):",                                       // 10
+    "    threading.Timer(60, self.end_lease).start()",      // 11
+    "    t = Timer(60, end_lease_later)",                   // 12
+    "    end_lease",                                        // 13
+    "    end_lease (",                                      // 14
+    "    threading.Thread(target = end_lease, daemon=True)", // 15
+    "    south.busy.release()",                             // 16
+};
+
+TEST(WakeSites, FindFunctionUsesFindsCallsAndHandOffsButNotTheDefinition) {
+  auto uses = findFunctionUses(kLease, "end_lease", 10);
+  ASSERT_EQ(uses.size(), 3u);
+  EXPECT_EQ(uses[0].line, 9);
+  EXPECT_FALSE(uses[0].reference);
+  EXPECT_EQ(uses[1].line, 11);
+  EXPECT_TRUE(uses[1].reference);
+  EXPECT_EQ(uses[2].line, 14);
+  EXPECT_FALSE(uses[2].reference);
+  EXPECT_EQ(findFunctionUses(kLease, "end_lease", 1).size(), 1u);
+  auto releases = findCalls(kLease, {"busy"}, {"release"}, 10);
+  ASSERT_EQ(releases.size(), 2u);
+  EXPECT_EQ(releases[0].receiver, "busy");
+  EXPECT_EQ(releases[1].receiver, "south.busy");
+  EXPECT_TRUE(findFunctionUses(kLease, "not a name", 10).empty());
+}
+
+TEST(WakeSites, AHelperThatMakesTheCallIsFollowedOneCallUp) {
+  // Given a lease taken with acquire() and a thread sleeping in maintenance(), which calls
+  // end_lease(), which releases the lease
+  Snapshot snap;
+  Process p;
+  p.pid = 10;
+  SyncObject busy;
+  busy.address = 0x2000;
+  busy.kind = ObjectKind::kLock;
+  busy.names = {"busy", "north.busy"};
+  p.objects[busy.address] = busy;
+  SyncObject southBusy = busy;
+  southBusy.address = 0x3000;
+  southBusy.names = {"south.busy"};
+  p.objects[southBusy.address] = southBusy;
+  Thread waiter;
+  waiter.tid = 11;
+  waiter.name = "reporter";
+  Frame wf;
+  wf.kind = Frame::Kind::kPython;
+  wf.location = {"/srv/lease.py", 30, "report"};
+  waiter.frames = {wf};
+  Thread sleeper = waiter;
+  sleeper.tid = 12;
+  sleeper.name = "maintenance";
+  sleeper.frames[0].location = {"/srv/lease.py", 8, "maintenance"};
+  p.threads = {waiter, sleeper};
+  snap.processes.push_back(p);
+  Finding f;
+  f.kind = "lock-order-cycle";
+  Participant part;
+  part.pid = 10;
+  part.tid = 11;
+  part.at = wf.location;
+  WaitInfo w;
+  w.op = WaitOp::kAcquire;
+  w.object = busy.address;
+  part.waitsFor = w;
+  f.participants.push_back(part);
+  snap.diagnosis.ran = true;
+  snap.diagnosis.findings.push_back(f);
+  // When the wake sites are attached
+  attachWakeSites(snap, [&](int64_t, const std::string& file) -> const std::vector<std::string>* {
+    return file == "/srv/lease.py" ? &kLease : nullptr;
+  });
+  // Then the release itself, its call in maintenance() (run by the sleeper) and the helper handed
+  // to a Timer are found; not the thread's target, nor the release of the other station's lease
+  const auto& sites = snap.diagnosis.findings[0].wakeSites;
+  ASSERT_EQ(sites.size(), 4u);
+  EXPECT_EQ(sites[0].call, "busy.release()");
+  EXPECT_EQ(sites[0].at.function, "end_lease");
+  EXPECT_TRUE(sites[0].via.file.empty());
+  EXPECT_TRUE(sites[0].runners.empty());
+  EXPECT_EQ(sites[1].call, "busy.release()");
+  EXPECT_EQ(sites[1].at.line, 9);
+  EXPECT_EQ(sites[1].at.function, "maintenance");
+  EXPECT_EQ(sites[1].via.line, 5);
+  EXPECT_EQ(sites[1].via.function, "end_lease");
+  EXPECT_FALSE(sites[1].reference);
+  ASSERT_EQ(sites[1].runners.size(), 1u);
+  EXPECT_EQ(sites[1].runners[0].tid, 12);
+  EXPECT_EQ(sites[2].at.line, 11);
+  EXPECT_EQ(sites[2].at.function, "arm");
+  EXPECT_TRUE(sites[2].reference);
+  EXPECT_EQ(sites[3].at.line, 14);
+}
+
 TEST(WakeSites, AttachedToAFindingWithWhoRunsEachFunction) {
   // Given a process whose "waiter" waits on `jobs` and whose "feeder" is inside feed()
   Snapshot snap;
@@ -106,16 +210,16 @@ TEST(WakeSites, AttachedToAFindingWithWhoRunsEachFunction) {
   f.participants.push_back(part);
   snap.diagnosis.ran = true;
   snap.diagnosis.findings.push_back(f);
-  int reads = 0;
+  std::set<std::string> asked;
   // When the wake sites are attached
   attachWakeSites(snap, [&](int64_t pid, const std::string& file) -> const std::vector<std::string>* {
-    ++reads;
+    asked.insert(file);
     return pid == 10 && file == "/srv/app.py" ? &kSource : nullptr;
   });
   // Then both calls are found, with the feeder (not a participant) running feed()
   const auto& sites = snap.diagnosis.findings[0].wakeSites;
   ASSERT_EQ(sites.size(), 2u);
-  EXPECT_EQ(reads, 1);
+  EXPECT_EQ(asked, std::set<std::string>{"/srv/app.py"});
   EXPECT_EQ(sites[0].call, "jobs.put()");
   EXPECT_EQ(sites[0].at.line, 11);
   EXPECT_EQ(sites[0].at.function, "feed");
