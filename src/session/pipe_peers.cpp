@@ -171,6 +171,10 @@ void attachReadPeers(Snapshot& snap) {
     for (auto& t : p.threads) {
       auto e = byFd.find(t.readingFd);
       if (t.readingFd < 0 || e == byFd.end()) continue;
+      // A read on a pipe's write end cannot block: the descriptor was closed and reused since the
+      // thread was seen (a process that opens and closes pipes fast, multiprocessing's forkserver
+      // handshake). Nothing is known of what it reads.
+      if (e->second.pipe && e->second.writable) continue;
       if (e->second.pipe) {
         t.readingFrom = e->second.inode;
         t.readingFromPipe = true;
