@@ -307,7 +307,7 @@ std::optional<Finding> cycleFinding(const WaitGraph& g, const Explainer& ex,
                           .substr(0, ex.objectLabel(p, first.waitLock, nullptr).find(" <")));
     } else {
       const SyncObject* lo = ex.object(p, first.waitLock);
-      bool semaphore = lo && lo->kind == ObjectKind::kSemaphore;
+      bool semaphore = lo && (lo->kind == ObjectKind::kSemaphore || isCountingSemLock(*lo));
       f.lines.push_back(fmt::format(
           "  {} {}: the thread can never get it ({}).", upperFirst(lockNoun(lo)),
           semaphore ? "has no free slot left and the thread holds one itself" : "is not re-entrant",

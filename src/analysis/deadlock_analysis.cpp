@@ -194,12 +194,16 @@ void analyze(Snapshot& snap) {
   // acquire run by as many threads as there are permits): one finding for the semaphore. Its
   // holders' self-loops and the cycles among them tell the same story in pieces.
   {
-    std::map<std::pair<size_t, uint64_t>, std::vector<size_t>> bySemaphore;   // (process, lock) -> its waiting holders
+    // The lock's identity (a multiprocessing semaphore is one in every process) -> its waiting
+    // holders, and the address of the lock in the first of them.
+    std::map<std::string, std::vector<size_t>> bySemaphore;
     for (size_t i = 0; i < g.units.size(); ++i) {
       const UnitState& u = g.units[i];
       if (!u.blockedForever() || u.wait->op != WaitOp::kAcquire || !ex.holdOf(u.id, u)) continue;
       const SyncObject* o = ex.object(ex.proc(u.id), u.waitLock);
-      if (o && o->kind == ObjectKind::kSemaphore) bySemaphore[{u.id.process, u.waitLock}].push_back(i);
+      if (o && (o->kind == ObjectKind::kSemaphore || isCountingSemLock(*o))) {
+        bySemaphore[lockKey(snap, u.id.process, u.waitLock)].push_back(i);
+      }
     }
     for (const auto& [key, members] : bySemaphore) {
       if (members.size() < 2) continue;
@@ -211,12 +215,16 @@ void analyze(Snapshot& snap) {
         return !edges.empty() && std::all_of(edges.begin(), edges.end(), [&](const Edge& e) { return holders.count(e.to) > 0; });
       });
       if (!closed) continue;
-      const Process& p = ex.proc(g.units[members.front()].id);
-      std::string name = ex.objectLabel(p, key.second, nullptr);
+      const UnitState& first = g.units[members.front()];
+      std::string name = ex.objectLabel(ex.proc(first.id), first.waitLock, nullptr);
       name = name.substr(0, name.find(" <"));
+      std::set<size_t> procs;
+      for (size_t i : members) procs.insert(g.units[i].id.process);
+      const std::string who = procs.size() > 1 ? "processes" : "threads";
       Finding f;
       f.kind = "self-deadlock";
-      f.lines.push_back(fmt::format("Found a deadlock (semaphore exhausted by nested acquires) between {} threads:", members.size()));
+      f.lines.push_back(fmt::format("Found a deadlock (semaphore exhausted by nested acquires) between {} {}:",
+                                    procs.size() > 1 ? procs.size() : members.size(), who));
       for (size_t i : members) {
         const UnitState& u = g.units[i];
         f.lines.push_back(fmt::format("  {} {}", ex.threadLabel(u.id), ex.waitTarget(u)));
@@ -225,9 +233,10 @@ void analyze(Snapshot& snap) {
         f.participants.push_back(ex.participant(u, true));
         involved.insert(i);
       }
-      f.lines.push_back(fmt::format("  Every permit of {} is held by one of these threads, and each waits for one more: none can", name));
+      f.lines.push_back(fmt::format("  Every permit of {} is held by one of these {}, and each waits for one more: none can", name, who));
       f.lines.push_back("  get one, and none releases its own while it waits.");
-      f.summary = fmt::format("{} threads each hold a permit of {} and wait for another", members.size(), name);
+      f.summary = fmt::format("{} {} each hold a permit of {} and wait for another", procs.size() > 1 ? procs.size() : members.size(),
+                              who, name);
       d.findings.push_back(std::move(f));
     }
     cycles.erase(std::remove_if(cycles.begin(), cycles.end(),

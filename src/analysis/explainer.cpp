@@ -228,7 +228,7 @@ std::string Explainer::waitTarget(const UnitState& u) const {
       }
       std::string what = o && o->kind == ObjectKind::kSemaphore ? "semaphore " : "";
       if (o && o->kind == ObjectKind::kMpLock) what = "multiprocessing lock ";
-      if (o && o->kind == ObjectKind::kSemLock) what = "multiprocessing lock ";
+      if (o && o->kind == ObjectKind::kSemLock) what = isCountingSemLock(*o) ? "multiprocessing semaphore " : "multiprocessing lock ";
       if (o && o->kind == ObjectKind::kManagerLock) what = "manager lock ";
       return fmt::format("waits to acquire {}{}", what, label);
     }
@@ -461,6 +461,7 @@ Participant Explainer::participant(const UnitState& u, bool withHolds) const {
 
 std::string lockNoun(const SyncObject* o) {
   if (o && o->kind == ObjectKind::kManagerLock) return "a multiprocessing.Manager Lock";
+  if (o && isCountingSemLock(*o)) return "a multiprocessing.Semaphore";
   if (o && (o->kind == ObjectKind::kSemLock || o->kind == ObjectKind::kMpLock))
     return "a multiprocessing.Lock";
   if (o && o->kind == ObjectKind::kSemaphore) return "a Semaphore";

@@ -200,6 +200,41 @@ std::string siteMayRun(const Process& p, const WakeSite& site, const Finding& f)
   return "";
 }
 
+// The work queue of the ThreadPoolExecutor whose worker `t` is, else 0.
+uint64_t workQueueOf(const Thread& t) {
+  for (const auto& fr : t.frames) {
+    if (fr.location.function != "_worker" || !fr.location.file.ends_with("/concurrent/futures/thread.py")) continue;
+    for (const auto* vars : {&fr.arguments, &fr.locals}) {
+      for (const auto& v : *vars) {
+        if (v.name == "work_queue" && v.address) return v.address;
+      }
+    }
+  }
+  return 0;
+}
+
+// A pool starved by some of its workers while another of its workers, outside the finding, waits
+// for something that may still come (an Event a sleeping thread will set): once that wait ends,
+// the worker runs the queued work. "" when every other worker is stuck too.
+std::string freeWorkerLater(const Snapshot& snap, const Finding& f) {
+  for (const auto& part : f.participants) {
+    const Process* p = nullptr;
+    for (const auto& q : snap.processes) p = q.pid == part.pid ? &q : p;
+    if (!p || !part.task.empty()) continue;
+    uint64_t queue = 0;
+    for (const auto& t : p->threads) queue = t.tid == part.tid ? workQueueOf(t) : queue;
+    if (!queue) continue;
+    for (const auto& w : p->threads) {
+      if (inFinding(f, p->pid, w.tid) || workQueueOf(w) != queue || !mayAct(*p, w, f)) continue;
+      std::string what = w.stateDetail.empty() ? std::string("is not stuck") : w.stateDetail;
+      if (what.size() > 160) what = what.substr(0, 157) + "...";
+      return fmt::format("worker {} \"{}\" of the same pool {}, which may still end: it will then run the queued work",
+                         w.tid, w.name, what);
+    }
+  }
+  return "";
+}
+
 const Process* processOf(const Snapshot& snap, int64_t pid) {
   for (const auto& q : snap.processes) {
     if (q.pid == pid) return &q;
@@ -259,6 +294,7 @@ void setAsideHandOffReleases(Snapshot& snap) {
         because = fmt::format("{}: the future may still be cancelled or completed", why);
       }
     }
+    if (because.empty() && f.kind == "join-cycle") because = freeWorkerLater(snap, f);
     if (because.empty()) {
       kept.push_back(std::move(f));
       continue;

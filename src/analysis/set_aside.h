@@ -16,7 +16,10 @@ void setAsideSignalWakeable(Snapshot& snapshot);
 // Semaphore taken with acquire() (a gate, a lease) is set aside when a thread outside it that can
 // still run (sleeping, in I/O, waiting for a signal) is in a function that calls that lock's
 // release(), when a signal handler calls it, or when the release is handed to a timer or a
-// scheduler: any thread may release such a lock.
+// scheduler: any thread may release such a lock. The call may be one call away (a helper that a
+// thread calls or a timer will). A pool starvation is set aside likewise when a thread could
+// still cancel or complete the queued futures, or when another worker of the pool waits for
+// something that may still come (it will then run the queued work).
 void setAsideHandOffReleases(Snapshot& snapshot);
 
 }  // namespace pyhang

@@ -81,7 +81,9 @@ std::string selfDeadlockFix(const Snapshot& s, const Finding& f) {
   if (!hold && part.holds.size() == 1) hold = &part.holds.front();
   std::string held = hold ? fmt::format(" while {} holds it", place(hold->second)) : std::string();
   std::string again = fmt::format("{} takes {} again{}", place(part.at), name, held);
-  if (o && (o->kind == ObjectKind::kSemaphore || o->kind == ObjectKind::kAsyncSemaphore)) {
+  // A multiprocessing semaphore, or the wrapper (multiprocessing.BoundedSemaphore) around one.
+  const SyncObject* sem = o && o->kind == ObjectKind::kMpLock && o->underlyingLock ? objectOf(s, part.pid, o->underlyingLock) : o;
+  if (o && (o->kind == ObjectKind::kSemaphore || o->kind == ObjectKind::kAsyncSemaphore || (sem && isCountingSemLock(*sem)))) {
     return fmt::format("{}: release it before acquiring it again, or acquire it once in the outer function.", again);
   }
   if (isAsync(o)) {

@@ -2,6 +2,13 @@
 
 namespace pyhang {
 
+bool isCountingSemLock(const SyncObject& o) {
+  if (o.kind != ObjectKind::kSemLock) return false;
+  auto kind = o.attrs.find("semkind");
+  auto max = o.attrs.find("maxvalue");
+  return kind != o.attrs.end() && kind->second == "semaphore" && max != o.attrs.end() && max->second != "1";
+}
+
 const char* objectKindName(ObjectKind kind) {
   switch (kind) {
     case ObjectKind::kUnknown: return "object";

@@ -88,6 +88,11 @@ struct SyncObject {
   std::map<std::string, std::string> attrs;
 };
 
+// A multiprocessing SemLock that counts more than one permit (a Semaphore, a BoundedSemaphore of
+// 2 or more, a bounded Queue's slots): no owner, any process may release it. False for a Lock
+// (a semaphore of one), an RLock, or when its kind could not be read.
+bool isCountingSemLock(const SyncObject& o);
+
 // How a frame relates to a sync object.
 enum class WaitOp {
   kNone,

@@ -274,6 +274,18 @@ IDLE: Dict[str, Idle] = {
     "c2_ok_idle_pool_starvation_shutdown_cancel.py": Idle(verdict=(
         "Verdict: no deadlock: the threads looked stuck (join-cycle), but thread",
         "is in deadline_watchdog(), which calls shutdown(cancel_futures=True) at"), min_version=(3, 9)),
+    # A pool worker fans out into its own pool while the pool's other worker waits for something
+    # that will come (an Event a sleeping loader sets, a future another pool's worker computes,
+    # through an event loop's executor): that worker then runs the queued work.
+    "c2_ok_idle_pool_fanout_result.py": Idle(verdict=(
+        "Verdict: no deadlock: the threads looked stuck (join-cycle), but worker", "of the same pool waits for event "
+        "config_ready", "which may still end: it will then run the queued work.")),
+    "c2_ok_idle_pool_waits_other_pool.py": Idle(verdict=(
+        "Verdict: no deadlock: the threads looked stuck (join-cycle), but worker", "of the same pool waits for the result of",
+        "which may still end")),
+    "c2_ok_idle_aio_executor_bridge_full.py": Idle(verdict=(
+        "Verdict: no deadlock: the threads looked stuck (join-cycle), but worker", "of the same pool waits for event "
+        "released", "which may still end")),
     # A lease that an event loop's timer releases (loop.call_later(3600, busy.release)).
     "c2_ok_idle_lease_loop_call_later.py": Idle(verdict=(
         "Verdict: no deadlock: the threads looked stuck (lock-order-cycle), but busy.release is handed to a timer",)),
@@ -704,6 +716,12 @@ HANGS: Dict[str, Hang] = {
         "scheduler": At("sched_db", "scheduler", holds=["sched_acquire"]),
         "reporter": At("rep_busy", "reporter", holds=["rep_db"]),
     }),
+    # Two processes each hold a slot of a multiprocessing.BoundedSemaphore(2) and take a nested one.
+    "c2_hang_mp_bounded_semaphore_nested.py": Hang(["self-deadlock"], {
+        "child:worker-0": At("sub_with", "fetch", holds=["outer_with"]),
+        "child:worker-1": At("sub_with", "fetch", holds=["outer_with"]),
+    }, children=True,
+        fix=["@sub_with takes slots again while @outer_with holds it: release it before acquiring it again"]),
     # A hand-off whose releaser waits for an Event nothing will set: nobody is left to act.
     "c2_hang_baton_releaser_waits_never_set.py": Hang(["lock-order-cycle"], {
         "scheduler": At("scheduler_db", "scheduler", holds=["scheduler_acquire"]),

@@ -70,6 +70,42 @@ TEST(WakeSites, UnterminatedStringsAndHugeLinesEndTheSearchSafely) {
   ASSERT_EQ(findCalls(escaped, {"jobs"}, {"put"}, 10).size(), 1u);
 }
 
+// A thread `tid` named `name` whose one Python frame is at `at`.
+Thread threadIn(int64_t tid, const std::string& name, const SourceLocation& at) {
+  Thread t;
+  t.tid = tid;
+  t.name = name;
+  Frame f;
+  f.kind = Frame::Kind::kPython;
+  f.location = at;
+  t.frames = {f};
+  return t;
+}
+
+// A snapshot of process 10 with `threads`, whose first thread waits (`op`) on `object` in a
+// finding of `kind`.
+Snapshot waitingOn(Process p, const std::vector<Thread>& threads, const std::string& kind, WaitOp op, uint64_t object) {
+  Snapshot snap;
+  p.pid = 10;
+  p.threads = threads;
+  snap.processes.push_back(p);
+  Finding f;
+  f.kind = kind;
+  Participant part;
+  part.pid = 10;
+  part.tid = threads.front().tid;
+  part.thread = threads.front().name;
+  part.at = threads.front().frames.front().location;
+  WaitInfo w;
+  w.op = op;
+  w.object = object;
+  part.waitsFor = w;
+  f.participants.push_back(part);
+  snap.diagnosis.ran = true;
+  snap.diagnosis.findings.push_back(f);
+  return snap;
+}
+
 const std::vector<std::string> kLease = {
     "import threading, time",                               // 1
     "busy = threading.Lock()",                              // 2
@@ -109,9 +145,7 @@ TEST(WakeSites, FindFunctionUsesFindsCallsAndHandOffsButNotTheDefinition) {
 TEST(WakeSites, AHelperThatMakesTheCallIsFollowedOneCallUp) {
   // Given a lease taken with acquire() and a thread sleeping in maintenance(), which calls
   // end_lease(), which releases the lease
-  Snapshot snap;
   Process p;
-  p.pid = 10;
   SyncObject busy;
   busy.address = 0x2000;
   busy.kind = ObjectKind::kLock;
@@ -121,32 +155,10 @@ TEST(WakeSites, AHelperThatMakesTheCallIsFollowedOneCallUp) {
   southBusy.address = 0x3000;
   southBusy.names = {"south.busy"};
   p.objects[southBusy.address] = southBusy;
-  Thread waiter;
-  waiter.tid = 11;
-  waiter.name = "reporter";
-  Frame wf;
-  wf.kind = Frame::Kind::kPython;
-  wf.location = {"/srv/lease.py", 30, "report"};
-  waiter.frames = {wf};
-  Thread sleeper = waiter;
-  sleeper.tid = 12;
-  sleeper.name = "maintenance";
-  sleeper.frames[0].location = {"/srv/lease.py", 8, "maintenance"};
-  p.threads = {waiter, sleeper};
-  snap.processes.push_back(p);
-  Finding f;
-  f.kind = "lock-order-cycle";
-  Participant part;
-  part.pid = 10;
-  part.tid = 11;
-  part.at = wf.location;
-  WaitInfo w;
-  w.op = WaitOp::kAcquire;
-  w.object = busy.address;
-  part.waitsFor = w;
-  f.participants.push_back(part);
-  snap.diagnosis.ran = true;
-  snap.diagnosis.findings.push_back(f);
+  Snapshot snap = waitingOn(p,
+                            {threadIn(11, "reporter", {"/srv/lease.py", 30, "report"}),
+                             threadIn(12, "maintenance", {"/srv/lease.py", 8, "maintenance"})},
+                            "lock-order-cycle", WaitOp::kAcquire, busy.address);
   // When the wake sites are attached
   attachWakeSites(snap, [&](int64_t, const std::string& file) -> const std::vector<std::string>* {
     return file == "/srv/lease.py" ? &kLease : nullptr;
@@ -175,41 +187,16 @@ TEST(WakeSites, AHelperThatMakesTheCallIsFollowedOneCallUp) {
 
 TEST(WakeSites, AttachedToAFindingWithWhoRunsEachFunction) {
   // Given a process whose "waiter" waits on `jobs` and whose "feeder" is inside feed()
-  Snapshot snap;
   Process p;
-  p.pid = 10;
   SyncObject jobs;
   jobs.address = 0x1000;
   jobs.kind = ObjectKind::kQueue;
   jobs.names = {"self.jobs", "jobs"};
   p.objects[jobs.address] = jobs;
-  Thread waiter;
-  waiter.tid = 11;
-  waiter.name = "waiter";
-  Frame wf;
-  wf.kind = Frame::Kind::kPython;
-  wf.location = {"/srv/app.py", 20, "main"};
-  waiter.frames = {wf};
-  Thread feeder = waiter;
-  feeder.tid = 12;
-  feeder.name = "feeder";
-  feeder.frames[0].location = {"/srv/app.py", 10, "feed"};
-  p.threads = {waiter, feeder};
-  snap.processes.push_back(p);
-  Finding f;
-  f.kind = "all-blocked";
-  Participant part;
-  part.pid = 10;
-  part.tid = 11;
-  part.thread = "waiter";
-  part.at = wf.location;
-  WaitInfo w;
-  w.op = WaitOp::kQueueGet;
-  w.object = jobs.address;
-  part.waitsFor = w;
-  f.participants.push_back(part);
-  snap.diagnosis.ran = true;
-  snap.diagnosis.findings.push_back(f);
+  Snapshot snap = waitingOn(p,
+                            {threadIn(11, "waiter", {"/srv/app.py", 20, "main"}),
+                             threadIn(12, "feeder", {"/srv/app.py", 10, "feed"})},
+                            "all-blocked", WaitOp::kQueueGet, jobs.address);
   std::set<std::string> asked;
   // When the wake sites are attached
   attachWakeSites(snap, [&](int64_t pid, const std::string& file) -> const std::vector<std::string>* {
