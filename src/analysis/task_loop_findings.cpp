@@ -10,10 +10,27 @@
 
 namespace pyhang::tasks {
 
+namespace {
+
+// Live: the loop's thread sleeps in its selector with no timeout although callbacks are ready.
+// asyncio never does that itself (ready callbacks make it poll with a zero timeout): they were
+// added from another thread without waking the loop (call_soon() instead of
+// call_soon_threadsafe(), an asyncio Event, Queue or Future used from a thread), and they run
+// only when something else wakes it.
+bool readyButAsleep(const Process& p, const EventLoop& l) {
+  if (!l.tid || !l.stateRead || l.stopping || l.readyCallbacks == 0) return false;
+  return std::any_of(p.threads.begin(), p.threads.end(), [&](const Thread& t) {
+    return t.tid == l.tid && t.kernelWaitKind == "poll" && t.kernelWaitNoTimeout;
+  });
+}
+
+}  // namespace
+
 // A loop that can never run again: nothing ready, no timers, no I/O but its own wake-up socket,
 // not stopping, and every pending task of it waits forever. `tasks` gets its pending tasks.
 bool TaskAnalyzer::loopDead(const EventLoop& l, std::vector<size_t>* tasks) const {
-  if (!l.stateRead || l.stopping || l.readyCallbacks > 0 || l.timers > 0) return false;
+  const bool asleep = readyButAsleep(p_, l);
+  if (!l.stateRead || l.stopping || (l.readyCallbacks > 0 && !asleep) || l.timers > 0) return false;
   // The loop's thread must be idle in its selector: stopped between two callbacks (a handle
   // popped from the ready queue, not run yet) or inside one, the loop is busy, whatever the
   // tasks' states say.
@@ -34,7 +51,9 @@ bool TaskAnalyzer::loopDead(const EventLoop& l, std::vector<size_t>* tasks) cons
   for (size_t i = 0; i < p_.tasks.size(); ++i) {
     const Task& t = p_.tasks[i];
     if (t.loop != l.address || !isPending(t)) continue;
-    if (!forever(t) && !closedLoopFd(p_, t)) return false;
+    // A task whose next step waits in the ready queue of a loop that sleeps past it.
+    const bool readyAsleep = asleep && t.await && t.await->kind == "ready";
+    if (!forever(t) && !closedLoopFd(p_, t) && !readyAsleep) return false;
     ++n;
     if (tasks) tasks->push_back(i);
   }
@@ -76,7 +95,14 @@ void TaskAnalyzer::reportLoops() {
     const std::string io = closed.empty() ? std::string("no I/O besides its own wake-up socket")
                                           : fmt::format("no I/O besides its own wake-up socket and reads from {}, whose other "
                                                         "ends only this process holds", fmt::join(closed, ", "));
-    std::string nothing = "has nothing else to run: no ready callbacks, no timers, " + io;
+    const bool asleep = readyButAsleep(p_, l);
+    const std::string ready =
+        asleep ? fmt::format("{} ready callback{} added from another thread without waking it (call_soon() instead of "
+                             "call_soon_threadsafe(), or an asyncio object used from a thread), which run only once "
+                             "something wakes it",
+                             l.readyCallbacks, l.readyCallbacks == 1 ? "" : "s")
+               : std::string("no ready callbacks");
+    std::string nothing = fmt::format("has nothing else to run: {}, no timers, {}", ready, io);
     if (!wakers.empty()) {
       deadLoopTids_.insert(l.tid);  // said here: no second note about it
       d_.notes.push_back(fmt::format("The event loop in {} {}; only another thread could still wake it "
@@ -105,9 +131,16 @@ void TaskAnalyzer::reportLoops() {
     f.kind = "all-blocked";
     f.lines.push_back(fmt::format("Found a hang (all tasks blocked): the event loop in {} can never run again.",
                                   threadLabel(snap_, p_, l.tid)));
-    f.lines.push_back(closed.empty() ? std::string("  It has no ready callbacks, no timers and watches no I/O besides its own wake-up socket,")
-                                     : fmt::format("  It has no ready callbacks, no timers, and watches only its own wake-up socket and {}, "
-                                                   "whose other ends only this process holds,", fmt::join(closed, ", ")));
+    if (asleep) {
+      f.lines.push_back(fmt::format("  Its thread sleeps in the selector with no timeout although {} callback{} {} ready: added from",
+                                    l.readyCallbacks, l.readyCallbacks == 1 ? "" : "s", l.readyCallbacks == 1 ? "is" : "are"));
+      f.lines.push_back("  another thread without waking the loop (call_soon() instead of call_soon_threadsafe(), or an");
+      f.lines.push_back("  asyncio Event, Queue or Future used from a thread), they run only once something wakes it.");
+    }
+    const std::string noReady = asleep ? "no other way to wake" : "no ready callbacks";
+    f.lines.push_back(closed.empty() ? fmt::format("  It has {}, no timers and watches no I/O besides its own wake-up socket,", noReady)
+                                     : fmt::format("  It has {}, no timers, and watches only its own wake-up socket and {}, "
+                                                   "whose other ends only this process holds,", noReady, fmt::join(closed, ", ")));
     f.lines.push_back(tasks.size() == 1 ? std::string("  and its only task waits:")
                                         : fmt::format("  and each of its {} tasks waits:", tasks.size()));
     size_t shown = 0;
@@ -134,12 +167,18 @@ void TaskAnalyzer::reportLoops() {
     if (shown > kMaxListedTasks) {
       f.lines.push_back(fmt::format("  ... and {} more tasks (all listed in the task tree above).", shown - kMaxListedTasks));
     }
-    f.lines.push_back("  Each waits without a timeout for something that only another task could do.");
-    f.summary = tasks.size() == 1
-                    ? fmt::format("the event loop in {} can never run again: its only task waits and nothing can wake it",
-                                  threadLabel(snap_, p_, l.tid))
-                    : fmt::format("the event loop in {} can never run again: all {} tasks wait and nothing can wake them",
-                                  threadLabel(snap_, p_, l.tid), tasks.size());
+    f.lines.push_back(asleep ? "  What would let them go on is queued, but nothing will wake the loop to run it."
+                             : "  Each waits without a timeout for something that only another task could do.");
+    const std::string loopThread = threadLabel(snap_, p_, l.tid);
+    if (asleep) {
+      f.summary = fmt::format("the event loop in {} sleeps past {} ready callback{} that another thread added without waking it",
+                              loopThread, l.readyCallbacks, l.readyCallbacks == 1 ? "" : "s");
+    } else if (tasks.size() == 1) {
+      f.summary = fmt::format("the event loop in {} can never run again: its only task waits and nothing can wake it", loopThread);
+    } else {
+      f.summary = fmt::format("the event loop in {} can never run again: all {} tasks wait and nothing can wake them", loopThread,
+                              tasks.size());
+    }
     d_.findings.push_back(std::move(f));
   }
 }

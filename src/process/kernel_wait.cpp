@@ -292,6 +292,7 @@ KernelWait describeKernelWait(pid_t pid, pid_t tid) {
         // a read on it. A poll() resumed through restart_syscall (after any stop, pyhang's own
         // earlier look included) keeps its arguments in the registers, the original timeout too.
         const bool forever = nr == kPoll ? static_cast<int>(a[2]) < 0 : a[2] == 0;
+        w.noTimeout = forever;
         if (forever && inputOnly && w.polledFds.size() == 1) {
           w.readFd = w.polledFds.front();
           w.text = fmt::format("waits in poll() for input on {}, with no timeout", fdText(static_cast<unsigned long long>(w.readFd)));
@@ -314,6 +315,7 @@ KernelWait describeKernelWait(pid_t pid, pid_t tid) {
       }
       w.kind = "poll";
       w.text = "waits in select() for I/O";
+      w.noTimeout = a[4] == 0;
       {
         // select.select([fd], [], []) with no timeout (a NULL pointer): as good as a read on fd.
         // CPython passes all three sets, the unused ones empty.
@@ -341,6 +343,7 @@ KernelWait describeKernelWait(pid_t pid, pid_t tid) {
       // No timeout (a negative one; epoll_pwait2: none) on one descriptor, for input only: as
       // good as a read on it (a selector thread waiting for its own wake-up socket).
       const bool forever = nr == kEpollPwait2 ? a[3] == 0 : static_cast<int>(a[3]) < 0;
+      w.noTimeout = forever;
       bool inputOnly = false;
       std::vector<int64_t> fds = forever ? epollFds(pid, a[0], &inputOnly) : std::vector<int64_t>{};
       if (inputOnly && fds.size() == 1) {

@@ -24,6 +24,7 @@ struct KernelWait {
   std::string lockCall;  // "an exclusive flock()", "a shared flock()", "a record lock (fcntl F_SETLKW)"
   // Blocked in poll(2)/ppoll(2): the descriptors it polls (at most 64 read), else empty.
   std::vector<int64_t> polledFds;
+  bool noTimeout = false;  // in poll, select or epoll_wait with no timeout: only I/O or a signal ends it
 };
 
 KernelWait describeKernelWait(pid_t pid, pid_t tid);

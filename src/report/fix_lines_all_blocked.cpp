@@ -80,6 +80,12 @@ std::string idleSitesClause(const Finding& f, const SyncObject& o, int64_t pid) 
 }  // namespace
 
 std::string allBlockedFix(const Snapshot& s, const Finding& f) {
+  // An event loop asleep past callbacks another thread added without waking it.
+  if (f.summary.find("ready callback") != std::string::npos && f.summary.ends_with("added without waking it")) {
+    return "from other threads, reach the loop only through loop.call_soon_threadsafe(...) or "
+           "asyncio.run_coroutine_threadsafe(...) (loop.call_soon_threadsafe(event.set), not event.set()): asyncio's "
+           "Event, Queue and Future are not thread-safe, and call_soon() does not wake a sleeping loop.";
+  }
   // A put() into a full multiprocessing.Queue(maxsize) that no process gets from.
   for (const auto& part : f.participants) {
     const Thread* t = threadOf(s, part);

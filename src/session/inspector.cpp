@@ -296,6 +296,7 @@ void attachKernelView(Target& t) {
     if (auto w = t.kernelWaits.find(th.tid); w != t.kernelWaits.end()) {
       th.kernelWaitKind = w->second.kind;
       th.kernelWait = w->second.text;
+      th.kernelWaitNoTimeout = w->second.noTimeout;
       th.readingFd = w->second.readFd;
       th.waitingForChild = w->second.childPid;
       th.fileLockKey = w->second.lockKey;

@@ -189,6 +189,7 @@ struct Thread {
   // ("waits to read from TCP socket 127.0.0.1:41234 -> 127.0.0.1:5000 (fd 3)"), and its kind:
   // io, accept, sleep, signal, child, poll, other.
   std::string kernelWaitKind;
+  bool kernelWaitNoTimeout = false;  // live: in poll, select or epoll_wait with no timeout
   int64_t waitingForChild = 0;  // live: blocked in wait4() for this child pid (os.waitpid)
   // Live, blocked taking a file lock (flock(), lockf()): the file as /proc/locks keys it
   // ("fe:00:10953453"), its path, the call and the fd; the processes holding the lock; and

@@ -722,6 +722,10 @@ HANGS: Dict[str, Hang] = {
         "child:worker-1": At("sub_with", "fetch", holds=["outer_with"]),
     }, children=True,
         fix=["@sub_with takes slots again while @outer_with holds it: release it before acquiring it again"]),
+    # asyncio.Event.set() from a thread: the wake-up is queued without waking the loop.
+    "c2_hang_aio_event_set_from_thread.py": Hang(["all-blocked"], {
+        "task:Task-1": At("wait", "main"),
+    }, live_only=True, fix=["loop.call_soon_threadsafe(event.set), not event.set()"]),
     # A hand-off whose releaser waits for an Event nothing will set: nobody is left to act.
     "c2_hang_baton_releaser_waits_never_set.py": Hang(["lock-order-cycle"], {
         "scheduler": At("scheduler_db", "scheduler", holds=["scheduler_acquire"]),
