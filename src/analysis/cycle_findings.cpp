@@ -391,19 +391,22 @@ std::optional<Finding> cycleFinding(const WaitGraph& g, const Explainer& ex,
       f.lines.push_back(fmt::format("      {}", ex.atPhrase(u)));
       const Edge* e = edgeTo(u, next);
       if (e && e->isPipe) {
-        std::vector<std::string> readers;
+        // A writer waits for the pipe's readers; a reader in the same cycle for its writers.
+        const bool reading = u.wait && u.wait->op == WaitOp::kPipeRead;
+        std::vector<std::string> others;
         for (const auto& r : u.edges) {
           if (!r.isPipe) continue;
           const Process& rp = ex.proc(r.to);
-          auto fd = rp.pipeReadEnds.find(u.wait->object);
+          const auto& ends = reading ? rp.writeEnds : rp.pipeReadEnds;
+          auto fd = ends.find(u.wait->object);
           std::string label = ex.threadLabel(r.to);
-          if (fd != rp.pipeReadEnds.end()) label += fmt::format(" (fd {})", fd->second);
-          if (std::find(readers.begin(), readers.end(), label) == readers.end())
-            readers.push_back(label);
+          if (fd != ends.end()) label += fmt::format(" (fd {})", fd->second);
+          if (std::find(others.begin(), others.end(), label) == others.end())
+            others.push_back(label);
         }
-        f.lines.push_back(fmt::format("    which only {} could read, and {} waits itself",
-                                      fmt::join(readers, " or "),
-                                      readers.size() == 1 ? "that thread" : "each of them"));
+        f.lines.push_back(fmt::format("    which only {} could {}, and {} waits itself",
+                                      fmt::join(others, " or "), reading ? "write to" : "read",
+                                      others.size() == 1 ? "that thread" : "each of them"));
         for (const auto& fr : t.frames) {
           if (fr.location.function == "_feed" &&
               fr.location.file.find("/multiprocessing/queues.py") != std::string::npos) {

@@ -9,6 +9,15 @@
 
 namespace pyhang::explain {
 
+namespace {
+
+// How to bring a process that is not in the report into it: live, by pid; from a core, by its core.
+std::string addItHint(const Process& p) {
+  return p.source == "core" ? "take a core of it too and pass all the cores" : "add --children or its pid";
+}
+
+}  // namespace
+
 std::string baseName(const std::string& path) {
   auto slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -265,7 +274,7 @@ std::string Explainer::waitTarget(const UnitState& u) const {
           who = fmt::format("its parent {}", who);
         std::string s = fmt::format("waits for {} (pid {}) to exit", who, o->pid);
         if (u.waitPidMissing)
-          s += fmt::format(" [pid {} is not in this report: add --children or its pid]", o->pid);
+          s += fmt::format(" [pid {} is not in this report: {}]", o->pid, addItHint(p));
         return s;
       }
       if (!o && u.wait->targetPid) {
@@ -280,8 +289,7 @@ std::string Explainer::waitTarget(const UnitState& u) const {
         if (who == "child process")
           s = fmt::format("waits for child process {} to exit ({})", u.wait->targetPid, via);
         if (u.waitPidMissing)
-          s += fmt::format(" [pid {} is not in this report: add --children or its pid]",
-                           u.wait->targetPid);
+          s += fmt::format(" [pid {} is not in this report: {}]", u.wait->targetPid, addItHint(p));
         return s;
       }
       std::string name = o ? threadShort(p, o->threadIdent.value_or(0), o->threadName) : "a thread";

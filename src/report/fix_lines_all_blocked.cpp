@@ -43,6 +43,32 @@ std::string waitUnderLockFix(const Snapshot& s, const Finding& f, const Particip
   return "";
 }
 
+// A call that would end waits on `o` sits further down a function whose thread is blocked
+// earlier in it, in this very hang (`pool.__exit__` joins the workers that wait for `start`, and
+// `start.set()` comes after the with block): "start.set() (app.py:20 in main()) would end the
+// wait, but "MainThread" reaches it only after line 18, where it waits itself (for ...): ..."; "".
+std::string laterCallFix(const Snapshot& s, const Finding& f, const SyncObject& o, int64_t pid) {
+  for (const auto& w : f.wakeSites) {
+    if (w.object != o.address || w.pid != pid || !w.via.file.empty() || w.reference) continue;
+    for (const auto& r : w.runners) {
+      if (!r.blocked || !r.task.empty() || r.line <= 0 || r.line >= w.at.line) continue;
+      for (const auto& x : f.participants) {
+        if (x.pid != pid || x.tid != r.tid || !x.task.empty()) continue;
+        const SyncObject* waited = x.waitsFor ? objectOf(s, pid, x.waitsFor->object) : nullptr;
+        std::string forWhat = waited && waited != &o ? fmt::format(" (for {})", nameOf(waited)) : "";
+        if (waited && !waited->threadName.empty() &&
+            (waited->kind == ObjectKind::kThread || waited->kind == ObjectKind::kThreadHandle)) {
+          forWhat = fmt::format(" (for \"{}\" to finish)", waited->threadName);
+        }
+        return fmt::format("{} ({} in {}()) would end the wait, but {} reaches it only after line {}, where it waits "
+                           "itself{}: make that call before the wait.",
+                           w.call, place(w.at), w.at.function, who(x), r.line, forWhat);
+      }
+    }
+  }
+  return "";
+}
+
 // When every call found that would end waits on `o` is in code no live thread or task runs:
 // "config_loaded.set() (app.py:18 in load_config()) would end the wait, but no live thread or
 // task is running load_config()"; "" otherwise.
@@ -170,6 +196,7 @@ std::string allBlockedFix(const Snapshot& s, const Finding& f) {
                        "generate without a bound (or keep it aside when put_nowait() finds the queue full).",
                        nameOf(o), fmt::format("\"{}\"", fmt::join(consumers, "\", \"")), full);
   }
+  std::string futureFix;
   for (const Participant* each : order) {
     const Participant& part = *each;
     const SyncObject* o = waitedObject(s, part);
@@ -231,6 +258,7 @@ std::string allBlockedFix(const Snapshot& s, const Finding& f) {
       }
       case ObjectKind::kEvent:
       case ObjectKind::kAsyncEvent: {
+        if (std::string later = laterCallFix(s, f, *o, part.pid); !later.empty()) return later;
         std::string idle = idleSitesClause(f, *o, part.pid);
         if (idle.empty()) idle = fmt::format("no {} will call {}.set()", isAsync(o) ? "task" : "thread", name);
         return fmt::format("{}: set it on every path of the code that should (in a finally), or wait with a timeout.", idle);
@@ -281,15 +309,28 @@ std::string allBlockedFix(const Snapshot& s, const Finding& f) {
       case ObjectKind::kCondition:
       case ObjectKind::kAsyncCondition:
       {
+        if (std::string later = laterCallFix(s, f, *o, part.pid); !later.empty()) return later;
         std::string idle = idleSitesClause(f, *o, part.pid);
         if (idle.empty()) idle = fmt::format("nothing will notify {}", name);
         return fmt::format("{}: notify it after changing the state its waiters check, and wait with wait_for(predicate) so "
                            "that a notify sent earlier is not missed.", idle);
       }
+      case ObjectKind::kAsyncFuture: {
+        std::string idle = idleSitesClause(f, *o, part.pid);
+        if (idle.empty()) idle = fmt::format("nothing left in the program will complete {}", name);
+        // A bare future says least about the program: only when no other wait gives a fix.
+        if (futureFix.empty()) {
+          futureFix = fmt::format("{}: the code that should call its set_result() or set_exception() has ended or never ran (a "
+                                  "task that died with an exception logs \"Task exception was never retrieved\"); complete it "
+                                  "on every path (set_exception() in an except), or await it with a timeout "
+                                  "(asyncio.wait_for).", idle);
+        }
+        break;
+      }
       default: break;
     }
   }
-  return "";
+  return futureFix;
 }
 
 }  // namespace pyhang::fix_lines_internal

@@ -726,6 +726,13 @@ HANGS: Dict[str, Hang] = {
     "c2_hang_aio_event_set_from_thread.py": Hang(["all-blocked"], {
         "task:Task-1": At("wait", "main"),
     }, live_only=True, fix=["loop.call_soon_threadsafe(event.set), not event.set()"]),
+    # The Event the workers wait for is set after the with block that joins them.
+    "c2_hang_executor_exit_before_start.py": Hang(["all-blocked"], {
+        "MainThread": At(None, "main"),
+        "ThreadPoolExecutor-0_0": At("shard_wait", "load_shard"),
+        "ThreadPoolExecutor-0_1": At("shard_wait", "load_shard"),
+    }, fix=["start.set() (", "@start_set", " in main()) would end the wait, but \"MainThread\" reaches it only after line",
+            "make that call before the wait"]),
     # A hand-off whose releaser waits for an Event nothing will set: nobody is left to act.
     "c2_hang_baton_releaser_waits_never_set.py": Hang(["lock-order-cycle"], {
         "scheduler": At("scheduler_db", "scheduler", holds=["scheduler_acquire"]),
