@@ -131,7 +131,13 @@ void addRunners(const Process& p, const Finding& f, const std::vector<std::strin
 // by whoever calls it or hands it to a timer: one site per such use, in the program's files.
 void addHelperUses(const Process& p, Finding& f, const SourceLines& source, const std::vector<std::string>& files,
                    const WakeSite& direct) {
-  if (direct.at.function == "<module>" || direct.at.function.size() < 3) return;
+  // A wrapper's own method of the same name (`def release(self): self._lock.release()`) or a
+  // protocol method: its uses are every `.release()` in the program, not calls of this helper.
+  static const std::set<std::string> kGeneric = {
+      "release", "acquire", "set", "clear", "wait", "notify", "notify_all", "put", "put_nowait", "get", "get_nowait",
+      "task_done", "join", "cancel", "set_result", "set_exception", "close", "stop", "start", "run", "shutdown"};
+  const std::string& name = direct.at.function;
+  if (name == "<module>" || name.size() < 3 || kGeneric.count(name) || name.rfind("__", 0) == 0) return;
   const std::vector<std::string>* helperLines = source(p.pid, direct.at.file);
   if (!helperLines) return;
   auto [helper, def] = enclosingFunction(*helperLines, direct.at.line);

@@ -185,6 +185,36 @@ TEST(WakeSites, AHelperThatMakesTheCallIsFollowedOneCallUp) {
   EXPECT_EQ(sites[3].at.line, 14);
 }
 
+TEST(WakeSites, AWrapperMethodOfTheSameNameIsNotFollowedToEveryCallOfThatName) {
+  // Given a Mutex wrapper whose release() releases the waited-for lock, and an unrelated
+  // `cache.release()` in a function a sleeping thread runs
+  const std::vector<std::string> source = {
+      "class Mutex:",                         // 1
+      "    def release(self):",               // 2
+      "        self._lock.release()",          // 3
+      "def janitor():",                       // 4
+      "    time.sleep(60)",                   // 5
+      "    cache.release()",                  // 6
+  };
+  Process p;
+  SyncObject lock;
+  lock.address = 0x4000;
+  lock.kind = ObjectKind::kLock;
+  lock.names = {"self._lock"};
+  p.objects[lock.address] = lock;
+  Snapshot snap = waitingOn(p,
+                            {threadIn(11, "worker", {"/srv/m.py", 30, "work"}),
+                             threadIn(12, "janitor", {"/srv/m.py", 5, "janitor"})},
+                            "lock-order-cycle", WaitOp::kAcquire, lock.address);
+  // When the wake sites are attached
+  attachWakeSites(snap, [&](int64_t, const std::string&) -> const std::vector<std::string>* { return &source; });
+  // Then only the wrapper's own call is a site: janitor()'s cache.release() is not its caller
+  const auto& sites = snap.diagnosis.findings[0].wakeSites;
+  ASSERT_EQ(sites.size(), 1u);
+  EXPECT_EQ(sites[0].at.line, 3);
+  EXPECT_TRUE(sites[0].via.file.empty());
+}
+
 TEST(WakeSites, AttachedToAFindingWithWhoRunsEachFunction) {
   // Given a process whose "waiter" waits on `jobs` and whose "feeder" is inside feed()
   Process p;
