@@ -154,7 +154,16 @@ void confirmFindings(Snapshot& snap) {
       const Process* p = processOf(snap, pid);
       if (!p) continue;
       for (const auto& t : p->threads) {
-        if (t.tid != tid || !t.ranAfter.value_or(false)) continue;
+        if (t.tid != tid) continue;
+        // Its frames say it waits, but it was not waiting in the kernel: woken a moment before
+        // the stop (a lock handed to it, an event set), or running. A thread blocked for good
+        // always sits in a system call.
+        if (t.atStop == "running" || t.atStop == "returned") {
+          because = fmt::format("{} {} when pyhang stopped the threads", threadWords(snap, *p, t),
+                                t.atStop == "running" ? "was running, not waiting," : "had just been woken");
+          break;
+        }
+        if (!t.ranAfter.value_or(false)) continue;
         because = fmt::format("{} {} a moment later", threadWords(snap, *p, t),
                               t.stateAfter == "R" ? "was running" : "had moved on");
         break;

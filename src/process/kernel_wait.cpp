@@ -403,4 +403,22 @@ KernelWait describeKernelWait(pid_t pid, pid_t tid) {
   return w;
 }
 
+const char* callAtStop(int64_t origRax, int64_t rax) {
+  if (origRax < 0) return "running";
+  // EINTR, ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK: the stop (or the
+  // signal that dumped the core) interrupted the wait, which the kernel restarts or Python retries.
+  switch (rax) {
+    case -4: case -512: case -513: case -514: case -516: return "blocked";
+    default: break;
+  }
+  // A send into a full socket that the stop cut short returns the bytes it moved (sendall() and
+  // the like send the rest); the thread is as blocked as before.
+  switch (origRax) {
+    case kWrite: case 18 /* pwrite64 */: case 20 /* writev */: case 40 /* sendfile */: case kSendto:
+    case kSendmsg: case 307 /* sendmmsg */:
+      return rax > 0 ? "blocked" : "returned";
+    default: return "returned";
+  }
+}
+
 }  // namespace pyhang

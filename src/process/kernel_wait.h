@@ -29,6 +29,12 @@ struct KernelWait {
 
 KernelWait describeKernelWait(pid_t pid, pid_t tid);
 
+// Where a stopped thread was, from its registers (x86_64 orig_rax and rax) as ptrace or a core's
+// NT_PRSTATUS gives them (pure: for live threads and cores alike): "blocked" (interrupted in a system call that waits: the call returned
+// -ERESTART* or -EINTR, or a send cut short), "returned" (its call had just ended: a woken
+// thread not yet back in its code), "running" (not in a system call).
+const char* callAtStop(int64_t origRax, int64_t rax);
+
 // "TCP socket 127.0.0.1:41234 -> 127.0.0.1:5000", "pipe:[1234]", "terminal /dev/pts/3",
 // "/var/log/app.log"; "" when the descriptor cannot be read.
 std::string describeFd(pid_t pid, long fd);

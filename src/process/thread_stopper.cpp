@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <pthread.h>
 #include <sys/ptrace.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -278,7 +279,15 @@ Result<std::unique_ptr<ThreadStopper>> ThreadStopper::stopAll(pid_t pid) {
       if (r < 0) break;  // gone
       if (WIFEXITED(status) || WIFSIGNALED(status)) break;
       if (WIFSTOPPED(status)) {
-        if ((status >> 16) == PTRACE_EVENT_STOP) break;  // our interrupt (or a group stop)
+        if ((status >> 16) == PTRACE_EVENT_STOP) {  // our interrupt (or a group stop)
+          // Whether it waited in the kernel or had just been woken: a thread that looks blocked
+          // in its Python frames but is not is about to move.
+          user_regs_struct regs{};
+          if (ptrace(PTRACE_GETREGS, tid, nullptr, &regs) == 0) {
+            s->callRegisters_[tid] = {static_cast<int64_t>(regs.orig_rax), static_cast<int64_t>(regs.rax), regs.rdi};
+          }
+          break;
+        }
         // A signal arrived first: re-inject it and wait for the interrupt stop.
         ptrace(PTRACE_CONT, tid, nullptr, reinterpret_cast<void*>(static_cast<long>(WSTOPSIG(status))));
         ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr);

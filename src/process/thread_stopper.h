@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -31,11 +32,19 @@ class ThreadStopper {
   }
   // Threads deliberately not stopped: blocked writing into a full pipe or socket.
   const std::vector<pid_t>& leftRunning() const { return leftRunning_; }
+  // Each stopped thread's system call registers at its stop (see callAtStop); absent if unread.
+  struct CallRegisters {
+    int64_t origRax = -1;   // the call's number, -1 outside a call
+    int64_t rax = 0;        // its result
+    uint64_t arg0 = 0;      // its first argument (rdi): the futex, the descriptor
+  };
+  const std::map<pid_t, CallRegisters>& callRegisters() const { return callRegisters_; }
 
  private:
   ThreadStopper() = default;
   std::vector<pid_t> tids_;
   std::vector<pid_t> leftRunning_;
+  std::map<pid_t, CallRegisters> callRegisters_;
   std::chrono::steady_clock::time_point stoppedAt_;
   bool resumed_ = false;
   double stoppedMs_ = 0;

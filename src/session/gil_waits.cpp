@@ -6,6 +6,7 @@
 #include "analysis/confirmation.h"
 #include "memory/core_file.h"
 #include "native/stack_merger.h"
+#include "process/kernel_wait.h"
 
 namespace pyhang {
 
@@ -23,15 +24,6 @@ constexpr size_t kFramesNamed = 16;
 // condition variables and mutexes are what a thread waiting for the GIL blocks on.
 constexpr uint64_t kGilStateSize = 216;
 constexpr uint64_t kSysFutex = 202, kSysRestartSyscall = 219;
-
-// A thread stopped inside a system call that was still blocking has -ERESTARTSYS,
-// -ERESTARTNOINTR, -ERESTARTNOHAND or -ERESTART_RESTARTBLOCK in rax (the kernel restarts the call
-// when the thread resumes). Any other value is the call's own result: it had returned (a futex
-// woken, a read that got its data) and the thread was on its way back to user space.
-bool syscallReturned(const CoreThread& ct) {
-  const auto rax = static_cast<int64_t>(ct.regs[10]);
-  return static_cast<int64_t>(ct.regs[15]) >= 0 && !(rax >= -516 && rax <= -512);
-}
 
 // From a core's registers: the thread is in futex(2) (or resuming one through restart_syscall,
 // whose registers keep the original arguments) on an address inside a GIL state. Needs no
@@ -52,7 +44,8 @@ CoreWait coreWait(const CoreThread& ct, const std::vector<uint64_t>& gilStates) 
   // when the core was taken (every wait it could be in blocks in the kernel), woken or not
   // blocked yet. A lock handed to a thread whose futex had just returned looked held by no
   // one, with every thread waiting for it.
-  if (static_cast<int64_t>(ct.regs[15]) < 0 || syscallReturned(ct)) return CoreWait::kRunning;
+  const std::string at = callAtStop(static_cast<int64_t>(ct.regs[15]), static_cast<int64_t>(ct.regs[10]));
+  if (at != "blocked") return CoreWait::kRunning;
   return blockedOnGil(ct, gilStates) ? CoreWait::kGil : CoreWait::kBlocked;
 }
 

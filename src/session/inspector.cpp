@@ -288,6 +288,14 @@ void attachKernelView(Target& t) {
       continue;
     }
     th.kernelState = std::string(1, it->second.state);
+    if (t.stopper) {
+      const auto& regs = t.stopper->callRegisters();
+      if (auto r = regs.find(static_cast<pid_t>(th.tid)); r != regs.end()) {
+        th.atStop = callAtStop(r->second.origRax, r->second.rax);
+        // A wait with a timeout (ERESTART_RESTARTBLOCK) goes on in restart_syscall (219).
+        if (th.atStop == "blocked") th.stopCall = {r->second.rax == -516 ? 219 : r->second.origRax, r->second.arg0};
+      }
+    }
     th.wchan = it->second.wchan;
     th.writingPipe = it->second.pipeWriteInode;
     th.writingPipeFd = it->second.pipeWriteFd;

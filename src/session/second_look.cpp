@@ -1,5 +1,6 @@
 #include "session/second_look.h"
 
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <thread>
@@ -31,6 +32,23 @@ bool still(const Look& a, const Look& b, const std::pair<int64_t, int64_t>& id) 
   if (x == a.end() || y == b.end()) return false;
   char st = y->second.state;
   return (st == 'S' || st == 'Z') && x->second.sameAs(y->second) && y->second.syscall != "running";
+}
+
+// Blocked in a different system call than the one the stop interrupted (or on another futex, fd):
+// it woke and went on, even if it has been still since (a lock handed to it at the stop, taken
+// and released again, while the thread that took it next sleeps with it).
+bool leftItsCall(const Thread& t, const Look& look, const std::pair<int64_t, int64_t>& id) {
+  auto it = look.find(id);
+  if (!t.stopCall || it == look.end() || !it->second.read) return false;
+  const std::string& line = it->second.syscall;   // "202 0x7f0e2c0013a0 0x80 0x0 ... sp pc"
+  char* end = nullptr;
+  long number = std::strtol(line.c_str(), &end, 10);
+  if (end == line.c_str()) return false;   // "running", or unreadable: the comparison of looks decides
+  if (number != t.stopCall->first) return true;
+  constexpr long kRestartSyscall = 219;    // a wait with a timeout, resumed: its arguments are not shown
+  if (number == kRestartSyscall) return false;
+  uint64_t arg0 = std::strtoull(end, nullptr, 16);
+  return arg0 != t.stopCall->second;
 }
 
 }  // namespace
@@ -106,7 +124,7 @@ void secondLook(Snapshot& snap, std::chrono::milliseconds interval) {
       python.insert(t.tid);
       std::pair<int64_t, int64_t> id{p.pid, t.tid};
       if (!t.tid || !watched.count(id)) continue;
-      t.ranAfter = !still(first, second, id);
+      t.ranAfter = !still(first, second, id) || leftItsCall(t, second, id);
       auto it = second.find(id);
       t.stateAfter = it == second.end() || !it->second.read ? "" : std::string(1, it->second.state);
     }

@@ -225,6 +225,13 @@ struct Thread {
   // again), taken only for the threads a finding depends on. Unset: not looked at.
   std::optional<bool> ranAfter;      // it ran, or its kernel state or system call changed
   std::string stateAfter;            // its kernel state letter at that look
+  // Live: where it was when pyhang stopped the threads, from its registers: "blocked" in a
+  // waiting system call, "returned" from one (just woken), "running"; "" unknown. (A core's
+  // threads are marked running from their registers by the core's own second look, gil_waits.)
+  std::string atStop;
+  // Live, "blocked" at the stop: the system call a thread still blocked a moment later is in
+  // again (its number, 219 restart_syscall for a wait with a timeout, and first argument).
+  std::optional<std::pair<int64_t, uint64_t>> stopCall;
 };
 
 // --- asyncio ---------------------------------------------------------------------

@@ -6,10 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <csignal>
 #include <string>
 #include <vector>
 
+#include "process/kernel_wait.h"
 #include "snapshot_builder.h"
 
 namespace pyhang {
@@ -82,10 +84,12 @@ TEST(Confirmation, ANotifiedWaiterWaitsForTheConditionsLockWhileItIsHeld) {
   ASSERT_EQ(d.findings.size(), 1u) << kinds(d);
   EXPECT_EQ(d.findings[0].kind, "lock-order-cycle");
   ASSERT_EQ(d.findings[0].participants.size(), 2u);
-  EXPECT_EQ(d.findings[0].participants[0].tid, 102);
-  ASSERT_TRUE(d.findings[0].participants[0].waitsFor.has_value());
-  EXPECT_EQ(d.findings[0].participants[0].waitsFor->op, WaitOp::kAcquire);
-  EXPECT_EQ(d.findings[0].participants[0].waitsFor->object, kJobsMutex);
+  const auto& parts = d.findings[0].participants;
+  const auto consumer = std::find_if(parts.begin(), parts.end(), [](const auto& p) { return p.tid == 102; });
+  ASSERT_NE(consumer, parts.end());
+  ASSERT_TRUE(consumer->waitsFor.has_value());
+  EXPECT_EQ(consumer->waitsFor->op, WaitOp::kAcquire);
+  EXPECT_EQ(consumer->waitsFor->object, kJobsMutex);
 }
 
 TEST(Confirmation, RunningThreadingCodeWaitsForNothing) {
@@ -135,6 +139,55 @@ TEST(Confirmation, AFindingWhoseThreadsStayedBlockedStands) {
   // Then the deadlock stands
   EXPECT_EQ(g.snap.diagnosis.verdict, "deadlock");
   EXPECT_EQ(g.snap.diagnosis.findings.size(), 1u);
+}
+
+TEST(Confirmation, AThreadJustWokenAtTheStopLeavesTheFindingUnconfirmed) {
+  // Given an all-blocked program whose consumer had returned from its futex wait when the
+  // threads were stopped (a lock handed to it, not yet back in its code), the rest blocked
+  Given g = consumerAndMain(false, false);
+  g.analyze();
+  ASSERT_EQ(g.snap.diagnosis.findings.size(), 1u);
+  for (auto& t : g.proc().threads) {
+    t.ranAfter = false;
+    t.atStop = t.tid == 102 ? "returned" : "blocked";
+  }
+  // When the findings are confirmed
+  confirmFindings(g.snap);
+  // Then the finding is kept aside: that thread was about to move
+  const Diagnosis& d = g.snap.diagnosis;
+  EXPECT_TRUE(d.findings.empty());
+  ASSERT_EQ(d.unconfirmed.size(), 1u);
+  EXPECT_EQ(d.unconfirmed[0].unconfirmedBecause,
+            "thread 102 \"consumer\" had just been woken when pyhang stopped the threads");
+}
+
+TEST(Confirmation, ThreadsBlockedInTheKernelAtTheStopConfirm) {
+  // Given an all-blocked program whose threads all waited in a system call at the stop
+  Given g = consumerAndMain(false, false);
+  g.analyze();
+  for (auto& t : g.proc().threads) {
+    t.ranAfter = false;
+    t.atStop = "blocked";
+  }
+  // When the findings are confirmed
+  confirmFindings(g.snap);
+  // Then the deadlock stands
+  EXPECT_EQ(g.snap.diagnosis.verdict, "deadlock");
+}
+
+TEST(Confirmation, WhereAStoppedThreadWasComesFromItsRegisters) {
+  // ERESTARTSYS (futex, read), ERESTART_RESTARTBLOCK (a wait with a timeout), EINTR (epoll)
+  EXPECT_STREQ(callAtStop(202, -512), "blocked");
+  EXPECT_STREQ(callAtStop(202, -516), "blocked");
+  EXPECT_STREQ(callAtStop(232, -4), "blocked");
+  // A futex wait that had returned (woken, or the value had changed)
+  EXPECT_STREQ(callAtStop(202, 0), "returned");
+  EXPECT_STREQ(callAtStop(202, -11), "returned");
+  // A send into a full socket cut short by the stop still waits; one that failed does not
+  EXPECT_STREQ(callAtStop(44, 65536), "blocked");
+  EXPECT_STREQ(callAtStop(1, -32), "returned");
+  // Not in a system call at all
+  EXPECT_STREQ(callAtStop(-1, 0), "running");
 }
 
 TEST(Confirmation, AnActiveThreadWithoutPythonFramesLeavesAllBlockedUnconfirmed) {

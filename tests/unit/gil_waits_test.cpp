@@ -24,6 +24,8 @@ TEST(CoreWait, AThreadStillBlockedInASystemCallIsBlocked) {
   EXPECT_EQ(coreWait(inSyscall(230, -514), {kGil}), CoreWait::kBlocked);  // nanosleep, -ERESTARTNOHAND
   EXPECT_EQ(coreWait(inSyscall(219, -516), {kGil}), CoreWait::kBlocked);  // restart_syscall
   EXPECT_EQ(coreWait(inSyscall(7, -513), {}), CoreWait::kBlocked);        // poll, -ERESTARTNOINTR
+  EXPECT_EQ(coreWait(inSyscall(232, -4), {}), CoreWait::kBlocked);         // epoll_wait, -EINTR
+  EXPECT_EQ(coreWait(inSyscall(44, 212992), {}), CoreWait::kBlocked);     // sendto into a full socket, cut short
 }
 
 TEST(CoreWait, AThreadOutsideAnySystemCallIsRunning) {
