@@ -165,8 +165,13 @@ std::optional<Finding> cycleFinding(const WaitGraph& g, const Explainer& ex,
       ex.thread(g.units[cycle[0]].id).fileLockHolders.size() > 1) {
     return std::nullopt;
   }
+  // Told from the oldest thread: the first process's, and in it the one started first (the
+  // interpreter lists its threads newest first). Not by thread id, which wraps around at
+  // pid_max (32768 by default) and would change the wording from one read to the next.
   auto lowest = std::min_element(cycle.begin(), cycle.end(), [&](size_t a, size_t b) {
-    return ex.thread(g.units[a].id).tid < ex.thread(g.units[b].id).tid;
+    const UnitId& x = g.units[a].id;
+    const UnitId& y = g.units[b].id;
+    return x.process != y.process ? x.process < y.process : x.thread > y.thread;
   });
   std::rotate(cycle.begin(), lowest, cycle.end());
   Finding f;
