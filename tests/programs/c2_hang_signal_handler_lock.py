@@ -10,9 +10,14 @@ from _appkit import ready
 stats_lock = threading.Lock()
 counters = {"requests": 0, "errors": 0}
 snapshots = []
+in_handler = False
 
 
 def on_alarm(signum, frame):
+    global in_handler
+    if in_handler:  # a tick while an earlier snapshot runs: skip it
+        return
+    in_handler = True
     if stats_lock.locked():  # only the main thread takes it: the handler interrupted its block
         # Stop the timer: a blocked acquire() runs the handlers of later signals in itself, which
         # would stack up handler frames until the recursion limit ends the process.
@@ -21,6 +26,7 @@ def on_alarm(signum, frame):
     with stats_lock:  # LINE:handler_with
         snapshots.append(dict(counters))
         del snapshots[:-10]
+    in_handler = False
 
 
 def main():

@@ -2,11 +2,13 @@
 while a "simulator" child computes for a long time between results. Read without --children the
 producer is a child process the report does not show: not a deadlock."""
 import multiprocessing
+import os
 
 from _appkit import ready
 
 
 def simulate(results):
+    os.nice(19)  # a batch job: it yields the CPU to anything else on the machine
     state = 1
     step = 0
     while True:
