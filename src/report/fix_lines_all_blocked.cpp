@@ -43,6 +43,34 @@ std::string waitUnderLockFix(const Snapshot& s, const Finding& f, const Particip
   return "";
 }
 
+// A module's top-level code waits for a thread that needs that module's import lock (it imports
+// the module, or something from it), which the importing thread holds until that code ends:
+// "plugin-loader" runs settings.py's top level (settings.py:16, _validated.wait()) ...; "".
+std::string importTimeWaitFix(const Snapshot& s, const Finding& f) {
+  for (const auto& blocked : f.participants) {
+    const SyncObject* lock = waitedObject(s, blocked);
+    if (!lock || lock->kind != ObjectKind::kImportLock || lock->threadName.empty()) continue;
+    const std::string& module = lock->threadName;
+    for (const auto& importer : f.participants) {
+      if (&importer == &blocked || importer.pid != blocked.pid || importer.at.function != "<module>") continue;
+      bool holds = std::any_of(importer.holds.begin(), importer.holds.end(),
+                               [&](const auto& h) { return h.first.object == lock->address; });
+      if (!holds) continue;
+      const SyncObject* waited = waitedObject(s, importer);
+      std::string forWhat = waited ? fmt::format(" for {}", nameOf(waited)) : "";
+      if (waited && !waited->threadName.empty() &&
+          (waited->kind == ObjectKind::kThread || waited->kind == ObjectKind::kThreadHandle)) {
+        forWhat = fmt::format(" for \"{}\" to finish", waited->threadName);
+      }
+      return fmt::format("{} imports {}, and the module's top-level code waits{} ({}), but {} needs {}'s import lock "
+                         "({}), which is held until that code ends: do not wait for other threads while a module is "
+                         "imported; start the work and wait for it in a function called after the import.",
+                         who(importer), module, forWhat, place(importer.at), who(blocked), module, place(blocked.at));
+    }
+  }
+  return "";
+}
+
 // A call that would end waits on `o` sits further down a function whose thread is blocked
 // earlier in it, in this very hang (`pool.__exit__` joins the workers that wait for `start`, and
 // `start.set()` comes after the with block): "start.set() (app.py:20 in main()) would end the
@@ -196,6 +224,7 @@ std::string allBlockedFix(const Snapshot& s, const Finding& f) {
                        "generate without a bound (or keep it aside when put_nowait() finds the queue full).",
                        nameOf(o), fmt::format("\"{}\"", fmt::join(consumers, "\", \"")), full);
   }
+  if (std::string imports = importTimeWaitFix(s, f); !imports.empty()) return imports;
   std::string futureFix;
   for (const Participant* each : order) {
     const Participant& part = *each;

@@ -74,6 +74,8 @@ void semLockQuantities(const Process& p, const SyncObject& s, ObjectQuantities& 
 }  // namespace
 
 std::string objectShortName(const SyncObject& s) {
+  // importlib's _ModuleLock is found as a local of importlib's own code ("lock"): the module says more.
+  if (s.kind == ObjectKind::kImportLock && !s.threadName.empty()) return "the import lock of " + s.threadName;
   if (!s.names.empty()) return s.names.front();
   std::string t = s.type.substr(s.type.rfind('.') == std::string::npos ? 0 : s.type.rfind('.') + 1);
   return t.empty() ? "the object" : "the " + t;

@@ -743,6 +743,14 @@ HANGS: Dict[str, Hang] = {
         "MainThread": At("handler_shutdown", "handle"),
     }, fix=["call shutdown() from another thread"]),
     # Both ends sending into full socket buffers, neither reading.
+    # The waits are in _c2_settings.py, the module imported: their places are not checked here.
+    "c2_hang_import_time_validation.py": Hang(["all-blocked"], {
+        "MainThread": At("main_join", "main"),
+        "plugin-loader": At(None, "<module>"),
+        "settings-validator": At(None, "_validate"),
+    }, fix=["\"plugin-loader\" imports _c2_settings, and the module's top-level code waits for _validated",
+            "but \"settings-validator\" needs _c2_settings's import lock",
+            "do not wait for other threads while a module is imported"]),
     "c2_hang_tcp_loopback_sendall.py": Hang(["full-pipe"], {
         "MainThread": At("leader_send", "main"),
         "follower": At("follower_send", "follower"),
