@@ -136,6 +136,60 @@ std::string uninspectedWakeSource(const Snapshot& snap, const Finding& f) {
                      core ? (others.size() == 1 ? "take a core of it too and pass all the cores" : "take cores of them too and pass all the cores") : (others.size() == 1 ? "add --children to inspect it" : "add --children to inspect them"));
 }
 
+// What a participant waits for when another process ends that wait through state a core does
+// not keep: data in a pipe or socket (a multiprocessing Queue or Connection), or the count of a
+// shared semaphore (a multiprocessing Event, Condition, Barrier or Semaphore; a Lock's holder is
+// recorded in the holder's own memory, so it is not among these). "" for any other wait.
+std::string unkeptChannel(const Process& p, const WaitInfo& w) {
+  if (w.op == WaitOp::kIo || w.op == WaitOp::kPipeRead || w.op == WaitOp::kPipeWrite) return "I/O";
+  auto it = p.objects.find(w.object);
+  if (!w.object || it == p.objects.end()) return "";
+  const SyncObject& o = it->second;
+  if (o.type.rfind("multiprocessing.", 0) != 0) return "";
+  std::string name = o.names.empty() ? o.type : o.names.front();
+  if (w.op == WaitOp::kQueueGet || w.op == WaitOp::kQueuePut || w.op == WaitOp::kQueueJoin) {
+    return fmt::format("queue {}", name);
+  }
+  static const char* kCounted[] = {"multiprocessing.synchronize.Event", "multiprocessing.synchronize.Condition",
+                                   "multiprocessing.synchronize.Barrier", "multiprocessing.synchronize.Semaphore",
+                                   "multiprocessing.synchronize.BoundedSemaphore"};
+  for (const char* t : kCounted) {
+    if (o.type == t) return fmt::format("{} {}", o.type.substr(o.type.rfind('.') + 1), name);
+  }
+  return "";
+}
+
+// An all-blocked finding across processes read from their cores, in which a process waits for
+// another through a pipe or a shared semaphore: each core is a different moment (gcore takes one
+// process at a time), and what one process sent in between is in none of them. A busy
+// request/response pair looks exactly like a hung one there.
+std::string coresApart(const Snapshot& snap, const Finding& f) {
+  if (f.kind != "all-blocked") return "";
+  std::set<int64_t> pids;
+  for (const auto& part : f.participants) {
+    const Process* p = processOf(snap, part.pid);
+    if (!p || p->source != "core") return "";
+    pids.insert(part.pid);
+  }
+  if (pids.size() < 2) return "";
+  for (const auto& part : f.participants) {
+    const Process* p = processOf(snap, part.pid);
+    if (!part.waitsFor) continue;
+    std::string channel = unkeptChannel(*p, *part.waitsFor);
+    if (channel.empty()) continue;
+    const Thread* t = nullptr;
+    for (const auto& th : p->threads) {
+      if (th.tid == part.tid) t = &th;
+    }
+    std::string who = t ? threadWords(snap, *p, *t) : fmt::format("process {}", p->pid);
+    return fmt::format("the cores were taken one process at a time, and {} waits on {}, which another of these "
+                       "processes may have fed between the cores (a core keeps neither a pipe's data nor a shared "
+                       "semaphore's count); read the processes live to confirm: pyhang remote {} --children",
+                       who, channel, snap.processes.front().pid);
+  }
+  return "";
+}
+
 }  // namespace
 
 void confirmFindings(Snapshot& snap) {
@@ -149,8 +203,8 @@ void confirmFindings(Snapshot& snap) {
       d.unconfirmed.push_back(std::move(f));
       continue;
     }
-    std::string because;
-    for (const auto& [pid, tid] : threadsToConfirm(snap, f)) {
+    std::string because = coresApart(snap, f);
+    for (const auto& [pid, tid] : because.empty() ? threadsToConfirm(snap, f) : std::vector<std::pair<int64_t, int64_t>>{}) {
       const Process* p = processOf(snap, pid);
       if (!p) continue;
       for (const auto& t : p->threads) {

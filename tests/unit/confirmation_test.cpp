@@ -291,5 +291,61 @@ TEST(Confirmation, AChildProcessCannotEndThreadOnlyWaits) {
   EXPECT_EQ(g.snap.diagnosis.verdict, "deadlock");
 }
 
+
+// Two processes read from their cores, each main thread in get() on a queue the other feeds.
+Given twoCoresWaitingOnQueues(const std::string& type) {
+  Given g;
+  g.addProcess(kPid + 1);
+  for (size_t i = 0; i < 2; ++i) {
+    g.proc(i).source = "core";
+    g.object(syncObject(kJobs, ObjectKind::kQueue, type, i ? "requests" : "replies"), i);
+    g.with(thread(g.proc(i).pid, "MainThread", {prog("main", 17).source("replies.get()")}), i);
+  }
+  Finding f;
+  f.kind = "all-blocked";
+  f.summary = "every thread waits without a timeout and no thread can wake it";
+  for (size_t i = 0; i < 2; ++i) {
+    Participant part;
+    part.pid = g.proc(i).pid;
+    part.tid = g.proc(i).pid;
+    part.thread = "MainThread";
+    part.waitsFor = WaitInfo{};
+    part.waitsFor->op = WaitOp::kQueueGet;
+    part.waitsFor->object = kJobs;
+    f.participants.push_back(part);
+  }
+  g.snap.diagnosis.ran = true;
+  g.snap.diagnosis.findings.push_back(f);
+  return g;
+}
+
+TEST(Confirmation, CoresTakenOneAtATimeCannotProveAWaitThroughAPipe) {
+  // Given the cores of two processes, each waiting for an item of a multiprocessing.Queue
+  Given g = twoCoresWaitingOnQueues("multiprocessing.queues.Queue");
+  // When the findings are confirmed
+  confirmFindings(g.snap);
+  // Then the other process may have fed the queue between the two cores: not a deadlock
+  const Diagnosis& d = g.snap.diagnosis;
+  EXPECT_EQ(d.verdict, "no-deadlock");
+  ASSERT_EQ(d.unconfirmed.size(), 1u);
+  EXPECT_NE(d.unconfirmed[0].unconfirmedBecause.find("the cores were taken one process at a time, and process 4242 "
+                                                      "thread 4242 \"MainThread\" waits on queue replies"),
+            std::string::npos)
+      << d.unconfirmed[0].unconfirmedBecause;
+  EXPECT_NE(d.verdictLine.find("pyhang remote 4242 --children"), std::string::npos) << d.verdictLine;
+}
+
+TEST(Confirmation, CoresProveWaitsThatNoOtherProcessCanEnd) {
+  // Given the same shape with threading queues (only a thread of the same process can feed them)
+  Given g = twoCoresWaitingOnQueues("queue.Queue");
+  confirmFindings(g.snap);
+  EXPECT_EQ(g.snap.diagnosis.verdict, "deadlock");
+  // Nor does a single process's core change: its threads are one moment
+  Given one = twoCoresWaitingOnQueues("multiprocessing.queues.Queue");
+  one.snap.diagnosis.findings[0].participants.pop_back();
+  confirmFindings(one.snap);
+  EXPECT_EQ(one.snap.diagnosis.verdict, "deadlock");
+}
+
 }  // namespace
 }  // namespace pyhang
