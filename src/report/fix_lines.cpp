@@ -134,12 +134,12 @@ std::vector<std::string> wakeSiteLines(const Finding& f) {
     std::string state = !runners.empty() ? fmt::format("{}", fmt::join(runners, "; "))
                         : module         ? std::string("no thread is running that code")
                                          : fmt::format("no live thread or task is running {}()", site.at.function);
-    if (site.via.file.empty()) {
-      out.push_back(fmt::format("    {} at {}: {}", site.call, where, state));
-    } else {
-      out.push_back(fmt::format("    {} in {}() ({}), {} at {}: {}", site.call, site.via.function, place(site.via),
-                                site.reference ? "handed along" : "called", where, state));
-    }
+    std::string line = site.via.file.empty()
+                           ? fmt::format("    {} at {}: {}", site.call, where, state)
+                           : fmt::format("    {} in {}() ({}), {} at {}: {}", site.call, site.via.function, place(site.via),
+                                         site.reference ? "handed along" : "called", where, state);
+    // Two waits for one object through different names find the same call twice.
+    if (std::find(out.begin(), out.end(), line) == out.end()) out.push_back(std::move(line));
   }
   return out;
 }

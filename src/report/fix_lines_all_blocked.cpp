@@ -43,6 +43,30 @@ std::string waitUnderLockFix(const Snapshot& s, const Finding& f, const Particip
   return "";
 }
 
+// A thread (task) blocked in put() on a full queue whose only consumers, by the source, are
+// themselves blocked in put() on another full queue: two bounded queues in opposite directions
+// that filled up at once.
+std::string boundedQueueCycleFix(const Snapshot& s, const Finding& f, const Participant& part, const SyncObject& o) {
+  for (const auto& w : f.wakeSites) {
+    if (w.object != o.address || w.pid != part.pid || w.call.find(".get") == std::string::npos || w.runners.empty()) continue;
+    for (const auto& r : w.runners) {
+      if (!r.blocked) continue;
+      for (const auto& x : f.participants) {
+        bool same = x.pid == w.pid && (r.task.empty() ? x.task.empty() && x.tid == r.tid : x.task == r.task);
+        if (!same || &x == &part || !x.waitsFor || x.waitsFor->op != WaitOp::kQueuePut) continue;
+        const SyncObject* other = waitedObject(s, x);
+        if (!other || other->address == o.address) continue;
+        return fmt::format("{} is full, and {}, which would take from it ({} at {}), is itself blocked putting into {}, "
+                           "which is full too: bounded queues in both directions filled up at once. Let one side take "
+                           "what is waiting before it puts (put() with a timeout, or put_nowait() and a get() when "
+                           "full), or make one direction unbounded.",
+                           nameOf(&o), fix_lines_internal::who(x), w.call, place(w.at), nameOf(other));
+      }
+    }
+  }
+  return "";
+}
+
 // A module's top-level code waits for a thread that needs that module's import lock (it imports
 // the module, or something from it), which the importing thread holds until that code ends:
 // "plugin-loader" runs settings.py's top level (settings.py:16, _validated.wait()) ...; "".
@@ -318,6 +342,7 @@ std::string allBlockedFix(const Snapshot& s, const Finding& f) {
                              "get() with a timeout.", idle);
         }
         if (op == WaitOp::kQueuePut) {
+          if (std::string cycle = boundedQueueCycleFix(s, f, part, *o); !cycle.empty()) return cycle;
           return fmt::format("{} is full and nothing will get() from it: keep a consumer running, or put() with a timeout.",
                              name);
         }

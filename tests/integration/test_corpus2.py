@@ -534,6 +534,20 @@ HANGS: Dict[str, Hang] = {
         "ingest": At("ingest_put", "ingest", holds=["ingest_with"]),
         "MainThread": At("main_join", "main"),
     }),
+    # Two bounded queues in opposite directions, filled at once: each stage is in put() on the
+    # other's full queue, and the get() that would make room is further down the other stage.
+    "c2_hang_bounded_channels.py": Hang(["all-blocked"], {
+        "indexer": At("indexer_put", "indexer"),
+        "enricher": At("enricher_put", "enricher"),
+        "MainThread": At("main_join", "main"),
+    }, fix=["is full, and", "which would take from it (", ".get() at", "is itself blocked putting into",
+            "bounded queues in both directions filled up at once"]),
+    "c2_hang_aio_bounded_channels.py": Hang(["all-blocked"], {
+        "task:Task-1": At("main_gather", "main"),
+        "task:indexer": At("stage_put", "stage"),
+        "task:enricher": At("stage_put", "stage"),
+    }, fix=["is full, and task ", "which would take from it (inbox.get() at", "is itself blocked putting into",
+            "bounded queues in both directions filled up at once"]),
     "c2_hang_pool_task_leaks_lock.py": Hang(["all-blocked"], {
         "MainThread": At("cleanup_with", "cleanup"),
         "thumbs_0": At(None, "_worker"),  # the idle worker whose finished task leaked the lock
