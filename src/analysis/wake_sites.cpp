@@ -127,6 +127,21 @@ void addRunners(const Process& p, const Finding& f, const std::vector<std::strin
   }
 }
 
+// `await name(` or `await obj.name(` on the line: the coroutine runs in the awaiting task (not
+// `await gather(name(...))`, whose coroutines become tasks of their own).
+bool awaitedThere(const std::string& text, const std::string& name) {
+  for (size_t at = text.find("await "); at != std::string::npos; at = text.find("await ", at + 1)) {
+    size_t begin = at + 6, end = begin;
+    while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_' || text[end] == '.')) {
+      ++end;
+    }
+    if (end >= text.size() || text[end] != '(' || end - begin < name.size()) continue;
+    size_t start = end - name.size();
+    if (text.compare(start, name.size(), name) == 0 && (start == begin || text[start - 1] == '.')) return true;
+  }
+  return false;
+}
+
 // A helper function that makes a wake call (`def end_lease(): lease.release()`) is woken through
 // by whoever calls it or hands it to a timer: one site per such use, in the program's files.
 void addHelperUses(const Process& p, Finding& f, const SourceLines& source, const std::vector<std::string>& files,
@@ -143,6 +158,10 @@ void addHelperUses(const Process& p, Finding& f, const SourceLines& source, cons
   auto [helper, def] = enclosingFunction(*helperLines, direct.at.line);
   const int end = def > 0 ? functionEnd(*helperLines, def) : 0;
   if (def <= 0) return;
+  // A call of a coroutine function only makes a coroutine: it runs in the task that awaits it
+  // there, or in a task of its own (create_task(), gather()), whose frames show the direct site.
+  const std::string& defText = (*helperLines)[static_cast<size_t>(def) - 1];
+  const bool coroutine = defText.find("async def") != std::string::npos;
   size_t added = 0;
   for (const auto& file : files) {
     const std::vector<std::string>* lines = source(p.pid, file);
@@ -150,6 +169,7 @@ void addHelperUses(const Process& p, Finding& f, const SourceLines& source, cons
     for (const auto& use : findFunctionUses(*lines, helper, kMaxHelperUses)) {
       if (f.wakeSites.size() >= kMaxSitesPerFinding || added >= kMaxHelperUses) return;
       if (file == direct.at.file && use.line >= def && use.line < end) continue;  // recursion
+      if (coroutine && !awaitedThere((*lines)[static_cast<size_t>(use.line) - 1], helper)) continue;
       WakeSite site;
       site.object = direct.object;
       site.pid = direct.pid;

@@ -215,6 +215,37 @@ TEST(WakeSites, AWrapperMethodOfTheSameNameIsNotFollowedToEveryCallOfThatName) {
   EXPECT_TRUE(sites[0].via.file.empty());
 }
 
+TEST(WakeSites, ACoroutineHelperRunsWhereItIsAwaitedNotWhereItIsCalled) {
+  // Given a coroutine function that takes from a queue, started as two tasks by main() and
+  // awaited by drain()
+  const std::vector<std::string> source = {
+      "async def stage(outbox, inbox):",                       // 1
+      "    await outbox.put(await inbox.get())",               // 2
+      "async def main():",                                     // 3
+      "    a = asyncio.create_task(stage(to_b, to_a))",         // 4
+      "    await asyncio.gather(stage(to_a, to_b))",            // 5
+      "async def drain():",                                    // 6
+      "    await stage(to_b, to_a)",                           // 7
+  };
+  Process p;
+  SyncObject queue;
+  queue.address = 0x5000;
+  queue.kind = ObjectKind::kAsyncQueue;
+  queue.names = {"inbox"};
+  p.objects[queue.address] = queue;
+  Snapshot snap = waitingOn(p, {threadIn(11, "MainThread", {"/srv/s.py", 5, "main"})}, "all-blocked",
+                            WaitOp::kQueuePut, queue.address);
+  // When the wake sites are attached
+  attachWakeSites(snap, [&](int64_t, const std::string&) -> const std::vector<std::string>* { return &source; });
+  // Then the call itself and the await in drain() are sites; main()'s calls only make coroutines
+  // for other tasks
+  const auto& sites = snap.diagnosis.findings[0].wakeSites;
+  ASSERT_EQ(sites.size(), 2u);
+  EXPECT_EQ(sites[0].at.line, 2);
+  EXPECT_EQ(sites[1].at.line, 7);
+  EXPECT_EQ(sites[1].via.line, 2);
+}
+
 TEST(WakeSites, AttachedToAFindingWithWhoRunsEachFunction) {
   // Given a process whose "waiter" waits on `jobs` and whose "feeder" is inside feed()
   Process p;
