@@ -172,22 +172,41 @@ std::string coresApart(const Snapshot& snap, const Finding& f) {
     pids.insert(part.pid);
   }
   if (pids.size() < 2) return "";
+  // Safe when one process alone waits that way and its core was written after every other:
+  // a process that acted between two cores was woken after its own core, by one taken later
+  // than that (the first to wake needs a later one to wake it), and only the last core's
+  // process can wait on what is in no core.
+  std::set<int64_t> channelWaiters;
   for (const auto& part : f.participants) {
     const Process* p = processOf(snap, part.pid);
-    if (!part.waitsFor) continue;
-    std::string channel = unkeptChannel(*p, *part.waitsFor);
-    if (channel.empty()) continue;
-    const Thread* t = nullptr;
-    for (const auto& th : p->threads) {
-      if (th.tid == part.tid) t = &th;
-    }
-    std::string who = t ? threadWords(snap, *p, *t) : fmt::format("process {}", p->pid);
-    return fmt::format("the cores were taken one process at a time, and {} waits on {}, which another of these "
-                       "processes may have fed between the cores (a core keeps neither a pipe's data nor a shared "
-                       "semaphore's count); read the processes live to confirm: pyhang remote {} --children",
-                       who, channel, snap.processes.front().pid);
+    if (part.waitsFor && !unkeptChannel(*p, *part.waitsFor).empty()) channelWaiters.insert(part.pid);
   }
-  return "";
+  if (channelWaiters.empty()) return "";
+  if (channelWaiters.size() == 1) {
+    const Process* last = processOf(snap, *channelWaiters.begin());
+    bool afterAll = last->coreWrittenNs > 0 && std::all_of(snap.processes.begin(), snap.processes.end(), [&](const Process& q) {
+                      return &q == last || (q.coreWrittenNs > 0 && q.coreWrittenNs < last->coreWrittenNs);
+                    });
+    if (afterAll) return "";
+  }
+  // Name the waiter whose core is the earliest: the one a later process may have fed.
+  const Participant* earliest = nullptr;
+  for (const auto& part : f.participants) {
+    if (!channelWaiters.count(part.pid) || !part.waitsFor || unkeptChannel(*processOf(snap, part.pid), *part.waitsFor).empty()) continue;
+    if (!earliest || processOf(snap, part.pid)->coreWrittenNs < processOf(snap, earliest->pid)->coreWrittenNs) earliest = &part;
+  }
+  if (!earliest) return "";
+  const Process* p = processOf(snap, earliest->pid);
+  std::string channel = unkeptChannel(*p, *earliest->waitsFor);
+  const Thread* t = nullptr;
+  for (const auto& th : p->threads) {
+    if (th.tid == earliest->tid) t = &th;
+  }
+  std::string who = t ? threadWords(snap, *p, *t) : fmt::format("process {}", p->pid);
+  return fmt::format("the cores were taken one process at a time, and {} waits on {}, which a process whose core was "
+                     "taken later may have fed between the cores (a core keeps neither a pipe's data nor a shared "
+                     "semaphore's count); read the processes live to confirm: pyhang remote {} --children",
+                     who, channel, snap.processes.front().pid);
 }
 
 }  // namespace

@@ -501,6 +501,10 @@ Result<Process> inspectCore(const std::string& corePath, const InspectOptions& o
   out.ppid = info.ppid;
   out.source = "core";
   out.corePath = corePath;
+  struct stat st {};
+  if (::stat(corePath.c_str(), &st) == 0) {
+    out.coreWrittenNs = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  }
   out.commandLine = info.psargs;
   out.terminatingSignal = info.signal;
   out.signalTid = info.signalTid;

@@ -341,6 +341,9 @@ struct Process {
   std::string executable;
   std::string source;           // "live" or "core"
   std::string corePath;         // a core: the file it was read from
+  // A core: when its file was last written (mtime, ns since the epoch), inside the stop that
+  // took it, so the order of several cores is the order of the moments they show; 0: unknown.
+  int64_t coreWrittenNs = 0;
   std::string name;             // multiprocessing name, when known
   PythonInfo python;
   // Where each interpreter's GIL state (struct _gil_runtime_state) is, when known: a thread

@@ -320,8 +320,11 @@ Given twoCoresWaitingOnQueues(const std::string& type) {
 }
 
 TEST(Confirmation, CoresTakenOneAtATimeCannotProveAWaitThroughAPipe) {
-  // Given the cores of two processes, each waiting for an item of a multiprocessing.Queue
+  // Given the cores of two processes, each waiting for an item of a multiprocessing.Queue (the
+  // second core written after the first: either may have fed the other's queue before its own)
   Given g = twoCoresWaitingOnQueues("multiprocessing.queues.Queue");
+  g.proc(0).coreWrittenNs = 1'000'000'000;
+  g.proc(1).coreWrittenNs = 2'000'000'000;
   // When the findings are confirmed
   confirmFindings(g.snap);
   // Then the other process may have fed the queue between the two cores: not a deadlock
@@ -333,6 +336,33 @@ TEST(Confirmation, CoresTakenOneAtATimeCannotProveAWaitThroughAPipe) {
             std::string::npos)
       << d.unconfirmed[0].unconfirmedBecause;
   EXPECT_NE(d.verdictLine.find("pyhang remote 4242 --children"), std::string::npos) << d.verdictLine;
+}
+
+TEST(Confirmation, TheLastCoreTakenMayWaitOnAPipe) {
+  // Given the parent joining its child (core written first) and the child waiting for an item
+  // of a multiprocessing.Queue (core written a second later)
+  Given g = twoCoresWaitingOnQueues("multiprocessing.queues.Queue");
+  Participant& parent = g.snap.diagnosis.findings[0].participants[0];
+  parent.waitsFor->op = WaitOp::kJoin;
+  parent.waitsFor->object = 0;
+  parent.waitsFor->targetPid = kPid + 1;
+  g.proc(0).coreWrittenNs = 1'000'000'000;
+  g.proc(1).coreWrittenNs = 2'000'000'000;
+  Given reversed = g;
+  // When the findings are confirmed
+  confirmFindings(g.snap);
+  // Then nothing could have fed the queue after the child's core: whoever acted between the
+  // cores was woken after its own core by a process taken later, and none is later
+  EXPECT_EQ(g.snap.diagnosis.verdict, "deadlock");
+  // But with the child's core first, the parent may have put an item before its own core
+  std::swap(reversed.proc(0).coreWrittenNs, reversed.proc(1).coreWrittenNs);
+  confirmFindings(reversed.snap);
+  EXPECT_EQ(reversed.snap.diagnosis.verdict, "no-deadlock");
+  // And so when the order is unknown
+  Given unknown = twoCoresWaitingOnQueues("multiprocessing.queues.Queue");
+  unknown.snap.diagnosis.findings[0].participants[0].waitsFor->op = WaitOp::kJoin;
+  confirmFindings(unknown.snap);
+  EXPECT_EQ(unknown.snap.diagnosis.verdict, "no-deadlock");
 }
 
 TEST(Confirmation, CoresProveWaitsThatNoOtherProcessCanEnd) {
