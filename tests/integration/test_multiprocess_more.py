@@ -375,6 +375,30 @@ def test_cores_of_every_process(pyhang, python, tmp_path, scenario, kind):
     assert text.stdout.splitlines()[-1].startswith(f"Verdict: DEADLOCK ({kind}):")
 
 
+@pytest.mark.parametrize("program,kind", [("mp_queue_no_producer.py", "all-blocked"),
+                                          ("mp_condition_no_notify.py", "all-blocked"),
+                                          ("mp_barrier_missing_party.py", None)])
+def test_cores_of_processes_waiting_through_a_pipe_or_semaphore(pyhang, python, tmp_path, program, kind):
+    """Cores taken parent first, one process at a time. A Queue's items and a Condition's or
+    Barrier's counts live in a pipe or a shared semaphore, in no core: such a wait is certain only
+    in the process whose core was written last. The child in Queue.get() or Condition.wait()
+    (core second) under a parent in join() (core first): DEADLOCK. Two children at the Barrier:
+    the first one's core came before the second's, which may have arrived in between: not
+    confirmed, exit 0, and the verdict says how to confirm."""
+    script = PROGRAMS_DIR / program
+    pid, live, doc, rc, text = live_and_cores(pyhang, python, script, tmp_path)
+    if kind:
+        assert rc == 1, text.stdout
+        assert [f["kind"] for f in doc["diagnosis"]["findings"]] == [kind], text.stdout
+    else:
+        assert rc == 0 and doc["diagnosis"]["findings"] == [], text.stdout
+        assert [f["kind"] for f in doc["diagnosis"]["unconfirmed"]] == ["all-blocked"], text.stdout
+        last = text.stdout.rstrip("\n").rsplit("\n", 1)[-1]
+        assert last.startswith("Verdict: no deadlock: the threads looked stuck (all-blocked), but the cores were taken "
+                               "one process at a time, and process "), last
+        assert last.endswith(f"read the processes live to confirm: pyhang remote {pid} --children."), last
+
+
 # --------------------------------------------------------------------------------------------
 # A child read on its own
 
