@@ -30,6 +30,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import pytest
 
 from conftest import (
+    take_gcore,
     settle_asleep,
     INTERPRETERS,
     PROGRAMS_DIR,
@@ -140,8 +141,7 @@ def observe(python: Interp, pyhang: str, program: str, tmp_path: Path, core: boo
                    prog.output_so_far)
         if core:
             prefix = tmp_path / "core"
-            g = subprocess.run(["timeout", "120", "gcore", "-o", str(prefix), str(prog.pid)],
-                               stdin=subprocess.DEVNULL, capture_output=True, text=True)
+            g = take_gcore(prog.pid, prefix)
             core_file = Path(f"{prefix}.{prog.pid}")
             assert g.returncode == 0 and core_file.is_file(), f"gcore failed ({g.returncode}): {g.stdout}{g.stderr}"
     if core:

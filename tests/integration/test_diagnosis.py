@@ -30,6 +30,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 import pytest
 
 from conftest import (
+    take_gcore,
     _merged_env,
     settle_asleep,
     PROGRAMS_DIR,
@@ -456,8 +457,7 @@ def _live_and_core(python: Interp, pyhang: str, scenario: str, tmp_path: Path) -
         live = Observation(python, scenario, (), prog.pid, text.stdout, text.returncode, text.stderr, doc,
                            proc.returncode, prog.output_so_far)
         prefix = tmp_path / "core"
-        g = subprocess.run(["timeout", "120", "gcore", "-o", str(prefix), str(prog.pid)], stdin=subprocess.DEVNULL,
-                           capture_output=True, text=True)
+        g = take_gcore(prog.pid, prefix)
         core_file = Path(f"{prefix}.{prog.pid}")
         assert g.returncode == 0 and core_file.is_file(), f"gcore failed ({g.returncode}): {g.stdout}{g.stderr}"
     try:

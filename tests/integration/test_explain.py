@@ -8,12 +8,11 @@ and JSON), and the single-process ones also from a gcore core (the quantities co
 not from /proc)."""
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import PROGRAMS_DIR, hung_program, pyhang_json, run_pyhang
+from conftest import PROGRAMS_DIR, hung_program, pyhang_json, run_pyhang, take_gcore
 from process_helpers import line_of, lines_of, marker_line, only_finding
 
 
@@ -35,8 +34,7 @@ def read(pyhang, python, name, tmp_path, core=False, children=False):
         reads = [(text.stdout, doc)]
         if core:
             prefix = tmp_path / "core"
-            g = subprocess.run(["timeout", "120", "gcore", "-o", str(prefix), str(prog.pid)],
-                               stdin=subprocess.DEVNULL, capture_output=True, text=True)
+            g = take_gcore(prog.pid, prefix)
             core_file = Path(f"{prefix}.{prog.pid}")
             assert g.returncode == 0 and core_file.is_file(), f"gcore failed ({g.returncode}): {g.stdout}{g.stderr}"
     if core:
@@ -347,8 +345,7 @@ def test_core_read_elsewhere_finds_a_relative_main_script(pyhang, python, tmp_pa
     name = "c2_hang_inventory.py"
     with hung_program(python, Path("programs") / name, cwd=PROGRAMS_DIR.parent) as prog:
         prefix = tmp_path / "core"
-        g = subprocess.run(["timeout", "120", "gcore", "-o", str(prefix), str(prog.pid)],
-                           stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        g = take_gcore(prog.pid, prefix)
         core_file = Path(f"{prefix}.{prog.pid}")
         assert g.returncode == 0 and core_file.is_file(), f"gcore failed ({g.returncode}): {g.stdout}{g.stderr}"
     elsewhere = tmp_path / "elsewhere"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROGRAMS_DIR, hung_program, pyhang_json, run_pyhang
+from conftest import PROGRAMS_DIR, hung_program, pyhang_json, run_pyhang, take_gcore
 from process_helpers import marker_line as line_of, only_finding, read_hang
 
 
@@ -313,13 +313,11 @@ def test_detached_process_sharing_a_semaphore_can_wake(pyhang, python):
 
 def gcore_group(prog, directory: Path) -> list:
     """A gcore of every live process of the program's group, parent first."""
-    import subprocess
     members = prog.members()
     members.sort(key=lambda p: p != prog.pid)
     cores = []
     for pid in members:
-        g = subprocess.run(["timeout", "120", "gcore", "-o", str(directory / "core"), str(pid)],
-                           stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        g = take_gcore(pid, directory / "core")
         core = directory / f"core.{pid}"
         assert g.returncode == 0 and core.is_file(), f"gcore {pid} failed ({g.returncode}): {g.stdout}{g.stderr}"
         cores.append(core)

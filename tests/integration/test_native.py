@@ -33,6 +33,7 @@ from typing import Dict, List, NamedTuple, Optional, Tuple
 import pytest
 
 from conftest import (
+    take_gcore,
     INTERPRETERS,
     PROGRAMS_DIR,
     READY_TIMEOUT,
@@ -142,8 +143,7 @@ class Reports(NamedTuple):
 
 
 def _gcore(pid: int, prefix: Path) -> Path:
-    g = subprocess.run(["timeout", "120", "gcore", "-o", str(prefix), str(pid)], stdin=subprocess.DEVNULL,
-                       capture_output=True, text=True)
+    g = take_gcore(pid, prefix)
     core = Path(f"{prefix}.{pid}")
     assert g.returncode == 0 and core.is_file(), f"gcore failed ({g.returncode}): {g.stdout}{g.stderr}"
     return core

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 
 import pytest
 
-from conftest import INTERPRETERS, REPO_ROOT, hung_program, pyhang_json
+from conftest import INTERPRETERS, REPO_ROOT, hung_program, pyhang_json, take_gcore
 from schema_helpers import schema_problems
 
 jsonschema = pytest.importorskip("jsonschema", reason="python3-jsonschema (scripts/install-deps.sh)")
@@ -95,8 +94,7 @@ def test_asyncio_report_validates(pyhang):
 @pytest.mark.skipif(ONE_PYTHON is None, reason="no interpreter")
 def test_core_report_validates(pyhang, tmp_path):
     with hung_program(ONE_PYTHON, "threads_lock_order.py") as prog:
-        g = subprocess.run(["timeout", "120", "gcore", "-o", str(tmp_path / "core"), str(prog.pid)],
-                           stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        g = take_gcore(prog.pid, tmp_path / "core")
         assert g.returncode == 0, g.stderr
     doc = pyhang_json(pyhang, "core", tmp_path / f"core.{prog.pid}", "--locals")
     assert doc["processes"][0]["source"] == "core" and "core" in doc["processes"][0]

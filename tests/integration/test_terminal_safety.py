@@ -17,7 +17,7 @@ import subprocess
 
 import pytest
 
-from conftest import INTERPRETERS, hung_program
+from conftest import INTERPRETERS, hung_program, take_gcore
 
 HOSTILE = "hostile_strings.py"
 EVERY = "".join(map(chr, range(1, 32))) + "\x7f" + "".join(map(chr, range(0x80, 0xA0)))
@@ -118,8 +118,7 @@ def test_core_with_hostile_path(pyhang, tmp_path):
     """A core whose own file name holds control characters: every message quoting it is escaped."""
     with hung_program(ONE_PYTHON, HOSTILE, tmp_path, COMMAND_ARG) as prog:
         prefix = tmp_path / ("core" + TITLE + "\n")
-        g = subprocess.run(["timeout", "120", "gcore", "-o", str(prefix), str(prog.pid)],
-                           stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace")
+        g = take_gcore(prog.pid, prefix)
         core = tmp_path / f"{prefix.name}.{prog.pid}"
         assert g.returncode == 0 and core.is_file(), g.stderr
     r = run_bytes(pyhang, "core", core)

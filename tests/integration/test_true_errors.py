@@ -14,6 +14,7 @@ import subprocess
 import pytest
 
 from conftest import (
+    take_gcore,
     INTERPRETERS,
     PROGRAMS_DIR,
     hung_program,
@@ -114,8 +115,7 @@ def gcore_file(tmp_path_factory):
         pytest.skip("no interpreter selected")
     d = tmp_path_factory.mktemp("gcore")
     with hung_program(ONE_PYTHON, "simple.py") as prog:
-        g = subprocess.run(["timeout", "120", "gcore", "-o", str(d / "core"), str(prog.pid)],
-                           stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        g = take_gcore(prog.pid, d / "core")
         core = d / f"core.{prog.pid}"
         assert g.returncode == 0 and core.is_file(), g.stderr
     return core
