@@ -236,10 +236,13 @@ std::optional<WaitInfo> SyncReader::pendingAcquire(const RawFrame& frame, bool r
     // contextlib's ExitStack.enter_context(cm) calls `_enter(cm)`, the manager's type's
     // __enter__ taken beforehand: no attribute on the line, an [__enter__, lock] pair on the stack.
     const bool enterContext = frame.code->name == "enter_context" && frame.code->filename.ends_with("/contextlib.py");
-    if (candidate && frame.exactDepth < 0 && !enteringWith && !enterContext && opname.starts_with("CALL")) {
+    if (candidate && frame.exactDepth < 0 && !enteringWith && !enterContext &&
+        (opname.starts_with("CALL") || opname.starts_with("PRECALL"))) {
       // No stack depth (3.11/3.12 in a call): slots above the call's operands keep stale
       // values of earlier calls, an [acquire, lock] pair among them. The call in progress is an
-      // acquire only if its line loads one.
+      // acquire only if its line loads one. 3.11's specialized PRECALLs (PRECALL_NO_KW_BUILTIN_O
+      // for time.sleep(0.2)) make the call themselves: a thread sleeping inside `with lock:`
+      // in a warm loop was a self-deadlock.
       if (!lineLoadsAttribute(frame, {"acquire", "__enter__", "acquire_lock"}).value_or(true)) candidate = 0;
     }
     if (candidate) {
