@@ -366,11 +366,16 @@ KernelWait describeKernelWait(pid_t pid, pid_t tid) {
       w.text = "waits for a signal";
       break;
     case kWait4: case kWaitid:
+    {
+      // wait4's pid is a pid_t in the register's lower half: wait4(-1) (any child, as a shell
+      // waits) reads as 0x00000000ffffffff.
+      const int32_t child = static_cast<int32_t>(static_cast<uint32_t>(a[0]));
       w.kind = "child";
-      if (static_cast<long long>(a[0]) > 0 && nr == kWait4) w.childPid = static_cast<int64_t>(a[0]);
-      w.text = static_cast<long long>(a[0]) > 0 && nr == kWait4 ? fmt::format("waits for child process {} to exit", a[0])
-                                                               : "waits for a child process to exit";
+      if (child > 0 && nr == kWait4) w.childPid = child;
+      w.text = child > 0 && nr == kWait4 ? fmt::format("waits for child process {} to exit", child)
+                                         : "waits for a child process to exit";
       break;
+    }
     case kFlock: case kFcntl: {
       // flock(fd, LOCK_EX or LOCK_SH) without LOCK_NB; fcntl(fd, F_SETLKW or F_OFD_SETLKW, ...).
       constexpr unsigned long long kLockSh = 1, kLockEx = 2, kSetLkw = 7, kOfdSetLkw = 38;
