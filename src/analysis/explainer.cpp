@@ -390,6 +390,12 @@ std::string Explainer::atPhrase(const UnitState& u) const {
     return s;
   }
   const Frame& at = t.frames[u.atFrame];
+  // The main thread's script has ended: threading._shutdown() joins the non-daemon threads.
+  const Frame& outer = t.frames.front();
+  if (t.isMain && outer.location.function == "_shutdown" && outer.location.file.ends_with("/threading.py")) {
+    return fmt::format("at interpreter exit: the main script has ended and Python waits for its non-daemon threads "
+                       "({})", where(at));
+  }
   std::string s = "at " + where(at);
   if (!at.sourceLine.empty()) s += fmt::format(" ({})", at.sourceLine);
   // Waiting inside other library code (logging, importlib): where, after the program's line.

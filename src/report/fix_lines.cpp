@@ -183,9 +183,20 @@ std::string fixLine(const Snapshot& s, const Finding& f) {
     bool forked = std::any_of(f.participants.begin(), f.participants.end(), [](const Participant& p) {
       return p.heldBy.ends_with("(in the parent, at fork time)");
     });
-    fix = forked ? "fork only before starting threads, or start the process with the 'spawn' or 'forkserver' method; a lock "
-                   "the child needs can be re-created in the child with os.register_at_fork(after_in_child=...)."
-                 : allBlockedFix(s, f);
+    // Popen(preexec_fn=...): the function runs in the forked child, between fork() and exec().
+    bool preexec = forked && std::any_of(f.participants.begin(), f.participants.end(), [&](const Participant& p) {
+      const Thread* t = threadOf(s, p);
+      return t && std::any_of(t->frames.begin(), t->frames.end(), [](const Frame& fr) {
+        return fr.location.function == "_execute_child" && fr.location.file.ends_with("/subprocess.py");
+      });
+    });
+    fix = preexec ? fmt::format("do not take locks in Popen's preexec_fn ({} runs in the forked child, where only the thread "
+                                "that called Popen exists; the subprocess documentation warns it is not safe with threads): "
+                                "use Popen's start_new_session=, process_group=, user= or umask= arguments, or do the work "
+                                "in the child command.", f.participants.front().at.function)
+          : forked ? "fork only before starting threads, or start the process with the 'spawn' or 'forkserver' method; a lock "
+                     "the child needs can be re-created in the child with os.register_at_fork(after_in_child=...)."
+                   : allBlockedFix(s, f);
   }
   // An event loop's thread blocked on a threading object stops every task of the loop with it.
   if (const Participant* loop = blockedLoopThread(s, f)) {

@@ -490,7 +490,8 @@ TEST(Analysis, AcquiringAnotherThreadsTstateLockIsAJoin) {
   EXPECT_EQ(f.kind, "join-cycle");
   EXPECT_EQ(tids(f.participants), (std::vector<int64_t>{100, 101}));
   EXPECT_TRUE(hasLine(f.lines, "  Thread 100 \"MainThread\" waits for Thread-1 to finish"));
-  EXPECT_TRUE(hasLine(f.lines, "      at threading.py:1590 in _shutdown"));
+  EXPECT_TRUE(hasLine(f.lines, "      at interpreter exit: the main script has ended and Python waits for its non-daemon "
+                               "threads (threading.py:1590 in _shutdown)"));
   EXPECT_TRUE(hasLine(f.lines, "  Thread 101 \"Thread-1\" waits for MainThread to finish"));
   EXPECT_TRUE(hasLine(f.lines, "      at prog.py:9 in watch (threading.main_thread().join())"));
   ASSERT_TRUE(f.participants[0].waitsFor.has_value());
