@@ -186,7 +186,8 @@ namespace {
 
 // The processes other than `skip` holding one of `inodes` (pipes: a write end; else sockets),
 // at most 16 per inode, looking at every process in /proc (bounded).
-std::map<uint64_t, std::vector<pid_t>> holders(const std::set<uint64_t>& inodes, const std::set<pid_t>& skip, bool pipes) {
+std::map<uint64_t, std::vector<pid_t>> holders(const std::set<uint64_t>& inodes, const std::set<pid_t>& skip, bool pipes,
+                                               bool readEnds = false) {
   std::map<uint64_t, std::vector<pid_t>> out;
   DIR* d = opendir("/proc");
   if (!d) return out;
@@ -199,7 +200,7 @@ std::map<uint64_t, std::vector<pid_t>> holders(const std::set<uint64_t>& inodes,
     auto ends = fdEnds(pid);
     if (!ends) continue;
     for (const FdEnd& end : *ends) {
-      if (end.pipe != pipes || (pipes && !end.writable) || !inodes.count(end.inode)) continue;
+      if (end.pipe != pipes || (pipes && end.writable == readEnds) || !inodes.count(end.inode)) continue;
       auto& pids = out[end.inode];
       if (pids.size() < 16 && std::find(pids.begin(), pids.end(), pid) == pids.end()) pids.push_back(pid);
     }
@@ -212,6 +213,10 @@ std::map<uint64_t, std::vector<pid_t>> holders(const std::set<uint64_t>& inodes,
 
 std::map<uint64_t, std::vector<pid_t>> pipeWriters(const std::set<uint64_t>& pipes, const std::set<pid_t>& skip) {
   return holders(pipes, skip, true);
+}
+
+std::map<uint64_t, std::vector<pid_t>> pipeReaders(const std::set<uint64_t>& pipes, const std::set<pid_t>& skip) {
+  return holders(pipes, skip, true, true);
 }
 
 std::map<uint64_t, std::vector<pid_t>> socketHolders(const std::set<uint64_t>& sockets, const std::set<pid_t>& skip) {

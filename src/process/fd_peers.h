@@ -39,6 +39,9 @@ std::unordered_map<uint64_t, uint64_t> tcpSocketPeers(bool withQueuedBytes = fal
 // pipe), looking at every process in /proc (bounded).
 std::map<uint64_t, std::vector<pid_t>> pipeWriters(const std::set<uint64_t>& pipes, const std::set<pid_t>& skip);
 
+// The same for the read ends of `pipes`.
+std::map<uint64_t, std::vector<pid_t>> pipeReaders(const std::set<uint64_t>& pipes, const std::set<pid_t>& skip);
+
 // The same for sockets: the processes other than `skip` holding one of `sockets`.
 std::map<uint64_t, std::vector<pid_t>> socketHolders(const std::set<uint64_t>& sockets, const std::set<pid_t>& skip);
 

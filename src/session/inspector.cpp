@@ -316,6 +316,21 @@ void attachKernelView(Target& t) {
   }
 }
 
+// Without --children, a child that is not Python and holds the other end of a pipe a thread is
+// blocked on (or that a thread waits for) is shown from /proc, as --children shows it: the
+// subprocess docs' deadlock (stdin written while the child's stdout fills) is then found. Read
+// from /proc only; a Python child is left to --children (it would be stopped and read).
+void addKernelOnlyPeers(Snapshot& snap) {
+  for (pid_t pid : pipePeerChildren(snap)) {
+    Target t;
+    t.pid = pid;
+    t.proc = std::make_unique<LiveProcess>(pid);
+    if (!prepare(t) || t.runtime || t.out.isPython || t.out.kernelState == 'Z' || t.out.kernelState == 'X') continue;
+    attachKernelView(t);
+    snap.processes.push_back(std::move(t.out));
+  }
+}
+
 }  // namespace
 
 Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOptions& options) {
@@ -475,8 +490,10 @@ Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOption
     if (firstError) return fail(*firstError);
     return fail(ErrorKind::kNotFound, "none of the processes could be read");
   }
+  if (!options.children) addKernelOnlyPeers(snap);
   attachPipeReaders(snap);
   attachReadPeers(snap);
+  nameOutsidePipePeers(snap);
   attachOutputPipeWriters(snap);
   attachFileLockHolders(snap);
   attachLoopPeers(snap);

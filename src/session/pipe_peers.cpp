@@ -11,6 +11,7 @@
 
 #include "process/fd_peers.h"
 #include "process/live_process.h"
+#include "process/proc_tree.h"
 
 namespace pyhang {
 
@@ -256,6 +257,97 @@ void attachOutputPipeWriters(Snapshot& snap) {
       for (pid_t w : writers) {
         if (t.outputPipeWriters.size() >= 8) break;
         t.outputPipeWriters.emplace_back(w, LiveProcess(w).commandLine());
+      }
+    }
+  }
+}
+
+std::vector<pid_t> pipePeerChildren(const Snapshot& snap) {
+  constexpr size_t kMax = 8;
+  std::set<pid_t> known, waitedFor;
+  std::set<uint64_t> pipes;
+  for (const auto& p : snap.processes) {
+    if (p.pid <= 0 || !p.isPython) continue;
+    known.insert(static_cast<pid_t>(p.pid));
+    std::map<int64_t, FdEnd> byFd;
+    bool listed = false;
+    for (const auto& t : p.threads) {
+      if (t.writingPipe && !t.writingSocket) pipes.insert(t.writingPipe);
+      if (t.waitingForChild > 0) waitedFor.insert(static_cast<pid_t>(t.waitingForChild));
+      if (t.readingFd < 0) continue;
+      if (!listed) {
+        listed = true;
+        if (auto ends = fdEnds(static_cast<pid_t>(p.pid))) {
+          for (const auto& e : *ends) byFd[e.fd] = e;
+        }
+      }
+      if (auto e = byFd.find(t.readingFd); e != byFd.end() && e->second.pipe && !e->second.writable) pipes.insert(e->second.inode);
+    }
+  }
+  std::vector<pid_t> out;
+  if (pipes.empty() && waitedFor.empty()) return out;
+  for (pid_t root : known) {
+    for (pid_t child : descendantsOf(root)) {
+      if (out.size() >= kMax) return out;
+      if (known.count(child) || std::find(out.begin(), out.end(), child) != out.end()) continue;
+      bool peer = waitedFor.count(child) > 0;
+      if (!peer && !pipes.empty()) {
+        if (auto ends = fdEnds(child)) {
+          peer = std::any_of(ends->begin(), ends->end(), [&](const FdEnd& e) { return e.pipe && pipes.count(e.inode); });
+        }
+      }
+      if (peer) out.push_back(child);
+    }
+  }
+  return out;
+}
+
+void nameOutsidePipePeers(Snapshot& snap) {
+  // A read whose pipe no process of the snapshot can write to was not searched further (it is
+  // no part of a deadlock): its writers are outside.
+  auto outsideWriter = [&](const Thread& t) {
+    return t.readingFrom && t.readingFromPipe &&
+           (t.readingOutsideWriter || std::none_of(snap.processes.begin(), snap.processes.end(), [&](const Process& q) {
+              return q.writeEnds.count(t.readingFrom) > 0;
+            }));
+  };
+  std::set<pid_t> known;
+  std::set<uint64_t> reads, writes;
+  for (const auto& p : snap.processes) {
+    if (p.pid > 0) known.insert(static_cast<pid_t>(p.pid));
+    for (const auto& t : p.threads) {
+      if (t.writingPipe && !t.writingSocket && t.writingOutsideReader) writes.insert(t.writingPipe);
+      if (outsideWriter(t)) reads.insert(t.readingFrom);
+    }
+  }
+  if (reads.empty() && writes.empty()) return;
+  const auto readers = writes.empty() ? std::map<uint64_t, std::vector<pid_t>>{} : pipeReaders(writes, known);
+  const auto writers = reads.empty() ? std::map<uint64_t, std::vector<pid_t>>{} : pipeWriters(reads, known);
+  std::set<pid_t> descendants;
+  for (pid_t root : known) {
+    for (pid_t c : descendantsOf(root)) descendants.insert(c);
+  }
+  auto phrase = [&](const std::vector<pid_t>& pids) {
+    std::vector<std::string> names;
+    bool child = false;
+    for (pid_t pid : pids) {
+      child |= descendants.count(pid) > 0;
+      if (names.size() == 2) continue;
+      std::string command = LiveProcess(pid).commandLine();
+      if (command.size() > 80) command = command.substr(0, 77) + "...";
+      names.push_back(command.empty() ? fmt::format("pid {}", pid) : fmt::format("pid {} ({})", pid, command));
+    }
+    return fmt::format(", the other end held by {}{}{}", fmt::join(names, " and "),
+                       pids.size() > names.size() ? fmt::format(" and {} more", pids.size() - names.size()) : "",
+                       child ? ", not in this report (add --children to inspect it)" : "");
+  };
+  for (auto& p : snap.processes) {
+    for (auto& t : p.threads) {
+      if (t.kernelWait.empty()) continue;
+      if (t.writingPipe && !t.writingSocket && t.writingOutsideReader) {
+        if (auto r = readers.find(t.writingPipe); r != readers.end() && !r->second.empty()) t.kernelWait += phrase(r->second);
+      } else if (outsideWriter(t)) {
+        if (auto w = writers.find(t.readingFrom); w != writers.end() && !w->second.empty()) t.kernelWait += phrase(w->second);
       }
     }
   }

@@ -14,5 +14,14 @@ void attachReadPeers(Snapshot& snap);
 // the child that hold their write ends (a background process the child started keeps them open
 // after the child exits, and communicate() waits for it).
 void attachOutputPipeWriters(Snapshot& snap);
+// A pipe a thread waits on whose other end a process outside the snapshot holds: that process is
+// named in the thread's kernel wait ("..., the other end held by pid 4657 (python3 echo.py), not
+// in this report (add --children to inspect it)").
+void nameOutsidePipePeers(Snapshot& snap);
+// Without --children: the descendants of the snapshot's processes, not in it, that hold the
+// other end of a pipe one of its threads is blocked writing or reading, or that one of its
+// threads waits for (Popen.wait()), at most 8: when they are not Python (cat, gzip, head), they
+// are shown from /proc as --children would, and a cycle through them is found.
+std::vector<pid_t> pipePeerChildren(const Snapshot& snap);
 
 }  // namespace pyhang

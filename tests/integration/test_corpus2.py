@@ -29,7 +29,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import pytest
 
 from conftest import Interp, run_pyhang
-from test_verdicts import Job, describe, gcore, line, program, read_all, started
+from test_verdicts import Job, describe, gcore, line, program, read_all, started, thread_notes
 
 SAMPLES = 8  # live reads of each busy program per interpreter (the programs run side by side)
 
@@ -208,7 +208,7 @@ class Idle:
 _CHILD = ("Verdict: no deadlock: every thread waits, and child process", "not in this report (")
 
 IDLE: Dict[str, Idle] = {
-    "c2_ok_idle_subprocess_run.py": Idle(note={"MainThread": ["waits for process (pid ", "@run main"]}),
+    "c2_ok_idle_subprocess_run.py": Idle(note={"MainThread": ["waits for process sleep (pid ", "@run main"]}),
     "c2_ok_idle_waitpid.py": Idle(),
     "c2_ok_idle_sigwaitinfo_reload.py": Idle(),
     "c2_ok_idle_queue_fed_by_pipe_reader.py": Idle(),
@@ -326,6 +326,19 @@ IDLE: Dict[str, Idle] = {
         "Verdict: no deadlock: the threads looked stuck (join-cycle), but signal SIGUSR1's handler on_usr1 calls "
         "serving.release() at c2_ok_idle_gate_signal_handler_joins.py:",)),
     # The thread that would write to the monitor's loopback socket sleeps with a timeout.
+    # Children that are not Python, read from /proc because a pipe to them is waited on: a slow
+    # reader that sleeps, a shell waiting for its sleeping job, cat reading a FIFO nobody opened
+    # yet; an HTTP service in another process that takes an hour; a non-daemon thread that
+    # sleeps in a loop after the script ended.
+    "c2_ok_idle_slow_reader_child.py": Idle(),
+    "c2_ok_idle_wait_sleeping_child.py": Idle(),
+    "c2_ok_idle_fifo_child.py": Idle(),
+    "c2_ok_idle_http_pool_slow_server.py": Idle(),
+    "c2_ok_idle_shutdown_sleeper.py": Idle(),
+    # A Python child that reads slowly, not inspected: the note names it and --children.
+    "c2_ok_idle_python_child_slow_reader.py": Idle(note={"MainThread": [
+        "waits to write to a pipe (pipe:[", "the other end held by pid ", "not in this report (add --children to inspect it)",
+        "@write main"]}),
     "c2_ok_idle_tcp_heartbeat.py": Idle(note={"monitor": ["waits to read from TCP socket 127.0.0.1:", "@monitor_recv monitor"],
                                               "heartbeat": ["is sleeping", "@server_sleep heartbeat_server"]}),
     "c2_ok_idle_aio_thread_feeder.py": Idle(note={"feed": ["waits to read from TCP socket 127.0.0.1:", "@feed_recv run"]}),
@@ -418,8 +431,7 @@ def test_idle_is_not_a_deadlock(python, pyhang, script, source, request, tmp_pat
         threads = {t["name"]: t for t in doc["processes"][0]["threads"]}
         for name, fragments in IDLE[script].note.items():
             assert name in threads, (name, sorted(threads), shown)
-            label = f'Thread {threads[name]["tid"]} "{name}" '
-            notes = [n for n in doc["diagnosis"]["notes"] if n.startswith(label)]
+            notes = thread_notes(doc, name)
             assert len(notes) == 1, (name, notes, shown)
             for fragment in fragments:
                 if fragment.startswith("@"):
@@ -769,6 +781,33 @@ HANGS: Dict[str, Hang] = {
         "MainThread": At("leader_send", "main"),
         "follower": At("follower_send", "follower"),
     }, live_only=True, fix=["read the socket in another thread (or with select, or non-blocking) while sending"]),
+    # The subprocess docs' deadlock, read without --children: the child that holds the pipe's
+    # other end is not Python (cat), so its /proc state is read as --children would (live only).
+    "c2_hang_popen_stdin_before_stdout.py": Hang(["full-pipe"], {
+        "MainThread": At("write", "export"),
+        "child:cat": At(None, ""),
+    }, live_only=True, fix=["use communicate(input=...) instead of writing the child's stdin at @write"], fix_live_only=True),
+    # The same with a Python child, read with --children (live only: the pipes come from /proc).
+    "c2_hang_popen_python_child_pipes.py": Hang(["full-pipe"], {
+        "MainThread": At("write", "<module>"),
+        "child:MainThread": At(None, "<module>"),
+    }, children=True, live_only=True, fix=["use communicate(input=...) instead of writing the child's stdin at @write"],
+        fix_live_only=True),
+    # A lock held across Queue.join() while the worker needs it to finish the item.
+    "c2_hang_queue_join_under_lock.py": Hang(["all-blocked"], {
+        "writer": At("writer_lock", "writer"),
+        "MainThread": At("flush_join", "flush", holds=["flush_with"]),
+    }, fix=["do not hold index_lock while waiting for writes"]),
+    # Popen(preexec_fn=...) forked while another thread held the lock preexec_fn takes.
+    "c2_hang_preexec_fn_lock.py": Hang(["all-blocked"], {
+        "child:MainThread": At("child_lock", "lower_priority"),
+    }, children=True, fix=["do not take locks in Popen's preexec_fn (lower_priority runs in the forked child"]),
+    # The script ended; the interpreter waits in threading._shutdown() for a non-daemon worker
+    # that waits for a stop sentinel nobody sends.
+    "c2_hang_shutdown_no_sentinel.py": Hang(["all-blocked"], {
+        "uploader": At("get", "uploader"),
+        "MainThread": At(None, "_shutdown"),
+    }, fix=["have the producer put a sentinel for each consumer"]),
 }
 
 _ALL = None
