@@ -128,7 +128,7 @@ std::vector<uint64_t> AioReader::futureCallbacks(uint64_t fut) {
   return callbacks;
 }
 
-std::vector<uint64_t> AioReader::closureFutures(uint64_t function) {
+std::vector<uint64_t> AioReader::closureValues(uint64_t function) {
   std::vector<uint64_t> out;
   if (!typeIs(function, "function")) return out;
   const uint64_t closureOffset = minor_ <= 9 ? 48 : 72;  // PyFunctionObject.func_closure
@@ -137,10 +137,39 @@ std::vector<uint64_t> AioReader::closureFutures(uint64_t function) {
   auto cells = objects_.tupleItems(closure, 8);
   if (!cells) return out;
   for (uint64_t cell : *cells) {
-    uint64_t v = mem_.readPtr(cell + 16).value_or(0);  // PyCellObject.ob_ref
-    if (v && (typeFlagsOf(v) & kTypeIsConcurrentFuture)) out.push_back(v);
+    if (uint64_t v = mem_.readPtr(cell + 16).value_or(0)) out.push_back(v);  // PyCellObject.ob_ref
   }
   return out;
+}
+
+std::vector<uint64_t> AioReader::closureFutures(uint64_t function) {
+  std::vector<uint64_t> out;
+  for (uint64_t v : closureValues(function)) {
+    if (typeFlagsOf(v) & kTypeIsConcurrentFuture) out.push_back(v);
+  }
+  return out;
+}
+
+uint64_t AioReader::shieldedInner(uint64_t fut, uint64_t awaiter) {
+  for (uint64_t cb : futureCallbacks(fut)) {
+    auto c = sync_.callable(cb);
+    if (!c || c->name != "_outer_done_callback") continue;
+    for (uint64_t v : closureValues(cb)) {
+      if (v != fut && v != awaiter && (isTask(v) || asyncKind(v) == ObjectKind::kAsyncFuture)) return v;
+    }
+  }
+  if (minor_ <= 6) {
+    // 3.6's shield adds only inner's `_done_callback`, a closure over outer: look among the tasks.
+    for (const auto& [candidate, eager] : candidates_) {
+      for (uint64_t cb : futureCallbacks(candidate)) {
+        auto c = sync_.callable(cb);
+        if (!c || c->name != "_done_callback") continue;
+        auto values = closureValues(cb);
+        if (std::find(values.begin(), values.end(), fut) != values.end()) return candidate;
+      }
+    }
+  }
+  return 0;
 }
 
 int64_t AioReader::workerOf(uint64_t callback) {
@@ -179,6 +208,13 @@ TaskAwait AioReader::classify(const Task& task, uint64_t waiter, uint64_t leaf) 
       uint64_t inner = varAddr(frames[i], "fut");
       if (inner && inner != waiter && isTask(inner)) target = inner;
     }
+    bool shielded = false;
+    for (int hops = 0; target && hops < 4; ++hops) {  // shield(shield(...)) is legal, if odd
+      uint64_t inner = shieldedInner(target, task.address);
+      if (!inner) break;
+      target = inner;
+      shielded = true;
+    }
     if (target && isTask(target)) {
       a.kind = "task";
       a.object = target;
@@ -206,6 +242,7 @@ TaskAwait AioReader::classify(const Task& task, uint64_t waiter, uint64_t leaf) 
     } else {
       a.kind = "none";
     }
+    if (shielded && a.kind == "task") a.how = "shield()";
   }
   if (a.kind == "sleep" && a.object == 0) a.object = waiter;
   if (a.kind == "executor" && (!a.workerTid || !a.concurrentFuture) && waiter) {

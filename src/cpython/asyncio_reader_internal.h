@@ -140,6 +140,12 @@ class AioReader {
   std::vector<uint64_t> futureCallbacks(uint64_t fut);
   // The concurrent.futures.Future objects a function's closure holds (0..n).
   std::vector<uint64_t> closureFutures(uint64_t function);
+  // The values of a function's closure cells (at most 8), empty for anything else.
+  std::vector<uint64_t> closureValues(uint64_t function);
+  // asyncio.shield(inner) returns an outer future that inner's completion completes (3.7+: the
+  // outer's _outer_done_callback keeps inner in its closure, and from 3.14 the awaiting task,
+  // `awaiter`, too): inner, or 0 when `fut` is no shield.
+  uint64_t shieldedInner(uint64_t fut, uint64_t awaiter);
   std::string exceptionRepr(uint64_t exc);
   std::vector<uint64_t> childrenOf(uint64_t container);
   // An instance attribute, from the __dict__ or from a __slots__ member (Handle, TimerHandle).
