@@ -323,6 +323,17 @@ std::string allBlockedFix(const Snapshot& s, const Finding& f) {
           std::string head = fmt::format("join() waits until every item got a task_done(){}",
                                          q && q->unfinished ? fmt::format(" ({} unfinished)", *q->unfinished) : "");
           const char* taker = isAsync(o) ? "task" : "thread";
+          // The joiner is itself the consumer whose task_done() is still ahead of it.
+          for (const auto& w : f.wakeSites) {
+            if (w.object != o->address || w.pid != part.pid || !w.call.ends_with(".task_done()")) continue;
+            for (const auto& r : w.runners) {
+              if (r.tid != part.tid || r.task != part.task || !r.blocked || r.line >= w.at.line) continue;
+              return fmt::format("{}; \"{}\" waits in {}.join() for the item it took itself, whose {}.task_done() at "
+                                 "{}:{} comes after the join: a consumer must not join its own queue. Call task_done() "
+                                 "for the current item before join(), or let the producer join.",
+                                 head, r.task.empty() ? r.thread : r.task, name, name, baseName(w.at.file), w.at.line);
+            }
+          }
           if (q && q->items && *q->items > 0 && q->getters.value_or(0) == 0) {
             return fmt::format("{}, but {} {} left and no {} will take {}: keep a worker alive (restart it when an item "
                                "fails) and call {}.task_done() in a finally.", head, *q->items,
