@@ -395,6 +395,19 @@ IDLE: Dict[str, Idle] = {
     "c2_ok_idle_lease_alarm.py": Idle(verdict=("Verdict: no deadlock: every thread waits, and signal SIGALRM "
                                                "(its handler on_lease_end, c2_ok_idle_lease_alarm.py:",
                                                ") can still wake the program.")),
+    # A client thread waits on a Unix socket for the process's own asyncio server, which answers
+    # from a call_later timer; a reactor waits without a timeout for a byte a Timer will send.
+    "c2_ok_idle_unix_server_timer_reply.py": Idle(note={"client": ["waits to read from Unix socket", "@client_recv client"]}),
+    "c2_ok_idle_selector_timer_wakeup.py": Idle(note={"reactor": ["waits in epoll for input on Unix socket",
+                                                                  "@reactor_select reactor"]}),
+    # Many waiters: 64 workers in get() fed once a minute; 2000 tasks waiting for an Event a
+    # call_later timer sets; a Pool worker computing while the parent waits for the callback's Event.
+    "c2_ok_idle_many_workers_slow_producer.py": Idle(note={
+        "MainThread": ["is sleeping (time.sleep or similar, ", "@scheduler_sleep <module>"]}),
+    "c2_ok_idle_aio_many_tasks_event_timer.py": Idle(),
+    "c2_ok_idle_pool_callback_event.py": Idle(parent_asleep=True, verdict=_CHILD),
+    # Handlers await a slow token refresh through asyncio.shield().
+    "c2_ok_idle_aio_shield_slow_refresh.py": Idle(),
 }
 
 IDLE_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {
@@ -808,6 +821,29 @@ HANGS: Dict[str, Hang] = {
         "uploader": At("get", "uploader"),
         "MainThread": At(None, "_shutdown"),
     }, fix=["have the producer put a sentinel for each consumer"]),
+    # The only consumer handles a checkpoint item by joining its own queue: that item is
+    # unfinished until the consumer calls task_done() after the join.
+    "c2_hang_worker_joins_own_queue.py": Hang(["all-blocked"], {
+        "journal-writer": At("writer_join", "writer"),
+        "MainThread": At("main_join", "main"),
+    }, fix=['"journal-writer" waits in jobs.join() for the item it took itself',
+            "a consumer must not join its own queue"]),
+    # A one-worker executor: the worker runs the first future's done-callback, which needs the
+    # lock the main thread holds while it waits for the second future, queued behind that worker.
+    # Two tasks awaiting each other, through asyncio.shield() (its outer future is completed by
+    # the inner task's callback) and through wait_for(timeout=None) and wait().
+    "c2_hang_aio_shield_cycle.py": Hang(["await-cycle"], {
+        "task:session": At("session_shield", "session"),
+        "task:refresher": At("refresher_await", "refresher"),
+    }),
+    "c2_hang_aio_wait_for_cycle.py": Hang(["await-cycle"], {
+        "task:producer": At("producer_wait_for", "producer"),
+        "task:consumer": At("consumer_wait", "consumer"),
+    }),
+    "c2_hang_done_callback_lock.py": Hang(["join-cycle"], {
+        "loader_0": At("callback_lock", "remember"),
+        "MainThread": At("main_result", "main", holds=["main_with"]),
+    }, fix=["release registry_lock before waiting"]),
 }
 
 _ALL = None
