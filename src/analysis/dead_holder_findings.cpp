@@ -20,9 +20,25 @@ void deadHolderFindings(const Snapshot& snap, const WaitGraph& g, const Explaine
     if (!lock) continue;
     std::string who;
     bool certain = false;
-    if (lock->kind == ObjectKind::kRLock && lock->ownerIdent && *lock->ownerIdent) {
+    std::string parentThread;   // a forked child's lock, owned by this thread of its parent (in the report)
+    // Locks that record their owner: an RLock, a buffered stream's C lock, a module's import lock.
+    const bool recordsOwner = lock->kind == ObjectKind::kRLock || lock->kind == ObjectKind::kIoBuffer ||
+                              lock->kind == ObjectKind::kImportLock;
+    if (recordsOwner && lock->ownerIdent && *lock->ownerIdent) {
       bool alive = std::any_of(p.threads.begin(), p.threads.end(), [&](const Thread& t) { return t.ident == *lock->ownerIdent; });
       if (alive) continue;
+      // Live, a fork's copy is known from its mappings; from cores, the parent's core is read too
+      // and has a thread of that ident (glibc's thread idents are addresses: the copy's).
+      const int64_t parent = p.forkOf != 0 ? p.forkOf : p.source == "core" ? p.ppid : 0;
+      if (parent > 0) {
+        for (const auto& q : snap.processes) {
+          if (q.pid != parent) continue;
+          for (const auto& t : q.threads) {
+            if (t.ident != *lock->ownerIdent) continue;
+            parentThread = fmt::format("thread \"{}\" of the parent (pid {})", t.name.empty() ? "?" : t.name, q.pid);
+          }
+        }
+      }
       auto it = p.exitedThreads.find(*lock->ownerIdent);
       auto known = p.knownThreadNames.find(*lock->ownerIdent);
       who = it != p.exitedThreads.end() && !it->second.empty() ? fmt::format("thread \"{}\"", it->second)
@@ -84,12 +100,16 @@ void deadHolderFindings(const Snapshot& snap, const WaitGraph& g, const Explaine
     deadLockFinding[{u.id.process, u.waitLock}] = d.findings.size();
     Finding f;
     f.kind = "held-by-dead-thread";
-    f.lines.push_back("Found a deadlock (lock held by a thread that has exited):");
+    f.lines.push_back(parentThread.empty() ? "Found a deadlock (lock held by a thread that has exited):"
+                                           : "Found a deadlock (lock held at fork time by a thread of the parent):");
     f.lines.push_back(fmt::format("  {} {}", ex.threadLabel(u.id), ex.waitTarget(u)));
     f.lines.push_back(fmt::format("      {}", ex.atPhrase(u)));
     // A fork's copy: the owner may have been the parent's thread, copied holding it.
     const bool forked = certain && p.forkOf != 0;
-    if (forked) {
+    if (!parentThread.empty()) {
+      f.lines.push_back(fmt::format("    which is owned by {}: this process was forked while that thread held it, and no "
+                                    "thread of this copy will ever release it.", parentThread));
+    } else if (forked) {
       f.lines.push_back(fmt::format("    which is owned by {}, which is not a thread of this process: it has exited without "
                                     "releasing it, or it was a thread of the parent (pid {}) that held the lock when "
                                     "fork() copied this process.", who, p.forkOf));
@@ -99,10 +119,14 @@ void deadHolderFindings(const Snapshot& snap, const WaitGraph& g, const Explaine
       f.lines.push_back("    which no live thread holds through a with block; it was most likely taken with acquire()");
       f.lines.push_back(fmt::format("    by {}, which has exited without releasing it (inferred).", who));
     }
-    f.summary = fmt::format("{} waits for a lock held by {} which has exited{}", ex.threadLabel(u.id), who,
-                            forked ? " (or was the parent's when this process was forked)" : "");
+    f.summary = !parentThread.empty()
+                    ? fmt::format("{} waits for a lock that {} held when this process was forked", ex.threadLabel(u.id),
+                                  parentThread)
+                    : fmt::format("{} waits for a lock held by {} which has exited{}", ex.threadLabel(u.id), who,
+                                  forked ? " (or was the parent's when this process was forked)" : "");
     f.participants.push_back(ex.participant(u, true));
-    f.participants.back().heldBy = who + (forked ? " (exited, or the parent's at fork time)" : " (exited)");
+    f.participants.back().heldBy = !parentThread.empty() ? parentThread + " (held at fork time)"
+                                   : who + (forked ? " (exited, or the parent's at fork time)" : " (exited)");
     involved.insert(i);
     d.findings.push_back(std::move(f));
   }

@@ -230,6 +230,16 @@ std::string Explainer::waitTarget(const UnitState& u) const {
           }
         }
       }
+      if (o && o->kind == ObjectKind::kIoBuffer) {
+        // The program's name for the stream ("sys.stdout", "log") and its file; else the label.
+        std::string stream = o->names.empty() ? label : o->names.front();
+        auto file = o->attrs.find("file");
+        if (file != o->attrs.end() && !file->second.empty() && stream.find(file->second) == std::string::npos) {
+          stream += fmt::format(" ({})", file->second);
+        }
+        return fmt::format("waits for the lock of the buffered stream {} (taken in C around each write, read and flush)",
+                           stream);
+      }
       if (o && o->kind == ObjectKind::kImportLock) {
         return fmt::format(
             "waits for the import lock of module {} (another thread is importing it)",

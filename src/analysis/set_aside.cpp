@@ -242,62 +242,102 @@ const Process* processOf(const Snapshot& snap, int64_t pid) {
   return nullptr;
 }
 
-}  // namespace
+// Why a join or lock-order cycle closed by a gate or a lease, or a starved pool, may still end; ""
+// when nothing says so (see setAsideHandOffReleases).
+std::string handOffReason(const Snapshot& snap, const Finding& f) {
+  std::string because;
+  const uint64_t lock =
+      f.kind == "join-cycle" || f.kind == "lock-order-cycle" || f.kind == "self-deadlock" ? handOffLock(snap, f) : 0;
+  bool semaphore = false;
+  for (const auto& q : snap.processes) {
+    auto o = q.objects.find(lock);
+    semaphore |= lock && o != q.objects.end() && o->second.kind == ObjectKind::kSemaphore;
+  }
+  const std::string anyThread = semaphore ? "any thread may release a semaphore"
+                                          : "a lock taken with acquire() may be released by any thread";
+  for (const auto& site : f.wakeSites) {
+    const Process* p = processOf(snap, site.pid);
+    // (A release after the function's own acquire() gives back what it took, and so does a
+    // helper that takes and releases; `lock.release` handed to a timer there is a lease.)
+    const bool lease = site.reference && site.via.file.empty();
+    if (!lock || !because.empty() || site.object != lock || !p || (site.afterOwnAcquire && !lease)) continue;
+    const bool release = site.call.ends_with(".release()") || site.call.ends_with(".release");
+    if (!release) continue;
+    if (!site.reference && p->signalHandlers) {
+      // A Python signal handler that calls release() (or the helper that does): it runs in the
+      // main thread, whatever that thread waits for.
+      for (const auto& h : *p->signalHandlers) {
+        const std::string last = h.handler.substr(h.handler.rfind('.') == std::string::npos ? 0 : h.handler.rfind('.') + 1);
+        if (!because.empty() || last != site.at.function || baseName(h.where.file) != baseName(site.at.file)) continue;
+        because = fmt::format("signal {}'s handler {} calls {}; {}", h.name, h.handler, siteCall(site), anyThread);
+      }
+    }
+    if (because.empty()) {
+      if (std::string why = siteMayRun(*p, site, f); !why.empty()) because = fmt::format("{}; {}", why, anyThread);
+    }
+  }
+  // A pool starved by its own workers: a thread outside it that can still run (a watchdog,
+  // sleeping until a deadline) in a function that cancels or completes the awaited future, or
+  // shuts the pool down cancelling its queued futures, or a timer that will.
+  for (const auto& site : f.wakeSites) {
+    if (!because.empty() || f.kind != "join-cycle") continue;
+    const bool completes = site.call.ends_with(".cancel()") || site.call.ends_with(".set_result()") ||
+                           site.call.ends_with(".set_exception()") || site.call == "shutdown(cancel_futures=True)";
+    const Process* p = processOf(snap, site.pid);
+    auto o = p ? p->objects.find(site.object) : decltype(p->objects.end()){};
+    if (!completes || !p || o == p->objects.end() || o->second.kind != ObjectKind::kFuture) continue;
+    if (std::string why = siteMayRun(*p, site, f); !why.empty()) {
+      because = fmt::format("{}: the future may still be cancelled or completed", why);
+    }
+  }
+  if (because.empty() && f.kind == "join-cycle") because = freeWorkerLater(snap, f);
+  return because;
+}
 
-void setAsideHandOffReleases(Snapshot& snap) {
+// What outside the threads may still make a wake site's call of an all-blocked finding: a C
+// thread calling the ctypes callback around it; "" when none (see setAsideForeignCallbacks).
+std::string foreignCallbackSource(const Snapshot& snap, const Finding& f) {
+  std::string source;
+  for (const auto& site : f.wakeSites) {
+    const Process* p = processOf(snap, site.pid);
+    if (f.kind != "all-blocked" || !source.empty() || !p || p->foreignCallbacks.empty()) continue;
+    const int64_t cThreads = p->osThreadCount - static_cast<int64_t>(p->threads.size());
+    if (cThreads <= 0) continue;
+    for (const auto& cb : p->foreignCallbacks) {
+      const std::string last = cb.where.function.substr(
+          cb.where.function.rfind('.') == std::string::npos ? 0 : cb.where.function.rfind('.') + 1);
+      // The function around the call; one call away, the helper or the function calling it.
+      auto is = [&](const SourceLocation& fn) {
+        return !fn.file.empty() && last == fn.function && baseName(cb.where.file) == baseName(fn.file);
+      };
+      if (!(is(site.at) || is(site.via)) || !source.empty()) continue;
+      const std::string function = cb.name == cb.where.function ? "" : cb.where.function + ", ";
+      source = fmt::format("a C thread calling the ctypes callback {} ({}{}:{}, which calls {}; the process has {} "
+                           "thread{} Python does not know)",
+                           cb.name, function, baseName(cb.where.file), cb.where.line, siteCall(site), cThreads,
+                           cThreads == 1 ? "" : "s");
+    }
+  }
+  return source;
+}
+
+// Moves each finding `reason` gives words for to Diagnosis::unconfirmed with them as its reason
+// (an outside source: "<source> can still wake it", and the source named in waitingFor), then
+// sets the verdict again.
+template <class Reason>
+void moveAside(Snapshot& snap, Reason reason, bool outsideSource) {
   Diagnosis& d = snap.diagnosis;
   std::vector<Finding> kept;
   bool moved = false;
   for (auto& f : d.findings) {
-    std::string because;
-    const uint64_t lock =
-        f.kind == "join-cycle" || f.kind == "lock-order-cycle" || f.kind == "self-deadlock" ? handOffLock(snap, f) : 0;
-    bool semaphore = false;
-    for (const auto& q : snap.processes) {
-      auto o = q.objects.find(lock);
-      semaphore |= lock && o != q.objects.end() && o->second.kind == ObjectKind::kSemaphore;
-    }
-    const std::string anyThread = semaphore ? "any thread may release a semaphore"
-                                            : "a lock taken with acquire() may be released by any thread";
-    for (const auto& site : f.wakeSites) {
-      const Process* p = processOf(snap, site.pid);
-      // (A release after the function's own acquire() gives back what it took, and so does a
-      // helper that takes and releases; `lock.release` handed to a timer there is a lease.)
-      const bool lease = site.reference && site.via.file.empty();
-      if (!lock || !because.empty() || site.object != lock || !p || (site.afterOwnAcquire && !lease)) continue;
-      const bool release = site.call.ends_with(".release()") || site.call.ends_with(".release");
-      if (!release) continue;
-      if (!site.reference && p->signalHandlers) {
-        // A Python signal handler that calls release() (or the helper that does): it runs in the
-        // main thread, whatever that thread waits for.
-        for (const auto& h : *p->signalHandlers) {
-          const std::string last = h.handler.substr(h.handler.rfind('.') == std::string::npos ? 0 : h.handler.rfind('.') + 1);
-          if (!because.empty() || last != site.at.function || baseName(h.where.file) != baseName(site.at.file)) continue;
-          because = fmt::format("signal {}'s handler {} calls {}; {}", h.name, h.handler, siteCall(site), anyThread);
-        }
-      }
-      if (because.empty()) {
-        if (std::string why = siteMayRun(*p, site, f); !why.empty()) because = fmt::format("{}; {}", why, anyThread);
-      }
-    }
-    // A pool starved by its own workers: a thread outside it that can still run (a watchdog,
-    // sleeping until a deadline) in a function that cancels or completes the awaited future, or
-    // shuts the pool down cancelling its queued futures, or a timer that will.
-    for (const auto& site : f.wakeSites) {
-      if (!because.empty() || f.kind != "join-cycle") continue;
-      const bool completes = site.call.ends_with(".cancel()") || site.call.ends_with(".set_result()") ||
-                             site.call.ends_with(".set_exception()") || site.call == "shutdown(cancel_futures=True)";
-      const Process* p = processOf(snap, site.pid);
-      auto o = p ? p->objects.find(site.object) : decltype(p->objects.end()){};
-      if (!completes || !p || o == p->objects.end() || o->second.kind != ObjectKind::kFuture) continue;
-      if (std::string why = siteMayRun(*p, site, f); !why.empty()) {
-        because = fmt::format("{}: the future may still be cancelled or completed", why);
-      }
-    }
-    if (because.empty() && f.kind == "join-cycle") because = freeWorkerLater(snap, f);
+    std::string because = reason(snap, f);
     if (because.empty()) {
       kept.push_back(std::move(f));
       continue;
+    }
+    if (outsideSource) {
+      if (std::find(d.waitingFor.begin(), d.waitingFor.end(), because) == d.waitingFor.end()) d.waitingFor.push_back(because);
+      because += " can still wake it";
     }
     f.unconfirmedBecause = because;
     d.unconfirmed.push_back(std::move(f));
@@ -308,5 +348,11 @@ void setAsideHandOffReleases(Snapshot& snap) {
   markParticipantStates(snap);
   setVerdict(d);
 }
+
+}  // namespace
+
+void setAsideHandOffReleases(Snapshot& snap) { moveAside(snap, handOffReason, false); }
+
+void setAsideForeignCallbacks(Snapshot& snap) { moveAside(snap, foreignCallbackSource, true); }
 
 }  // namespace pyhang

@@ -22,4 +22,11 @@ void setAsideSignalWakeable(Snapshot& snapshot);
 // something that may still come (it will then run the queued work).
 void setAsideHandOffReleases(Snapshot& snapshot);
 
+// After the wake sites are attached: an all-blocked finding one of whose wake sites is in a
+// Python function C code can call (Process::foreignCallbacks, a ctypes callback, or one call away
+// from it), in a process with OS threads that are not Python threads (a C library's own thread,
+// invisible to Python between calls): such a thread may still make the call. Named in
+// Diagnosis::waitingFor, as a signal is.
+void setAsideForeignCallbacks(Snapshot& snapshot);
+
 }  // namespace pyhang

@@ -61,7 +61,7 @@ const SyncObject* find(const Process& p, uint64_t addr) {
 
 bool isPlainLock(const SyncObject* o) {
   return o && (o->kind == ObjectKind::kLock || o->kind == ObjectKind::kRLock || o->kind == ObjectKind::kSemLock ||
-               o->kind == ObjectKind::kImportLock);
+               o->kind == ObjectKind::kImportLock || o->kind == ObjectKind::kIoBuffer);
 }
 
 }  // namespace wait_graph_internal

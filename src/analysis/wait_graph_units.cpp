@@ -83,7 +83,8 @@ UnitState unitState(const Snapshot& snap, size_t pi, size_t ti) {
   }
   // RLocks and SemLocks record their owner thread; tstate locks are held by their thread.
   for (const auto& [addr, o] : p.objects) {
-    bool owned = (o.kind == ObjectKind::kRLock || o.kind == ObjectKind::kSemLock || o.kind == ObjectKind::kImportLock) &&
+    bool owned = (o.kind == ObjectKind::kRLock || o.kind == ObjectKind::kSemLock || o.kind == ObjectKind::kImportLock ||
+                  o.kind == ObjectKind::kIoBuffer) &&
                  o.ownerIdent && *o.ownerIdent == t.ident && o.count.value_or(0) > 0;
     if (owned) {
       bool known = false;

@@ -194,6 +194,7 @@ std::optional<PythonLayout> layoutFor(const VersionInfo& v) {
   // gh-117721 (PyMutex-based _thread.lock) was backported to 3.13.1.
   t.locks = (v.minor > 13 || (v.minor == 13 && v.micro >= 1)) ? LockModel::kPyMutex : LockModel::kSemaphore;
   t.rlocks = v.minor >= 14 ? RLockModel::kRecursiveMutex : RLockModel::kSemaphore;
+  t.pythreadLocks = v.minor >= 15 ? LockModel::kPyMutex : LockModel::kSemaphore;
   t.stackRefs = v.minor >= 14;
   t.lastiIsInstructionIndex = v.minor == 10;
   t.runtime = v.minor == 6 ? RuntimeModel::kGlobals36 : RuntimeModel::kRuntimeState;

@@ -105,6 +105,9 @@ struct VersionTraits {
   ManagedDictModel managedDicts = ManagedDictModel::kNone;
   LockModel locks = LockModel::kSemaphore;
   RLockModel rlocks = RLockModel::kSemaphore;
+  // PyThread_type_lock, the C lock behind _io's buffered streams: a heap sem_t up to 3.14, a
+  // heap PyMutex from 3.15.
+  LockModel pythreadLocks = LockModel::kSemaphore;
   bool stackRefs = false;          // 3.14: frame slots are tagged _PyStackRef
   RuntimeModel runtime = RuntimeModel::kRuntimeState;
   DebugOffsetsModel debugOffsets = DebugOffsetsModel::kNone;

@@ -381,6 +381,21 @@ Result<std::string> ObjectReader::functionName(uint64_t func) const {
   return readStr(q, 256);
 }
 
+SourceLocation ObjectReader::functionLocation(uint64_t func) const {
+  SourceLocation where;
+  where.function = functionName(func).value_or("");
+  if (o_.func_code < 0) return where;
+  auto code = mem_.readPtr(func + static_cast<uint64_t>(o_.func_code));
+  if (!code || !*code) return where;
+  if (auto fn = mem_.readPtr(*code + static_cast<uint64_t>(o_.co_filename)); fn && *fn) {
+    where.file = readStr(*fn, 1024).value_or("");
+  }
+  if (auto line = mem_.readValue<int32_t>(*code + static_cast<uint64_t>(o_.co_firstlineno))) {
+    where.line = *line > 0 ? *line : 0;
+  }
+  return where;
+}
+
 std::optional<uint64_t> ObjectReader::moduleDict(std::string_view module) const {
   if (!modules_) return std::nullopt;
   auto m = dictGet(modules_, module);

@@ -14,6 +14,7 @@
 #include "common/result.h"
 #include "cpython/layout.h"
 #include "cpython/limits.h"
+#include "snapshot/snapshot.h"
 #include "memory/remote_memory.h"
 
 namespace pyhang::cpython {
@@ -74,6 +75,8 @@ class ObjectReader {
 
   // A function/code object's qualified name helpers.
   Result<std::string> functionName(uint64_t func) const;
+  // A Python function's qualified name, file and `def` line (fields it lacks stay empty or 0).
+  SourceLocation functionLocation(uint64_t func) const;
 
   // The main interpreter's sys.modules[name] module dict, set by the process reader.
   void setModulesDict(uint64_t modules) { modules_ = modules; }

@@ -160,13 +160,69 @@ void Reader::nameObjects() {
     auto& v = into[addr];
     if (std::find(v.begin(), v.end(), name) == v.end() && v.size() < 8) v.push_back(name);
   };
-  auto isSync = [&](uint64_t a) { return out_.objects.count(a) > 0; };
+  // Buffered streams whose C lock is held now: a thread blocked taking it (print() while another
+  // thread writes; in a forked child, a write while the parent's writer held it) waits for its
+  // owner. Looked for under sys.stdout, sys.stderr and sys.stdin, and in the program's variables
+  // (an open() file: its TextIOWrapper's buffer, or a binary buffer itself). The program's name
+  // for the TextIOWrapper names the buffer.
+  std::unordered_map<uint64_t, uint64_t> heldBufferOf;  // a stream -> its buffer, whose lock is held
+  auto noteStream = [&](uint64_t v) -> uint64_t {
+    if (auto it = heldBufferOf.find(v); it != heldBufferOf.end()) return it->second;
+    if (heldBufferOf.size() > 256) return 0;
+    uint64_t buffer = 0;
+    if (auto t = objects_.typeOf(v); t && (*t)->rawName == "_io.TextIOWrapper") {
+      // textio: ok@16, detached@20, chunk_size@24, buffer@32 (3.6 to 3.15).
+      buffer = mem_.readPtr(v + 32).value_or(0);
+    } else {
+      buffer = v;
+    }
+    uint64_t held = 0;
+    if (buffer && sync_.classify(buffer) == ObjectKind::kIoBuffer) {
+      if (!out_.objects.count(buffer) && out_.objects.size() < 2000) {
+        SyncObject o = sync_.describe(buffer);
+        if (o.ownerIdent && *o.ownerIdent) out_.objects[buffer] = std::move(o);
+      }
+      if (out_.objects.count(buffer)) held = buffer;
+    }
+    heldBufferOf[v] = held;
+    return held;
+  };
+  for (const char* stream : {"stdout", "stderr", "stdin"}) {
+    auto v = objects_.moduleGlobal("sys", stream);
+    if (!v || !*v) continue;
+    if (uint64_t b = noteStream(*v)) note(globalNames, b, std::string("sys.") + stream);
+  }
+  auto streamLike = [&](uint64_t v) {
+    auto t = objects_.typeOf(v);
+    if (!t) return false;
+    const std::string& n = (*t)->rawName;
+    return n == "_io.TextIOWrapper" || n == "_io.BufferedWriter" || n == "_io.BufferedReader" ||
+           n == "_io.BufferedRandom";
+  };
+  auto syncOf = [&](uint64_t a) -> uint64_t {
+    if (out_.objects.count(a)) return a;
+    return streamLike(a) ? noteStream(a) : 0;
+  };
+  // A ctypes function pointer made from a Python function: C code (a library's own thread) may
+  // call it at any time. CFuncPtrObject keeps the callable at +104 on 3.6 to 3.15 (checked on each).
+  std::set<uint64_t> checkedCallbacks;
+  auto noteCallback = [&](const std::string& name, uint64_t v) {
+    if (out_.foreignCallbacks.size() >= 64 || checkedCallbacks.size() > 4096 || !checkedCallbacks.insert(v).second) return;
+    if (!objects_.isInstance(v, "_ctypes", "CFuncPtr") && !objects_.isInstance(v, "_ctypes", "PyCFuncPtr")) return;
+    uint64_t callable = mem_.readPtr(v + 104).value_or(0);
+    if (callable && objects_.typeName(callable).value_or("") == "method") callable = mem_.readPtr(callable + 16).value_or(0);
+    if (!callable || objects_.typeName(callable).value_or("") != "function") return;
+    SourceLocation where = objects_.functionLocation(callable);
+    if (where.function.empty()) return;
+    out_.foreignCallbacks.push_back(Process::ForeignCallback{name, std::move(where)});
+  };
   auto attributePaths = [&](std::unordered_map<uint64_t, std::vector<std::string>>& into, const std::string& base,
                             uint64_t obj) {
     auto t = objects_.typeOf(obj);
     if (!t || (*t)->module == "builtins" || (*t)->module.empty()) return;
     for (const auto& [name, value] : objects_.attrs(obj, 64)) {
-      if (isSync(value)) note(into, value, base + "." + name);
+      if (uint64_t o = syncOf(value)) note(into, o, base + "." + name);
+      if (&into == &globalAttrNames) noteCallback(base + "." + name, value);
     }
   };
   // Module globals of __main__ and of every module a frame runs in.
@@ -178,7 +234,8 @@ void Reader::nameObjects() {
     for (const auto& [k, v] : *items) {
       auto key = objects_.readStr(k, 128);
       if (!key || key->rfind("__", 0) == 0) continue;
-      if (isSync(v)) note(globalNames, v, *key);
+      if (uint64_t o = syncOf(v)) note(globalNames, o, *key);
+      noteCallback(*key, v);
       attributePaths(globalAttrNames, *key, v);
       noteThread(v);
     }
@@ -189,9 +246,9 @@ void Reader::nameObjects() {
       for (const auto* vars : {&f.arguments, &f.locals}) {
         for (const auto& v : *vars) {
           if (isPlainValueType(v.type)) continue;  // not a lock, thread or object with lock attributes
-          if (isSync(v.address) && v.name != "self") {
-            note(localNames, v.address, v.name);
-            note(own, v.address, v.name);
+          if (uint64_t o = syncOf(v.address); o && v.name != "self") {
+            note(localNames, o, v.name);
+            note(own, o, v.name);
           }
           attributePaths(attrNames, v.name, v.address);
           attributePaths(own, v.name, v.address);

@@ -64,19 +64,9 @@ std::optional<std::vector<SignalHandler>> decode(const ObjectReader& objects, ui
       if (name == "default_int_handler" && signo == SIGINT) continue;   // KeyboardInterrupt
       h.handler = name.empty() ? "a built-in function" : name;
     } else if (ctype == "function") {
-      const auto& o = objects.layout().offsets;
       h.handler = objects.functionName(callable).value_or("");
-      if (o.func_code >= 0) {
-        if (auto code = objects.memory().readPtr(callable + static_cast<uint64_t>(o.func_code)); code && *code) {
-          if (auto fn = objects.memory().readPtr(*code + static_cast<uint64_t>(o.co_filename)); fn && *fn) {
-            h.where.file = objects.readStr(*fn, 1024).value_or("");
-          }
-          if (auto line = objects.memory().readValue<int32_t>(*code + static_cast<uint64_t>(o.co_firstlineno))) {
-            h.where.line = *line > 0 ? *line : 0;
-          }
-          h.where.function = h.handler;
-        }
-      }
+      SourceLocation where = objects.functionLocation(callable);
+      if (!where.file.empty() || where.line) h.where = std::move(where);
     } else {
       h.handler = fmt::format("a {} object", ctype.empty() ? "callable" : ctype);
     }

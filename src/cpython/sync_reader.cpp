@@ -42,6 +42,9 @@ ObjectKind SyncReader::classify(uint64_t obj) const {
     if (ti.name == "_ThreadHandle") return ObjectKind::kThreadHandle;
   }
   if (ti.module == "_multiprocessing" && ti.name == "SemLock") return ObjectKind::kSemLock;
+  if (ti.rawName == "_io.BufferedWriter" || ti.rawName == "_io.BufferedReader" || ti.rawName == "_io.BufferedRandom") {
+    return ObjectKind::kIoBuffer;
+  }
   if (ti.module == "builtins" || ti.module.empty()) return ObjectKind::kUnknown;
   if (objects_.isInstance(obj, "multiprocessing.synchronize", "SemLock")) return ObjectKind::kMpLock;
   if (objects_.isInstance(obj, "multiprocessing.synchronize", "Condition")) return ObjectKind::kCondition;
@@ -237,6 +240,37 @@ SyncObject SyncReader::describe(uint64_t obj) const {
     case ObjectKind::kMpLock:
       s.underlyingLock = underlyingLock(obj, s.kind);
       break;
+    case ObjectKind::kIoBuffer: {
+      // `buffered` (Modules/_io/bufferedio.c), the same from 3.6 to 3.15 (checked on each):
+      // raw@16 ... lock@104 (PyThread_type_lock), owner@112 (the ident of the thread holding it,
+      // set after taking it and cleared before releasing it), dict@136.
+      auto type = objects_.typeOf(obj);
+      if (!type || (*type)->dictOffset != 136) break;
+      auto lock = mem.readPtr(obj + 104);
+      auto owner = mem.readValue<uint64_t>(obj + 112);
+      if (!lock || !*lock || !owner) break;
+      s.lockWord = *lock;
+      if (traits.pythreadLocks == LockModel::kPyMutex) {
+        if (auto bits = mem.readValue<uint8_t>(*lock)) {
+          s.locked = (*bits & 1) != 0;
+          s.waiters = (*bits & 2) ? 1 : 0;
+          s.waitersIsABit = true;
+        }
+      } else if (auto data = mem.readValue<uint64_t>(*lock)) {
+        // glibc's sem_t: the value (1 free, 0 taken) in the low half, the waiters in the high.
+        s.locked = (*data & 0xffffffffu) == 0;
+        s.waiters = static_cast<int>(*data >> 32);
+      }
+      const bool held = s.locked.value_or(false) && *owner != 0;
+      s.ownerIdent = held ? *owner : 0;
+      s.count = held ? 1 : 0;
+      if (auto raw = mem.readPtr(obj + 16); raw && *raw) {
+        if (auto name = objects_.attr(*raw, "name"); name && *name && objects_.typeName(*name).value_or("") == "str") {
+          s.attrs["file"] = objects_.readStr(*name, 256).value_or("");
+        }
+      }
+      break;
+    }
     case ObjectKind::kImportLock: {
       // _ModuleLock: owner (the importing thread's ident or None), count (an int before 3.13, a
       // list of True since), name (the module).

@@ -194,6 +194,25 @@ std::string deadHolderFix(const Snapshot& s, const Finding& f, bool process) {
     return fmt::format("use `with {}:` so that the lock is released when the code raises; a process that exits or is killed "
                        "holding a multiprocessing lock never releases it.", name);
   }
+  if (o && o->kind == ObjectKind::kIoBuffer) {
+    return fmt::format("do not fork while other threads may write to {0}: a forked child has only the thread that "
+                       "called fork(), and a stream another thread was writing stays locked in it. Fork before starting "
+                       "threads, start the child with the 'spawn' or 'forkserver' method or with subprocess, or have "
+                       "the child only exec or call os._exit().", name);
+  }
+  // An import ends in a finally: only a fork leaves a module's import lock owned by a thread
+  // that does not exist.
+  if (o && o->kind == ObjectKind::kImportLock && !o->threadName.empty()) {
+    return fmt::format("import {0} before starting threads that import it, or before forking: a forked child has only the "
+                       "thread that called fork(), and cannot finish an import another thread had begun; or start the "
+                       "child with the 'spawn' or 'forkserver' method.", o->threadName);
+  }
+  if (part.heldBy.ends_with("(held at fork time)")) {
+    return fmt::format("fork only before starting threads, or start the process with the 'spawn' or 'forkserver' method: "
+                       "the child has only the thread that called fork(), so a lock another thread held then stays "
+                       "locked in it (a lock the child needs can be re-created with "
+                       "os.register_at_fork(after_in_child=...)).");
+  }
   if (part.heldBy.ends_with("(exited, or the parent's at fork time)")) {
     return fmt::format("if the parent's thread held {0} when this process was forked: fork only before starting threads, "
                        "or start the process with the 'spawn' or 'forkserver' method (a lock the child needs can be "

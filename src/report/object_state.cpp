@@ -50,6 +50,7 @@ void ownerOf(const Process& p, uint64_t ident, ObjectQuantities& q) {
   else if (auto known = p.knownThreadNames.find(ident); known != p.knownThreadNames.end()) q.ownerName = known->second;
   // The thread list is the interpreter's: an ident that is not in it has no live Python thread.
   if (!p.threads.empty()) q.ownerAlive = false;
+  q.ownerInForkedChild = p.forkOf != 0;
 }
 
 void semLockQuantities(const Process& p, const SyncObject& s, ObjectQuantities& q) {
@@ -163,6 +164,7 @@ std::optional<ObjectQuantities> quantitiesOf(const Process& p, const SyncObject&
       break;
     }
     case ObjectKind::kImportLock:
+    case ObjectKind::kIoBuffer:
       if (!s.locked) return std::nullopt;
       q.locked = s.locked;
       if (*s.locked && s.ownerIdent && *s.ownerIdent) ownerOf(p, *s.ownerIdent, q);
@@ -186,7 +188,7 @@ std::string quantitiesText(const ObjectQuantities& q, ObjectKind kind) {
     // The name is the target's: shortened like every thread name of the text report.
     std::string s = q.ownerName.empty() ? fmt::format("thread 0x{:x}", *q.owner)
                                         : fmt::format("thread \"{}\"", shortenForTerminal(q.ownerName, 120));
-    if (q.ownerAlive && !*q.ownerAlive) s += " (exited)";
+    if (q.ownerAlive && !*q.ownerAlive) s += q.ownerInForkedChild ? " (not a thread of this forked process)" : " (exited)";
     return s;
   };
   if (q.permitsFree) {

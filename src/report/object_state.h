@@ -17,6 +17,7 @@ struct ObjectQuantities {
   std::optional<uint64_t> owner;           // thread ident of an RLock's / SemLock's owner
   std::string ownerName;                   // its thread name, when known
   std::optional<bool> ownerAlive;          // false: the owner has exited
+  bool ownerInForkedChild = false;         // not alive in a forked child: it may be the parent's thread
   std::optional<int64_t> count;            // RLock recursion count, SemLock count in this process
   std::optional<int64_t> permitsFree;      // Semaphore / SemLock value
   std::optional<int64_t> permitsTotal;     // BoundedSemaphore initial value, SemLock max value

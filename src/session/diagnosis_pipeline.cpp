@@ -30,6 +30,7 @@ Result<Snapshot> diagnose(Result<Snapshot> inspected, const InspectOptions& opti
     confirmFindings(snapshot);
     attachWakeSites(snapshot, sourceLinesFor(options, isCore, snapshot));
     setAsideHandOffReleases(snapshot);
+    setAsideForeignCallbacks(snapshot);
   }
   native::mergeNativeStacks(snapshot, options.nativeMode);
   return snapshot;

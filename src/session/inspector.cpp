@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <string_view>
 #include <cstdio>
 #include <cstdlib>
 
@@ -25,6 +26,7 @@
 #include "process/proc_tree.h"
 #include "process/thread_stopper.h"
 #include "session/file_lock_holders.h"
+#include "session/io_buffer_waits.h"
 #include "session/loop_peers.h"
 #include "session/semaphore_sharers.h"
 #include "session/pipe_peers.h"
@@ -32,6 +34,8 @@
 namespace pyhang {
 
 namespace {
+
+constexpr int64_t kSysFutex = 202;  // x86_64
 
 // PYHANG_NO_TRIAL=1: read only once the process is stopped (to measure the difference, and a
 // way out should the trial read ever be suspected).
@@ -271,6 +275,7 @@ void attachKernelView(Target& t) {
     else c.state = (st->state == 'Z' || st->state == 'X') ? "zombie" : "running";
   }
   if (!t.runtime) return;  // a process shown from /proc: its threads came from there
+  t.out.osThreadCount = static_cast<int64_t>(t.kernelThreads.size());
   for (auto& th : t.out.threads) {
     auto it = t.kernelThreads.find(th.tid);
     if (it == t.kernelThreads.end() && th.tid > 0 &&
@@ -280,6 +285,13 @@ void attachKernelView(Target& t) {
         for (auto& k : *pt) t.kernelThreads.emplace(k.tid, k);
       }
       it = t.kernelThreads.find(th.tid);
+    }
+    if (it == t.kernelThreads.end() && t.out.threads.size() == 1 && t.kernelThreads.size() == 1 &&
+        t.kernelThreads.begin()->first == t.pid) {
+      // A forked child's one thread, whose recorded id (3.8 to 3.10 keep it in the thread state)
+      // is still that of the parent's thread that forked: it is the process's only thread.
+      th.tid = t.pid;
+      it = t.kernelThreads.begin();
     }
     if (it == t.kernelThreads.end()) {
       // Before 3.11 the tid comes from threading or glibc: accept only a real thread of this process.
@@ -294,6 +306,7 @@ void attachKernelView(Target& t) {
         th.atStop = callAtStop(r->second.origRax, r->second.rax);
         // A wait with a timeout (ERESTART_RESTARTBLOCK) goes on in restart_syscall (219).
         if (th.atStop == "blocked") th.stopCall = {r->second.rax == -516 ? 219 : r->second.origRax, r->second.arg0};
+        if (th.atStop == "blocked" && r->second.origRax == kSysFutex) th.futexAddress = r->second.arg0;
       }
     }
     th.wchan = it->second.wchan;
@@ -481,6 +494,7 @@ Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOption
   for (auto& t : targets) {
     if (t.pid == 0) continue;
     attachKernelView(t);
+    attachIoBufferWaits(t.out);
     if (options.nativeMode != native::NativeMode::kOff && t.runtime) {
       native::attachNativeStacks(t.native, t.out, options.nativeMode, osThreadsOf(t));  // symbolized now the target runs
     }
@@ -572,14 +586,23 @@ Result<Process> inspectCore(const std::string& corePath, const InspectOptions& o
     for (const auto& a : out.argv) line += " " + a;
     out.commandLine = line;
   }
-  std::map<int64_t, bool> coreTids;
-  for (const auto& t : info.threads) coreTids[t.tid] = true;
+  out.osThreadCount = static_cast<int64_t>(info.threads.size());
+  std::map<int64_t, const CoreThread*> coreTids;
+  for (const auto& t : info.threads) coreTids[t.tid] = &t;
   for (auto& t : out.threads) {
-    if (t.tid != 0 && !coreTids.count(t.tid)) {
+    // A forked child's one thread may still carry the id of the parent's thread (3.8 to 3.10).
+    if (out.threads.size() == 1 && info.threads.size() == 1) t.tid = info.threads.front().tid;
+    auto ct = coreTids.find(t.tid);
+    if (t.tid != 0 && ct == coreTids.end()) {
       t.warnings.push_back(fmt::format("thread id {} is not in the core; shown as 0", t.tid));
       t.tid = 0;
+    } else if (ct != coreTids.end() && static_cast<int64_t>(ct->second->regs[15]) == kSysFutex &&
+               callAtStop(static_cast<int64_t>(ct->second->regs[15]), static_cast<int64_t>(ct->second->regs[10])) ==
+                   std::string_view("blocked")) {
+      t.futexAddress = ct->second->regs[14];  // orig_rax, rax and rdi in user_regs_struct order
     }
   }
+  attachIoBufferWaits(out);
   if (options.nativeMode != native::NativeMode::kOff) {
     native::NativeCapture capture = native::captureCore(corePath, **core, exe);
     native::attachNativeStacks(capture, out, options.nativeMode, {});

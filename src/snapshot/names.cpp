@@ -35,6 +35,7 @@ const char* objectKindName(ObjectKind kind) {
     case ObjectKind::kAsyncFuture: return "asyncio-future";
     case ObjectKind::kManagerLock: return "manager-lock";
     case ObjectKind::kImportLock: return "import-lock";
+    case ObjectKind::kIoBuffer: return "io-buffer";
   }
   return "object";
 }

@@ -54,6 +54,10 @@ enum class ObjectKind {
   // --- multiprocessing managers: appended ---
   kManagerLock,       // a multiprocessing.Manager().Lock() proxy (the lock lives in the manager's server)
   kImportLock,        // importlib's _ModuleLock: held by the thread importing the module
+  // The lock of a buffered binary stream (_io.BufferedWriter/Reader/Random, the buffer under
+  // sys.stdout or an open() file): taken in C around every write, read and flush, its owner
+  // recorded. A thread that forks while another one holds it leaves it locked in the child.
+  kIoBuffer,
 };
 
 const char* objectKindName(ObjectKind kind);
@@ -70,6 +74,9 @@ struct SyncObject {
   bool waitersIsABit = false;       // `waiters` is a PyMutex's "has parked waiters" bit: 1 means one or more
   std::optional<uint64_t> ownerIdent;   // RLock owner (thread ident), 0 when unowned
   std::optional<uint64_t> count;        // RLock recursion count
+  // For kIoBuffer: the address of its PyThread lock, the futex word its waiters sleep on (a
+  // sem_t up to 3.14); from 3.15 a PyMutex byte, whose waiters park elsewhere.
+  uint64_t lockWord = 0;
   // The lock that guards a Condition/Semaphore/Event/Barrier/Queue (its Condition's lock).
   uint64_t underlyingLock = 0;
   // For kThread / kThreadHandle: the thread it stands for. For a kLock: set when it is a
@@ -232,6 +239,8 @@ struct Thread {
   // Live, "blocked" at the stop: the system call a thread still blocked a moment later is in
   // again (its number, 219 restart_syscall for a wait with a timeout, and first argument).
   std::optional<std::pair<int64_t, uint64_t>> stopCall;
+  // Blocked in futex(2) at the stop (live) or in the core: the futex word's address, else 0.
+  uint64_t futexAddress = 0;
 };
 
 // --- asyncio ---------------------------------------------------------------------
@@ -393,6 +402,17 @@ struct Process {
   // catches (SigCgt of /proc/PID/status) stand in for them.
   std::optional<std::vector<SignalHandler>> signalHandlers;
   std::optional<uint64_t> caughtSignals;
+  // Python functions C code can call: module globals that are ctypes function pointers made from
+  // a Python function (`@CFUNCTYPE(...)` on a def, or `CFUNCTYPE(...)(func)`), a C library's
+  // callback. The global's name and the function (its name, file and `def` line).
+  struct ForeignCallback {
+    std::string name;
+    SourceLocation where;
+  };
+  std::vector<ForeignCallback> foreignCallbacks;
+  // How many OS threads the process has (live: /proc; a core: its notes), 0 when unknown. More
+  // than it has Python threads: C threads, which may call into Python (a foreignCallback).
+  int64_t osThreadCount = 0;
   // Live: descendant processes that are not in the snapshot (not inspected: no --children),
   // alive, other than multiprocessing's own resource tracker and forkserver: pid -> command.
   std::vector<std::pair<int64_t, std::string>> uninspectedChildren;

@@ -89,6 +89,7 @@ BUSY = [
     "c2_ok_busy_simplequeue_batches.py",
     "c2_ok_busy_aio_executor_bridge.py",
     "c2_ok_busy_tcp_pingpong.py",
+    "c2_ok_busy_shared_log_stream.py",
 ]
 
 # (script, interpreter ids or None for all, "live"/"core"/None) -> what pyhang says instead
@@ -408,6 +409,12 @@ IDLE: Dict[str, Idle] = {
     "c2_ok_idle_pool_callback_event.py": Idle(parent_asleep=True, verdict=_CHILD),
     # Handlers await a slow token refresh through asyncio.shield().
     "c2_ok_idle_aio_shield_slow_refresh.py": Idle(),
+    # One shipper blocked writing into the full pipe holds the stream's C lock; two wait for it.
+    "c2_ok_idle_shippers_full_pipe.py": Idle(),
+    # The queue is fed by a ctypes callback that a C library's thread calls (a POSIX timer).
+    "c2_ok_idle_ctypes_timer_callback.py": Idle(verdict=(
+        "Verdict: no deadlock: every thread waits, and a C thread calling the ctypes callback on_sample (",
+        "which calls samples.put() at c2_ok_idle_ctypes_timer_callback.py:", "Python does not know) can still wake the program.")),
 }
 
 IDLE_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {
@@ -844,6 +851,16 @@ HANGS: Dict[str, Hang] = {
         "loader_0": At("callback_lock", "remember"),
         "MainThread": At("main_result", "main", holds=["main_with"]),
     }, fix=["release registry_lock before waiting"]),
+    # A fork while the audit writer held the log file's BufferedWriter lock: the child's flush waits
+    # for a thread of the parent, which does not exist in the child.
+    "c2_hang_fork_audit_log.py": Hang(["held-by-dead-thread"], {
+        "child:MainThread": At("child_flush", "export"),
+    }, children=True, fix=["do not fork while other threads may write to audit: a forked child has only the thread"]),
+    # A fork while the warmup thread was importing a slow module: the child's import waits for
+    # the module's import lock, owned by a thread that does not exist in the child.
+    "c2_hang_fork_during_import.py": Hang(["held-by-dead-thread"], {
+        "child:MainThread": At("child_import", "render"),
+    }, children=True, fix=["import _c2_report_templates before starting threads that import it, or before forking"]),
 }
 
 _ALL = None
