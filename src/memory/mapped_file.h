@@ -19,4 +19,9 @@ struct MappedFile {
   uint64_t inode = 0;        // live only; identifies a shared file even when renamed or deleted
 };
 
+// Where an address lies in a shared file mapping, as a key that two processes mapping the same
+// file agree on ("inode 00:1b:123:0x40", or "/dev/shm/sem.mp-x:0x40" without an inode); "" when
+// the address is in no shared mapping.
+std::string sharedMappingKey(const std::vector<MappedFile>& maps, uint64_t addr);
+
 }  // namespace pyhang
