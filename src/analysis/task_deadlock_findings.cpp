@@ -191,25 +191,36 @@ void TaskAnalyzer::reportBystanders(Finding& f, const std::set<size_t>& members)
 }
 
 void TaskAnalyzer::reportFinishedHolders() {
+  // Tasks waiting forever for one asyncio lock that is locked and held by no pending task, in
+  // the order of the tasks; the tasks waiting for one lock share a finding.
+  std::vector<std::pair<uint64_t, std::vector<size_t>>> groups;
   for (size_t i = 0; i < p_.tasks.size(); ++i) {
     const Task& t = p_.tasks[i];
     if (involved_.count(i) || !forever(t) || (t.await->kind != "lock" && t.await->kind != "semaphore")) continue;
     uint64_t lock = asyncLockOf(p_, t.await->object);
     const SyncObject* o = objectOf(p_, lock);
     if (!o || !o->locked.value_or(false) || holders_.count(lock)) continue;
-    // Finished tasks known from evidence; those whose coroutine calls acquire() first.
-    std::vector<const Task*> finished, acquirers;
-    for (const auto& ft : p_.tasks) {
-      if (ft.address != 0 || ft.state != "finished") continue;
-      finished.push_back(&ft);
-      if (!ft.acquireLines.empty()) acquirers.push_back(&ft);
-    }
+    auto g = std::find_if(groups.begin(), groups.end(), [&](const auto& e) { return e.first == lock; });
+    if (g == groups.end()) groups.push_back({lock, {i}});
+    else g->second.push_back(i);
+  }
+  // Finished tasks known from evidence; those whose coroutine calls acquire() first.
+  std::vector<const Task*> finished, acquirers;
+  for (const auto& ft : p_.tasks) {
+    if (ft.address != 0 || ft.state != "finished") continue;
+    finished.push_back(&ft);
+    if (!ft.acquireLines.empty()) acquirers.push_back(&ft);
+  }
+  const std::vector<const Task*>& who = acquirers.empty() ? finished : acquirers;
+  for (const auto& [lock, waiters] : groups) {
+    const size_t i = waiters.front();
+    const Task& t = p_.tasks[i];
+    const SyncObject* o = objectOf(p_, lock);
     const EventLoop* loop = nullptr;
     for (const auto& l : p_.loops) {
       if (l.address == t.loop) loop = &l;
     }
     bool dead = loop && loopDead(*loop, nullptr);
-    const std::vector<const Task*>& who = acquirers.empty() ? finished : acquirers;
     if (who.empty() && !dead) continue;
     Finding f;
     f.kind = "held-by-finished-task";
@@ -243,11 +254,19 @@ void TaskAnalyzer::reportFinishedHolders() {
       f.lines.push_back(fmt::format("    that have finished without releasing it (inferred): {}.", fmt::join(names, ", ")));
       f.summary = fmt::format("{} waits for {}, held by a task that has finished", taskLabel(t), lockName);
     } else {
-      f.lines.push_back("    which no pending task holds through `async with`; it was most likely taken with acquire()");
-      f.lines.push_back("    by a task that has finished without releasing it (inferred: the task is gone from memory).");
+      // An asyncio lock records no owner: a coroutine that returned without release() may have
+      // run in a task that has finished, or been awaited by a task that still waits.
+      f.lines.push_back("    which no pending task holds through `async with`: it was most likely taken with acquire() by");
+      f.lines.push_back("    code that returned without release(), in a task that has finished (it is gone from memory)");
+      f.lines.push_back("    or in a coroutine that a waiting task awaited earlier.");
       f.summary = fmt::format("{} waits for {}, which no pending task holds", taskLabel(t), lockName);
     }
-    f.participants.push_back(participant(i, true));
+    for (size_t k = 1; k < waiters.size(); ++k) {
+      const Task& other = p_.tasks[waiters[k]];
+      f.lines.push_back(fmt::format("  {} waits for the same lock", taskLabel(other)));
+      f.lines.push_back(fmt::format("      {}", atPhrase(other)));
+    }
+    for (size_t w : waiters) f.participants.push_back(participant(w, true));
     // An asyncio lock has no owner: any code that runs in the loop may release it, and another
     // thread can have the loop run such code (call_soon_threadsafe, a threading.Timer lease).
     if (auto wakers = threadsThatCanWake(t.tid); !wakers.empty()) {
@@ -257,10 +276,10 @@ void TaskAnalyzer::reportFinishedHolders() {
       d_.unconfirmed.push_back(std::move(f));
       continue;
     }
-    involved_.insert(i);
-    std::set<size_t> members{i};
+    std::set<size_t> members(waiters.begin(), waiters.end());
+    involved_.insert(members.begin(), members.end());
     reportBystanders(f, members);
-    findingOfTask_.emplace(i, d_.findings.size());
+    for (size_t w : waiters) findingOfTask_.emplace(w, d_.findings.size());
     d_.findings.push_back(std::move(f));
   }
 }

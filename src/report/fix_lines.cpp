@@ -126,10 +126,12 @@ std::vector<std::string> wakeSiteLines(const Finding& f) {
                                         : r.thread.empty() ? fmt::format("Thread {}", r.tid)
                                                            : fmt::format("Thread {} \"{}\"", r.tid, r.thread);
       std::string at = r.line > 0 ? fmt::format(" at line {}", r.line) : "";
-      runners.push_back(r.loopBlocked ? fmt::format("{} would run it{}, but its event loop's thread (Thread {}) is blocked", who,
+      // Through a helper, the runner is in the caller: name it, for "runs it" would read as the helper.
+      const std::string it = site.via.file.empty() ? std::string("it") : site.at.function + "()";
+      runners.push_back(r.loopBlocked ? fmt::format("{} would run {}{}, but its event loop's thread (Thread {}) is blocked", who, it,
                                                     at.empty() ? "" : fmt::format(" (now{})", at), r.tid)
-                        : r.blocked ? fmt::format("{} runs it but is blocked{}", who, at)
-                                    : fmt::format("{} runs it (now{})", who, at.empty() ? " in it" : at));
+                        : r.blocked ? fmt::format("{} runs {} but is blocked{}", who, it, at)
+                                    : fmt::format("{} runs {} (now{})", who, it, at.empty() ? " in it" : at));
     }
     std::string state = !runners.empty() ? fmt::format("{}", fmt::join(runners, "; "))
                         : module         ? std::string("no thread is running that code")
@@ -174,7 +176,7 @@ std::string fixLine(const Snapshot& s, const Finding& f) {
   } else if (f.kind == "held-by-dead-thread") fix = deadHolderFix(s, f, false);
   else if (f.kind == "held-by-dead-process") fix = deadHolderFix(s, f, true);
   else if (f.kind == "held-by-finished-task") {
-    fix = fmt::format("use `async with {}:` so that the lock is released when the task fails or is cancelled.",
+    fix = fmt::format("use `async with {}:` so that the lock is released on every path: an early return, an exception, a cancellation.",
                       nameOf(waitedObject(s, f.participants.front())));
   } else if (f.kind == "await-cycle") {
     fix = "tasks await each other: let one of them stop awaiting the other (create the inner work as its own task, or "

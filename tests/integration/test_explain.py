@@ -282,7 +282,7 @@ def test_asyncio_task_fixes(pyhang, python):
                         "own task, or await with asyncio.wait_for and a timeout).")
     out, doc = read_scenario(pyhang, python, "asyncio_lock_not_released.py")
     f = only_finding(doc, "held-by-finished-task")
-    assert f["fix"] == "use `async with lock:` so that the lock is released when the task fails or is cancelled."
+    assert f["fix"] == "use `async with lock:` so that the lock is released on every path: an early return, an exception, a cancellation."
     assert f"  Fix: {f['fix']}\n" in out
 
 
