@@ -415,6 +415,10 @@ IDLE: Dict[str, Idle] = {
     "c2_ok_idle_ctypes_timer_callback.py": Idle(verdict=(
         "Verdict: no deadlock: every thread waits, and a C thread calling the ctypes callback on_sample (",
         "which calls samples.put() at c2_ok_idle_ctypes_timer_callback.py:", "Python does not know) can still wake the program.")),
+    # A thread copies a non-Python command's output from a pseudo-terminal; a thread blocks on
+    # an eventfd that the SIGHUP handler bumps.
+    "c2_ok_idle_pty_child_output.py": Idle(),
+    "c2_ok_idle_eventfd_reload.py": Idle(min_version=(3, 10)),
 }
 
 IDLE_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {
@@ -857,6 +861,25 @@ HANGS: Dict[str, Hang] = {
         "child:MainThread": At("child_flush", "export"),
     }, children=True, fix=["do not fork while other threads may write to audit: a forked child has only the thread"]),
     # A fork while the warmup thread was importing a slow module: the child's import waits for
+    # An asyncio.Lock taken with acquire() by a coroutine that returns early without release(),
+    # awaited inline by the main task: the writers waiting for it share one finding.
+    "c2_hang_aio_lock_leaked_early_return.py": Hang(["held-by-finished-task"], {
+        "task:writer-0": At("write_lock", "write"),
+        "task:writer-1": At("write_lock", "write"),
+        "task:writer-2": At("write_lock", "write"),
+    }, fix=["use `async with db.lock:` so that the lock is released on every path: an early return"]),
+    # A weakref callback takes the registry lock that the thread dropping the last reference holds.
+    "c2_hang_weakref_callback_lock.py": Hang(["self-deadlock"], {
+        "MainThread": At("forget_with", "_forget", holds=["prune_with"]),
+    }),
+    # A helper child asks this process's control server for data the server needs the lock for,
+    # which the parent holds while it waits for the child. Who holds a socket's other end is
+    # known only live (/proc).
+    "c2_hang_child_calls_back_under_lock.py": Hang(["read-cycle"], {
+        "MainThread": At("run", "reconfigure", holds=["reconfigure_with"]),
+        "control-server": At("serve_with", "serve"),
+        "child:MainThread": At(None, "<module>"),
+    }, children=True, live_only=True),
     # the module's import lock, owned by a thread that does not exist in the child.
     "c2_hang_fork_during_import.py": Hang(["held-by-dead-thread"], {
         "child:MainThread": At("child_import", "render"),
