@@ -45,6 +45,29 @@ std::string readCycleFix(const Snapshot& s, const Finding& f) {
       }
     }
   }
+  // The lock is held by a third party of the cycle: one that waits for the reader (a parent
+  // running a child that asks the parent's own server, whose handler needs the lock).
+  const Participant* reader = nullptr;
+  for (const auto& part : f.participants) {
+    if (part.waitsFor && part.waitsFor->op == WaitOp::kPipeRead) reader = &part;
+  }
+  if (!reader) return "";
+  for (const auto& holder : f.participants) {
+    if (&holder == reader || !holder.waitsFor || holder.waitsFor->op == WaitOp::kPipeRead) continue;
+    for (const auto& [h, since] : holder.holds) {
+      for (const auto& needer : f.participants) {
+        if (&needer == &holder || &needer == reader || !needer.waitsFor || !h.object ||
+            needer.waitsFor->op != WaitOp::kAcquire || needer.waitsFor->object != h.object || needer.pid != holder.pid) {
+          continue;
+        }
+        const std::string held = nameOf(objectOf(s, holder.pid, h.object));
+        return fmt::format("{} holds {} (since {}) while it waits at {}, and {}, which would answer the read at {}, must "
+                           "take {} first (at {}): release {} before that wait.",
+                           who(holder), held, place(since), place(holder.at), who(needer), place(reader->at), held,
+                           place(needer.at), held);
+      }
+    }
+  }
   return "";
 }
 

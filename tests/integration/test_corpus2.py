@@ -879,7 +879,8 @@ HANGS: Dict[str, Hang] = {
         "MainThread": At("run", "reconfigure", holds=["reconfigure_with"]),
         "control-server": At("serve_with", "serve"),
         "child:MainThread": At(None, "<module>"),
-    }, children=True, live_only=True),
+    }, children=True, live_only=True, fix=['"MainThread" holds config_lock (since @reconfigure_with', ') while it waits at @run,',
+                                           'must take config_lock first (at @serve_with', '): release config_lock before that wait.']),
     # the module's import lock, owned by a thread that does not exist in the child.
     "c2_hang_fork_during_import.py": Hang(["held-by-dead-thread"], {
         "child:MainThread": At("child_import", "render"),
