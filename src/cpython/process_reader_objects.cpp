@@ -258,6 +258,23 @@ void Reader::nameObjects() {
       for (const auto& [addr, names] : own) {
         for (const auto& n : names) f.objectNames.emplace_back(addr, n);
       }
+      // functools.cached_property.__get__ (3.8 to 3.11) runs the getter under `self.lock`, one
+      // RLock per property for all instances: named after the property ("Connection.settings.lock",
+      // which is how the program reaches it: the class attribute is the cached_property).
+      if (f.location.function == "__get__" && f.location.file.ends_with("functools.py")) {
+        for (const auto& v : f.arguments) {
+          if (v.name != "self" || !objects_.isInstance(v.address, "functools", "cached_property")) continue;
+          auto lock = objects_.attr(v.address, "lock");
+          auto func = objects_.attr(v.address, "func");
+          if (!lock || !func || !*func) continue;
+          auto it = out_.objects.find(*lock);
+          if (it == out_.objects.end()) continue;
+          SourceLocation where = objects_.functionLocation(*func);
+          if (where.function.empty()) continue;
+          note(globalAttrNames, *lock, where.function + ".lock");
+          it->second.cachedProperty = where.function;
+        }
+      }
     }
   }
   // A lock guarding a Condition/Queue is also known by its owner's name: "jobs.mutex".

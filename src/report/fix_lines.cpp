@@ -146,10 +146,38 @@ std::vector<std::string> wakeSiteLines(const Finding& f) {
   return out;
 }
 
+namespace {
+
+// A cycle closed by a functools.cached_property's lock (3.8 to 3.11), which one getter holds
+// while it waits for a thread that reads the same property of another instance.
+std::string cachedPropertyFix(const Snapshot& s, const Finding& f) {
+  for (const auto& holder : f.participants) {
+    for (const auto& [h, since] : holder.holds) {
+      const SyncObject* o = objectOf(s, holder.pid, h.object);
+      if (!o || o->cachedProperty.empty()) continue;
+      for (const auto& waiter : f.participants) {
+        if (&waiter == &holder || !waiter.waitsFor || waiter.waitsFor->object != h.object || waiter.pid != holder.pid) {
+          continue;
+        }
+        return fmt::format("functools.cached_property (Python 3.8 to 3.11) computes {} under one lock shared by every "
+                           "instance: {} holds it while the getter waits at {}, and {} needs it to read that property (of any "
+                           "instance) at {}: do not wait for other threads inside a cached_property getter, or cache by hand with a "
+                           "lock per instance (3.12 removed this lock).",
+                           o->cachedProperty, who(holder), place(holder.at), who(waiter), place(waiter.at));
+      }
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
 std::string fixLine(const Snapshot& s, const Finding& f) {
   if (f.participants.empty()) return "";
   std::string fix;
-  if ((f.kind == "lock-order-cycle" || f.kind == "self-deadlock") &&
+  if (std::string cached = cachedPropertyFix(s, f); !cached.empty()) {
+    fix = std::move(cached);
+  } else if ((f.kind == "lock-order-cycle" || f.kind == "self-deadlock") &&
       std::all_of(f.participants.begin(), f.participants.end(), [&](const Participant& part) {
         return part.waitsFor && part.waitsFor->op == WaitOp::kFileLock;
       })) {

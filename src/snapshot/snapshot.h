@@ -91,6 +91,9 @@ struct SyncObject {
   bool recursive = false;
   // For kProcess: the process waited for.
   int64_t pid = 0;
+  // The lock of a functools.cached_property (3.8 to 3.11: one RLock per property, shared by
+  // every instance, held while a getter runs): the property's qualified name ("Connection.settings").
+  std::string cachedProperty;
   // For kSemaphore: current value; for kBarrier: parties / count; for kQueue: item count/maxsize.
   std::map<std::string, std::string> attrs;
 };

@@ -483,6 +483,7 @@ class Hang:
     participants: Dict[str, At]
     children: bool = False
     min_version: Tuple[int, int] = (3, 0)
+    max_version: Tuple[int, int] = (99, 0)  # the last version on which the program hangs
     live_only: bool = False  # from a core (no /proc): "no deadlock", asserted
     fix: Sequence[str] = ()  # fragments of the first finding's fix line, in order ("@marker" = "<script>:<line>")
     fix_live_only: bool = False  # the fix needs /proc (a core's is checked for nothing)
@@ -881,6 +882,15 @@ HANGS: Dict[str, Hang] = {
         "child:MainThread": At(None, "<module>"),
     }, children=True, live_only=True, fix=['"MainThread" holds config_lock (since @reconfigure_with', ') while it waits at @run,',
                                            'must take config_lock first (at @serve_with', '): release config_lock before that wait.']),
+    # functools.cached_property's lock (one per property, 3.8 to 3.11) held by a getter that
+    # joins a thread reading the same property of another instance.
+    "c2_hang_cached_property_lock.py": Hang(["join-cycle"], {
+        "MainThread": At("join", "settings"),
+        "replica-loader": At("replica_settings", "_load_replica"),
+    }, min_version=(3, 8), max_version=(3, 11), fix=[
+        "functools.cached_property (Python 3.8 to 3.11) computes Connection.settings under one lock shared by every "
+        "instance: \"MainThread\" holds it while the getter waits at @join,",
+        "and \"replica-loader\" needs it to read that property (of any instance) at @replica_settings:"]),
     # the module's import lock, owned by a thread that does not exist in the child.
     "c2_hang_fork_during_import.py": Hang(["held-by-dead-thread"], {
         "child:MainThread": At("child_import", "render"),
@@ -916,10 +926,12 @@ def test_hang_is_named(python, pyhang, script, source, request, tmp_path_factory
     spec = HANGS[script]
     if python.version[:2] < spec.min_version:
         pytest.skip(f"{script} cannot reach its hang before {spec.min_version}")
+    if python.version[:2] > spec.max_version:
+        pytest.skip(f"{script} does not hang after {spec.max_version}")
     _skip_core(python, source)
     _xfail(request, HANG_WRONG, python, script, source)
     jobs = {name: Job(name, children=h.children) for name, h in HANGS.items()
-            if python.version[:2] >= h.min_version}
+            if h.min_version <= python.version[:2] <= h.max_version}
     text, doc, json_rc, ready_pid = read_all(python, pyhang, jobs, tmp_path_factory, with_cores(python))[script][source]
     shown = describe(text)
     if spec.live_only and source == "core":
