@@ -76,16 +76,7 @@ size_t exercise(const CoreFile& core, const RemoteMemory& mem, uint64_t extraA, 
     if (auto s = mem.readCString(a, 300)) sink += s->size();
   }
   if (!info.files.empty()) {
-    std::string exe;
-    for (const auto& f : info.files) {
-      auto slash = f.path.rfind('/');
-      std::string base = slash == std::string::npos ? f.path : f.path.substr(slash + 1);
-      if (!info.fname.empty() && base.rfind(info.fname, 0) == 0) {
-        exe = f.path;
-        break;
-      }
-    }
-    if (exe.empty()) exe = info.files.front().path;
+    std::string exe = executableOf(info);
     auto rt = cpython::locateRuntime(mem, info.files, exe);
     if (rt) {
       cpython::ReadOptions ro;

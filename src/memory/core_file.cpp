@@ -260,6 +260,15 @@ Result<void> CoreFile::Impl::load(const CoreOptions& options, CoreInfo& info) {
 
 // ---------------------------------------------------------------------------------------------
 
+std::string executableOf(const CoreInfo& info) {
+  for (const auto& f : info.files) {
+    auto slash = f.path.rfind('/');
+    std::string base = slash == std::string::npos ? f.path : f.path.substr(slash + 1);
+    if (!info.fname.empty() && base.rfind(info.fname, 0) == 0) return f.path;
+  }
+  return info.files.empty() ? "" : info.files.front().path;
+}
+
 Result<std::unique_ptr<CoreFile>> CoreFile::open(const std::string& path, const CoreOptions& options) {
   std::unique_ptr<CoreFile> cf(new CoreFile());
   cf->impl_ = std::make_unique<Impl>();

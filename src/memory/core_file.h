@@ -37,6 +37,10 @@ struct CoreInfo {
   std::string truncation;              // "N of M bytes present" when the file is cut short, else ""
 };
 
+// The executable a core was dumped from, as the core names it: the first mapped file whose base
+// name begins with pr_fname (cut to 15 characters), else the first mapped file; "" without files.
+std::string executableOf(const CoreInfo& info);
+
 class CoreFile : public RemoteMemory {
  public:
   // Opens (and, for .zst/.lz4/.xz/.gz, decompresses into an unlinked temporary file) a core.

@@ -46,18 +46,7 @@ Result<Process> inspectCore(const std::string& corePath, const InspectOptions& o
   out.fromGcore = info.looksLikeGcore;
   for (const auto& w : info.warnings) out.warnings.push_back(w);
   std::string exe = options.core.executable;
-  if (exe.empty() && !info.files.empty()) {
-    // The executable is the first file mapped with offset 0 whose name matches pr_fname.
-    for (const auto& f : info.files) {
-      auto slash = f.path.rfind('/');
-      std::string base = slash == std::string::npos ? f.path : f.path.substr(slash + 1);
-      if (!info.fname.empty() && base.rfind(info.fname, 0) == 0) {
-        exe = f.path;
-        break;
-      }
-    }
-    if (exe.empty()) exe = info.files.front().path;
-  }
+  if (exe.empty()) exe = executableOf(info);
   out.executable = exe;
   auto runtime = cpython::locateRuntime(**core, info.files, exe);
   if (!runtime) {
