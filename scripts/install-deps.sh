@@ -11,8 +11,9 @@ packages=(
   build-essential cmake pkg-config ccache
   libelf-dev libdw-dev libcli11-dev libfmt-dev nlohmann-json3-dev libgtest-dev
   libzstd-dev liblz4-dev liblzma-dev zlib1g-dev
-  # tests: core dumps, the pytest harness, interpreters from .debs, compressed cores
-  gdb python3 python3-pytest python3-pytest-timeout patchelf debian-archive-keyring
+  # tests: core dumps, the pytest harness (python3-pytest-xdist: the integration tests on both
+  # cores, scripts/test.sh), interpreters from .debs, compressed cores
+  gdb python3 python3-pytest python3-pytest-timeout python3-pytest-xdist patchelf debian-archive-keyring
   zstd lz4 xz-utils gzip binutils procps
   # libsqlite3-0: the pyenv builds' _sqlite3 module (a test program keeps an order book in sqlite)
   libsqlite3-0

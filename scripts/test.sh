@@ -8,7 +8,8 @@
 # Usage: scripts/test.sh [PYTEST_ARGS...]     e.g. scripts/test.sh -k threads -x
 # Environment: PYHANG_PYTHONS (cache of the Debian interpreters, default ~/.cache/pyhang-pythons),
 #   PYHANG_PYTHONS_ONLY / PYHANG_ALLOW_MISSING_PYTHONS (see tests/integration/conftest.py),
-#   PYHANG_PYTEST_TIMEOUT (seconds for the whole pytest run, default 5100: the suite took 41 to 69 minutes on a 2-core machine, and the other stages about 3 to 10; CI stops at 90).
+#   PYHANG_PYTEST_TIMEOUT (seconds for the whole pytest run, default 5100: in one process the suite took 41 to 69 minutes on a 2-core machine, and the other stages about 3 to 10; CI stops at 90),
+#   PYHANG_TEST_WORKERS (pytest-xdist workers for the integration tests, default: the number of CPUs; 0: none).
 # Exit status: 0 only if every stage passed. The last line printed is pytest's own summary line.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
@@ -93,6 +94,12 @@ if "$py" -c 'import pytest_timeout' 2>/dev/null; then
   args+=(--timeout=120)
 else
   echo "test.sh: pytest-timeout is not installed: no per-test timeout" >&2
+fi
+# pytest-xdist: one worker per core (PYHANG_TEST_WORKERS; 0 runs in this process). loadgroup
+# keeps one file's tests on one interpreter together (conftest.py), so each target is made once.
+workers=${PYHANG_TEST_WORKERS:-$(nproc 2>/dev/null || echo 2)}
+if [ "$workers" != 0 ] && "$py" -c 'import xdist' 2>/dev/null; then
+  args+=(-n "$workers" --dist loadgroup)
 fi
 export PYHANG_BIN=$repo/build/pyhang
 log=$(mktemp)

@@ -610,19 +610,29 @@ def pytest_configure(config):
             f"Provision them (pyenv builds; `scripts/get-pythons.sh` for the Debian 3.13/3.14/3.15 "
             f"builds, found via PYHANG_PYTHONS), restrict with PYHANG_PYTHONS_ONLY=..., or set "
             f"PYHANG_ALLOW_MISSING_PYTHONS=1 to run without them.")
+    # Registered here too so that it is known without pytest-xdist.
+    config.addinivalue_line("markers", "xdist_group(name): tests that pytest-xdist runs on one worker")
     _set_child_subreaper()
     if threading.current_thread() is threading.main_thread():
         with contextlib.suppress(ValueError):
             signal.signal(signal.SIGTERM, _sigterm)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config, items):
     """Known per-interpreter failures (version_xfails.py): strict xfail on that interpreter only."""
     from version_xfails import reason_for
     for item in items:
         callspec = getattr(item, "callspec", None)
-        interp = callspec.params.get("python") if callspec else None
-        if not isinstance(interp, Interp):
+        params = callspec.params.values() if callspec else ()
+        interp = next((p for p in params if isinstance(p, Interp)), None)
+        # With pytest-xdist (`-n N --dist loadgroup`, as scripts/test.sh runs it), the tests of
+        # one file on one interpreter stay on one worker: the module-scoped targets and the
+        # per-interpreter caches (test_corpus2's cores, test_diagnosis's observations) are then
+        # made once, not once per worker.
+        group = f"{item.path.name}:{interp.id if isinstance(interp, Interp) else '-'}"
+        item.add_marker(pytest.mark.xdist_group(group))
+        if not isinstance(interp, Interp) or callspec.params.get("python") is not interp:
             continue
         test = f"{item.path.name}::{item.nodeid.split('::', 1)[1].split('[')[0]}"
         reason = reason_for(interp.id, test, item.name)
