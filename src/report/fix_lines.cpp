@@ -53,10 +53,15 @@ std::string nameOf(const SyncObject* o) { return o ? objectShortName(*o) : std::
 
 // Who a participant is, for the fix line. Among several processes a main thread is known by
 // its process.
-std::string who(const Participant& part, bool manyProcesses) {
+std::string who(const Participant& part, bool manyProcesses, const Snapshot* s) {
   if (!part.task.empty()) return fmt::format("task \"{}\"", part.task);
   if (manyProcesses && (part.thread.empty() || part.thread == "MainThread")) {
-    if (part.process.empty() || part.process == "MainProcess") return fmt::format("the main process (pid {})", part.pid);
+    if (part.process.empty() || part.process == "MainProcess") {
+      // A child started by subprocess or os.fork() has no multiprocessing name either.
+      const Process* p = s ? processOf(*s, part.pid) : nullptr;
+      if (p && p->ppid && processOf(*s, p->ppid)) return fmt::format("the child process (pid {})", part.pid);
+      return fmt::format("the main process (pid {})", part.pid);
+    }
     return fmt::format("process {} (pid {})", part.process, part.pid);
   }
   if (!part.thread.empty()) return fmt::format("\"{}\"", part.thread);

@@ -33,7 +33,7 @@ std::string lockOrderFix(const Snapshot& s, const Finding& f) {
     std::string second = nameOf(waitedObject(s, part));
     if (firstName.empty()) firstName = first;
     places.emplace_back(place(hold->second), place(part.at));
-    takes.push_back(fmt::format("{} takes {} ({}) then {} ({})", who(part, manyProcesses(f)), first, place(hold->second), second,
+    takes.push_back(fmt::format("{} takes {} ({}) then {} ({})", who(part, manyProcesses(f), &s), first, place(hold->second), second,
                                 place(part.at)));
   }
   if (takes.size() < 2) return "take these locks in the same order everywhere (or hold one at a time).";
@@ -168,18 +168,43 @@ std::string joinCycleFix(const Snapshot& s, const Finding& f) {
       return "tell the threads to stop (an Event they check) before the program ends, or make them daemon threads.";
     }
   }
+  // A participant that waits for a thread, future or process while it holds what another
+  // participant waits for: that hold closes the cycle. Only a hold someone is seen to need is
+  // named (a library's own lock held around the wait, such as Popen's _waitpid_lock, is not).
+  const bool many = manyProcesses(f);
   for (const auto& part : f.participants) {
-    if (!part.waitsFor || part.holds.empty()) continue;
+    if (!part.waitsFor) continue;
     WaitOp op = part.waitsFor->op;
     if (op != WaitOp::kJoin && op != WaitOp::kFutureResult) continue;
-    const auto& [h, since] = part.holds.front();
-    std::string held = nameOf(objectOf(s, part.pid, h.object));
-    return fmt::format("{} waits at {} while it holds {} (since {}), which the awaited one needs: release {} before "
-                       "waiting.", who(part), place(part.at), held, place(since), held);
+    for (const auto& other : f.participants) {
+      if (&other == &part || !other.waitsFor) continue;
+      if (other.waitsFor->op == WaitOp::kFileLock) {
+        const Thread* t = threadOf(s, other);
+        if (!t || std::find(t->fileLockHolders.begin(), t->fileLockHolders.end(), part.pid) == t->fileLockHolders.end()) {
+          continue;
+        }
+        const bool lockf = t->fileLockCall.find("lockf") != std::string::npos;
+        const std::string waiter = who(part, many, &s);
+        const bool isProcess = waiter.find("process (pid") != std::string::npos;
+        return fmt::format("{} waits at {} while {} holds {} on {}, which {} needs at {}: release the lock "
+                           "({}, or close the file) before waiting.",
+                           waiter, place(part.at), isProcess ? "it" : "its process", t->fileLockCall.empty() ? "a file lock" : t->fileLockCall,
+                           t->fileLockPath.empty() ? "the file" : t->fileLockPath, who(other, many, &s), place(other.at),
+                           lockf ? "fcntl.lockf(f, fcntl.LOCK_UN)" : "fcntl.flock(f, fcntl.LOCK_UN)");
+      }
+      if (other.pid != part.pid) continue;
+      const SyncObject* needed = waitedObject(s, other);
+      for (const auto& [h, since] : part.holds) {
+        if (!needed || (h.object != needed->address && h.object != needed->underlyingLock)) continue;
+        std::string held = nameOf(objectOf(s, part.pid, h.object));
+        return fmt::format("{} waits at {} while it holds {} (since {}), which {} needs at {}: release {} before waiting.",
+                           who(part), place(part.at), held, place(since), who(other), place(other.at), held);
+      }
+    }
   }
   std::vector<std::string> waits;
   for (const auto& part : f.participants) {
-    if (part.waitsFor && waits.size() < 4) waits.push_back(fmt::format("{} at {}", who(part, manyProcesses(f)), place(part.at)));
+    if (part.waitsFor && waits.size() < 4) waits.push_back(fmt::format("{} at {}", who(part, many, &s), place(part.at)));
   }
   if (waits.size() < 2) return "one side must not wait for the other: let it signal (an Event, a Queue) instead of joining.";
   return fmt::format("{} wait for each other: let only one side wait, and have the other signal it (an Event, a Queue) "

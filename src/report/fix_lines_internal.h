@@ -19,7 +19,7 @@ const Thread* threadOf(const Snapshot& s, const Participant& part);
 const SyncObject* objectOf(const Snapshot& s, int64_t pid, uint64_t addr);
 const SyncObject* waitedObject(const Snapshot& s, const Participant& part);
 std::string nameOf(const SyncObject* o);
-std::string who(const Participant& part, bool manyProcesses = false);
+std::string who(const Participant& part, bool manyProcesses = false, const Snapshot* s = nullptr);
 bool isAsync(const SyncObject* o);
 bool inFunction(const Thread* t, std::string_view function, std::string_view fileSuffix);
 bool manyProcesses(const Finding& f);

@@ -206,7 +206,7 @@ def test_blocking_call_inside_the_event_loop(pyhang, python, tmp_path):
            f'{name}:{line(name, "loop_with")} on stats_lock; run the call with asyncio.to_thread() or '
            f'loop.run_in_executor(), or use an asyncio primitive. Also: "exporter" waits at '
            f'{name}:{line(name, "exporter_result")} while it holds stats_lock (since {name}:{line(name, "exporter_with")}), '
-           f'which the awaited one needs: release stats_lock before waiting.')
+           f'which task "{task[0]}" needs at {name}:{line(name, "loop_with")}: release stats_lock before waiting.')
     assert f["fix"] == fix
     assert f"  Fix: {fix}\n" in out
 
