@@ -36,6 +36,19 @@ std::string waitUnderLockFix(const Snapshot& s, const Finding& f, const Particip
     const WakeSite& w = *sites.front();
     std::string lock = nameOf(objectOf(s, part.pid, hold.first.object));
     std::string waited = nameOf(&o);
+    const Thread* holder = threadOf(s, part);
+    const bool sourcesRead = holder && std::all_of(holder->frames.begin(), holder->frames.end(), [](const Frame& fr) {
+      return fr.kind != Frame::Kind::kPython || !fr.sourceLine.empty();
+    });
+    if (hold.first.how == "owner" && hold.second.file.empty() && sourcesRead) {
+      // An RLock its owner holds in no frame, although the source of every frame was read (no
+      // `with` and no acquire() still in effect): taken by code that returned without release().
+      return fmt::format("{} holds {}, taken by code that has returned without releasing it (an acquire() with no "
+                         "release() on some path, such as an exception), and waits for {}; {} ({} in {}()), which would "
+                         "end that wait, is in {}, which waits for {}: release {} on every path (use `with {}:`).",
+                         fix_lines_internal::who(part), lock, waited, w.call, place(w.at), w.at.function, who, lock, lock,
+                         lock);
+    }
     return fmt::format("{} holds {} while it waits for {}, and {} ({} in {}()), which would end that wait, is in {}, which "
                        "waits for {}: do not hold {} while waiting for {} (release it first, or take it after).",
                        fix_lines_internal::who(part), lock, waited, w.call, place(w.at), w.at.function, who, lock, lock, waited);

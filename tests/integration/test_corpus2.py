@@ -419,6 +419,15 @@ IDLE: Dict[str, Idle] = {
     # an eventfd that the SIGHUP handler bumps.
     "c2_ok_idle_pty_child_output.py": Idle(),
     "c2_ok_idle_eventfd_reload.py": Idle(min_version=(3, 10)),
+    # Blocked on purpose until Ctrl-C: an Event (a Future) made on the spot that nothing can set.
+    "c2_ok_idle_event_wait_forever.py": Idle(verdict=(
+        "Verdict: no deadlock: every thread waits, and Ctrl-C or another signal (the main thread waits at "
+        f"c2_ok_idle_event_wait_forever.py:{line('c2_ok_idle_event_wait_forever.py', 'forever')} in "
+        "`threading.Event().wait()`, on an object nothing else can reach: it runs until it is interrupted)",)),
+    "c2_ok_idle_aio_future_forever.py": Idle(verdict=(
+        "Verdict: no deadlock: every thread waits, and Ctrl-C or another signal (the main thread's task ",
+        f"waits at c2_ok_idle_aio_future_forever.py:{line('c2_ok_idle_aio_future_forever.py', 'forever')} in "
+        "`await asyncio.Future()`, on an object nothing else can reach: it runs until it is interrupted)")),
 }
 
 IDLE_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {
@@ -861,7 +870,13 @@ HANGS: Dict[str, Hang] = {
     "c2_hang_fork_audit_log.py": Hang(["held-by-dead-thread"], {
         "child:MainThread": At("child_flush", "export"),
     }, children=True, fix=["do not fork while other threads may write to audit: a forked child has only the thread"]),
-    # A fork while the warmup thread was importing a slow module: the child's import waits for
+    # A parent holding an flock() on the state file while it waits for a child that takes the same
+    # flock. Who holds a file lock is known only live (/proc/locks).
+    "c2_hang_flock_held_across_child.py": Hang(["join-cycle"], {
+        "MainThread": At("wait", "deploy"),
+        "child:MainThread": At(None, "<module>"),
+    }, children=True, live_only=True, fix=["the main process (pid", "waits at @wait while it holds an exclusive flock() on",
+                                           "which the child process (pid", "release the lock (fcntl.flock(f, fcntl.LOCK_UN), or close the file) before waiting."]),
     # An asyncio.Lock taken with acquire() by a coroutine that returns early without release(),
     # awaited inline by the main task: the writers waiting for it share one finding.
     "c2_hang_aio_lock_leaked_early_return.py": Hang(["held-by-finished-task"], {
@@ -891,6 +906,14 @@ HANGS: Dict[str, Hang] = {
         "functools.cached_property (Python 3.8 to 3.11) computes Connection.settings under one lock shared by every "
         "instance: \"MainThread\" holds it while the getter waits at @join,",
         "and \"replica-loader\" needs it to read that property (of any instance) at @replica_settings:"]),
+    # An RLock taken with acquire() by a worker whose release() an exception skipped: the worker
+    # owns it while it waits for the next job, which the main thread queues under the lock.
+    "c2_hang_rlock_leaked_by_worker.py": Hang(["all-blocked"], {
+        "applier": At("get", "applier"),
+        "MainThread": At("main_with", "main"),
+    }, fix=['"applier" holds state_lock, taken by code that has returned without releasing it',
+            'is in "MainThread", which waits for state_lock: release state_lock on every path (use `with state_lock:`).']),
+    # A fork while the warmup thread was importing a slow module: the child's import waits for
     # the module's import lock, owned by a thread that does not exist in the child.
     "c2_hang_fork_during_import.py": Hang(["held-by-dead-thread"], {
         "child:MainThread": At("child_import", "render"),
