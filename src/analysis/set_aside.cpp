@@ -50,6 +50,53 @@ std::vector<std::string> signalWakeSources(const Process& p) {
   return out;
 }
 
+// The idioms that block the main thread (or its event loop's task) until the program is
+// interrupted: an object made on the spot that nothing else can reach, so only a signal (Ctrl-C's
+// KeyboardInterrupt, or a handler) ends the wait. `threading.Event().wait()`, and in asyncio
+// `await asyncio.Future()` (the websockets "run forever"), `await loop.create_future()` and
+// `await asyncio.Event().wait()`.
+bool waitsToBeInterrupted(const std::string& line, bool task) {
+  auto has = [&](std::string_view what) { return line.find(what) != std::string::npos; };
+  // No argument between the parentheses: `Event().wait(5)` has a timeout anyway.
+  if (!task) return has("Event().wait()");
+  if (!has("await ")) return false;
+  return has("asyncio.Future()") || has("create_future()") || has("Event().wait()");
+}
+
+// A participant of `f` that waits that way in the main thread of its process (directly, or as a
+// task of an event loop run by the main thread): the phrase for it, else "".
+std::string interruptWait(const Snapshot& snap, const Finding& f) {
+  for (const auto& part : f.participants) {
+    if (!part.waitsFor || part.waitsFor->hasTimeout) continue;
+    for (const auto& p : snap.processes) {
+      if (p.pid != part.pid) continue;
+      const Thread* mainThread = nullptr;
+      for (const auto& t : p.threads) mainThread = t.isMain ? &t : mainThread;
+      if (!mainThread) continue;
+      const std::vector<Frame>* frames = nullptr;
+      if (part.task.empty()) {
+        if (part.tid == mainThread->tid) frames = &mainThread->frames;
+      } else {
+        for (const auto& task : p.tasks) {
+          if (task.name == part.task && task.tid == mainThread->tid) frames = &task.frames;
+        }
+      }
+      if (!frames) continue;
+      for (const auto& fr : *frames) {
+        if (fr.kind != Frame::Kind::kPython || fr.location.file != part.at.file || fr.location.line != part.at.line) continue;
+        if (!waitsToBeInterrupted(fr.sourceLine, !part.task.empty())) continue;
+        std::string text = fr.sourceLine.substr(0, fr.sourceLine.find("  #"));
+        if (text.size() > 100) text = text.substr(0, 100) + "...";
+        return fmt::format("Ctrl-C or another signal (the main thread{} waits at {}:{} in `{}`, on an object nothing else "
+                           "can reach: it runs until it is interrupted)",
+                           part.task.empty() ? "" : fmt::format("'s task \"{}\"", part.task), baseName(part.at.file),
+                           part.at.line, text);
+      }
+    }
+  }
+  return "";
+}
+
 // A cycle closed by a plain Lock or a Semaphore that a participant took with acquire(): such a
 // lock has no owner, any thread (a signal handler included) may release it, and programs use it
 // as a gate or a lease that another thread, a timer or a handler opens.
@@ -112,6 +159,9 @@ void setAsideSignalWakeable(Snapshot& snap) {
         bool hasMain = std::any_of(p.threads.begin(), p.threads.end(), [](const Thread& t) { return t.isMain; });
         if (!hasMain) continue;
         for (auto& w : signalWakeSources(p)) sources.push_back(std::move(w));
+      }
+      if (f.kind == "all-blocked" && sources.empty()) {
+        if (std::string w = interruptWait(snap, f); !w.empty()) sources.push_back(std::move(w));
       }
     }
     if (sources.empty()) {
