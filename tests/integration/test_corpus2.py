@@ -913,6 +913,12 @@ HANGS: Dict[str, Hang] = {
         "MainThread": At("main_with", "main"),
     }, fix=['"applier" holds state_lock, taken by code that has returned without releasing it',
             'is in "MainThread", which waits for state_lock: release state_lock on every path (use `with state_lock:`).']),
+    # Two one-worker pools whose tasks wait for each other's futures, queued behind the waiters.
+    "c2_hang_two_pools_cross_wait.py": Hang(["join-cycle"], {
+        "fetch_0": At("fetch_wait", "fetch"),
+        "parse_0": At("parse_wait", "parse"),
+    }, fix=['"fetch_0" at @fetch_wait and "parse_0" at @parse_wait each wait for a future still queued in the '
+            "other's pool, whose workers are all among these waiting threads"]),
     # A fork while the warmup thread was importing a slow module: the child's import waits for
     # the module's import lock, owned by a thread that does not exist in the child.
     "c2_hang_fork_during_import.py": Hang(["held-by-dead-thread"], {
