@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "analysis/explainer.h"
@@ -69,10 +70,36 @@ std::vector<std::string> TaskAnalyzer::threadsThatCanWake(int64_t loopTid) const
   for (const auto& l : p_.loops) {
     if (l.tid && loopDead(l, nullptr)) deadLoops.insert(l.tid);
   }
+  // A thread can still act when it does not wait forever, or when what it waits for can still
+  // act (asyncio's waitpid thread joining a child that sleeps; a lock whose holder is in I/O):
+  // followed through the wait graph's edges, each unit once.
+  std::map<UnitId, size_t> unitIndex;
+  for (size_t i = 0; i < g.units.size(); ++i) unitIndex[g.units[i].id] = i;
+  auto canMove = [&](size_t start) {
+    std::vector<bool> seen(g.units.size(), false);
+    std::vector<size_t> todo{start};
+    seen[start] = true;
+    while (!todo.empty()) {
+      const UnitState& v = g.units[todo.back()];
+      todo.pop_back();
+      const Process& q = snap_.processes[v.id.process];
+      if (&q == &p_ && deadLoops.count(q.threads[v.id.thread].tid)) continue;
+      if (!v.blockedForever()) return true;
+      for (const auto& e : v.edges) {
+        auto it = unitIndex.find(e.to);
+        if (it != unitIndex.end() && !seen[it->second]) {
+          seen[it->second] = true;
+          todo.push_back(it->second);
+        }
+      }
+    }
+    return false;
+  };
   auto threadCanWake = [&](const Thread& t) {
     if (deadLoops.count(t.tid)) return false;
-    for (const auto& u : g.units) {
-      if (u.id.process == pi && &p_.threads[u.id.thread] == &t) return !u.blockedForever();
+    for (size_t i = 0; i < g.units.size(); ++i) {
+      const UnitState& u = g.units[i];
+      if (u.id.process == pi && &p_.threads[u.id.thread] == &t) return canMove(i);
     }
     return true;
   };

@@ -419,6 +419,9 @@ IDLE: Dict[str, Idle] = {
     # an eventfd that the SIGHUP handler bumps.
     "c2_ok_idle_pty_child_output.py": Idle(),
     "c2_ok_idle_eventfd_reload.py": Idle(min_version=(3, 10)),
+    # An asyncio.Lock held across `await proc.wait()` of a long child (a waitpid thread before 3.12).
+    # 3.6 and 3.7 name their SIGCHLD handler (the child watcher) as what can still wake it.
+    "c2_ok_idle_aio_subprocess_under_lock.py": Idle(verdict=("Verdict: no deadlock",)),
     # Blocked on purpose until Ctrl-C: an Event (a Future) made on the spot that nothing can set.
     "c2_ok_idle_event_wait_forever.py": Idle(verdict=(
         "Verdict: no deadlock: every thread waits, and Ctrl-C or another signal (the main thread waits at "
