@@ -157,20 +157,6 @@ std::string joinCycleFix(const Snapshot& s, const Finding& f) {
     return "a bigger pool or no nested waits: give the executor more workers than tasks that wait, submit the inner work "
            "to a separate executor, or do not wait for futures inside its tasks.";
   }
-  // Workers of two (or more) pools, each waiting for a future queued behind the other's workers.
-  const bool queuedBehind = std::any_of(f.lines.begin(), f.lines.end(), [](const std::string& l) {
-    return l.find("still queued in its ThreadPoolExecutor") != std::string::npos;
-  });
-  if (queuedBehind) {
-    std::vector<std::string> waits;
-    for (const auto& part : f.participants) {
-      if (part.waitsFor && waits.size() < 4) waits.push_back(fmt::format("{} at {}", who(part), place(part.at)));
-    }
-    return fmt::format("{} each wait for a future still queued in the other's pool, whose workers are all among these waiting threads: "
-                       "do not wait inside one pool's task for work of a pool that waits back (submit it and return, "
-                       "chaining with add_done_callback), or give each executor more workers than tasks that wait.",
-                       fmt::join(waits, " and "));
-  }
   for (const auto& part : f.participants) {
     if (part.waitsFor && part.waitsFor->how == "import") {
       return fmt::format("do not wait for other threads while a module is being imported ({}): move the work out of the "
@@ -215,6 +201,23 @@ std::string joinCycleFix(const Snapshot& s, const Finding& f) {
                            who(part), place(part.at), held, place(since), who(other), place(other.at), held);
       }
     }
+  }
+  // Workers of two (or more) pools, each waiting for a future queued behind the other's workers.
+  const bool queuedBehind = std::any_of(f.lines.begin(), f.lines.end(), [](const std::string& l) {
+    return l.find("still queued in its ThreadPoolExecutor") != std::string::npos;
+  });
+  const bool allFutures = std::all_of(f.participants.begin(), f.participants.end(), [](const Participant& part) {
+    return part.waitsFor && part.waitsFor->op == WaitOp::kFutureResult;
+  });
+  if (queuedBehind && allFutures) {
+    std::vector<std::string> waits;
+    for (const auto& part : f.participants) {
+      if (part.waitsFor && waits.size() < 4) waits.push_back(fmt::format("{} at {}", who(part), place(part.at)));
+    }
+    return fmt::format("{} each wait for a future still queued in the other's pool, whose workers are all among these waiting threads: "
+                       "do not wait inside one pool's task for work of a pool that waits back (submit it and return, "
+                       "chaining with add_done_callback), or give each executor more workers than tasks that wait.",
+                       fmt::join(waits, " and "));
   }
   std::vector<std::string> waits;
   for (const auto& part : f.participants) {
