@@ -204,6 +204,9 @@ class Idle:
     # thread name -> fragments of its live note; "@marker function" stands for "<script>:<line> in function"
     note: Dict[str, Sequence[str]] = field(default_factory=dict)
     min_version: Tuple[int, int] = (3, 0)  # healthy only from this version (an API it needs)
+    # "Verdict: no deadlock found." will do too: a thread that wakes on a timer (3.6 and 3.7's
+    # Pool checks its workers every 0.1 s) may be caught running, and then not every thread waits.
+    plain_verdict_ok: bool = False
 
 
 _CHILD = ("Verdict: no deadlock: every thread waits, and child process", "not in this report (")
@@ -406,7 +409,7 @@ IDLE: Dict[str, Idle] = {
     "c2_ok_idle_many_workers_slow_producer.py": Idle(note={
         "MainThread": ["is sleeping (time.sleep or similar, ", "@scheduler_sleep <module>"]}),
     "c2_ok_idle_aio_many_tasks_event_timer.py": Idle(),
-    "c2_ok_idle_pool_callback_event.py": Idle(parent_asleep=True, verdict=_CHILD),
+    "c2_ok_idle_pool_callback_event.py": Idle(parent_asleep=True, verdict=_CHILD, plain_verdict_ok=True),
     # Handlers await a slow token refresh through asyncio.shield().
     "c2_ok_idle_aio_shield_slow_refresh.py": Idle(),
     # One shipper blocked writing into the full pipe holds the stream's C lock; two wait for it.
@@ -453,6 +456,8 @@ def test_idle_is_not_a_deadlock(python, pyhang, script, source, request, tmp_pat
     assert (text.returncode, json_rc) == (0, 0), shown
     want = IDLE[script].verdict
     if IDLE[script].live_only_verdict and source == "core":
+        want = ()
+    if IDLE[script].plain_verdict_ok and last == "Verdict: no deadlock found.":
         want = ()
     if want:
         pos = 0
