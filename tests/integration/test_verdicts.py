@@ -156,6 +156,13 @@ class _StartFailed(dict):
         pytest.fail(self.message, pytrace=False)
 
 
+def _gcore_or_error(pid: int, directory: Path):
+    try:
+        return gcore(pid, directory)
+    except AssertionError as e:
+        return e
+
+
 def read_all(python: Interp, pyhang: str, jobs: Dict[str, Job], tmp_path_factory,
              with_cores: bool = True) -> Dict[str, Dict[str, Reading]]:
     """Each program of `jobs`, read live (text, then JSON) and from gcore cores, once per
@@ -196,9 +203,20 @@ def read_all(python: Interp, pyhang: str, jobs: Dict[str, Job], tmp_path_factory
                 pids = [prog.pid] + ([p for p in prog.members() if p != prog.pid] if jobs[name].children else [])
                 targets += [(name, pid) for pid in pids]
             with ThreadPoolExecutor(max_workers=2) as pool:
-                made = list(pool.map(lambda t: gcore(t[1], directory), targets))
+                made = list(pool.map(lambda t: _gcore_or_error(t[1], directory), targets))
+            # A program that died before its core was taken fails its own tests (live and core,
+            # with how it ended), not the test that asked for the reading first.
+            died = {name: core for (name, _), core in zip(targets, made) if isinstance(core, BaseException)}
             for (name, _), core in zip(targets, made):
-                cores.setdefault(name, []).append(core)
+                if name not in died:
+                    cores.setdefault(name, []).append(core)
+            for name, error in died.items():
+                prog = progs[name]
+                how = prog._describe() if hasattr(prog, "_describe") else ""
+                failed[name] = _StartFailed(name, AssertionError(f"died before its core was taken: {error}\n{how}"))
+                for f in cores.pop(name, []):
+                    f.unlink()
+                live.pop(name, None)
         readings: Dict[str, Dict[str, Reading]] = {name: {"live": reading} for name, reading in live.items()}
         readings.update(failed)
         try:

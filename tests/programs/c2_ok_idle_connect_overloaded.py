@@ -1,7 +1,8 @@
 """Healthy, idle (waiting for the network): a service registry's health checker connects to a
 backend whose accept queue is full (the backend, a child process, is overloaded and does not
 accept); the checker holds the registry lock during the connect, so two request threads wait
-for that lock. The connect ends by itself when the kernel gives up (about two minutes)."""
+for that lock. The connect ends by itself when the kernel gives up (about two minutes), and the
+checker tries again (the program stays in that state, however long a test takes to read it)."""
 import os
 import socket
 import threading
@@ -18,8 +19,13 @@ def backend(listener):
 
 def health_check(addr):
     with registry_lock:
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.connect(addr)  # LINE:connect
+        while True:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                s.connect(addr)  # LINE:connect
+                return
+            except OSError:
+                s.close()
 
 
 def request(n):
