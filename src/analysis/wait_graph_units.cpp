@@ -112,6 +112,7 @@ UnitState unitState(const Snapshot& snap, size_t pi, size_t ti) {
   if (!t.frames.empty()) {
     size_t last = t.frames.size() - 1;
     size_t notifiedAt = SIZE_MAX;   // a Condition.wait of the run whose waiter was notified
+    std::vector<const WaitInfo*> runWaits;  // every stdlib wait of the innermost run
     const Frame& inner = t.frames[last];
     const SyncObject* io = inner.waitsOn ? find(p, inner.waitsOn->object) : nullptr;
     // An idle pool worker queueing for its task queue's read lock (another idle worker holds
@@ -155,6 +156,7 @@ UnitState unitState(const Snapshot& snap, size_t pi, size_t ti) {
         if (f.waitsOn) {
           u.wait = f.waitsOn;
           u.waitFrame = k;
+          runWaits.push_back(&*f.waitsOn);
           if (f.waitsOn->notified) notifiedAt = k;
         }
         if (!isStdlib(f.location.file)) break;
@@ -167,12 +169,18 @@ UnitState unitState(const Snapshot& snap, size_t pi, size_t ti) {
     }
     // Condition.wait() releases the Condition's lock while it waits, and so do the waits
     // built on one (Event, Semaphore, Barrier, Queue): that lock is not held meanwhile.
-    if (u.wait && (u.wait->op == WaitOp::kWait || u.wait->op == WaitOp::kQueueGet ||
-                   u.wait->op == WaitOp::kQueuePut || u.wait->op == WaitOp::kQueueJoin ||
-                   u.wait->op == WaitOp::kFutureResult ||
-                   (u.wait->op == WaitOp::kAcquire && find(p, u.wait->object) &&
-                    find(p, u.wait->object)->kind == ObjectKind::kSemaphore))) {
-      uint64_t released = lockOf(p, u.wait->object);
+    // Every such wait of the run counts, not only the outermost one the thread is said to wait
+    // for: a pool worker waits "for work" in a Queue.get() whose Condition.wait() released
+    // the queue's mutex that get()'s `with self.not_empty:` took.
+    auto releasesLock = [&](const WaitInfo& w) {
+      return w.op == WaitOp::kWait || w.op == WaitOp::kQueueGet || w.op == WaitOp::kQueuePut ||
+             w.op == WaitOp::kQueueJoin || w.op == WaitOp::kFutureResult ||
+             (w.op == WaitOp::kAcquire && find(p, w.object) && find(p, w.object)->kind == ObjectKind::kSemaphore);
+    };
+    if (u.wait) runWaits.push_back(&*u.wait);
+    for (const WaitInfo* w : runWaits) {
+      if (!releasesLock(*w) || !w->object) continue;
+      uint64_t released = lockOf(p, w->object);
       u.holds.erase(std::remove_if(u.holds.begin(), u.holds.end(),
                                    [&](const Hold& h) { return h.lock == released && h.how != "owner"; }),
                     u.holds.end());

@@ -90,6 +90,7 @@ BUSY = [
     "c2_ok_busy_aio_executor_bridge.py",
     "c2_ok_busy_tcp_pingpong.py",
     "c2_ok_busy_shared_log_stream.py",
+    "c2_ok_busy_threadpool_callbacks.py",
 ]
 
 # (script, interpreter ids or None for all, "live"/"core"/None) -> what pyhang says instead
@@ -425,6 +426,8 @@ IDLE: Dict[str, Idle] = {
     # An asyncio.Lock held across `await proc.wait()` of a long child (a waitpid thread before 3.12).
     # 3.6 and 3.7 name their SIGCHLD handler (the child watcher) as what can still wake it.
     "c2_ok_idle_aio_subprocess_under_lock.py": Idle(verdict=("Verdict: no deadlock",)),
+    # multiprocessing.pool.ThreadPool workers in a slow fetch (a sleep); main in imap_unordered.
+    "c2_ok_idle_threadpool_slow_fetch.py": Idle(),
     # Blocked on purpose until Ctrl-C: an Event (a Future) made on the spot that nothing can set.
     "c2_ok_idle_event_wait_forever.py": Idle(verdict=(
         "Verdict: no deadlock: every thread waits, and Ctrl-C or another signal (the main thread waits at "
