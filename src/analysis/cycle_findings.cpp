@@ -200,6 +200,18 @@ std::optional<Finding> cycleFinding(const WaitGraph& g, const Explainer& ex,
     f.summary =
         fmt::format("{} waits for a file lock its own process holds", ex.threadLabel(first.id));
   } else if (cycle.size() == 1 && first.wait && first.wait->op == WaitOp::kFutureResult &&
+             first.hasResultHandler) {
+    // A Pool's result handler, inside a callback, waits for a result that only it delivers.
+    f.kind = "join-cycle";
+    f.lines.push_back(fmt::format("Found a deadlock (join cycle) in {}: a Pool's result handler waits for itself:",
+                                  ex.threadLabel(first.id)));
+    f.lines.push_back(fmt::format("  {} {}", ex.threadLabel(first.id), ex.waitTarget(first)));
+    f.lines.push_back(fmt::format("      {}", ex.atPhrase(first)));
+    f.lines.push_back("  The pool runs apply_async() callbacks on this thread, which also hands every result to its");
+    f.lines.push_back("  waiter: a callback that waits for a result of the pool (apply(), get(), map()) waits for itself.");
+    f.summary = fmt::format("{}, a Pool's result handler, waits in a callback for a result only it would deliver",
+                            ex.threadLabel(first.id));
+  } else if (cycle.size() == 1 && first.wait && first.wait->op == WaitOp::kFutureResult &&
              first.hasLoopThread) {
     // An event loop's thread blocks on a future that only its own loop would complete.
     f.kind = "join-cycle";

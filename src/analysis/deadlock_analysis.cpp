@@ -107,7 +107,8 @@ void analyze(Snapshot& snap) {
       Finding f;
       f.kind = "join-cycle";
       size_t workers = g.units[members.front()].starvedPoolWorkers;
-      f.lines.push_back(fmt::format("Found a deadlock (thread-pool starvation) in a ThreadPoolExecutor with {} worker{}:",
+      const std::string kind = explain::poolName(snap.processes[g.units[members.front()].id.process], pool);
+      f.lines.push_back(fmt::format("Found a deadlock (thread-pool starvation) in a {} with {} worker{}:", kind,
                                     workers, workers == 1 ? "" : "s"));
       for (size_t i : members) {
         const UnitState& u = g.units[i];
@@ -118,8 +119,8 @@ void analyze(Snapshot& snap) {
       }
       f.lines.push_back("  A task that waits for work submitted to its own pool holds a worker the work needs: use a");
       f.lines.push_back("  separate pool for the inner work, more workers than nested waits, or do not wait inside tasks.");
-      f.summary = fmt::format("the worker{} of a ThreadPoolExecutor wait{} for futures queued behind {}",
-                              members.size() == 1 ? "" : "s", members.size() == 1 ? "s" : "",
+      f.summary = fmt::format("the worker{} of a {} wait{} for futures queued behind {}",
+                              members.size() == 1 ? "" : "s", kind, members.size() == 1 ? "s" : "",
                               members.size() == 1 ? "itself" : "themselves");
       d.findings.push_back(std::move(f));
     }

@@ -45,6 +45,11 @@ std::string libraryPath(const std::string& path) {
   return path.substr(parent == std::string::npos ? 0 : parent + 1);
 }
 
+std::string poolName(const Process& p, uint64_t pool) {
+  auto it = p.poolNames.find(pool);
+  return it != p.poolNames.end() ? it->second : "ThreadPoolExecutor";
+}
+
 std::string Explainer::processLabel(const Process& p) const {
   std::string name = p.name;
   if (!p.isPython && name.empty()) {
@@ -312,10 +317,10 @@ std::string Explainer::waitTarget(const UnitState& u) const {
                  f.location.file.ends_with("/concurrent/futures/_base.py");
         });
         return fmt::format(
-            "waits in concurrent.futures.{}() for futures still queued in its ThreadPoolExecutor, "
+            "waits in concurrent.futures.{}() for futures still queued in its {}, "
             "whose "
             "{} {} blocked (this one included: it waits for work it queued behind itself)",
-            any ? "as_completed" : "wait",
+            any ? "as_completed" : "wait", poolName(p, u.starvedPool),
             u.starvedPoolWorkers == 1 ? "only worker"
                                       : fmt::format("{} workers", u.starvedPoolWorkers),
             u.starvedPoolWorkers == 1 ? "is" : "are all");
@@ -345,6 +350,18 @@ std::string Explainer::waitTarget(const UnitState& u) const {
         return fmt::format("waits for the result of future {}, which {} is computing", label,
                            threadShort(p, *o->threadIdent, o->threadName));
       }
+      if (u.hasResultHandler) {
+        auto job = o ? o->attrs.find("job") : std::map<std::string, std::string>::const_iterator{};
+        if (u.resultHandler == u.id) {
+          return fmt::format("waits for the result {} of pool job {}, which only this thread, the pool's result handler, "
+                             "would deliver",
+                             label, o && job != o->attrs.end() ? job->second : "?");
+        }
+        return fmt::format(
+            "waits for the result {} of pool job {}, which the pool's result handler {} delivers, but that thread is "
+            "running a callback",
+            label, o && job != o->attrs.end() ? job->second : "?", threadLabel(u.resultHandler));
+      }
       if (u.hasPoolJobWorker) {
         auto job = o ? o->attrs.find("job") : std::map<std::string, std::string>::const_iterator{};
         if (auto work = o ? o->attrs.find("work_id") : job;
@@ -364,8 +381,8 @@ std::string Explainer::waitTarget(const UnitState& u) const {
         std::string at = a.frameIndex < task.frames.size() ? " (at " + where(task.frames[a.frameIndex]) + ")" : "";
         return fmt::format(
             "waits for the result of future {}, which {} sets when it finishes; that task{} awaits "
-            "a function still queued in {} ThreadPoolExecutor, whose {} {} blocked{}",
-            label, taskLabel(task), at, u.poolQueue == u.starvedPool ? "this thread's" : "a",
+            "a function still queued in {} {}, whose {} {} blocked{}",
+            label, taskLabel(task), at, u.poolQueue == u.starvedPool ? "this thread's" : "a", poolName(p, u.starvedPool),
             u.starvedPoolWorkers == 1 ? "only worker"
                                       : fmt::format("{} workers", u.starvedPoolWorkers),
             u.starvedPoolWorkers == 1 ? "is" : "are all",
@@ -373,9 +390,9 @@ std::string Explainer::waitTarget(const UnitState& u) const {
       }
       if (u.starvedPool) {
         return fmt::format(
-            "waits for the result of future {}, still queued in its ThreadPoolExecutor, whose {} "
+            "waits for the result of future {}, still queued in its {}, whose {} "
             "{} blocked{}",
-            label,
+            label, poolName(p, u.starvedPool),
             u.starvedPoolWorkers == 1 ? "only worker"
                                       : fmt::format("{} workers", u.starvedPoolWorkers),
             u.starvedPoolWorkers == 1 ? "is" : "are all",

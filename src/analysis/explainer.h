@@ -19,6 +19,10 @@ std::string libraryPath(const std::string& path);
 // What a thread holds, each with where it took it (Participant::holds).
 std::vector<std::pair<HeldObject, SourceLocation>> holdsWithSince(const Thread& t, const UnitState& u);
 
+// The words for the thread pool whose work queue is `pool`: "ThreadPoolExecutor" unless the
+// reader named it.
+std::string poolName(const Process& p, uint64_t pool);
+
 class Explainer {
  public:
   Explainer(const Snapshot& snap, const WaitGraph& g) : snap_(snap), g_(g) {}

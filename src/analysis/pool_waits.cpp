@@ -9,7 +9,10 @@ uint64_t queuedFuturePool(const SyncObject* o) {
   if (!o || o->kind != ObjectKind::kFuture) return 0;
   auto state = o->attrs.find("_state");
   auto queued = o->attrs.find("queued_in");
-  if (state == o->attrs.end() || state->second.find("PENDING") == std::string::npos || queued == o->attrs.end()) return 0;
+  // A Pool result (ApplyResult, MapResult) has no _state: the reader marks it queued only while
+  // a task of its job waits in the pool's inqueue.
+  const bool pending = state != o->attrs.end() ? state->second.find("PENDING") != std::string::npos : o->attrs.count("job") > 0;
+  if (!pending || queued == o->attrs.end()) return 0;
   return std::strtoull(queued->second.c_str(), nullptr, 16);
 }
 

@@ -74,6 +74,10 @@ struct UnitState {
   // Waits for a multiprocessing Pool job that this worker process's thread is running.
   bool hasPoolJobWorker = false;
   UnitId poolJobWorker;
+  // Waits for a Pool result that no worker runs any more, while the pool's result handler, which
+  // delivers it, is inside a callback of the program's (apply_async(callback=...)).
+  bool hasResultHandler = false;
+  UnitId resultHandler;
   // Waits without a timeout for something only the snapshot's units could provide (a process
   // or pipe end outside the snapshot could still end the wait).
   bool blockedForever() const { return wait.has_value() && !wait->hasTimeout && !waitPidMissing; }

@@ -140,11 +140,14 @@ void addEdges(WaitGraph& g, const Snapshot& snap) {
         }
         continue;
       }
-      // A multiprocessing Pool job: the worker process whose `worker` loop has it as `job` runs it.
+      // A multiprocessing Pool job: the worker process whose `worker` loop has it as `job` runs
+      // it (a ThreadPool's: a worker thread of this process). An idle worker still has its last
+      // job as `job`: it runs nothing. A job no worker runs may be queued in a ThreadPool whose
+      // workers are all blocked: starvation, as for a ThreadPoolExecutor.
       if (auto job = o ? o->attrs.find("job") : std::map<std::string, std::string>::const_iterator{};
           o && job != o->attrs.end()) {
         for (const auto& v : g.units) {
-          if (v.id.process == pi) continue;
+          if (v.id == u.id || (v.wait && v.wait->how.rfind("for work", 0) == 0)) continue;
           const Thread& wt = snap.processes[v.id.process].threads[v.id.thread];
           for (const auto& f : wt.frames) {
             if (f.location.function != "worker" || !f.location.file.ends_with("/multiprocessing/pool.py")) continue;
@@ -155,6 +158,21 @@ void addEdges(WaitGraph& g, const Snapshot& snap) {
                 u.hasPoolJobWorker = true;
               }
             }
+          }
+        }
+        if (!u.hasPoolJobWorker) starveOn(u, queuedFuturePool(o));
+        // Neither running nor queued: done by a worker, its result on its way to the waiter
+        // through the pool's result handler thread. While that thread runs a callback of the
+        // program's, it delivers nothing else.
+        auto handler = o->attrs.find("delivered_by");
+        if (!u.hasPoolJobWorker && !u.starvedPool && handler != o->attrs.end()) {
+          for (const auto& v : g.units) {
+            const Thread& ht = p.threads[v.id.thread];
+            if (v.id.process != pi || std::to_string(ht.tid) != handler->second || !v.wait) continue;
+            if (v.wait->how.rfind("for results", 0) == 0) continue;   // idle: waiting for results
+            u.edges.push_back(Edge{v.id, u.wait->object, true});
+            u.resultHandler = v.id;
+            u.hasResultHandler = true;
           }
         }
         continue;

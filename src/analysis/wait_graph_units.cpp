@@ -271,8 +271,14 @@ UnitState unitState(const Snapshot& snap, size_t pi, size_t ti) {
       u.waitFrame = u.atFrame = t.frames.empty() ? 0 : t.frames.size() - 1;
     }
   }
-  // A ThreadPoolExecutor worker: concurrent.futures.thread._worker(executor_ref, work_queue, ...).
+  // A ThreadPoolExecutor worker: concurrent.futures.thread._worker(executor_ref, work_queue, ...),
+  // or a multiprocessing.pool.ThreadPool one: multiprocessing.pool.worker(inqueue, ...).
   for (const auto& f : t.frames) {
+    if (f.location.function == "worker" && f.location.file.ends_with("/multiprocessing/pool.py")) {
+      for (const auto& v : f.arguments) {
+        if (v.name == "inqueue") u.poolQueue = v.address;
+      }
+    }
     if (f.location.function != "_worker" || !f.location.file.ends_with("/concurrent/futures/thread.py")) continue;
     for (const auto* vars : {&f.arguments, &f.locals}) {
       for (const auto& v : *vars) {

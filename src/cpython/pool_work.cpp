@@ -117,6 +117,73 @@ void linkThreadPoolWork(const ObjectReader& objects, Process& out) {
   }
 }
 
+void linkMpThreadPoolWork(const ObjectReader& objects, Process& out) {
+  // The inqueues of the ThreadPools whose workers are threads of this process: a queue.Queue
+  // (3.6, 3.7) or a _queue.SimpleQueue (3.8+). A multiprocessing.Pool worker process has a
+  // multiprocessing SimpleQueue (a pipe) there, with no task to read in memory.
+  std::set<uint64_t> inqueues;
+  for (const auto& t : out.threads) {
+    for (const auto& f : t.frames) {
+      if (f.location.function != "worker" || !f.location.file.ends_with("/multiprocessing/pool.py")) continue;
+      for (const auto& v : f.arguments) {
+        if (v.name != "inqueue" || !v.address) continue;
+        const std::string type = objects.qualifiedTypeName(v.address);
+        if (type == "queue.Queue" || type == "_queue.SimpleQueue") inqueues.insert(v.address);
+      }
+    }
+  }
+  size_t seen = 0;
+  for (uint64_t q : inqueues) {
+    if (++seen > kMaxExecutors) break;
+    std::set<std::string> jobs;
+    for (uint64_t item : workQueueItems(objects, q)) {
+      // A task: (job, i, func, args, kwds); None tells a worker to stop.
+      if (!item || objects.typeName(item).value_or("") != "tuple") continue;
+      auto fields = objects.tupleItems(item, 5);
+      if (!fields || fields->size() != 5 || objects.typeName(fields->front()).value_or("") != "int") continue;
+      if (auto job = objects.readSmallInt(fields->front())) jobs.insert(std::to_string(*job));
+    }
+    if (jobs.empty()) continue;
+    out.poolsAtMaxWorkers.insert(q);
+    out.poolNames[q] = "multiprocessing ThreadPool";
+    for (auto& [addr, obj] : out.objects) {
+      if (obj.kind != ObjectKind::kFuture) continue;
+      auto job = obj.attrs.find("job");
+      if (job == obj.attrs.end() || !jobs.count(job->second)) continue;
+      obj.attrs["queued_in"] = fmt::format("{:#x}", q);
+      if (out.futuresQueuedIn.size() < kMaxWorkItems) out.futuresQueuedIn.emplace(addr, q);
+    }
+  }
+}
+
+void linkPoolResultHandlers(const ObjectReader& objects, Process& out) {
+  size_t seen = 0;
+  for (const auto& t : out.threads) {
+    for (const auto& f : t.frames) {
+      if (f.location.function != "_handle_results" || !f.location.file.ends_with("/multiprocessing/pool.py")) continue;
+      // _handle_results(outqueue, get, cache): cache maps each job still to finish to its result.
+      uint64_t cache = 0;
+      for (const auto& v : f.arguments) {
+        if (v.name == "cache") cache = v.address;
+      }
+      // A dict; 3.8+: a _PoolCache, a dict subclass.
+      if (!cache || ++seen > kMaxExecutors || !objects.isInstance(cache, "", "dict")) break;
+      auto items = objects.dictItems(cache, kMaxWorkItems);
+      if (!items) break;
+      for (const auto& [key, result] : *items) {
+        auto it = out.objects.find(result);
+        if (it == out.objects.end() || it->second.kind != ObjectKind::kFuture) continue;
+        auto job = it->second.attrs.find("job");
+        auto n = objects.readSmallInt(key);
+        if (job != it->second.attrs.end() && n && std::to_string(*n) == job->second) {
+          it->second.attrs["delivered_by"] = std::to_string(t.tid);
+        }
+      }
+      break;
+    }
+  }
+}
+
 void linkProcessPoolWork(const ObjectReader& objects, Process& out) {
   std::set<uint64_t> pendingDicts;
   for (auto& t : out.threads) {

@@ -21,4 +21,15 @@ void linkProcessPoolWork(const ObjectReader& objects, Process& out);
 // Bounded reads.
 void linkThreadPoolWork(const ObjectReader& objects, Process& out);
 
+// The same for a multiprocessing.pool.ThreadPool whose worker threads (`worker(inqueue, ...)`)
+// are in the frames: a Pool result (ApplyResult, MapResult) with a task of its job still in the
+// pool's inqueue gets attrs["queued_in"] (the inqueue's address) and a futuresQueuedIn entry.
+// A ThreadPool runs a fixed number of workers: its inqueue is in poolsAtMaxWorkers. Bounded reads.
+void linkMpThreadPoolWork(const ObjectReader& objects, Process& out);
+
+// Sets attrs["delivered_by"] (a thread id) on the Pool results of `out.objects` whose job is in
+// the cache of a Pool's result handler thread (`_handle_results(outqueue, get, cache)`) of this
+// process: that thread delivers the result and runs its callbacks. Bounded reads.
+void linkPoolResultHandlers(const ObjectReader& objects, Process& out);
+
 }  // namespace pyhang::cpython

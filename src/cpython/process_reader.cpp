@@ -131,6 +131,8 @@ Result<void> Reader::run() {
   }
   linkProcessPoolWork(objects_, out_);
   linkThreadPoolWork(objects_, out_);
+  linkMpThreadPoolWork(objects_, out_);
+  linkPoolResultHandlers(objects_, out_);
   readAsyncio(AsyncioInputs{mem_, rt_, objects_, codes_, walker_, sync_, opts_, sources_}, out_);  // asyncio tasks
   return {};
 }

@@ -157,6 +157,15 @@ std::string joinCycleFix(const Snapshot& s, const Finding& f) {
     return "a bigger pool or no nested waits: give the executor more workers than tasks that wait, submit the inner work "
            "to a separate executor, or do not wait for futures inside its tasks.";
   }
+  if (f.summary.ends_with("a Pool's result handler, waits in a callback for a result only it would deliver")) {
+    return fmt::format("do not wait for the pool's results inside a callback ({}): do the work in the callback itself, or "
+                       "chain it with apply_async(..., callback=...) and return.",
+                       f.participants.empty() ? std::string("?") : place(f.participants.front().at));
+  }
+  if (f.summary.find("multiprocessing ThreadPool") != std::string::npos) {
+    return "a bigger pool or no nested waits: give the ThreadPool more workers than tasks that wait, run the inner work "
+           "on a separate pool, or do not wait for results (map(), get()) inside its tasks.";
+  }
   for (const auto& part : f.participants) {
     if (part.waitsFor && part.waitsFor->how == "import") {
       return fmt::format("do not wait for other threads while a module is being imported ({}): move the work out of the "
@@ -204,7 +213,8 @@ std::string joinCycleFix(const Snapshot& s, const Finding& f) {
   }
   // Workers of two (or more) pools, each waiting for a future queued behind the other's workers.
   const bool queuedBehind = std::any_of(f.lines.begin(), f.lines.end(), [](const std::string& l) {
-    return l.find("still queued in its ThreadPoolExecutor") != std::string::npos;
+    return l.find("still queued in its ThreadPoolExecutor") != std::string::npos ||
+           l.find("still queued in its multiprocessing ThreadPool") != std::string::npos;
   });
   const bool allFutures = std::all_of(f.participants.begin(), f.participants.end(), [](const Participant& part) {
     return part.waitsFor && part.waitsFor->op == WaitOp::kFutureResult;

@@ -399,6 +399,9 @@ struct Process {
   // The work queues of those executors that run as many workers as they may (_max_workers):
   // submitting more work starts no new worker.
   std::set<uint64_t> poolsAtMaxWorkers;
+  // What kind of pool each of those work queues feeds, for the words ("multiprocessing
+  // ThreadPool"); absent: a ThreadPoolExecutor.
+  std::map<uint64_t, std::string> poolNames;
   bool gcCollecting = false;
   // Python-level signal handlers besides the default SIGINT one (KeyboardInterrupt). Unset when
   // they could not be read (no symbol for the handler table); then, live, the signals the process

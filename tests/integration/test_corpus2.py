@@ -930,6 +930,29 @@ HANGS: Dict[str, Hang] = {
         "parse_0": At("parse_wait", "parse"),
     }, fix=['"fetch_0" at @fetch_wait and "parse_0" at @parse_wait each wait for a future still queued in the '
             "other's pool, whose workers are all among these waiting threads"]),
+    # multiprocessing.pool.ThreadPool(2) whose two section tasks map their paragraphs on the same
+    # pool: both workers wait for work queued behind them.
+    "c2_hang_threadpool_nested_sections.py": Hang(["join-cycle"], {
+        "Thread-1*": At("section_map", "build_section"),
+        "Thread-2*": At("section_map", "build_section"),
+    }, fix=["give the ThreadPool more workers than tasks that wait"]),
+    # apply_async(callback=...) runs the callback in the pool's result-handler thread: blocked
+    # there on a lock the main thread holds while it waits for the next result (a ThreadPool, and
+    # a Pool of processes, whose handler is a thread of the parent).
+    "c2_hang_pool_callback_lock.py": Hang(["join-cycle"], {
+        "MainThread": At("main_get", "main", holds=["main_with"]),
+        "Thread-5*": At("record_with", "record"),
+    }, fix=['"MainThread" waits at @main_get while it holds index_lock (since ', '@main_with', '), which "Thread-5',
+            'needs at @record_with: release index_lock before waiting.']),
+    # The callback calls pool.apply(): the result handler waits for a result only it delivers.
+    "c2_hang_pool_callback_waits_result.py": Hang(["join-cycle"], {
+        "Thread-5*": At("callback_apply", "on_page"),
+    }, fix=["do not wait for the pool's results inside a callback (", "@callback_apply", "): do the work in the callback itself"]),
+    "c2_hang_mp_pool_callback_lock.py": Hang(["join-cycle"], {
+        "MainThread": At("main_get", "main", holds=["main_with"]),
+        "Thread-3*": At("store_with", "store"),
+    }, fix=['"MainThread" waits at @main_get while it holds catalog_lock (since ', '@main_with', '), which "Thread-3',
+            'needs at @store_with: release catalog_lock before waiting.']),
     # A fork while the warmup thread was importing a slow module: the child's import waits for
     # the module's import lock, owned by a thread that does not exist in the child.
     "c2_hang_fork_during_import.py": Hang(["held-by-dead-thread"], {
