@@ -196,10 +196,18 @@ std::optional<UsageProblem> checkOption(const CLI::App& app, const CLI::App* sub
     }
     UsageProblem p{fmt::format("unknown option '{}' for 'pyhang {}'", name, sub->get_name()), ""};
     std::string guess = closestWord(name, optionNames(sub));
+    std::vector<std::string> others;  // the commands that do take it
     for (const CLI::App* other : app.get_subcommands([](const CLI::App*) { return true; })) {
-      if (other != sub && lookup(other, name).known && guess.empty()) {
-        p.hint = fmt::format("hint: {} is an option of 'pyhang {}' only", name, other->get_name());
-      }
+      if (other != sub && lookup(other, name).known) others.push_back(fmt::format("'pyhang {}'", other->get_name()));
+    }
+    if (others.size() == 1) p.hint = fmt::format("hint: {} is an option of {} only", name, others.front());
+    if (others.size() > 1) {
+      std::string last = others.back();
+      others.pop_back();
+      p.hint = fmt::format("hint: {} is an option of {} and {}", name, fmt::join(others, ", "), last);
+    }
+    if (name == "--children" && sub->get_name() == "core") {
+      p.hint = "hint: a core holds one process: name the children's cores too (pyhang core CORE CORE...)";
     }
     if (!guess.empty()) p.hint = fmt::format("hint: did you mean '{}'?", guess);
     if (p.hint.empty()) p.hint = fmt::format("hint: pyhang {} --help lists its options", sub->get_name());

@@ -64,10 +64,13 @@ NEED_SUBCOMMAND = ("pyhang: a subcommand is needed: remote (a running process), 
                                         "hint: pyhang watch --help lists its arguments and options\n"),
     (["watch", "1", "--timeout", "5"], "pyhang: unknown option '--timeout' for 'pyhang watch'\n"
                                        "hint: --timeout is an option of 'pyhang run' only\n"),
+    (["core", "x", "--children"], "pyhang: unknown option '--children' for 'pyhang core'\n"
+                                  "hint: a core holds one process: name the children's cores too "
+                                  "(pyhang core CORE CORE...)\n"),
 ], ids=["nothing", "only-an-option", "remot", "cor", "unknown-subcommand", "jsn", "chidlren", "lcals-before",
         "core-option-on-remote", "short", "no-pid", "no-core", "pid-abc", "color-blue", "executable-no-value",
         "native-modes", "run-no-command", "run-dashes-only", "watch-no-pid", "on-hang-explode", "idle-5x",
-        "interval-0", "timeout-on-watch"])
+        "interval-0", "timeout-on-watch", "children-on-core"])
 def test_usage_error_exact(pyhang, args, stderr):
     r = run_pyhang(pyhang, *args)
     assert (r.returncode, r.stdout, r.stderr) == (2, "", stderr)
