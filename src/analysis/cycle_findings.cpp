@@ -325,10 +325,16 @@ std::optional<Finding> cycleFinding(const WaitGraph& g, const Explainer& ex,
     } else {
       const SyncObject* lo = ex.object(p, first.waitLock);
       bool semaphore = lo && (lo->kind == ObjectKind::kSemaphore || isCountingSemLock(*lo));
+      // A queue.Queue's own mutex: its methods take it, so only releasing it first helps.
+      bool queueMutex = lo && std::any_of(p.objects.begin(), p.objects.end(), [&](const auto& kv) {
+                          return kv.second.kind == ObjectKind::kQueue && kv.second.underlyingLock == lo->address;
+                        });
       f.lines.push_back(fmt::format(
           "  {} {}: the thread can never get it ({}).", upperFirst(lockNoun(lo)),
           semaphore ? "has no free slot left and the thread holds one itself" : "is not re-entrant",
-          semaphore ? "release before acquiring again" : "use an RLock, or release first"));
+          semaphore    ? "release before acquiring again"
+          : queueMutex ? "it is the queue's own mutex: release it before calling the queue's methods"
+                       : "use an RLock, or release first"));
       f.summary = fmt::format("{} waits for a lock it already holds", ex.threadLabel(first.id));
     }
   } else if (anyPipe && std::all_of(cycle.begin(), cycle.end(), [&](size_t k) {

@@ -171,6 +171,7 @@ void TaskAnalyzer::reportLoops() {
     f.lines.push_back(tasks.size() == 1 ? std::string("  and its only task waits:")
                                         : fmt::format("  and each of its {} tasks waits:", tasks.size()));
     size_t shown = 0;
+    std::vector<Participant> workers;  // executor threads the tasks wait for, after the tasks
     for (size_t i : tasks) {
       const Task& t = p_.tasks[i];
       f.participants.push_back(participant(i, true));
@@ -189,6 +190,20 @@ void TaskAnalyzer::reportLoops() {
       if (t.await && t.await->kind == "executor" && t.await->workerTid) {
         f.lines.push_back(fmt::format("    and {} waits forever itself (see its traceback)",
                                       threadLabel(snap_, p_, t.await->workerTid)));
+        // The executor's thread is part of the hang: its wait gets the calls that would end it.
+        for (const auto& u : graph_.units) {
+          if (&snap_.processes[u.id.process] != &p_ || p_.threads[u.id.thread].tid != t.await->workerTid) continue;
+          if (std::none_of(f.participants.begin(), f.participants.end(),
+                           [&](const Participant& x) { return x.task.empty() && x.tid == t.await->workerTid; })) {
+            workers.push_back(threadPart(u, "", ""));
+          }
+        }
+      }
+    }
+    for (auto& w : workers) {
+      if (std::none_of(f.participants.begin(), f.participants.end(),
+                       [&](const Participant& x) { return x.task.empty() && x.tid == w.tid; })) {
+        f.participants.push_back(std::move(w));
       }
     }
     if (shown > kMaxListedTasks) {

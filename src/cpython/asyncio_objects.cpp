@@ -152,7 +152,19 @@ void AioReader::nameObjects() {
     }
   };
   for (const Task* t : order) {
-    for (const auto& f : t->frames) frameNames(f);
+    for (const auto& f : t->frames) {
+      frameNames(f);
+      // The threads' objects a coroutine keeps in its locals (a concurrent.futures.Future it
+      // hands to an executor, a threading.Event): named after them too, after their own names.
+      for (const auto* vars : {&f.arguments, &f.locals}) {
+        for (const auto& v : *vars) {
+          auto it = out_.objects.find(v.address);
+          if (v.name == "self" || it == out_.objects.end() || myObjects_.count(v.address)) continue;
+          auto& list = it->second.names;
+          if (list.size() < 8 && std::find(list.begin(), list.end(), v.name) == list.end()) list.push_back(v.name);
+        }
+      }
+    }
   }
   for (const auto& t : out_.threads) {
     for (const auto& f : t.frames) frameNames(f);

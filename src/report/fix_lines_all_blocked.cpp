@@ -116,11 +116,12 @@ std::string laterCallFix(const Snapshot& s, const Finding& f, const SyncObject& 
   for (const auto& w : f.wakeSites) {
     if (w.object != o.address || w.pid != pid || !w.via.file.empty() || w.reference) continue;
     for (const auto& r : w.runners) {
-      if (!r.blocked || !r.task.empty() || r.line <= 0 || r.line >= w.at.line) continue;
+      if (!r.blocked || r.line <= 0 || r.line >= w.at.line) continue;
       for (const auto& x : f.participants) {
-        if (x.pid != pid || x.tid != r.tid || !x.task.empty()) continue;
+        if (x.pid != pid || x.task != r.task || (r.task.empty() && x.tid != r.tid)) continue;
         const SyncObject* waited = x.waitsFor ? objectOf(s, pid, x.waitsFor->object) : nullptr;
         std::string forWhat = waited && waited != &o ? fmt::format(" (for {})", nameOf(waited)) : "";
+        if (waited && waited->kind == ObjectKind::kAsyncFuture && waited->names.empty()) forWhat.clear();  // "the Future"
         if (waited && !waited->threadName.empty() &&
             (waited->kind == ObjectKind::kThread || waited->kind == ObjectKind::kThreadHandle)) {
           forWhat = fmt::format(" (for \"{}\" to finish)", waited->threadName);
@@ -168,9 +169,48 @@ std::string idleSitesClause(const Finding& f, const SyncObject& o, int64_t pid) 
                      fmt::join(functions, " or "));
 }
 
+// A task that holds an asyncio lock awaits a function in an executor thread, and that function
+// waits (run_coroutine_threadsafe(...).result()) for a coroutine of the same loop that needs the
+// lock: a cycle through the executor.
+std::string executorCallbackCycleFix(const Snapshot& s, const Finding& f) {
+  const Process* p = f.participants.empty() ? nullptr : processOf(s, f.participants.front().pid);
+  if (!p) return "";
+  auto taskNamed = [&](const std::string& name) -> const Task* {
+    for (const auto& t : p->tasks) {
+      if (t.name == name && t.state == "pending") return &t;
+    }
+    return nullptr;
+  };
+  for (const auto& holder : f.participants) {
+    const Task* ht = holder.task.empty() ? nullptr : taskNamed(holder.task);
+    if (!ht || !ht->await || ht->await->kind != "executor" || !ht->await->workerTid) continue;
+    for (const auto& worker : f.participants) {
+      if (!worker.task.empty() || worker.pid != p->pid || worker.tid != ht->await->workerTid || !worker.waitsFor) continue;
+      for (const auto& needer : f.participants) {
+        const Task* nt = needer.task.empty() || &needer == &holder ? nullptr : taskNamed(needer.task);
+        if (!nt || !needer.waitsFor) continue;
+        const auto& fs = nt->completesFutures;
+        if (std::find(fs.begin(), fs.end(), worker.waitsFor->object) == fs.end()) continue;
+        for (const auto& h : holder.holds) {
+          if (h.first.object != needer.waitsFor->object) continue;
+          std::string lock = nameOf(objectOf(s, p->pid, h.first.object));
+          return fmt::format("{} holds {}{} while it awaits a function in the executor thread \"{}\", which waits at {} "
+                             "for {}, a coroutine run on the same loop (run_coroutine_threadsafe) that needs {} at {}: "
+                             "release {} before awaiting the executor, or do not wait in the executor for coroutines "
+                             "that need it.",
+                             who(holder), lock, h.second.file.empty() ? "" : fmt::format(" (since {})", place(h.second)),
+                             worker.thread, place(worker.at), who(needer), lock, place(needer.at), lock);
+        }
+      }
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 std::string allBlockedFix(const Snapshot& s, const Finding& f) {
+  if (std::string cycle = executorCallbackCycleFix(s, f); !cycle.empty()) return cycle;
   // An event loop asleep past callbacks another thread added without waking it.
   if (f.summary.find("ready callback") != std::string::npos && f.summary.ends_with("added without waking it")) {
     return "from other threads, reach the loop only through loop.call_soon_threadsafe(...) or "
@@ -392,6 +432,14 @@ std::string allBlockedFix(const Snapshot& s, const Finding& f) {
         if (idle.empty()) idle = fmt::format("nothing will notify {}", name);
         return fmt::format("{}: notify it after changing the state its waiters check, and wait with wait_for(predicate) so "
                            "that a notify sent earlier is not missed.", idle);
+      }
+      case ObjectKind::kFuture: {
+        // A concurrent.futures.Future that a thread (an executor's, often) waits for.
+        if (std::string later = laterCallFix(s, f, *o, part.pid); !later.empty()) return later;
+        std::string idle = idleSitesClause(f, *o, part.pid);
+        if (idle.empty()) break;
+        return fmt::format("{}: complete it on every path (set_exception() in an except), or wait with a timeout "
+                           "(result(timeout=...)).", idle);
       }
       case ObjectKind::kAsyncFuture: {
         std::string idle = idleSitesClause(f, *o, part.pid);

@@ -92,6 +92,16 @@ std::string selfDeadlockFix(const Snapshot& s, const Finding& f) {
   if (o && (o->kind == ObjectKind::kSemLock || o->kind == ObjectKind::kMpLock)) {
     return fmt::format("{}: use multiprocessing.RLock() if it is meant to re-enter, or a helper that expects the lock held.", again);
   }
+  // The mutex of a queue.Queue taken by the program (`with jobs.mutex:`) around a call of the
+  // queue's own methods, which take it themselves: no RLock can be swapped in there.
+  if (const Process* p = o && o->kind == ObjectKind::kLock ? processOf(s, part.pid) : nullptr) {
+    for (const auto& [addr, q] : p->objects) {
+      if (q.kind != ObjectKind::kQueue || q.underlyingLock != o->address) continue;
+      return fmt::format("{}: the methods of queue {} (put, get, qsize...) take its mutex themselves; call them after "
+                         "leaving `with {}:`, or work on {}.queue directly while holding it.",
+                         again, objectShortName(q), name, objectShortName(q));
+    }
+  }
   return fmt::format("{}: use threading.RLock() for {} if it is meant to re-enter, or a helper that expects the lock held.",
                      again, name);
 }
@@ -154,6 +164,20 @@ std::string reentrancyFix(const Snapshot& s, const Finding& f, bool gc) {
 
 std::string joinCycleFix(const Snapshot& s, const Finding& f) {
   if (f.summary.find("ThreadPoolExecutor") != std::string::npos) {
+    // A done callback runs on the worker that completed the future: waiting there for the same
+    // pool's futures holds that worker.
+    for (const auto& part : f.participants) {
+      const Thread* t = threadOf(s, part);
+      if (!t || !std::any_of(t->frames.begin(), t->frames.end(), [](const Frame& fr) {
+            return fr.location.function == "_invoke_callbacks" && fr.location.file.ends_with("concurrent/futures/_base.py");
+          })) {
+        continue;
+      }
+      return fmt::format("{} waits at {} inside a done callback ({}()), which runs on the pool's worker that completed the "
+                         "future: do not wait for the pool's futures in add_done_callback() callbacks; chain the next step "
+                         "with another add_done_callback(), or give the executor more workers than callbacks that wait.",
+                         who(part), place(part.at), part.at.function);
+    }
     return "a bigger pool or no nested waits: give the executor more workers than tasks that wait, submit the inner work "
            "to a separate executor, or do not wait for futures inside its tasks.";
   }

@@ -552,6 +552,11 @@ def test_to_thread_blocked_worker(python, pyhang, tmp_path):
     marker = "main_wait" if python.version >= (3, 9) else "main_wait_38"
     check_at(participant(obs, f, "Task-1"), src, line(src, marker), "main")
     assert any(s.startswith(f"    and Thread {worker[0]['tid']} ") for s in f["explanation"]), f["explanation"]
+    # The executor's thread is part of the hang: a participant, at its own wait.
+    parts = [p for p in f["participants"] if not p["task"] and p["tid"] == worker[0]["tid"]]
+    assert len(parts) == 1, f["participants"]
+    check_at(parts[0], src, line(src, "worker_wait"), "blocking_load")
+    assert f["fix"].startswith("no thread will call gate.set()"), f["fix"]
 
 
 def test_condition_never_notified(python, pyhang, tmp_path):

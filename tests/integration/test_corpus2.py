@@ -91,6 +91,8 @@ BUSY = [
     "c2_ok_busy_tcp_pingpong.py",
     "c2_ok_busy_shared_log_stream.py",
     "c2_ok_busy_threadpool_callbacks.py",
+    "c2_ok_busy_queue_mutex_stats.py",
+    "c2_ok_busy_rlock_condition_recursive.py",
 ]
 
 # (script, interpreter ids or None for all, "live"/"core"/None) -> what pyhang says instead
@@ -428,6 +430,25 @@ IDLE: Dict[str, Idle] = {
     "c2_ok_idle_aio_subprocess_under_lock.py": Idle(verdict=("Verdict: no deadlock",)),
     # multiprocessing.pool.ThreadPool workers in a slow fetch (a sleep); main in imap_unordered.
     "c2_ok_idle_threadpool_slow_fetch.py": Idle(),
+    "c2_ok_idle_queue_mutex_janitor.py": Idle(),
+    "c2_ok_idle_priority_scheduler.py": Idle(),
+    "c2_ok_idle_sigtimedwait_supervisor.py": Idle(),
+    "c2_ok_idle_aio_add_reader_pipe.py": Idle(),
+    "c2_ok_idle_mp_lock_sleeper.py": Idle(),
+    "c2_ok_idle_main_returned_workers.py": Idle(),
+    "c2_ok_idle_cond_wait_for_timeout.py": Idle(),
+    "c2_ok_idle_thread_recv_child_client.py": Idle(),
+    "c2_ok_idle_aio_subprocess_communicate.py": Idle(),
+    "c2_ok_idle_lock_holder_runs_child.py": Idle(),
+    # main holds a lock and joins a reader that will need it, but only after the child writes.
+    "c2_ok_idle_reader_thread_then_lock.py": Idle(),
+    "c2_ok_idle_native_sleep_holder.py": Idle(),
+    # A blocking queue.get() on the event loop's thread, fed by a thread that sleeps first.
+    "c2_ok_idle_aio_blocking_get_in_loop.py": Idle(),
+    "c2_ok_idle_mp_listener_accept.py": Idle(),
+    "c2_ok_idle_lockf_child_holder.py": Idle(),
+    "c2_ok_idle_waitpid_any_thread.py": Idle(),
+    "c2_ok_idle_aio_timer_feeds_threads.py": Idle(),
     # Blocked on purpose until Ctrl-C: an Event (a Future) made on the spot that nothing can set.
     "c2_ok_idle_event_wait_forever.py": Idle(verdict=(
         "Verdict: no deadlock: every thread waits, and Ctrl-C or another signal (the main thread waits at "
@@ -585,7 +606,9 @@ HANGS: Dict[str, Hang] = {
     "c2_hang_aio_executor_event.py": Hang(["all-blocked"], {
         "task:Task-1": At("main_await", "main"),
         "task:fetch-profile": At("fetch_await", "fetch"),
-    }),
+        "executor*": At("fetch_wait", "blocking_fetch"),
+    }, fix=["authenticated.set() (", "@set", " in fetch()) would end the wait, but task ", " reaches it only after line ",
+            ", where it waits itself: make that call before the wait."]),
     "c2_hang_queue_put_under_lock.py": Hang(["all-blocked"], {
         "indexer": At("indexer_with", "indexer"),
         "ingest": At("ingest_put", "ingest", holds=["ingest_with"]),
@@ -955,6 +978,59 @@ HANGS: Dict[str, Hang] = {
             'needs at @store_with: release catalog_lock before waiting.']),
     # A fork while the warmup thread was importing a slow module: the child's import waits for
     # the module's import lock, owned by a thread that does not exist in the child.
+    # The program takes the queue's own mutex and calls the queue's put(), which takes it again.
+    "c2_hang_queue_mutex_put.py": Hang(["self-deadlock"], {
+        "MainThread": At("put", "requeue", holds=["mutex_with"]),
+    }, fix=["@put takes jobs.mutex again while ", "@mutex_with", " holds it: the methods of queue jobs (put, get, "
+            "qsize...) take its mutex themselves; call them after leaving `with jobs.mutex:`"]),
+    # A threading.Lock and a multiprocessing.Lock taken in opposite orders by two threads.
+    "c2_hang_mixed_lock_order.py": Hang(["lock-order-cycle"], {
+        "indexer": At("indexer", "indexer", holds=["indexer_with"]),
+        "compactor": At("compactor", "compactor", holds=["compactor_with"]),
+    }),
+    # A writer-preferring readers/writer lock: a reader re-enters while a writer waits.
+    "c2_hang_rwlock_writer_preference.py": Hang(["all-blocked"], {
+        "reporter": At("read_wait", "acquire_read"),
+        "updater": At("write_wait", "acquire_write"),
+        "MainThread": At("main_join", "main"),
+    }),
+    # Parent and child each wait for the other's multiprocessing.Event first (cores taken one
+    # process at a time cannot tell whether the other fed the shared semaphore between them).
+    "c2_hang_mp_event_handshake.py": Hang(["all-blocked"], {
+        "MainThread": At("parent_wait", "main"),
+        "child:MainThread": At("child_wait", "child"),
+    }, children=True, live_only=True),
+    # A coroutine awaits an executor job that waits for a Future only the coroutine completes, later.
+    "c2_hang_aio_executor_waits_own_ack.py": Hang(["all-blocked"], {
+        "task:Task-1": At("await", "main"),
+        "executor*": At(None, "result"),
+    }, fix=["ack.set_result() (c2_hang_aio_executor_waits_own_ack.py:", " in main()) would end the wait, but task ",
+            " reaches it only after line ", ", where it waits itself: make that call before the wait."]),
+    # A task holding an asyncio.Lock awaits an executor job that waits for a coroutine needing it.
+    "c2_hang_aio_lock_threadsafe_cycle.py": Hang(["all-blocked"], {
+        "task:Task-1": At("main_await", "main", holds=["main_with"]),
+        "task:Task-2": At("refresh_with", "refresh_token"),
+        "executor*": At("upload_result", "blocking_upload"),
+    }, fix=[" holds the Lock (since ", "@main_with", ") while it awaits a function in the executor thread ",
+            "which waits at ", "@upload_result", " for task ", "that needs the Lock at ", "@refresh_with",
+            ": release the Lock before awaiting the executor"]),
+    # A done callback (run on the single worker that completed the future) waits for a job it
+    # submitted to the same pool.
+    "c2_hang_done_callback_waits_pool.py": Hang(["join-cycle"], {
+        "io_0": At("chain", "on_downloaded"),
+    }, fix=['"io_0" waits at ', "@chain", " inside a done callback (on_downloaded()), which runs on the pool's worker "
+            "that completed the future: do not wait for the pool's futures in add_done_callback() callbacks"]),
+    # A thread started under a lock needs that lock before it sets the event its starter waits for.
+    "c2_hang_start_under_lock_ready_event.py": Hang(["all-blocked"], {
+        "reader-1": At("run_with", "run"),
+        "MainThread": At("add_wait", "add_reader", holds=["add_with"]),
+    }, fix=['"MainThread" holds self.lock while it waits for r.ready, and ready.set() (',
+            "in run()), which would end that wait, is in \"reader-1\", which waits for self.lock: do not hold "
+            "self.lock while waiting for r.ready"]),
+    # A SIGUSR1 handler waits for an Event that only the main loop it interrupted sets.
+    "c2_hang_signal_handler_waits_event.py": Hang(["all-blocked"], {
+        "MainThread": At("handler_wait", "on_usr1"),
+    }),
     "c2_hang_fork_during_import.py": Hang(["held-by-dead-thread"], {
         "child:MainThread": At("child_import", "render"),
     }, children=True, fix=["import _c2_report_templates before starting threads that import it, or before forking"]),
@@ -963,6 +1039,11 @@ HANGS: Dict[str, Hang] = {
 _ALL = None
 _DEBIAN_NEW = ("3.13.5", "3.14.10", "3.15.x")
 HANG_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {
+    ("c2_hang_signal_handler_waits_event.py", _ALL, None):
+        "pyhang says 'no deadlock: every thread waits, and signal SIGUSR1 (its handler on_usr1 ...) can still "
+        "wake the program': any Python signal handler counts as a way out, also the one already running around "
+        "the wait, which would only wait again (which calls could wake the wait is not known when the signal "
+        "sources are weighed)",
     ("c2_hang_simplequeue_under_lock.py", ("3.13.0", "3.13.5", "3.14.10", "3.15.x"), "core"):
         "pyhang says 'no deadlock found': from 3.13 SimpleQueue.put() hands its item straight to a parked get(), "
         "so a getter that was handed an item and is waking up also shows an empty queue; a core has no second "
@@ -1010,9 +1091,11 @@ def test_hang_is_named(python, pyhang, script, source, request, tmp_path_factory
     if named_tasks:
         got = {task_or_thread(p, ready_pid): p for p in participants}
         # "Thread-1*": a library thread whose default name varies with the version ("Thread-1",
-        # "Thread-1 (_monitor)" since 3.10).
+        # "Thread-1 (_monitor)" since 3.10). "executor*": asyncio's default executor's thread
+        # ("asyncio_0" since 3.9, "ThreadPoolExecutor-0_0" before).
         for pattern in [k for k in spec.participants if k.endswith("*")]:
-            names = [k for k in got if k.startswith(pattern[:-1])]
+            prefixes = ("asyncio_", "ThreadPoolExecutor-") if pattern == "executor*" else (pattern[:-1],)
+            names = [k for k in got if k.startswith(prefixes)]
             if len(names) == 1:
                 got[pattern] = got.pop(names[0])
         assert sorted(got) == sorted(spec.participants), shown

@@ -18,7 +18,7 @@ class Session:
     async def fetch(self, url):
         loop = asyncio.get_event_loop()
         body = await loop.run_in_executor(None, self.blocking_fetch, url)  # LINE:fetch_await
-        self.authenticated.set()  # BUG: too late
+        self.authenticated.set()  # LINE:set BUG: too late
         return body
 
 

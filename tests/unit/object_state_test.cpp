@@ -106,5 +106,38 @@ TEST(FixLines, LeakedSemaphoreAndBarrier) {
   EXPECT_EQ(fixLine(snap, f), "");
 }
 
+// `with jobs.mutex:` around jobs.put(): the queue's own mutex, which no RLock can replace.
+TEST(FixLines, SelfDeadlockOnAQueuesOwnMutex) {
+  Snapshot snap;
+  snap.processes.emplace_back();
+  Process& p = snap.processes.back();
+  p.pid = 10;
+  SyncObject mutex = object(ObjectKind::kLock, {}, "jobs.mutex");
+  mutex.address = 0x2000;
+  p.objects[0x2000] = mutex;
+  Finding f;
+  f.kind = "self-deadlock";
+  Participant part;
+  part.pid = 10;
+  part.at = SourceLocation{"/srv/app/requeue.py", 22, "requeue"};
+  part.waitsFor = WaitInfo{};
+  part.waitsFor->op = WaitOp::kAcquire;
+  part.waitsFor->object = 0x2000;
+  part.holds.push_back({HeldObject{0x2000, "with", 20}, SourceLocation{"/srv/app/requeue.py", 20, "requeue"}});
+  f.participants.push_back(part);
+  // A lock of the program's own: an RLock would do.
+  EXPECT_EQ(fixLine(snap, f),
+            "requeue.py:22 takes jobs.mutex again while requeue.py:20 holds it: use threading.RLock() for jobs.mutex if it "
+            "is meant to re-enter, or a helper that expects the lock held.");
+  SyncObject queue = object(ObjectKind::kQueue, {{"qsize", "0"}, {"maxsize", "0"}}, "jobs");
+  queue.address = 0x3000;
+  queue.underlyingLock = 0x2000;
+  p.objects[0x3000] = queue;
+  EXPECT_EQ(fixLine(snap, f),
+            "requeue.py:22 takes jobs.mutex again while requeue.py:20 holds it: the methods of queue jobs (put, get, "
+            "qsize...) take its mutex themselves; call them after leaving `with jobs.mutex:`, or work on jobs.queue "
+            "directly while holding it.");
+}
+
 }  // namespace
 }  // namespace pyhang

@@ -409,6 +409,13 @@ TEST(TaskAnalysis, ExecutorTaskBlockedBehindAThreadThatWaitsForever) {
   ASSERT_NE(f, nullptr);
   EXPECT_TRUE(hasLine(*f, "  Task \"Task-1\" (main) awaits a function running in Thread 4301 \"asyncio_0\" (asyncio.to_thread)"));
   EXPECT_TRUE(hasLine(*f, "    and Thread 4301 \"asyncio_0\" waits forever itself (see its traceback)"));
+  // The executor's thread is a participant too, at its own wait (its wake sites get looked for).
+  auto part = std::find_if(f->participants.begin(), f->participants.end(),
+                             [](const Participant& x) { return x.task.empty() && x.tid == 4301; });
+  ASSERT_NE(part, f->participants.end());
+  EXPECT_EQ(part->at.line, 12);
+  ASSERT_TRUE(part->waitsFor);
+  EXPECT_EQ(part->waitsFor->object, kGate);
 }
 
 TEST(TaskAnalysis, HostileGraphsDoNotCrash) {
