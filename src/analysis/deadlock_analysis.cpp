@@ -119,8 +119,9 @@ void analyze(Snapshot& snap) {
       }
       f.lines.push_back("  A task that waits for work submitted to its own pool holds a worker the work needs: use a");
       f.lines.push_back("  separate pool for the inner work, more workers than nested waits, or do not wait inside tasks.");
-      f.summary = fmt::format("the worker{} of a {} wait{} for futures queued behind {}",
+      f.summary = fmt::format("the worker{} of a {} wait{} for {} queued behind {}",
                               members.size() == 1 ? "" : "s", kind, members.size() == 1 ? "s" : "",
+                              kind.rfind("multiprocessing", 0) == 0 ? "work" : "futures",
                               members.size() == 1 ? "itself" : "themselves");
       d.findings.push_back(std::move(f));
     }

@@ -389,10 +389,14 @@ std::string Explainer::waitTarget(const UnitState& u) const {
             u.poolQueue == u.starvedPool ? " (this one included)" : "");
       }
       if (u.starvedPool) {
+        // A multiprocessing pool's ApplyResult / MapResult is a pool job, not a future.
+        auto job = o ? o->attrs.find("job") : std::map<std::string, std::string>::const_iterator{};
+        std::string what = o && job != o->attrs.end() ? fmt::format("the result {} of pool job {}", label, job->second)
+                                                      : fmt::format("the result of future {}", label);
         return fmt::format(
-            "waits for the result of future {}, still queued in its {}, whose {} "
+            "waits for {}, still queued in its {}, whose {} "
             "{} blocked{}",
-            label, poolName(p, u.starvedPool),
+            what, poolName(p, u.starvedPool),
             u.starvedPoolWorkers == 1 ? "only worker"
                                       : fmt::format("{} workers", u.starvedPoolWorkers),
             u.starvedPoolWorkers == 1 ? "is" : "are all",
