@@ -218,11 +218,17 @@ std::string fixLine(const Snapshot& s, const Finding& f) {
     bool forked = std::any_of(f.participants.begin(), f.participants.end(), [](const Participant& p) {
       return p.heldBy.ends_with("(in the parent, at fork time)");
     });
-    // Popen(preexec_fn=...): the function runs in the forked child, between fork() and exec().
-    bool preexec = forked && std::any_of(f.participants.begin(), f.participants.end(), [&](const Participant& p) {
+    // Popen(preexec_fn=...): the function runs in the forked child, between fork() and exec(),
+    // called from _execute_child. Also when the lock's holder at fork time could not be told (the
+    // parent's thread had released it by the time it was read).
+    bool preexec = std::any_of(f.participants.begin(), f.participants.end(), [&](const Participant& p) {
       const Thread* t = threadOf(s, p);
-      return t && std::any_of(t->frames.begin(), t->frames.end(), [](const Frame& fr) {
+      if (!t) return false;
+      auto exec = std::find_if(t->frames.begin(), t->frames.end(), [](const Frame& fr) {
         return fr.location.function == "_execute_child" && fr.location.file.ends_with("/subprocess.py");
+      });
+      return exec != t->frames.end() && std::any_of(exec + 1, t->frames.end(), [](const Frame& fr) {
+        return fr.kind == Frame::Kind::kPython && !fr.location.file.ends_with("/subprocess.py");
       });
     });
     fix = preexec ? fmt::format("do not take locks in Popen's preexec_fn ({} runs in the forked child, where only the thread "
