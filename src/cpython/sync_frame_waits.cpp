@@ -116,6 +116,15 @@ std::optional<int64_t> SyncReader::simpleQueueLength(uint64_t queue) const {
   return *count;
 }
 
+bool SyncReader::inLocals(const RawFrame& frame, uint64_t object) const {
+  if (!frame.code || frame.slots == 0 || object == 0) return false;
+  const size_t n = std::min<size_t>(frame.code->slotNames.size(), 256);
+  for (size_t i = 0; i < n; ++i) {
+    if (frames_.slotObject(frame.slots + 8 * i) == object) return true;
+  }
+  return false;
+}
+
 std::optional<WaitInfo> SyncReader::blockedSimpleQueueGet(const RawFrame& frame) const {
   if (!frame.code || frame.stackBase == 0) return std::nullopt;
   const int minor = objects_.layout().traits.minor;
@@ -134,6 +143,10 @@ std::optional<WaitInfo> SyncReader::blockedSimpleQueueGet(const RawFrame& frame)
     } else if (isSimpleQueue(obj)) {
       // [get, q]: the method and its self (LOAD_METHOD, 3.7+)
       if (auto pc = callable(prev); pc && pc->name == "get" && pc->self == 0) queue = obj;
+    }
+    if (queue && frame.exactDepth < 0 && !lineLoadsAttribute(frame, {"get"}).value_or(true) &&
+        !inLocals(frame, obj)) {
+      queue = 0;   // stale: an earlier call's [get, q] (a local `get = q.get` is called by name)
     }
     if (queue) {
       auto length = simpleQueueLength(queue);
@@ -201,6 +214,12 @@ std::optional<WaitInfo> SyncReader::pendingAcquire(const RawFrame& frame, bool r
   if (auto op = objects_.memory().readValue<uint8_t>(frame.code->bytecode + frame.byteOffset)) opcode = *op;
   std::string_view opname = baseOpcodeName(minor, opcode);
   const bool enteringWith = opname == "BEFORE_WITH" || opname == "SETUP_WITH";
+  const bool calling = opname.starts_with("CALL") || opname.starts_with("PRECALL");
+  // Without the live stack depth, the slots of a frame that is not calling (FOR_ITER reading a
+  // pipe) or entering a `with` hold only stale values of calls that returned, and of frames
+  // popped from the same memory: a bound `lock.__enter__` left there by another frame made a
+  // reader thread blocked in read(2) "wait" for a lock it never touched (deb-3.11).
+  if (frame.exactDepth < 0 && !enteringWith && !calling) return std::nullopt;
   int limit = frame.exactDepth >= 0 ? frame.exactDepth
                                     : std::min(frame.code->stackSize, frame.protectedDepth + 32);
   auto isAcquireName = [](const std::string& n) { return n == "acquire" || n == "__enter__" || n == "acquire_lock"; };
@@ -237,7 +256,7 @@ std::optional<WaitInfo> SyncReader::pendingAcquire(const RawFrame& frame, bool r
     // __enter__ taken beforehand: no attribute on the line, an [__enter__, lock] pair on the stack.
     const bool enterContext = frame.code->name == "enter_context" && frame.code->filename.ends_with("/contextlib.py");
     if (candidate && frame.exactDepth < 0 && !enteringWith && !enterContext &&
-        (opname.starts_with("CALL") || opname.starts_with("PRECALL"))) {
+        calling) {
       // No stack depth (3.11/3.12 in a call): slots above the call's operands keep stale
       // values of earlier calls, an [acquire, lock] pair among them. The call in progress is an
       // acquire only if its line loads one. 3.11's specialized PRECALLs (PRECALL_NO_KW_BUILTIN_O

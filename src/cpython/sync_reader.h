@@ -60,6 +60,8 @@ class SyncReader {
   // Whether the source line of the frame's current instruction loads one of `names` as an
   // attribute (LOAD_ATTR / LOAD_METHOD) before that instruction. nullopt: cannot be told.
   std::optional<bool> lineLoadsAttribute(const RawFrame& frame, std::initializer_list<std::string_view> names) const;
+  // Whether one of the frame's local variables (or cells) refers to `object`.
+  bool inLocals(const RawFrame& frame, uint64_t object) const;
   const ObjectReader& objects_;
   const FrameWalker& frames_;
 };
