@@ -58,26 +58,63 @@ std::string waitUnderLockFix(const Snapshot& s, const Finding& f, const Particip
 
 // A thread (task) blocked in put() on a full queue whose only consumers, by the source, are
 // themselves blocked in put() on another full queue: two bounded queues in opposite directions
-// that filled up at once.
-std::string boundedQueueCycleFix(const Snapshot& s, const Finding& f, const Participant& part, const SyncObject& o) {
+// that filled up at once, or a ring of them (pipeline stages that feed each other).
+struct QueueHop {
+  const Participant* consumer = nullptr;  // blocked in put() on `next`
+  const SyncObject* next = nullptr;
+  const WakeSite* site = nullptr;         // its get() on the full queue
+};
+
+QueueHop blockedConsumerOf(const Snapshot& s, const Finding& f, const Participant* self, const SyncObject& q, int pid) {
   for (const auto& w : f.wakeSites) {
-    if (w.object != o.address || w.pid != part.pid || w.call.find(".get") == std::string::npos || w.runners.empty()) continue;
+    if (w.object != q.address || w.pid != pid || w.call.find(".get") == std::string::npos || w.runners.empty()) continue;
     for (const auto& r : w.runners) {
       if (!r.blocked) continue;
       for (const auto& x : f.participants) {
         bool same = x.pid == w.pid && (r.task.empty() ? x.task.empty() && x.tid == r.tid : x.task == r.task);
-        if (!same || &x == &part || !x.waitsFor || x.waitsFor->op != WaitOp::kQueuePut) continue;
+        if (!same || &x == self || !x.waitsFor || x.waitsFor->op != WaitOp::kQueuePut) continue;
         const SyncObject* other = waitedObject(s, x);
-        if (!other || other->address == o.address) continue;
-        return fmt::format("{} is full, and {}, which would take from it ({} at {}), is itself blocked putting into {}, "
-                           "which is full too: bounded queues in both directions filled up at once. Let one side take "
-                           "what is waiting before it puts (put() with a timeout, or put_nowait() and a get() when "
-                           "full), or make one direction unbounded.",
-                           nameOf(&o), fix_lines_internal::who(x), w.call, place(w.at), nameOf(other));
+        if (!other || other->address == q.address) continue;
+        return QueueHop{&x, other, &w};
       }
     }
   }
-  return "";
+  return {};
+}
+
+std::string boundedQueueCycleFix(const Snapshot& s, const Finding& f, const Participant& part, const SyncObject& o) {
+  QueueHop first = blockedConsumerOf(s, f, &part, o, part.pid);
+  if (!first.consumer) return "";
+  // Stages that run the same get() (one pipeline function per stage), each blocked putting into
+  // a different full queue, `o` among them: a ring of as many bounded queues as stages.
+  std::set<uint64_t> targets;
+  size_t stages = 0;
+  for (const auto& r : first.site->runners) {
+    for (const auto& x : f.participants) {
+      bool same = x.pid == first.site->pid && (r.task.empty() ? x.task.empty() && x.tid == r.tid : x.task == r.task);
+      if (!same || !r.blocked || !x.waitsFor || x.waitsFor->op != WaitOp::kQueuePut) continue;
+      if (const SyncObject* t = waitedObject(s, x)) {
+        targets.insert(t->address);
+        ++stages;
+      }
+    }
+  }
+  const size_t ring = targets.count(o.address) && targets.size() == stages ? stages : 0;
+  if (ring >= 3) {
+    return fmt::format("{} is full, and {}, which would take from it ({} at {}), is itself blocked putting into {}, "
+                       "which is full too: the {} bounded queues of this ring of stages all filled up, and every stage "
+                       "waits to put into the next. Keep fewer items in flight than the ring holds (the queues' "
+                       "maxsize plus one per stage), or let a stage take what is waiting before it puts (put() with "
+                       "a timeout, or put_nowait() and a get() when full), or make one queue unbounded.",
+                       nameOf(&o), fix_lines_internal::who(*first.consumer), first.site->call, place(first.site->at),
+                       nameOf(first.next), ring);
+  }
+  return fmt::format("{} is full, and {}, which would take from it ({} at {}), is itself blocked putting into {}, "
+                     "which is full too: bounded queues in both directions filled up at once. Let one side take "
+                     "what is waiting before it puts (put() with a timeout, or put_nowait() and a get() when "
+                     "full), or make one direction unbounded.",
+                     nameOf(&o), fix_lines_internal::who(*first.consumer), first.site->call, place(first.site->at),
+                     nameOf(first.next));
 }
 
 // A module's top-level code waits for a thread that needs that module's import lock (it imports

@@ -93,6 +93,8 @@ BUSY = [
     "c2_ok_busy_threadpool_callbacks.py",
     "c2_ok_busy_queue_mutex_stats.py",
     "c2_ok_busy_rlock_condition_recursive.py",
+    "c2_ok_busy_token_ring.py",
+    "c2_ok_busy_zlib_stats.py",
 ]
 
 # (script, interpreter ids or None for all, "live"/"core"/None) -> what pyhang says instead
@@ -449,6 +451,13 @@ IDLE: Dict[str, Idle] = {
     "c2_ok_idle_lockf_child_holder.py": Idle(),
     "c2_ok_idle_waitpid_any_thread.py": Idle(),
     "c2_ok_idle_aio_timer_feeds_threads.py": Idle(),
+    # A producer blocked in put() on a full queue while the uploader sleeps; a Manager's queue and
+    # lock held by a sleeping worker process; a sched.scheduler sleeping until its next event; a
+    # parent waiting in Connection.recv() for a slow child.
+    "c2_ok_idle_bounded_queue_backpressure.py": Idle(),
+    "c2_ok_idle_mp_manager_queue.py": Idle(),
+    "c2_ok_idle_sched_runner.py": Idle(),
+    "c2_ok_idle_mp_parent_child_chat.py": Idle(),
     # Blocked on purpose until Ctrl-C: an Event (a Future) made on the spot that nothing can set.
     "c2_ok_idle_event_wait_forever.py": Idle(verdict=(
         "Verdict: no deadlock: every thread waits, and Ctrl-C or another signal (the main thread waits at "
@@ -1027,6 +1036,27 @@ HANGS: Dict[str, Hang] = {
     }, fix=['"MainThread" holds self.lock while it waits for r.ready, and ready.set() (',
             "in run()), which would end that wait, is in \"reader-1\", which waits for self.lock: do not hold "
             "self.lock while waiting for r.ready"]),
+    # The script returned without the sentinel its non-daemon consumer waits for.
+    "c2_hang_exit_waits_worker.py": Hang(["all-blocked"], {
+        "consumer": At("get", "consumer"),
+        "MainThread": At(None, "_shutdown"),
+    }, fix=["would end the wait, but no live thread or task is running that module level code: have the producer "
+            "put a sentinel for each consumer"]),
+    # Three stages in a ring of maxsize=1 queues with more items in flight than the ring holds.
+    "c2_hang_bounded_queue_ring.py": Hang(["all-blocked"], {
+        "feeder": At("feed", "feeder"),
+        "stage-0": At("put", "stage"),
+        "stage-1": At("put", "stage"),
+        "stage-2": At("put", "stage"),
+        "MainThread": At("main_join", "main"),
+    }, fix=["which is full too: the 3 bounded queues of this ring of stages all filled up"]),
+    # An event bus calls a subscriber under its lock; the subscriber waits for a worker that
+    # publishes on the same bus first.
+    "c2_hang_observer_waits_worker.py": Hang(["all-blocked"], {
+        "worker": At("publish_with", "publish"),
+        "MainThread": At("wait", "on_order", holds=["publish_with"]),
+    }, fix=['"MainThread" holds bus.lock while it waits for answer, and answer.set_result() (',
+            '"worker", which waits for bus.lock: do not hold bus.lock while waiting for answer']),
     # A SIGUSR1 handler waits for an Event that only the main loop it interrupted sets.
     "c2_hang_signal_handler_waits_event.py": Hang(["all-blocked"], {
         "MainThread": At("handler_wait", "on_usr1"),
