@@ -17,20 +17,46 @@ namespace {
 using explain::baseName;
 using explain::signalDisplayName;
 
+bool inFinding(const Finding& f, int64_t pid, int64_t tid) {
+  return std::any_of(f.participants.begin(), f.participants.end(),
+                     [&](const Participant& p) { return p.pid == pid && p.tid == tid && p.task.empty(); });
+}
+
 // The signals a process handles in Python, as phrases: from the handlers read in its memory, or
 // (live, when those could not be read) from the signals the kernel says it catches, less SIGINT
 // (caught by every Python program to raise KeyboardInterrupt) and the fatal ones
 // faulthandler catches.
-std::vector<std::string> signalWakeSources(const Process& p) {
+//
+// A handler that is itself running in the main thread, blocked in the finding, is not one: the
+// same signal again would only run it again, nested, to wait in the same place (a SIGUSR1
+// handler that waits for an Event only the code it interrupted sets).
+std::vector<std::string> signalWakeSources(const Process& p, const Finding& f) {
   std::vector<std::string> out;
   auto where = [](const SignalHandler& h) {
     if (h.where.file.empty()) return std::string();
     return fmt::format(", {}:{}", baseName(h.where.file), h.where.line);
   };
+  std::vector<const Frame*> running;  // handler frames below a "signal handler" marker
+  for (const auto& t : p.threads) {
+    if (!t.isMain || !inFinding(f, p.pid, t.tid)) continue;
+    for (size_t i = 0; i + 1 < t.frames.size(); ++i) {
+      const Frame& m = t.frames[i];
+      if (m.kind == Frame::Kind::kMarker && m.marker == "signal handler" && t.frames[i + 1].kind == Frame::Kind::kPython) {
+        running.push_back(&t.frames[i + 1]);
+      }
+    }
+  }
+  auto isRunning = [&](const SignalHandler& h) {
+    return std::any_of(running.begin(), running.end(), [&](const Frame* fr) {
+      const std::string& qual = fr->qualname.empty() ? fr->location.function : fr->qualname;
+      return !h.where.file.empty() && fr->location.file == h.where.file && qual == h.handler;
+    });
+  };
   if (p.signalHandlers) {
     for (const auto& h : *p.signalHandlers) {
       // multiprocessing's own processes (the forkserver's SIGCHLD handler) only serve others.
       if (h.where.file.find("/multiprocessing/") != std::string::npos) continue;
+      if (isRunning(h)) continue;
       out.push_back(fmt::format("signal {} (its handler {}{})", h.name, h.handler, where(h)));
     }
     return out;
@@ -158,7 +184,7 @@ void setAsideSignalWakeable(Snapshot& snap) {
         if (!pids.count(p.pid)) continue;
         bool hasMain = std::any_of(p.threads.begin(), p.threads.end(), [](const Thread& t) { return t.isMain; });
         if (!hasMain) continue;
-        for (auto& w : signalWakeSources(p)) sources.push_back(std::move(w));
+        for (auto& w : signalWakeSources(p, f)) sources.push_back(std::move(w));
       }
       if (f.kind == "all-blocked" && sources.empty()) {
         if (std::string w = interruptWait(snap, f); !w.empty()) sources.push_back(std::move(w));
@@ -178,11 +204,6 @@ void setAsideSignalWakeable(Snapshot& snap) {
 }
 
 namespace {
-
-bool inFinding(const Finding& f, int64_t pid, int64_t tid) {
-  return std::any_of(f.participants.begin(), f.participants.end(),
-                     [&](const Participant& p) { return p.pid == pid && p.tid == tid && p.task.empty(); });
-}
 
 // A thread that may still get somewhere: running, sleeping, in I/O, waiting for a signal or with
 // a timeout, or waiting for something outside every finding (an Event a sleeping thread will

@@ -116,11 +116,30 @@ void AioReader::nameObjects() {
     if (std::find(v.begin(), v.end(), name) == v.end() && v.size() < 8) v.push_back(name);
   };
   std::set<uint64_t> examined;
+  auto typeModule = [&](uint64_t v) {
+    auto t = objects_.typeOf(v);
+    return t ? (*t)->module : std::string("builtins");
+  };
+  // Through attributes, up to three deep ("self.lock", "self.store.lock", "app.store.db.lock"),
+  // each object followed once (under the first name it is reached by).
   auto attributePaths = [&](const std::string& base, uint64_t obj) {
-    if (examined.size() >= kMaxNamedObjects || !examined.insert(obj).second) return;
-    auto t = objects_.typeOf(obj);
-    if (!t || (*t)->module == "builtins" || (*t)->module.empty()) return;
-    for (const auto& [name, value] : objects_.attrs(obj, 64)) note(value, base + "." + name);
+    std::vector<std::pair<std::string, uint64_t>> level{{base, obj}};
+    for (int depth = 1; depth <= 3 && !level.empty(); ++depth) {
+      std::vector<std::pair<std::string, uint64_t>> next;
+      for (const auto& [path, o] : level) {
+        if (examined.size() >= kMaxNamedObjects || !examined.insert(o).second) continue;
+        auto t = objects_.typeOf(o);
+        if (!t || (*t)->module == "builtins" || (*t)->module.empty()) continue;
+        for (const auto& [name, value] : objects_.attrs(o, 64)) {
+          if (myObjects_.count(value)) {
+            note(value, path + "." + name);
+          } else if (depth < 3 && value != o && next.size() < 256 && !libraryInternalsModule(typeModule(value))) {
+            next.emplace_back(path + "." + name, value);
+          }
+        }
+      }
+      level = std::move(next);
+    }
   };
   std::vector<uint64_t> dicts;
   if (auto mainDict = objects_.moduleDict("__main__")) dicts.push_back(*mainDict);

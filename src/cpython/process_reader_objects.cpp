@@ -216,13 +216,48 @@ void Reader::nameObjects() {
     if (where.function.empty()) return;
     out_.foreignCallbacks.push_back(Process::ForeignCallback{name, std::move(where)});
   };
+  // An object's attributes that are worth following: synchronisation objects the snapshot knows
+  // and instances of the program's (or a library's) classes. Read once per object, for a bounded
+  // number of objects.
+  std::unordered_map<uint64_t, std::vector<std::pair<std::string, uint64_t>>> followable;
+  auto userInstance = [&](uint64_t obj) {
+    auto t = objects_.typeOf(obj);
+    return t && (*t)->module != "builtins" && !(*t)->module.empty();
+  };
+  // Not through the standard library's own objects: "jobs.not_empty._lock" is jobs.mutex.
+  auto throughable = [&](uint64_t obj) { return userInstance(obj) && !libraryInternalsModule((*objects_.typeOf(obj))->module); };
+  auto followableAttrs = [&](uint64_t obj) -> const std::vector<std::pair<std::string, uint64_t>>& {
+    static const std::vector<std::pair<std::string, uint64_t>> kNone;
+    if (auto it = followable.find(obj); it != followable.end()) return it->second;
+    if (followable.size() >= 4096 || !userInstance(obj)) return kNone;
+    auto& list = followable[obj];
+    for (auto& [name, value] : objects_.attrs(obj, 64)) {
+      if (value && value != obj) list.emplace_back(std::move(name), value);
+    }
+    return list;
+  };
+  // Names through attributes, up to three deep: "self.lock", "self.store.lock",
+  // "app.service.store.lock" (a module global).
   auto attributePaths = [&](std::unordered_map<uint64_t, std::vector<std::string>>& into, const std::string& base,
                             uint64_t obj) {
-    auto t = objects_.typeOf(obj);
-    if (!t || (*t)->module == "builtins" || (*t)->module.empty()) return;
-    for (const auto& [name, value] : objects_.attrs(obj, 64)) {
-      if (uint64_t o = syncOf(value)) note(into, o, base + "." + name);
-      if (&into == &globalAttrNames) noteCallback(base + "." + name, value);
+    struct Step {
+      std::string path;
+      uint64_t obj;
+      int depth;
+    };
+    std::vector<Step> todo{{base, obj, 1}};
+    for (size_t i = 0; i < todo.size() && i < 512; ++i) {
+      Step step = todo[i];
+      for (const auto& [name, value] : followableAttrs(step.obj)) {
+        std::string path = step.path + "." + name;
+        if (uint64_t o = syncOf(value)) {
+          note(into, o, path);
+        } else if (step.depth < 3 && throughable(value)) {
+          todo.push_back(Step{std::move(path), value, step.depth + 1});
+          continue;
+        }
+        if (&into == &globalAttrNames && step.depth == 1) noteCallback(step.path + "." + name, value);
+      }
     }
   };
   // Module globals of __main__ and of every module a frame runs in.
@@ -290,10 +325,19 @@ void Reader::nameObjects() {
       }
       if (src == &globalAttrNames) globalCount = names.size();
     }
-    // Among the other names, the caller's ("auth_tokens._lock", a local of an outer frame)
-    // tells more than the method's own "self._lock": those first.
-    std::stable_partition(names.begin() + static_cast<std::ptrdiff_t>(globalCount), names.end(),
-                          [](const std::string& n) { return n.rfind("self.", 0) != 0; });
+    // Shorter paths first ("self.lock" before "r.manager.lock"); among the other names of a
+    // length, the caller's ("auth_tokens._lock", a local of an outer frame) tells more than the
+    // method's own "self._lock": those first.
+    auto dots = [](const std::string& n) { return std::count(n.begin(), n.end(), '.'); };
+    const size_t firstAttr = globalNames.count(addr) ? std::min(globalNames[addr].size(), globalCount) : 0;
+    std::stable_sort(names.begin() + static_cast<std::ptrdiff_t>(firstAttr),
+                     names.begin() + static_cast<std::ptrdiff_t>(globalCount),
+                     [&](const std::string& a, const std::string& b) { return dots(a) < dots(b); });
+    std::stable_sort(names.begin() + static_cast<std::ptrdiff_t>(globalCount), names.end(),
+                     [&](const std::string& a, const std::string& b) {
+                       bool sa = a.rfind("self.", 0) == 0, sb = b.rfind("self.", 0) == 0;
+                       return std::make_pair(dots(a), sa) < std::make_pair(dots(b), sb);
+                     });
     obj.names = std::move(names);
     obj.globalNameCount = globalCount;
   }

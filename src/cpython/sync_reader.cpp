@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -29,6 +30,14 @@ std::string stdlibModuleOf(const std::string& filename) {
   if (endsWith(filename, "/subprocess.py")) return "subprocess";
   if (endsWith(filename, "/selectors.py")) return "selectors";
   return "";
+}
+
+bool libraryInternalsModule(const std::string& module) {
+  static const std::set<std::string> kLibrary = {
+      "threading", "queue", "asyncio", "concurrent", "multiprocessing", "logging", "selectors", "socket",
+      "subprocess", "socketserver", "weakref", "_weakrefset", "collections", "functools", "sched", "contextlib",
+      "ssl", "http", "email", "json", "enum", "typing", "abc", "io", "_io", "importlib", "_thread", "_queue"};
+  return kLibrary.count(module.substr(0, module.find('.'))) > 0;
 }
 
 ObjectKind SyncReader::classify(uint64_t obj) const {

@@ -70,4 +70,9 @@ class SyncReader {
 // "concurrent.futures", "asyncio", or "".
 std::string stdlibModuleOf(const std::string& filename);
 
+// Whether a type's module (`TypeInfo::module`) is one of the standard library's whose instances'
+// attributes are its own business (threading, queue, asyncio, logging...): names are not made
+// through them ("jobs.not_empty._lock" is jobs.mutex).
+bool libraryInternalsModule(const std::string& module);
+
 }  // namespace pyhang::cpython

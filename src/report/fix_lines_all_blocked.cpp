@@ -246,8 +246,48 @@ std::string executorCallbackCycleFix(const Snapshot& s, const Finding& f) {
 
 }  // namespace
 
+// A thread blocked inside a Python signal handler, for something only the code the handler
+// interrupted (or another participant) would do: the interrupted code cannot go on until the
+// handler returns. "on_usr1() is a signal handler (SIGUSR1) and interrupted main() on
+// "MainThread" at app.py:24; it waits there for flushed, which ... ".
+std::string signalHandlerWaitFix(const Snapshot& s, const Finding& f) {
+  for (const auto& part : f.participants) {
+    const Thread* t = threadOf(s, part);
+    if (!t || !part.task.empty()) continue;
+    for (size_t i = 1; i + 1 < t->frames.size(); ++i) {
+      const Frame& m = t->frames[i];
+      if (m.kind != Frame::Kind::kMarker || m.marker != "signal handler") continue;
+      const Frame& handler = t->frames[i + 1];
+      const Frame* interrupted = nullptr;
+      for (size_t k = i; k-- > 0;) {
+        if (t->frames[k].kind == Frame::Kind::kPython) {
+          interrupted = &t->frames[k];
+          break;
+        }
+      }
+      if (!interrupted || handler.kind != Frame::Kind::kPython) continue;
+      const std::string name = handler.qualname.empty() ? handler.location.function : handler.qualname;
+      std::string signal;
+      if (const Process* p = processOf(s, part.pid); p && p->signalHandlers) {
+        for (const auto& h : *p->signalHandlers) {
+          if (h.handler == name && h.where.file == handler.location.file) signal = fmt::format(" ({})", h.name);
+        }
+      }
+      const SyncObject* o = waitedObject(s, part);
+      return fmt::format("{}() is a signal handler{} that interrupted {}() at {} on {}, and waits{}: the interrupted code "
+                         "cannot go on until the handler returns, and the same signal again only runs the handler "
+                         "again. Do not block in a signal handler: set a flag or write to a pipe (signal.set_wakeup_fd) "
+                         "and return, and wait in the main loop or another thread.",
+                         name, signal, interrupted->location.function, place(interrupted->location), who(part),
+                         o ? fmt::format(" for {}", nameOf(o)) : std::string());
+    }
+  }
+  return "";
+}
+
 std::string allBlockedFix(const Snapshot& s, const Finding& f) {
   if (std::string cycle = executorCallbackCycleFix(s, f); !cycle.empty()) return cycle;
+  if (std::string handler = signalHandlerWaitFix(s, f); !handler.empty()) return handler;
   // An event loop asleep past callbacks another thread added without waking it.
   if (f.summary.find("ready callback") != std::string::npos && f.summary.ends_with("added without waking it")) {
     return "from other threads, reach the loop only through loop.call_soon_threadsafe(...) or "

@@ -458,6 +458,11 @@ IDLE: Dict[str, Idle] = {
     "c2_ok_idle_mp_manager_queue.py": Idle(),
     "c2_ok_idle_sched_runner.py": Idle(),
     "c2_ok_idle_mp_parent_child_chat.py": Idle(),
+    # Paused inside its SIGUSR1 handler until SIGUSR2's handler sets the Event it waits for: the
+    # running handler is not a way out, the other signal is.
+    "c2_ok_idle_signal_handler_waits_resume.py": Idle(verdict=(
+        "Verdict: no deadlock: every thread waits, and signal SIGUSR2 (its handler on_resume, "
+        "c2_ok_idle_signal_handler_waits_resume.py:", ") can still wake the program.")),
     # Blocked on purpose until Ctrl-C: an Event (a Future) made on the spot that nothing can set.
     "c2_ok_idle_event_wait_forever.py": Idle(verdict=(
         "Verdict: no deadlock: every thread waits, and Ctrl-C or another signal (the main thread waits at "
@@ -1057,10 +1062,21 @@ HANGS: Dict[str, Hang] = {
         "MainThread": At("wait", "on_order", holds=["publish_with"]),
     }, fix=['"MainThread" holds bus.lock while it waits for answer, and answer.set_result() (',
             '"worker", which waits for bus.lock: do not hold bus.lock while waiting for answer']),
+    # Locks reached through two and three attributes (self.store.lock, app.service.store.lock):
+    # named so, not "the lock" / "the Lock".
+    "c2_hang_nested_attr_locks.py": Hang(["lock-order-cycle"], {
+        "writer": At("write_inner", "write", holds=["write_with"]),
+        "refresher": At("refresh_inner", "refresh", holds=["refresh_with"]),
+    }, fix=["takes app.service.store.lock (", "@write_with", ") then app.service.cache.lock (", "@write_inner"]),
+    "c2_hang_aio_nested_attr_locks.py": Hang(["lock-order-cycle"], {
+        "task:promote": At("promote_inner", "promote", holds=["promote_with"]),
+        "task:resync": At("resync_inner", "resync", holds=["resync_with"]),
+    }, fix=["takes gw.backends.primary.lock (", "@promote_with", ") then gw.backends.replica.lock (", "@promote_inner"]),
     # A SIGUSR1 handler waits for an Event that only the main loop it interrupted sets.
     "c2_hang_signal_handler_waits_event.py": Hang(["all-blocked"], {
         "MainThread": At("handler_wait", "on_usr1"),
-    }),
+    }, fix=["on_usr1() is a signal handler (SIGUSR1) that interrupted main() at ", ' on "MainThread", and waits for '
+            "flushed: the interrupted code cannot go on until the handler returns"]),
     "c2_hang_fork_during_import.py": Hang(["held-by-dead-thread"], {
         "child:MainThread": At("child_import", "render"),
     }, children=True, fix=["import _c2_report_templates before starting threads that import it, or before forking"]),
@@ -1069,11 +1085,6 @@ HANGS: Dict[str, Hang] = {
 _ALL = None
 _DEBIAN_NEW = ("3.13.5", "3.14.10", "3.15.x")
 HANG_WRONG: Dict[Tuple[str, Optional[Tuple[str, ...]], Optional[str]], str] = {
-    ("c2_hang_signal_handler_waits_event.py", _ALL, None):
-        "pyhang says 'no deadlock: every thread waits, and signal SIGUSR1 (its handler on_usr1 ...) can still "
-        "wake the program': any Python signal handler counts as a way out, also the one already running around "
-        "the wait, which would only wait again (which calls could wake the wait is not known when the signal "
-        "sources are weighed)",
     ("c2_hang_simplequeue_under_lock.py", ("3.13.0", "3.13.5", "3.14.10", "3.15.x"), "core"):
         "pyhang says 'no deadlock found': from 3.13 SimpleQueue.put() hands its item straight to a parked get(), "
         "so a getter that was handed an item and is waking up also shows an empty queue; a core has no second "

@@ -854,7 +854,7 @@ def test_self_deadlock_legacy_acquire_flag(python, pyhang):
 def test_self_deadlock_through_custom_context_manager(python, pyhang):
     obs = observe(python, pyhang, "hang_custom_context.py")
     check_findings(obs, [F("self-deadlock", {
-        "importer": P(At("txn.py", "txn_acquire", "__enter__"), W("lock", {"db.lock"}, "acquire", "acquire()"),
+        "importer": P(At("txn.py", "txn_acquire", "__enter__"), W("lock", {"db.lock", "self.db.lock"}, "acquire", "acquire()"),
                       ANY, held_by="importer"),
     }, bystanders={
         "MainThread": P(At("hang_custom_context.py", "join", "<module>"), joins({"importer"}, "importer"),
