@@ -176,6 +176,14 @@ void TaskAnalyzer::reportLoops() {
       const Task& t = p_.tasks[i];
       f.participants.push_back(participant(i, true));
       involved_.insert(i);
+      // The executor's thread a task waits for is part of the hang (its wait gets the calls that
+      // would end it), listed or not.
+      if (t.await && t.await->kind == "executor" && t.await->workerTid) {
+        for (const auto& u : graph_.units) {
+          if (&snap_.processes[u.id.process] != &p_ || p_.threads[u.id.thread].tid != t.await->workerTid) continue;
+          workers.push_back(threadPart(u, "", ""));
+        }
+      }
       if (++shown > kMaxListedTasks) continue;
       f.lines.push_back(fmt::format("  {} {}", taskLabel(t), taskWaitPhrase(p_, t)));
       f.lines.push_back(fmt::format("      {}", atPhrase(t)));
@@ -190,14 +198,6 @@ void TaskAnalyzer::reportLoops() {
       if (t.await && t.await->kind == "executor" && t.await->workerTid) {
         f.lines.push_back(fmt::format("    and {} waits forever itself (see its traceback)",
                                       threadLabel(snap_, p_, t.await->workerTid)));
-        // The executor's thread is part of the hang: its wait gets the calls that would end it.
-        for (const auto& u : graph_.units) {
-          if (&snap_.processes[u.id.process] != &p_ || p_.threads[u.id.thread].tid != t.await->workerTid) continue;
-          if (std::none_of(f.participants.begin(), f.participants.end(),
-                           [&](const Participant& x) { return x.task.empty() && x.tid == t.await->workerTid; })) {
-            workers.push_back(threadPart(u, "", ""));
-          }
-        }
       }
     }
     for (auto& w : workers) {
