@@ -546,6 +546,9 @@ std::string kernelActivity(const Thread& t) {
   if (has("pipe")) return "waits on a pipe";
   if (has("poll") || has("select")) return "waits in select()/poll() for I/O";
   if (has("do_wait") || has("wait_consider")) return "waits for a child process to exit";
+  if (has("wait_for_partner")) return "waits in open() of a FIFO (named pipe) until the other side opens it";
+  if (has("wq_sleep")) return "waits on a POSIX message queue (mq_receive or mq_send)";
+  if (has("semtimedop")) return "waits on a System V semaphore (semop)";
   if (!w.empty() && w != "0") return fmt::format("is sleeping in the kernel ({})", w);
   if (t.holdsGil) return "holds the GIL (running Python code)";
   return "is not waiting for a Python lock or thread";

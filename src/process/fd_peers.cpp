@@ -21,6 +21,8 @@
 #include <cstring>
 #include <map>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -110,17 +112,19 @@ struct TcpEnd {
   uint32_t rqueue = 0, wqueue = 0;
 };
 
-// Appends the established TCP sockets of `family` (inode -> its end) to `ends`.
-void dumpTcp(int family, std::unordered_map<uint64_t, TcpEnd>& ends) {
+// Hands every TCP socket of `family` in one of `states` (a TCP_* bit mask) to `each(inode, end,
+// state)`; sockets no process holds yet (accepted by nobody) have inode 0.
+template <typename Each>
+void dumpTcpSockets(int family, uint32_t states, Each each) {
   inet_diag_req_v2 req{};
   req.sdiag_family = static_cast<uint8_t>(family);
   req.sdiag_protocol = IPPROTO_TCP;
-  req.idiag_states = 1u << TCP_ESTABLISHED;
+  req.idiag_states = states;
+  size_t seen = 0;
   sockDiagDump(req, [&](const nlmsghdr* h) {
     if (h->nlmsg_len < NLMSG_LENGTH(sizeof(inet_diag_msg))) return true;
     inet_diag_msg msg{};
     std::memcpy(&msg, NLMSG_DATA(h), sizeof(msg));
-    if (!msg.idiag_inode) return true;
     TcpEnd end;
     std::memcpy(end.src.data(), msg.id.idiag_src, sizeof(msg.id.idiag_src));
     std::memcpy(end.dst.data(), msg.id.idiag_dst, sizeof(msg.id.idiag_dst));
@@ -128,8 +132,15 @@ void dumpTcp(int family, std::unordered_map<uint64_t, TcpEnd>& ends) {
     end.dport = msg.id.idiag_dport;
     end.rqueue = msg.idiag_rqueue;
     end.wqueue = msg.idiag_wqueue;
-    ends[msg.idiag_inode] = end;
-    return ends.size() < kMaxPeers;
+    each(static_cast<uint64_t>(msg.idiag_inode), end, msg.idiag_state);
+    return ++seen < kMaxPeers;
+  });
+}
+
+// Appends the established TCP sockets of `family` (inode -> its end) to `ends`.
+void dumpTcp(int family, std::unordered_map<uint64_t, TcpEnd>& ends) {
+  dumpTcpSockets(family, 1u << TCP_ESTABLISHED, [&](uint64_t inode, const TcpEnd& end, uint8_t) {
+    if (inode) ends[inode] = end;
   });
 }
 
@@ -180,6 +191,34 @@ std::unordered_map<uint64_t, uint64_t> tcpSocketPeers(bool withQueuedBytes) {
     peers[inode] = other->second;
   }
   return peers;
+}
+
+std::unordered_map<uint64_t, uint64_t> tcpPendingAccepts() {
+  using Addr = std::tuple<std::array<uint32_t, 4>, uint16_t>;
+  std::map<std::pair<Addr, Addr>, bool> unaccepted;  // (local, remote) of ends no process holds
+  std::map<Addr, uint64_t> listeners;
+  std::vector<std::pair<uint64_t, TcpEnd>> held;
+  for (int family : {AF_INET, AF_INET6}) {
+    dumpTcpSockets(family, (1u << TCP_ESTABLISHED) | (1u << TCP_LISTEN), [&](uint64_t inode, const TcpEnd& e, uint8_t state) {
+      if (state == TCP_LISTEN) {
+        if (inode) listeners[Addr{e.src, e.sport}] = inode;
+      } else if (!inode) {
+        unaccepted[{Addr{e.src, e.sport}, Addr{e.dst, e.dport}}] = true;
+      } else if (held.size() < kMaxPeers) {
+        held.emplace_back(inode, e);
+      }
+    });
+  }
+  std::unordered_map<uint64_t, uint64_t> out;
+  if (unaccepted.empty()) return out;
+  for (const auto& [inode, e] : held) {
+    if (!unaccepted.count({Addr{e.dst, e.dport}, Addr{e.src, e.sport}})) continue;
+    // The listener bound to the other end's address, or to every address (0.0.0.0, [::]).
+    auto l = listeners.find(Addr{e.dst, e.dport});
+    if (l == listeners.end()) l = listeners.find(Addr{std::array<uint32_t, 4>{}, e.dport});
+    if (l != listeners.end()) out[inode] = l->second;
+  }
+  return out;
 }
 
 namespace {

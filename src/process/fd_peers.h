@@ -35,6 +35,11 @@ std::unordered_map<uint64_t, uint64_t> unixSocketPeers(std::unordered_map<uint64
 // either direction are left out (a read may still get them).
 std::unordered_map<uint64_t, uint64_t> tcpSocketPeers(bool withQueuedBytes = false);
 
+// Established TCP connections whose other end no process holds yet: it waits in the accept
+// queue of a listening socket of this network namespace. Inode of the connection's end -> inode
+// of that listening socket.
+std::unordered_map<uint64_t, uint64_t> tcpPendingAccepts();
+
 // The processes other than `skip` holding the write end of one of `pipes` (at most 16 per
 // pipe), looking at every process in /proc (bounded).
 std::map<uint64_t, std::vector<pid_t>> pipeWriters(const std::set<uint64_t>& pipes, const std::set<pid_t>& skip);

@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 #include <sys/uio.h>
+#include <signal.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 #include <optional>
 #include <algorithm>
 #include <sstream>
+#include <vector>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -101,7 +104,48 @@ std::string findSocketRow(pid_t pid, uint64_t inode) {
     f >> path;
     return path.empty() ? "Unix socket (unnamed)" : fmt::format("Unix socket {}", path);
   }
+  // Netlink: "sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode"; the kernel is the writer.
+  std::istringstream nl(readProcFile(fmt::format("/proc/{}/net/netlink", pid), 1 << 20));
+  std::getline(nl, line);
+  while (std::getline(nl, line)) {
+    std::istringstream f(line);
+    std::string sk, eth, npid, groups, rmem, wmem, dump, locks, drops, ino;
+    if (!(f >> sk >> eth >> npid >> groups >> rmem >> wmem >> dump >> locks >> drops >> ino) || ino != want) continue;
+    static const std::pair<const char*, const char*> kFamilies[] = {
+        {"0", "NETLINK_ROUTE"}, {"4", "NETLINK_SOCK_DIAG"}, {"9", "NETLINK_AUDIT"},
+        {"15", "NETLINK_KOBJECT_UEVENT"}, {"16", "NETLINK_GENERIC"}};
+    for (const auto& [number, name] : kFamilies) {
+      if (eth == number) return fmt::format("netlink socket {}", name);
+    }
+    return "netlink socket";
+  }
   return "";
+}
+
+// "[signalfd]" -> "signalfd for SIGHUP, SIGUSR1"; "[pidfd]" -> "pidfd of pid 4321"; "[eventfd]" ->
+// "eventfd": the details from /proc/PID/fdinfo/FD.
+std::string describeAnonInode(pid_t pid, long fd, std::string kind) {
+  if (kind.size() > 2 && kind.front() == '[' && kind.back() == ']') kind = kind.substr(1, kind.size() - 2);
+  if (kind != "signalfd" && kind != "pidfd") return kind;
+  std::istringstream in(readProcFile(fmt::format("/proc/{}/fdinfo/{}", pid, fd), 4096));
+  std::string line;
+  while (std::getline(in, line)) {
+    unsigned long long mask = 0;
+    long long target = 0;
+    if (kind == "signalfd" && std::sscanf(line.c_str(), "sigmask: %llx", &mask) == 1) {
+      std::vector<std::string> names;
+      for (int signo = 1; signo <= 64 && names.size() < 8; ++signo) {
+        if (!(mask >> (signo - 1) & 1)) continue;
+        const char* abbrev = signo < SIGRTMIN ? sigabbrev_np(signo) : nullptr;
+        names.push_back(abbrev ? fmt::format("SIG{}", abbrev) : fmt::format("signal {}", signo));
+      }
+      return names.empty() ? kind : fmt::format("signalfd for {}", fmt::join(names, ", "));
+    }
+    if (kind == "pidfd" && std::sscanf(line.c_str(), "Pid: %lld", &target) == 1) {
+      return target > 0 ? fmt::format("pidfd of pid {}", target) : "pidfd of a process that exited";
+    }
+  }
+  return kind;
 }
 
 }  // namespace
@@ -116,7 +160,7 @@ std::string describeFd(pid_t pid, long fd) {
   if (std::sscanf(target.c_str(), "socket:[%llu]", &inode) == 1) return socketByInode(pid, inode);
   if (target.rfind("pipe:", 0) == 0) return "a pipe (" + target + ")";
   if (target.rfind("/dev/pts/", 0) == 0 || target.rfind("/dev/tty", 0) == 0) return "the terminal " + target;
-  if (target.rfind("anon_inode:", 0) == 0) return target.substr(11);
+  if (target.rfind("anon_inode:", 0) == 0) return describeAnonInode(pid, fd, target.substr(11));
   return target;
 }
 

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "process/fd_peers.h"
+#include "process/kernel_wait.h"
 #include "process/live_process.h"
 #include "process/proc_tree.h"
 
@@ -142,6 +143,43 @@ void nameSocketPeers(Snapshot& snap, const std::vector<SocketRead>& reads, const
   }
 }
 
+// A read on a TCP connection whose other end no process holds yet: the connection waits in the
+// accept queue of a listening socket (a server asked by its own serving thread). Names that
+// socket and who holds it: "..., the other end not accepted yet: it waits on this process's TCP
+// socket listening on 127.0.0.1:8000 (fd 3)". `reads` carry the reading socket's own inode.
+void nameUnacceptedPeers(Snapshot& snap, const std::vector<SocketRead>& reads, const std::set<pid_t>& known) {
+  if (reads.empty()) return;
+  const std::unordered_map<uint64_t, uint64_t> pending = tcpPendingAccepts();
+  for (const auto& r : reads) {
+    auto listener = pending.find(r.peer);
+    if (r.thread->kernelWait.empty() || listener == pending.end()) continue;
+    std::string where;
+    for (const auto& q : snap.processes) {
+      if (q.pid <= 0 || !where.empty()) continue;
+      auto ends = fdEnds(static_cast<pid_t>(q.pid));
+      if (!ends) continue;
+      for (const auto& e : *ends) {
+        if (e.pipe || e.inode != listener->second) continue;
+        const std::string what = describeFd(static_cast<pid_t>(q.pid), static_cast<long>(e.fd));
+        const std::string socket = what.empty() ? "listening socket" : what;
+        where = &q == r.process ? fmt::format("this process's {} (fd {})", socket, e.fd)
+                : fmt::format("the {} of process {} (pid {}, fd {})", socket, q.name.empty() ? "?" : q.name, q.pid, e.fd);
+        break;
+      }
+    }
+    if (where.empty()) {
+      const auto holders = socketHolders({listener->second}, known);
+      auto h = holders.find(listener->second);
+      if (h == holders.end() || h->second.empty()) continue;
+      std::string command = LiveProcess(h->second.front()).commandLine();
+      if (command.size() > 80) command = command.substr(0, 77) + "...";
+      where = command.empty() ? fmt::format("a listening socket of pid {}", h->second.front())
+                              : fmt::format("a listening socket of pid {} ({})", h->second.front(), command);
+    }
+    r.thread->kernelWait += fmt::format(", the other end not accepted yet: it waits on {}", where);
+  }
+}
+
 }  // namespace
 
 // A thread blocked reading a pipe or a connected Unix socket waits for whoever holds the other
@@ -156,7 +194,7 @@ void attachReadPeers(Snapshot& snap) {
   if (!anyReader) return;
   std::unordered_map<uint64_t, uint64_t> peers, tcpPeers;
   bool peersRead = false, tcpPeersRead = false;
-  std::vector<SocketRead> socketReads;
+  std::vector<SocketRead> socketReads, unacceptedReads;
   std::set<uint64_t> pipes, sockets;
   std::set<pid_t> known;
   for (auto& p : snap.processes) {
@@ -201,10 +239,13 @@ void attachReadPeers(Snapshot& snap) {
       }
       if (auto peer = tcpPeers.find(e->second.inode); peer != tcpPeers.end()) {
         socketReads.push_back({&p, &t, peer->second, false});
+      } else {
+        unacceptedReads.push_back({&p, &t, e->second.inode, false});
       }
     }
   }
   nameSocketPeers(snap, socketReads, known);
+  nameUnacceptedPeers(snap, unacceptedReads, known);
   // Only an end some process of the snapshot could write through can make the read part of a
   // deadlock; the others need no search.
   auto heldHere = [&](uint64_t inode) {

@@ -512,7 +512,8 @@ def _resolve_script(script_path: Union[str, Path]) -> Path:
 
 
 def _all_asleep(states: Dict[int, Dict[int, str]]) -> bool:
-    return bool(states) and all(t and all(s == "S" for s in t.values()) for t in states.values())
+    # T: a process the program itself stopped (SIGSTOP) stays so until continued.
+    return bool(states) and all(t and all(s in ("S", "T") for s in t.values()) for t in states.values())
 
 
 @contextlib.contextmanager
@@ -522,7 +523,7 @@ def hung_program(python: Union[Interp, str, Path], script_path: Union[str, Path]
     """Start ``python [python_args] script_path args...`` in its own process group (session),
     stdout and stderr merged into a pipe that is drained continuously; wait (up to ``timeout``
     seconds in all) for a ``READY <pid>`` line and then until every thread of every process of
-    the group is asleep (state S, checked twice 50 ms apart; zombies are ignored). Yields a
+    the group is asleep (state S, or T when stopped; checked twice 50 ms apart; zombies are ignored). Yields a
     ``HungProgram`` with ``.pid`` (the READY pid), ``.proc`` (Popen), ``.pgid``,
     ``.output_so_far``. On exit, always, SIGKILLs the whole group and reaps it.
 

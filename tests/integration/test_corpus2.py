@@ -315,6 +315,32 @@ IDLE: Dict[str, Idle] = {
                        "@client_recv main"],
         "line-server": ["waits to read from TCP socket 127.0.0.1:", ", the other end held by this process (fd ",
                         "@server_recv serve_one"]}),
+    # A request to the server's own listening socket from its only serving thread (a handler
+    # fetching another page of its own site): the same rule; the note says the connection was
+    # never accepted and which listening socket holds it.
+    "c2_ok_idle_http_self_request.py": Idle(note={
+        "MainThread": ["waits to read from TCP socket 127.0.0.1:",
+                       ", the other end not accepted yet: it waits on this process's TCP socket listening on 127.0.0.1:",
+                       "@self_fetch do_GET"],
+        "client": [", the other end held by this process (fd ", "@client client"]}),
+    # Waits the kernel ends for someone outside the program: a FIFO's other side, a netlink
+    # event, a POSIX message queue, a signalfd, inotify, a pidfd of a process that is not a
+    # child, a connection to a pre-forked server, a helper program holding a socketpair's end, a
+    # stopped child holding a multiprocessing lock.
+    "c2_ok_idle_fifo_open_blocks.py": Idle(note={
+        "collector": ["waits in open() of a FIFO (named pipe) until the other side opens it", "@fifo_open collector"]}),
+    "c2_ok_idle_netlink_monitor.py": Idle(note={
+        "link-monitor": ["waits to read from netlink socket NETLINK_ROUTE (fd ", "@netlink_recv monitor"]}),
+    "c2_ok_idle_posix_mq_consumer.py": Idle(note={
+        "consumer": ["waits on a POSIX message queue", "@mq_receive consumer"]}),
+    "c2_ok_idle_signalfd_reader.py": Idle(note={
+        "signals": ["waits to read from signalfd for SIGHUP, SIGUSR1 (fd ", "@signalfd_read signal_reader"]}),
+    "c2_ok_idle_inotify_reload.py": Idle(note={"watcher": ["waits to read from inotify (fd ", "@inotify_read watcher"]}),
+    "c2_ok_idle_pidfd_watch.py": Idle(note={"watcher": ["waits in select() for input on pidfd of pid ", "@pidfd_select watch"]}),
+    "c2_ok_idle_prefork_accept.py": Idle(note={"MainThread": ["waits for a child process to exit", "@wait main"]}),
+    "c2_ok_idle_socketpair_helper_process.py": Idle(note={
+        "MainThread": ["waits to read from Unix socket", "@recv_reply main"]}),
+    "c2_ok_idle_mp_lock_holder_stopped.py": Idle(verdict=_CHILD),
     # A full Pipe() (or os.pipe()) whose read end the writer kept, and a child not inspected
     # holds too: the child will read (live: /proc says who holds the read end).
     "c2_ok_idle_mp_pipe_slow_child_reader.py": Idle(note={"MainThread": ["waits to write to Unix socket", "@send main"]}),
