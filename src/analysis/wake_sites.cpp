@@ -91,15 +91,30 @@ std::vector<std::string> programFiles(const Process& p, const Finding& f) {
 }
 
 // Where a stack is inside the function (file, name, def line..end): the innermost such frame.
-int lineIn(const std::vector<Frame>& frames, const std::string& file, const std::string& function, int def, int end) {
+// `at`: that frame's index (frames run outermost first).
+int lineIn(const std::vector<Frame>& frames, const std::string& file, const std::string& function, int def, int end,
+           size_t* at = nullptr) {
   int line = 0;
-  for (const auto& fr : frames) {
+  for (size_t i = 0; i < frames.size(); ++i) {
+    const Frame& fr = frames[i];
     if (fr.kind != Frame::Kind::kPython || fr.location.file != file || fr.location.function != function) continue;
     if (def > 0 && (fr.location.line < def || fr.location.line >= end)) continue;
     line = fr.location.line > 0 ? fr.location.line : line;
     if (line == 0) line = -1;  // in it, line unknown
+    if (at) *at = i;
   }
   return line;
+}
+
+// The signal handler that runs inside frame `at` of a stack (its function), "" when none.
+std::string handlerAbove(const std::vector<Frame>& frames, size_t at) {
+  for (size_t i = at + 1; i + 1 < frames.size(); ++i) {
+    if (frames[i].kind == Frame::Kind::kMarker && frames[i].marker == "signal handler" &&
+        frames[i + 1].kind == Frame::Kind::kPython) {
+      return frames[i + 1].qualname.empty() ? frames[i + 1].location.function : frames[i + 1].qualname;
+    }
+  }
+  return "";
 }
 
 bool participates(const Finding& f, int64_t pid, int64_t tid, const std::string& task) {
@@ -114,9 +129,12 @@ void addRunners(const Process& p, const Finding& f, const std::vector<std::strin
   auto [function, def] = enclosingFunction(lines, site.at.line);
   int end = def > 0 ? functionEnd(lines, def) : 0;
   for (const auto& t : p.threads) {
-    int line = lineIn(t.frames, site.at.file, function, def, end);
+    size_t at = 0;
+    int line = lineIn(t.frames, site.at.file, function, def, end, &at);
     if (line == 0) continue;
-    site.runners.push_back({t.tid, t.name, "", std::max(line, 0), participates(f, p.pid, t.tid, "")});
+    WakeSite::Runner r{t.tid, t.name, "", std::max(line, 0), participates(f, p.pid, t.tid, "")};
+    if (r.blocked) r.interruptedBy = handlerAbove(t.frames, at);
+    site.runners.push_back(r);
   }
   for (const auto& task : p.tasks) {
     int line = lineIn(task.frames, site.at.file, function, def, end);

@@ -135,6 +135,9 @@ std::vector<std::string> wakeSiteLines(const Finding& f) {
       const std::string it = site.via.file.empty() ? std::string("it") : site.at.function + "()";
       runners.push_back(r.loopBlocked ? fmt::format("{} would run {}{}, but its event loop's thread (Thread {}) is blocked", who, it,
                                                     at.empty() ? "" : fmt::format(" (now{})", at), r.tid)
+                        : r.blocked && !r.interruptedBy.empty()
+                            ? fmt::format("{} runs {}, but the signal handler {}() interrupted it{} and is blocked", who, it,
+                                          r.interruptedBy, at)
                         : r.blocked ? fmt::format("{} runs {} but is blocked{}", who, it, at)
                                     : fmt::format("{} runs {} (now{})", who, it, at.empty() ? " in it" : at));
     }

@@ -332,7 +332,8 @@ void renderJson(const Snapshot& snap, const RenderOptions& opts, std::ostream& o
                                {"thread", r.thread.empty() ? json(nullptr) : json(r.thread)},
                                {"task", r.task.empty() ? json(nullptr) : json(r.task)},
                                {"line", r.line > 0 ? json(r.line) : json(nullptr)},
-                               {"blocked", r.blocked}});
+                               {"blocked", r.blocked},
+                               {"interrupted_by", r.interruptedBy.empty() ? json(nullptr) : json(r.interruptedBy)}});
           }
           sites.push_back({{"call", w.call},
                            {"pid", w.pid},

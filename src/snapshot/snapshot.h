@@ -469,6 +469,7 @@ struct WakeSite {
     int line = 0;                // where that thread (task) is in the function
     bool blocked = false;        // a participant of the finding: it cannot get to the call
     bool loopBlocked = false;    // a task whose event loop's thread is a participant: it never runs
+    std::string interruptedBy;   // a signal handler (its function) that runs above that frame and waits
   };
   std::vector<Runner> runners;   // empty: no live thread or task is in that function
   // A release() in a function that acquire()s the same name before it: a critical section that

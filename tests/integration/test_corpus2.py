@@ -568,6 +568,8 @@ class Hang:
     live_only: bool = False  # from a core (no /proc): "no deadlock", asserted
     fix: Sequence[str] = ()  # fragments of the first finding's fix line, in order ("@marker" = "<script>:<line>")
     fix_live_only: bool = False  # the fix needs /proc (a core's is checked for nothing)
+    # A wake site's runner that a signal handler (this function) interrupted and blocks.
+    interrupted_by: Optional[str] = None
 
 
 HANGS: Dict[str, Hang] = {
@@ -1102,7 +1104,7 @@ HANGS: Dict[str, Hang] = {
     "c2_hang_signal_handler_waits_event.py": Hang(["all-blocked"], {
         "MainThread": At("handler_wait", "on_usr1"),
     }, fix=["on_usr1() is a signal handler (SIGUSR1) that interrupted main() at ", ' on "MainThread", and waits for '
-            "flushed: the interrupted code cannot go on until the handler returns"]),
+            "flushed: the interrupted code cannot go on until the handler returns"], interrupted_by="on_usr1"),
     "c2_hang_fork_during_import.py": Hang(["held-by-dead-thread"], {
         "child:MainThread": At("child_import", "render"),
     }, children=True, fix=["import _c2_report_templates before starting threads that import it, or before forking"]),
@@ -1204,4 +1206,8 @@ def test_hang_is_named(python, pyhang, script, source, request, tmp_path_factory
                 errors.append(f"fix line lacks {fragment!r}: {fix!r}")
                 break
             at = found + len(fragment)
+    if spec.interrupted_by:
+        runners = [r for w in diag["findings"][0]["wake_sites"] for r in w["runners"]]
+        if not any(r["blocked"] and r["interrupted_by"] == spec.interrupted_by for r in runners):
+            errors.append(f"no wake site's runner is interrupted by {spec.interrupted_by}(): {runners}")
     assert not errors, "\n".join(errors) + "\n" + shown
