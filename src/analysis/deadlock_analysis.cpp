@@ -377,7 +377,10 @@ void analyze(Snapshot& snap) {
         const bool reading = u.wait->op == WaitOp::kPipeRead;
         const Process& wp = ex.proc(u.id);
         const auto& ends = reading ? wp.writeEnds : wp.pipeReadEnds;
-        if (auto end = ends.find(u.wait->object); end != ends.end()) {
+        if (auto end = ends.find(u.wait->object); end != ends.end() && (u.wait->object & Thread::kUnacceptedEnd)) {
+          f.lines.push_back(fmt::format("    which only its own process could accept (its listening socket, fd {}), and no other "
+                                        "thread of it will: the answer never comes", end->second));
+        } else if (end != ends.end()) {
           f.lines.push_back(fmt::format("    whose {} end only its own process holds (fd {}), and no other thread of it will {}",
                                         reading ? "write" : "read", end->second,
                                         reading ? "write to it: the end of the data never comes" : "read it"));

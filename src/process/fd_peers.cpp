@@ -193,6 +193,39 @@ std::unordered_map<uint64_t, uint64_t> tcpSocketPeers(bool withQueuedBytes) {
   return peers;
 }
 
+UnixAcceptQueues unixAcceptQueues() {
+  UnixAcceptQueues out;
+  unix_diag_req req{};
+  req.sdiag_family = AF_UNIX;
+  req.udiag_states = (1u << TCP_LISTEN) | (1u << TCP_ESTABLISHED);
+  req.udiag_show = UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN;
+  size_t seen = 0;
+  sockDiagDump(req, [&](const nlmsghdr* h) {
+    if (++seen > kMaxPeers) {
+      out.complete = false;
+      return false;
+    }
+    if (h->nlmsg_len < NLMSG_LENGTH(sizeof(unix_diag_msg))) return true;
+    const auto* msg = static_cast<const unix_diag_msg*>(NLMSG_DATA(h));
+    if (msg->udiag_type != SOCK_STREAM && msg->udiag_type != SOCK_SEQPACKET) return true;
+    int attrLeft = static_cast<int>(h->nlmsg_len - NLMSG_LENGTH(sizeof(*msg)));
+    for (auto* attr = reinterpret_cast<const rtattr*>(msg + 1); RTA_OK(attr, attrLeft); attr = RTA_NEXT(attr, attrLeft)) {
+      if (msg->udiag_state == TCP_ESTABLISHED && attr->rta_type == UNIX_DIAG_PEER && RTA_PAYLOAD(attr) >= sizeof(uint32_t)) {
+        uint32_t peer = 1;
+        std::memcpy(&peer, RTA_DATA(attr), sizeof(peer));
+        if (!peer) out.unaccepted.insert(msg->udiag_ino);
+      } else if (msg->udiag_state == TCP_LISTEN && attr->rta_type == UNIX_DIAG_RQLEN &&
+                 RTA_PAYLOAD(attr) >= sizeof(unix_diag_rqlen)) {
+        unix_diag_rqlen rql{};
+        std::memcpy(&rql, RTA_DATA(attr), sizeof(rql));
+        if (rql.udiag_rqueue) out.listeners.insert(msg->udiag_ino);
+      }
+    }
+    return true;
+  });
+  return out;
+}
+
 std::unordered_map<uint64_t, uint64_t> tcpPendingAccepts() {
   using Addr = std::tuple<std::array<uint32_t, 4>, uint16_t>;
   std::map<std::pair<Addr, Addr>, bool> unaccepted;  // (local, remote) of ends no process holds

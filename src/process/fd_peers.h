@@ -40,6 +40,16 @@ std::unordered_map<uint64_t, uint64_t> tcpSocketPeers(bool withQueuedBytes = fal
 // of that listening socket.
 std::unordered_map<uint64_t, uint64_t> tcpPendingAccepts();
 
+// Unix stream connections not accepted yet, as the kernel's socket diagnostics show them: the
+// queued end has no inode, so a connected socket's peer reads 0, and a listener says only how
+// many connections wait in its queue.
+struct UnixAcceptQueues {
+  std::set<uint64_t> unaccepted;   // connected stream sockets whose other end waits in some queue
+  std::set<uint64_t> listeners;    // listening sockets with connections waiting to be accepted
+  bool complete = true;            // false: the dump hit a bound
+};
+UnixAcceptQueues unixAcceptQueues();
+
 // The processes other than `skip` holding the write end of one of `pipes` (at most 16 per
 // pipe), looking at every process in /proc (bounded).
 std::map<uint64_t, std::vector<pid_t>> pipeWriters(const std::set<uint64_t>& pipes, const std::set<pid_t>& skip);

@@ -343,6 +343,12 @@ std::string allBlockedFix(const Snapshot& s, const Finding& f) {
     if (!p || !part.waitsFor || part.waitsFor->op != WaitOp::kPipeRead) continue;
     auto end = p->writeEnds.find(part.waitsFor->object);
     if (end == p->writeEnds.end()) continue;
+    // A connection to its own listener that no thread accepts: the answer needs an accept().
+    if (part.waitsFor->object & Thread::kUnacceptedEnd) {
+      return fmt::format("start the thread that accepts on the listening socket (fd {}) before connecting to it at {}: the "
+                         "connection waits in the listener's queue, and no thread of this process will accept it.",
+                         end->second, place(part.at));
+    }
     return fmt::format("close this process's copy of the write end (fd {}) once the writer has its own (after fork(), "
                        "or Popen(pass_fds=...)), before the read at {}: a read sees end-of-file only when every write end is "
                        "closed.", end->second, place(part.at));

@@ -180,6 +180,57 @@ void nameUnacceptedPeers(Snapshot& snap, const std::vector<SocketRead>& reads, c
   }
 }
 
+// Reads of Unix stream sockets whose other end waits, not accepted yet, in a listener's queue (a
+// service that connects to its own socket before any thread accepts on it). The queued end has
+// no inode and the kernel does not say which listener holds it; but when every listener with a
+// waiting connection is held by processes of the snapshot, only they can accept it and write to
+// it: such a read is linked to them (Thread::kUnacceptedEnd) and named. Takes those reads out
+// of `reads`; returns the listeners, which no process outside may hold either.
+std::set<uint64_t> linkUnacceptedUnixReads(Snapshot& snap, std::vector<SocketRead>& reads,
+                                           const std::vector<std::map<uint64_t, int64_t>>& socketFds, std::set<uint64_t>& sockets) {
+  std::set<uint64_t> used;
+  if (reads.empty()) return used;
+  const UnixAcceptQueues queues = unixAcceptQueues();
+  if (queues.unaccepted.empty() || queues.listeners.empty()) return used;
+  std::map<uint64_t, std::vector<std::pair<size_t, int64_t>>> holders;  // listener -> (process, fd)
+  for (size_t i = 0; i < snap.processes.size() && i < socketFds.size(); ++i) {
+    for (uint64_t l : queues.listeners) {
+      if (auto fd = socketFds[i].find(l); fd != socketFds[i].end()) holders[l].emplace_back(i, fd->second);
+    }
+  }
+  const bool allHere = queues.complete && holders.size() == queues.listeners.size();
+  for (auto it = reads.begin(); it != reads.end();) {
+    if (!queues.unaccepted.count(it->peer)) {
+      ++it;
+      continue;
+    }
+    Thread& t = *it->thread;
+    if (!t.kernelWait.empty() && queues.listeners.size() == 1 && !holders.empty()) {
+      const auto [i, fd] = holders.begin()->second.front();
+      const Process& h = snap.processes[i];
+      std::string what = describeFd(static_cast<pid_t>(h.pid), static_cast<long>(fd));
+      if (what.empty()) what = "listening socket";
+      t.kernelWait += &h == it->process
+                          ? fmt::format(", the other end not accepted yet: it waits in the accept queue of this process's {} (fd {})", what, fd)
+                          : fmt::format(", the other end not accepted yet: it waits in the accept queue of the {} of process {} (pid {}, fd {})",
+                                        what, h.name.empty() ? "?" : h.name, h.pid, fd);
+    } else if (!t.kernelWait.empty()) {
+      t.kernelWait += ", the other end not accepted yet: it waits in a listening socket's accept queue";
+    }
+    if (allHere) {
+      const uint64_t key = Thread::kUnacceptedEnd | it->peer;
+      t.readingFrom = key;
+      sockets.insert(key);
+      for (const auto& [listener, hs] : holders) {
+        used.insert(listener);
+        for (const auto& [i, fd] : hs) snap.processes[i].writeEnds.emplace(key, fd);
+      }
+    }
+    it = reads.erase(it);
+  }
+  return used;
+}
+
 }  // namespace
 
 // A thread blocked reading a pipe or a connected Unix socket waits for whoever holds the other
@@ -195,6 +246,7 @@ void attachReadPeers(Snapshot& snap) {
   std::unordered_map<uint64_t, uint64_t> peers, tcpPeers;
   bool peersRead = false, tcpPeersRead = false;
   std::vector<SocketRead> socketReads, unacceptedReads;
+  std::vector<std::map<uint64_t, int64_t>> socketFds(snap.processes.size());  // per process: socket inode -> fd
   std::set<uint64_t> pipes, sockets;
   std::set<pid_t> known;
   for (auto& p : snap.processes) {
@@ -206,6 +258,7 @@ void attachReadPeers(Snapshot& snap) {
     for (const auto& e : *ends) {
       byFd[e.fd] = e;
       if (!e.pipe || e.writable) p.writeEnds.emplace(e.inode, e.fd);
+      if (!e.pipe) socketFds[static_cast<size_t>(&p - snap.processes.data())].emplace(e.inode, e.fd);
     }
     for (auto& t : p.threads) {
       auto e = byFd.find(t.readingFd);
@@ -245,6 +298,7 @@ void attachReadPeers(Snapshot& snap) {
     }
   }
   nameSocketPeers(snap, socketReads, known);
+  const std::set<uint64_t> queuedListeners = linkUnacceptedUnixReads(snap, unacceptedReads, socketFds, sockets);
   nameUnacceptedPeers(snap, unacceptedReads, known);
   // Only an end some process of the snapshot could write through can make the read part of a
   // deadlock; the others need no search.
@@ -255,7 +309,15 @@ void attachReadPeers(Snapshot& snap) {
     for (auto it = set->begin(); it != set->end();) it = heldHere(*it) ? std::next(it) : set->erase(it);
   }
   if (pipes.empty() && sockets.empty()) return;
-  std::set<uint64_t> elsewhere = heldElsewhere(pipes, sockets, known);
+  std::set<uint64_t> withListeners = sockets;
+  withListeners.insert(queuedListeners.begin(), queuedListeners.end());
+  std::set<uint64_t> elsewhere = heldElsewhere(pipes, withListeners, known);
+  // A connection waiting to be accepted may be accepted by whoever holds a listener.
+  if (std::any_of(queuedListeners.begin(), queuedListeners.end(), [&](uint64_t l) { return elsewhere.count(l) > 0; })) {
+    for (uint64_t s : sockets) {
+      if (s & Thread::kUnacceptedEnd) elsewhere.insert(s);
+    }
+  }
   // A file passed with SCM_RIGHTS and not received yet is in no process's table: it waits in the
   // receive queue of a Unix socket. Unread bytes sent by a process of the snapshot may carry any
   // of its ends to a process that will write through it: then no read is certain to last.

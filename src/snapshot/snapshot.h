@@ -191,6 +191,10 @@ struct Thread {
   // Live, blocked reading a pipe or a connected Unix socket (read(2), recv...): the inode whose
   // holders could write to it (the pipe; the socket's peer), its fd, and whether a process
   // outside this report holds that end too (then it could write: the read is not stuck).
+  // A Unix connection not accepted yet has no inode on the other end: then readingFrom is the
+  // reader's own inode with kUnacceptedEnd set, and the processes holding the listening sockets
+  // that could accept it hold that key among their writeEnds.
+  static constexpr uint64_t kUnacceptedEnd = uint64_t{1} << 62;
   uint64_t readingFrom = 0;
   int64_t readingFd = -1;
   bool readingFromPipe = false;
