@@ -631,8 +631,10 @@ def pytest_collection_modifyitems(config, items):
         # one file on one interpreter stay on one worker: the module-scoped targets and the
         # per-interpreter caches (test_corpus2's cores, test_diagnosis's observations) are then
         # made once, not once per worker.
+        # A test that names its own group keeps it (one worker runs its every interpreter in turn).
         group = f"{item.path.name}:{interp.id if isinstance(interp, Interp) else '-'}"
-        item.add_marker(pytest.mark.xdist_group(group))
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(group))
         if not isinstance(interp, Interp) or callspec.params.get("python") is not interp:
             continue
         test = f"{item.path.name}::{item.nodeid.split('::', 1)[1].split('[')[0]}"

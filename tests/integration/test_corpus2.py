@@ -1105,15 +1105,6 @@ HANGS: Dict[str, Hang] = {
         "MainThread": At("handler_wait", "on_usr1"),
     }, fix=["on_usr1() is a signal handler (SIGUSR1) that interrupted main() at ", ' on "MainThread", and waits for '
             "flushed: the interrupted code cannot go on until the handler returns"], interrupted_by="on_usr1"),
-    # A connection to its own Unix listener before any thread accepts: the queued end has no
-    # inode, but when every listener with a waiting connection is this process's, only it could
-    # accept (live: the kernel's socket diagnostics). No healthy program of the suite keeps a
-    # connection waiting to be accepted: while one runs, no such read is conclusive anywhere on
-    # the machine (a late acceptor and a listener shared with a forked worker were checked by hand).
-    "c2_hang_unix_self_connect.py": Hang(["all-blocked"], {
-        "MainThread": At("self_connect", "main"),
-    }, live_only=True, fix=["start the thread that accepts on the listening socket (fd ", ") before connecting to it at "
-                            "@self_connect: the connection waits in the listener's queue"], fix_live_only=True),
     "c2_hang_fork_during_import.py": Hang(["held-by-dead-thread"], {
         "child:MainThread": At("child_import", "render"),
     }, children=True, fix=["import _c2_report_templates before starting threads that import it, or before forking"]),

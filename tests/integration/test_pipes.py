@@ -224,3 +224,26 @@ def test_a_blocked_write_is_not_cut_short(pyhang, python):
         r = run_pyhang(pyhang, "remote", prog.pid, "--children", "--native")
         assert "the thread was not stopped: it is blocked writing into a full pipe" in r.stdout
         assert "Found a deadlock (full pipe)" in r.stdout
+
+
+SELF_CONNECT = PROGRAMS_DIR / "c2_hang_unix_self_connect.py"
+
+
+# One worker runs this test on every interpreter in turn: a connection waiting in a Unix
+# listener's queue has no inode, so the read is conclusive only while no other listener on the
+# machine has a connection waiting (the same program on another interpreter would have one).
+@pytest.mark.xdist_group("unix-self-connect")
+def test_connect_to_own_unix_listener_nobody_accepts(pyhang, python):
+    """A service connects to its own control socket (multiprocessing.connection.Client with an
+    authkey) before starting the thread that accepts on it: all-blocked (live)."""
+    with hung_program(python, SELF_CONNECT) as prog:
+        r = run_pyhang(pyhang, "remote", prog.pid)
+    out = r.stdout
+    assert r.returncode == 1, out + r.stderr
+    line = line_of(SELF_CONNECT, "# LINE:self_connect")
+    assert "Verdict: DEADLOCK (all-blocked)" in out, out
+    assert ("the other end not accepted yet: it waits in the accept queue of this process's Unix socket "
+            in out), out
+    assert "which only its own process could accept (its listening socket, fd " in out, out
+    assert (f"before connecting to it at c2_hang_unix_self_connect.py:{line}: the connection waits in the "
+            "listener's queue, and no thread of this process will accept it." in out), out
