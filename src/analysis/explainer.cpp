@@ -292,6 +292,14 @@ std::string Explainer::waitTarget(const UnitState& u) const {
           s += fmt::format(" [pid {} is not in this report: {}]", o->pid, addItHint(p));
         return s;
       }
+      if (!o && u.wait->targetPid == -1) {
+        std::vector<std::string> children;
+        for (const auto& q : snap_.processes) {
+          if (q.ppid == p.pid && q.pid > 0 && !q.threads.empty()) children.push_back(processLabel(q));
+        }
+        return fmt::format("waits for any of its child processes to exit ({}): {}", u.wait->how,
+                           children.empty() ? "none is in this report" : fmt::format("{}", fmt::join(children, ", ")));
+      }
       if (!o && u.wait->targetPid) {
         std::string who = "child process";
         for (const auto& q : snap_.processes) {

@@ -162,8 +162,10 @@ WaitGraph buildWaitGraph(const Snapshot& snap) {
     const SyncObject* o = find(p, u.wait->object);
     if (u.wait->op == WaitOp::kJoin && ((o && o->kind == ObjectKind::kProcess) || u.wait->targetPid)) {
       int64_t pid = o && o->kind == ObjectKind::kProcess ? o->pid : u.wait->targetPid;
-      u.waitPidMissing = std::none_of(snap.processes.begin(), snap.processes.end(),
-                                      [&](const Process& q) { return q.pid == pid && !q.threads.empty(); });
+      // Any child (-1): the session kept it only with every child in the report.
+      u.waitPidMissing = std::none_of(snap.processes.begin(), snap.processes.end(), [&](const Process& q) {
+        return (pid == -1 ? q.ppid == p.pid && q.pid > 0 : q.pid == pid) && !q.threads.empty();
+      });
     } else if (u.wait->op == WaitOp::kFileLock) {
       const Thread& t = p.threads[u.id.thread];
       u.waitPidMissing = t.fileLockOutsideHolder || t.fileLockHolders.empty();

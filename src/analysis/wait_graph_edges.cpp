@@ -36,9 +36,11 @@ void addEdges(WaitGraph& g, const Snapshot& snap) {
       if ((o && o->kind == ObjectKind::kProcess) || u.wait->targetPid) {
         u.waitPid = o && o->kind == ObjectKind::kProcess ? o->pid : u.wait->targetPid;
         u.waitPidMissing = true;
+        // Any child (-1): whichever exits first ends the wait; it waits for all of them.
         for (size_t qi = 0; qi < snap.processes.size(); ++qi) {
           const Process& q = snap.processes[qi];
-          if (q.pid != u.waitPid || q.threads.empty()) continue;
+          const bool waited = u.waitPid == -1 ? q.ppid == p.pid && q.pid > 0 : q.pid == u.waitPid;
+          if (!waited || q.threads.empty()) continue;
           u.waitPidMissing = false;
           // A process exits when its main thread does (non-daemon threads are joined by it).
           size_t main = 0;

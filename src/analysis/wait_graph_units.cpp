@@ -250,12 +250,13 @@ UnitState unitState(const Snapshot& snap, size_t pi, size_t ti) {
                 t.fileLockCall.empty() ? "a file lock" : t.fileLockCall);
   }
   // Blocked in os.waitpid(pid, 0) for one child (the kernel says so; Popen.wait() and
-  // Process.join() are read from the frames): it waits for that process to exit.
-  if (t.waitingForChild > 0 && !u.wait) {
+  // Process.join() are read from the frames): it waits for that process to exit. In wait4(-1)
+  // (os.wait(), a shell): for whichever of its children, all in the report, exits first.
+  if (t.waitingForChild != 0 && !u.wait) {
     WaitInfo w;
     w.op = WaitOp::kJoin;
     w.targetPid = t.waitingForChild;
-    w.how = "os.waitpid()";
+    w.how = t.waitingForChild > 0 ? "os.waitpid()" : p.isPython ? "os.wait()" : "wait()";
     u.wait = w;
     u.waitFrame = u.atFrame = t.frames.empty() ? 0 : t.frames.size() - 1;
   }

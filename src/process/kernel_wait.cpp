@@ -416,6 +416,9 @@ KernelWait describeKernelWait(pid_t pid, pid_t tid) {
       const int32_t child = static_cast<int32_t>(static_cast<uint32_t>(a[0]));
       w.kind = "child";
       if (child > 0 && nr == kWait4) w.childPid = child;
+      // wait4(-1, ..., options) without WNOHANG: whichever child exits first ends it.
+      constexpr unsigned long long kWNoHang = 1;
+      w.anyChild = child == -1 && nr == kWait4 && !(a[2] & kWNoHang);
       w.text = child > 0 && nr == kWait4 ? fmt::format("waits for child process {} to exit", child)
                                          : "waits for a child process to exit";
       break;

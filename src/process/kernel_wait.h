@@ -16,6 +16,7 @@ struct KernelWait {
   std::string text;   // "reads from TCP socket 127.0.0.1:41234 -> 127.0.0.1:5000 (fd 3)"
   int64_t readFd = -1;  // blocked reading this descriptor (read, recv...), else -1
   int64_t childPid = 0;  // blocked in wait4() for this one child (os.waitpid(pid, 0)), else 0
+  bool anyChild = false;  // blocked in wait4(-1) for any of its children (os.wait(), a shell's wait)
   // Blocked taking a file lock (flock(), fcntl(F_SETLKW) as lockf() does, F_OFD_SETLKW): the
   // descriptor, the file as /proc/locks keys it ("fe:00:10953453"), its path and the call.
   int64_t lockFd = -1;

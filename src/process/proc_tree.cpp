@@ -42,6 +42,11 @@ std::optional<std::vector<pid_t>> childrenFromTasks(pid_t pid) {
 
 }  // namespace
 
+std::optional<std::vector<pid_t>> childrenOf(pid_t pid) {
+  if (access(fmt::format("/proc/{}/task", pid).c_str(), R_OK) != 0) return std::nullopt;
+  return childrenFromTasks(pid);
+}
+
 // Every descendant of `root`, breadth first: from the kernel's per-thread children lists, or
 // else from one scan of /proc.
 std::vector<pid_t> descendantsOf(pid_t root) {

@@ -392,6 +392,17 @@ std::string allBlockedFix(const Snapshot& s, const Finding& f) {
     const Process* p = processOf(s, part.pid);
     if (!o || !p) continue;
     if (std::string cycle = waitUnderLockFix(s, f, part, *o); !cycle.empty()) return cycle;
+    // A forked copy (not exec'd) has only the thread that called fork(): code that only the
+    // parent's other threads ran (a refresher, a feeder) runs nowhere in it.
+    if (p->forkOf != 0) {
+      if (std::string idle = idleSitesClause(f, *o, part.pid); !idle.empty()) {
+        return fmt::format("{} in this process: it is a copy of pid {} made by fork(), which copies only the thread that "
+                           "calls it, so the parent's other threads do not run here. Start the threads the child needs "
+                           "after the fork (os.register_at_fork(after_in_child=...)), fork before starting threads, or "
+                           "start the child with the 'spawn' or 'forkserver' method.",
+                           idle, p->forkOf);
+      }
+    }
     auto q = quantitiesOf(*p, *o);
     std::string name = nameOf(o);
     switch (o->kind) {

@@ -99,6 +99,20 @@ std::string fullPipeFix(const Snapshot& s, const Finding& f) {
                          "reads the output together (or write stdin from another thread).", place(parent.at));
     }
   }
+  // A parent reading one of a child's pipes to its end (stdout) while the child, or a process it
+  // started, fills another one (stderr) that only the parent could read.
+  for (const auto& reader : f.participants) {
+    const Process* rp = processOf(s, reader.pid);
+    if (!rp || !rp->isPython || !reader.waitsFor || reader.waitsFor->op != WaitOp::kPipeRead || reader.at.file.empty()) continue;
+    for (const auto& writer : f.participants) {
+      if (writer.pid == reader.pid || !writer.waitsFor || writer.waitsFor->op != WaitOp::kPipeWrite) continue;
+      auto other = rp->pipeReadEnds.find(writer.waitsFor->object);
+      if (other == rp->pipeReadEnds.end()) continue;
+      return fmt::format("read the child's pipes together, with communicate() (or one of them in another thread), "
+                         "instead of reading one to its end at {}: meanwhile its other pipe (fd {} here) fills and "
+                         "nobody reads it.", place(reader.at), other->second);
+    }
+  }
   for (const auto& part : f.participants) {
     const Thread* t = threadOf(s, part);
     if (part.waitsFor && part.waitsFor->op == WaitOp::kJoin && inFunction(t, "wait", "/subprocess.py")) {

@@ -30,6 +30,7 @@
 #include "session/loop_peers.h"
 #include "session/semaphore_sharers.h"
 #include "session/pipe_peers.h"
+#include "session/child_waits.h"
 
 namespace pyhang {
 
@@ -86,7 +87,7 @@ void fillFromProc(Target& t) {
       if (pt.state != 'R' && pt.wchan.find("futex") == std::string::npos) {
         KernelWait w = describeKernelWait(t.pid, pt.tid);
         th.readingFd = w.readFd;
-        th.waitingForChild = w.childPid;
+        th.waitingForChild = w.anyChild ? -1 : w.childPid;
         th.kernelWaitKind = w.kind == "filelock" ? w.kind : "";
         th.kernelWait = w.kind == "filelock" ? w.text : "";
         th.fileLockKey = w.lockKey;
@@ -301,7 +302,7 @@ void attachKernelView(Target& t) {
       th.kernelWait = w->second.text;
       th.kernelWaitNoTimeout = w->second.noTimeout;
       th.readingFd = w->second.readFd;
-      th.waitingForChild = w->second.childPid;
+      th.waitingForChild = w->second.anyChild ? -1 : w->second.childPid;
       th.fileLockKey = w->second.lockKey;
       th.fileLockPath = w->second.lockPath;
       th.fileLockCall = w->second.lockCall;
@@ -316,13 +317,22 @@ void attachKernelView(Target& t) {
 // subprocess docs' deadlock (stdin written while the child's stdout fills) is then found. Read
 // from /proc only; a Python child is left to --children (it would be stopped and read).
 void addKernelOnlyPeers(Snapshot& snap) {
-  for (pid_t pid : pipePeerChildren(snap)) {
-    Target t;
-    t.pid = pid;
-    t.proc = std::make_unique<LiveProcess>(pid);
-    if (!prepare(t) || t.runtime || t.out.isPython || t.out.kernelState == 'Z' || t.out.kernelState == 'X') continue;
-    attachKernelView(t);
-    snap.processes.push_back(std::move(t.out));
+  // A round more for what the added ones wait for: a shell running a pipeline waits for its
+  // children, which write the pipes (at most 8 processes in all).
+  std::set<pid_t> tried;
+  for (int round = 0; round < 3; ++round) {
+    bool added = false;
+    for (pid_t pid : pipePeerChildren(snap)) {
+      if (!tried.insert(pid).second) continue;
+      Target t;
+      t.pid = pid;
+      t.proc = std::make_unique<LiveProcess>(pid);
+      if (!prepare(t) || t.runtime || t.out.isPython || t.out.kernelState == 'Z' || t.out.kernelState == 'X') continue;
+      attachKernelView(t);
+      snap.processes.push_back(std::move(t.out));
+      added = true;
+    }
+    if (!added) break;
   }
 }
 
@@ -487,6 +497,7 @@ Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOption
     return fail(ErrorKind::kNotFound, "none of the processes could be read");
   }
   if (!options.children) addKernelOnlyPeers(snap);
+  confirmAnyChildWaits(snap);
   attachPipeReaders(snap);
   attachReadPeers(snap);
   nameOutsidePipePeers(snap);

@@ -345,14 +345,24 @@ void attachOutputPipeWriters(Snapshot& snap) {
   for (auto& p : snap.processes) {
     if (p.pid <= 0) continue;
     for (auto& t : p.threads) {
-      if (t.kernelWaitKind != "poll" || t.polledFds.empty()) continue;
-      const bool communicate = std::any_of(t.frames.begin(), t.frames.end(), [](const Frame& f) {
-        return f.location.function == "_communicate" && f.location.file.ends_with("/subprocess.py");
-      });
-      if (!communicate) continue;
+      // With two or more pipes, communicate() polls them (_communicate); with stdout or stderr
+      // alone and no input, it reads that pipe to its end in communicate() itself.
+      std::vector<int64_t> fds;
+      if (t.kernelWaitKind == "poll" && !t.polledFds.empty()) {
+        if (std::any_of(t.frames.begin(), t.frames.end(), [](const Frame& f) {
+              return f.location.function == "_communicate" && f.location.file.ends_with("/subprocess.py");
+            }))
+          fds = t.polledFds;
+      } else if (t.readingFromPipe && t.readingFd >= 0) {
+        if (std::any_of(t.frames.begin(), t.frames.end(), [](const Frame& f) {
+              return f.location.function == "communicate" && f.location.file.ends_with("/subprocess.py");
+            }))
+          fds.push_back(t.readingFd);
+      }
+      if (fds.empty()) continue;
       std::set<uint64_t> pipes;
       for (const auto& fd : LiveProcess(static_cast<pid_t>(p.pid)).pipeFds()) {
-        if (fd.read && std::find(t.polledFds.begin(), t.polledFds.end(), fd.fd) != t.polledFds.end()) pipes.insert(fd.inode);
+        if (fd.read && std::find(fds.begin(), fds.end(), fd.fd) != fds.end()) pipes.insert(fd.inode);
       }
       if (pipes.empty()) continue;
       std::set<pid_t> writers;
@@ -369,14 +379,20 @@ std::vector<pid_t> pipePeerChildren(const Snapshot& snap) {
   constexpr size_t kMax = 8;
   std::set<pid_t> known, waitedFor;
   std::set<uint64_t> pipes;
+  size_t added = 0;
   for (const auto& p : snap.processes) {
-    if (p.pid <= 0 || !p.isPython) continue;
+    if (p.pid <= 0) continue;
+    // The peers added before (not Python: a shell, cat) count among those known, and what they
+    // wait for is searched too.
     known.insert(static_cast<pid_t>(p.pid));
+    added += p.isPython ? 0 : 1;
     std::map<int64_t, FdEnd> byFd;
     bool listed = false;
+    bool anyChild = false;
     for (const auto& t : p.threads) {
       if (t.writingPipe && !t.writingSocket) pipes.insert(t.writingPipe);
       if (t.waitingForChild > 0) waitedFor.insert(static_cast<pid_t>(t.waitingForChild));
+      anyChild |= t.waitingForChild == -1;
       if (t.readingFd < 0) continue;
       if (!listed) {
         listed = true;
@@ -386,12 +402,15 @@ std::vector<pid_t> pipePeerChildren(const Snapshot& snap) {
       }
       if (auto e = byFd.find(t.readingFd); e != byFd.end() && e->second.pipe && !e->second.writable) pipes.insert(e->second.inode);
     }
+    if (anyChild) {
+      for (pid_t c : childrenOf(static_cast<pid_t>(p.pid)).value_or(std::vector<pid_t>{})) waitedFor.insert(c);
+    }
   }
   std::vector<pid_t> out;
   if (pipes.empty() && waitedFor.empty()) return out;
   for (pid_t root : known) {
     for (pid_t child : descendantsOf(root)) {
-      if (out.size() >= kMax) return out;
+      if (out.size() + added >= kMax) return out;
       if (known.count(child) || std::find(out.begin(), out.end(), child) != out.end()) continue;
       bool peer = waitedFor.count(child) > 0;
       if (!peer && !pipes.empty()) {

@@ -20,8 +20,10 @@ void attachOutputPipeWriters(Snapshot& snap);
 void nameOutsidePipePeers(Snapshot& snap);
 // Without --children: the descendants of the snapshot's processes, not in it, that hold the
 // other end of a pipe one of its threads is blocked writing or reading, or that one of its
-// threads waits for (Popen.wait()), at most 8: when they are not Python (cat, gzip, head), they
-// are shown from /proc as --children would, and a cycle through them is found.
+// threads waits for (Popen.wait(); in os.wait() or a shell's wait, each child), at most 8 with
+// those added before: when they are not Python (cat, gzip, head, sh), they are shown from /proc
+// as --children would, and a cycle through them is found. Called again with the added ones in,
+// it finds what they wait for (a shell's pipeline).
 std::vector<pid_t> pipePeerChildren(const Snapshot& snap);
 
 }  // namespace pyhang

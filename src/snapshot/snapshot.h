@@ -204,7 +204,7 @@ struct Thread {
   // io, accept, sleep, signal, child, poll, other.
   std::string kernelWaitKind;
   bool kernelWaitNoTimeout = false;  // live: in poll, select or epoll_wait with no timeout
-  int64_t waitingForChild = 0;  // live: blocked in wait4() for this child pid (os.waitpid)
+  int64_t waitingForChild = 0;  // live: in wait4() for this child (os.waitpid); -1: any child, all in the report
   // Live, blocked taking a file lock (flock(), lockf()): the file as /proc/locks keys it
   // ("fe:00:10953453"), its path, the call and the fd; the processes holding the lock; and
   // whether a holder could be outside this report (then it may release it).

@@ -419,6 +419,11 @@ IDLE: Dict[str, Idle] = {
         "progress": ["waits for event step_done", "@progress_wait progress"],
         "MainThread": ["waits in communicate() for the output pipes of process (pid ", "(sleep 3600) still holds them open",
                        "@run_step run_step"]}),
+    # A shell pipeline following a log: the shell waits for any of its children (tail sleeps).
+    "c2_ok_idle_log_follower_pipeline.py": Idle(note={
+        "MainThread": ["waits to read from a pipe", "@read_match main"],
+        "heartbeat": ["is sleeping", "@beat heartbeat"]}),
+    "c2_ok_idle_os_wait_supervisor.py": Idle(note={"MainThread": ["waits for a child process to exit", "@reap main"]}),
     "c2_ok_idle_flock_external.py": Idle(note={"writer-0": ["waits for an exclusive flock() on ", ", held by pid ",
                                                             "[not in this report]", "@writer_flock writer"]}),
     "c2_ok_idle_connect_overloaded.py": Idle(note={"health-check": ["waits for a connection to complete on TCP socket 127.0.0.1:",
@@ -902,6 +907,27 @@ HANGS: Dict[str, Hang] = {
         "MainThread": At("write", "<module>"),
         "child:MainThread": At(None, "<module>"),
     }, children=True, live_only=True, fix=["use communicate(input=...) instead of writing the child's stdin at @write"],
+        fix_live_only=True),
+    # Reading a child's stdout to its end while its stderr fills; the child is a shell pipeline
+    # (not Python): the shell waits for any of its children, shown from /proc (live only).
+    "c2_hang_popen_read_stdout_stderr_fills.py": Hang(["full-pipe"], {
+        "MainThread": At("read_report", "run_checks"),
+        "child:sh": At(None, ""),
+        "child:seq": At(None, ""),
+        "child:sed": At(None, ""),
+    }, live_only=True, fix=["read the child's pipes together, with communicate()",
+                            "instead of reading one to its end at @read_report"], fix_live_only=True),
+    # os.wait() for any child, while every child waits to read what the parent has not written.
+    "c2_hang_prefork_wait_before_config.py": Hang(["read-cycle", "read-cycle"], {
+        "MainThread": At("master_wait", "main"),
+        "child:MainThread": At("worker_read", "worker"),
+    }, children=True, live_only=True),
+    # A forked worker waits for an event only a thread of its parent sets (threads are not
+    # copied by fork); live, the fix says so (a core does not tell a fork from an exec).
+    "c2_hang_fork_refresher_event.py": Hang(["all-blocked"], {
+        "child:MainThread": At("wait_cache", "handle_jobs"),
+    }, children=True, fix=["cache_ready.set() (", "@set in refresh_loop()) would end the wait, but no live thread or "
+                           "task is running refresh_loop() in this process: it is a copy of pid ", "made by fork()"],
         fix_live_only=True),
     # A lock held across Queue.join() while the worker needs it to finish the item.
     "c2_hang_queue_join_under_lock.py": Hang(["all-blocked"], {

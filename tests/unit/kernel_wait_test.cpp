@@ -63,6 +63,7 @@ TEST(KernelWait, WaitForAnyChildNamesNoPid) {
   KernelWait k = describeKernelWait(w.pid, w.pid);
   EXPECT_EQ(k.kind, "child");
   EXPECT_EQ(k.childPid, 0);  // wait4(-1): the pid register reads 0x00000000ffffffff
+  EXPECT_TRUE(k.anyChild);
   EXPECT_EQ(k.text, "waits for a child process to exit");
 }
 
@@ -72,6 +73,7 @@ TEST(KernelWait, WaitForOneChildNamesIt) {
   KernelWait k = describeKernelWait(w.pid, w.pid);
   EXPECT_EQ(k.kind, "child");
   EXPECT_EQ(k.childPid, w.grandchild);
+  EXPECT_FALSE(k.anyChild);
   EXPECT_EQ(k.text, "waits for child process " + std::to_string(w.grandchild) + " to exit");
 }
 
