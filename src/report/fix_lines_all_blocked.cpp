@@ -206,6 +206,50 @@ std::string idleSitesClause(const Finding& f, const SyncObject& o, int64_t pid) 
                      fmt::join(functions, " or "));
 }
 
+// A queue used as a pool of items (connections, buffers) that threads take and put back: when
+// the only threads that would put items back are the ones waiting in get() for another, each
+// holds an item taken earlier and asks for a second one (a nested checkout): "" otherwise.
+std::string poolCheckoutFix(const Finding& f, const Participant& part, const SyncObject& o) {
+  if (o.kind != ObjectKind::kQueue || !part.waitsFor || part.waitsFor->op != WaitOp::kQueueGet) return "";
+  std::vector<const Participant*> getters;
+  for (const auto& x : f.participants) {
+    if (x.pid == part.pid && x.task.empty() && x.waitsFor && x.waitsFor->op == WaitOp::kQueueGet &&
+        x.waitsFor->object == o.address) {
+      getters.push_back(&x);
+    }
+  }
+  auto getter = [&](const WakeSite::Runner& r) {
+    return r.task.empty() && std::any_of(getters.begin(), getters.end(), [&](const Participant* x) { return x->tid == r.tid; });
+  };
+  std::set<int64_t> putters;
+  const WakeSite* took = nullptr;   // where a getter took the item it holds (a helper's `with`)
+  const WakeSite* asks = nullptr;   // where it asks for another one
+  for (const auto& w : f.wakeSites) {
+    if (w.object != o.address || w.pid != part.pid || w.reference) continue;
+    if (!w.call.ends_with(".put()") && !w.call.ends_with(".put_nowait()")) continue;
+    for (const auto& r : w.runners) {
+      if (!r.blocked || !getter(r)) return "";
+      putters.insert(r.tid);
+      if (!w.via.file.empty() && r.line == w.at.line && !asks) asks = &w;
+      if (!w.via.file.empty() && r.line > w.at.line && !took) took = &w;
+    }
+  }
+  if (putters.empty() || putters.size() != getters.size()) return "";
+  std::vector<std::string> names;
+  for (const Participant* x : getters) names.push_back(fmt::format("\"{}\"", x->thread));
+  const std::string name = nameOf(&o);
+  std::string where;
+  if (took && asks && took != asks) {
+    where = fmt::format(" (taken at {} in {}(), the second asked for at {} in {}())", place(took->at), took->at.function,
+                        place(asks->at), asks->at.function);
+  }
+  return fmt::format("the threads that would put items back into {} ({}) are the ones waiting in get() for one: each "
+                     "holds an item it took earlier and asks for another before returning it{}. Take at most one item "
+                     "per thread at a time (hand the one held down to the code that needs it), or make {} hold more "
+                     "items than the threads can take at once.",
+                     name, fmt::join(names, ", "), where, name);
+}
+
 // A task that holds an asyncio lock awaits a function in an executor thread, and that function
 // waits (run_coroutine_threadsafe(...).result()) for a coroutine of the same loop that needs the
 // lock: a cycle through the executor.
@@ -494,6 +538,7 @@ std::string allBlockedFix(const Snapshot& s, const Finding& f) {
                              "fails.", head, name);
         }
         if (op == WaitOp::kQueueGet) {
+          if (std::string pool = poolCheckoutFix(f, part, *o); !pool.empty()) return pool;
           std::string idle = idleSitesClause(f, *o, part.pid);
           if (idle.empty()) idle = fmt::format("nothing will put into {}", name);
           return fmt::format("{}: have the producer put a sentinel for each consumer when it stops (also when it fails), or "

@@ -929,6 +929,13 @@ HANGS: Dict[str, Hang] = {
     }, children=True, fix=["cache_ready.set() (", "@set in refresh_loop()) would end the wait, but no live thread or "
                            "task is running refresh_loop() in this process: it is a copy of pid ", "made by fork()"],
         fix_live_only=True),
+    # A queue used as a connection pool: each thread holds one connection and asks for a second.
+    "c2_hang_queue_pool_nested_checkout.py": Hang(["all-blocked"], {
+        "request-ann": At("checkout", "connection"),
+        "request-bob": At("checkout", "connection"),
+        "MainThread": At("join", "main"),
+    }, fix=["the threads that would put items back into pool._idle (", "are the ones waiting in get() for one",
+            "(taken at @with_request in handle_request(), the second asked for at @with_audit in audit())"]),
     # A lock held across Queue.join() while the worker needs it to finish the item.
     "c2_hang_queue_join_under_lock.py": Hang(["all-blocked"], {
         "writer": At("writer_lock", "writer"),
