@@ -568,9 +568,11 @@ std::string threadStateWord(const Thread& t) {
   if (t.kernelState == "R" || t.waitingForGil) return "running";
   if (k == "sleep" || t.sleepingInSelect || t.wchan.find("nanosleep") != std::string::npos)
     return "sleeping";
-  if (k == "io" || k == "accept" || k == "poll" || t.kernelState == "D") return "io";
+  // A FIFO's open() waiting for the other side, a POSIX message queue: I/O with another program.
+  const bool ipc = t.wchan == "wait_for_partner" || t.wchan == "wq_sleep";
+  if (k == "io" || k == "accept" || k == "poll" || t.kernelState == "D" || ipc) return "io";
   if (k == "signal") return "signal";
-  if (k == "child" || k == "filelock") return "waiting";
+  if (k == "child" || k == "filelock" || t.wchan == "semtimedop") return "waiting";
   if (k == "futex" || t.wchan.find("futex") != std::string::npos) return "native";
   if (t.holdsGil) return "running";
   return "unknown";

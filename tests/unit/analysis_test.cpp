@@ -3,6 +3,7 @@
 // leave) and sync objects of one hang shape, runs the pure analysis, and checks the findings,
 // participants, bystanders, explanation lines, verdict and per-frame annotations.
 #include "analysis/deadlock_analysis.h"
+#include "analysis/explainer.h"
 
 #include <gtest/gtest.h>
 
@@ -1216,6 +1217,19 @@ TEST(Analysis, AFullPipeNobodyInTheReportReadsNamesTheMissingReader) {
   expectNoDeadlock(d);
   EXPECT_TRUE(hasLineWith(d.notes, {"waits for room in a full pipe", "no process in this report can read it"}))
       << dump(d.notes);
+}
+
+TEST(ThreadStateWord, KernelWaitsForAnotherProgramAreNamed) {
+  Thread t;
+  t.kernelState = "S";
+  t.wchan = "wait_for_partner";  // open() of a FIFO until the other side opens it
+  EXPECT_EQ(explain::threadStateWord(t), "io");
+  t.wchan = "wq_sleep";  // mq_receive() on a POSIX message queue
+  EXPECT_EQ(explain::threadStateWord(t), "io");
+  t.wchan = "semtimedop";  // semop() on a System V semaphore
+  EXPECT_EQ(explain::threadStateWord(t), "waiting");
+  t.wchan = "some_driver_wait";
+  EXPECT_EQ(explain::threadStateWord(t), "unknown");
 }
 
 }  // namespace
