@@ -310,6 +310,10 @@ class Idle:
     # Fragments of the live verdict line, in order, when it is not "Verdict: no deadlock found."
     # (the program waits for something outside its threads, and the verdict says what)
     verdict: Sequence[str] = ()
+    # "Verdict: no deadlock found." will do too: 3.6 and 3.7's Pool checks its workers every
+    # 0.1 s (time.sleep in _handle_workers), and a read on a loaded machine may catch that thread
+    # running; then not every thread waits, which is all the longer verdict says.
+    plain_verdict_ok: bool = False
     # The verdict above needs the kernel's view (a blocked read): from a core, where a thread in
     # read(2) waits for nothing pyhang can name, the plain "no deadlock found".
     verdict_live_only: bool = False
@@ -334,7 +338,7 @@ IDLE: Dict[str, Idle] = {
                                        "vacuum-db": ["sleep", "@thread_sleep hourly"]}),
     # The child is not Python: shown from /proc (sleeping), as --children would show it.
     "ok_idle_popen_wait.py": Idle(note={"MainThread": ["waits for process sleep (pid ", "@popen_wait main"]}),
-    "ok_idle_mp_pool_busy.py": Idle(parent_asleep=True,
+    "ok_idle_mp_pool_busy.py": Idle(parent_asleep=True, plain_verdict_ok=True,
                                     verdict=("Verdict: no deadlock: every thread waits, and child process",
                                              "which ", "not in this report (")),
     "ok_idle_ppe_render_farm.py": Idle(parent_asleep=True,
@@ -388,6 +392,8 @@ def test_idle_program_is_not_a_deadlock(python, pyhang, script, source, request,
     assert (text.returncode, json_rc) == (0, 0), describe(text)
     want = IDLE[script].verdict
     if IDLE[script].verdict_live_only and source == "core":
+        want = ()
+    if IDLE[script].plain_verdict_ok and python.version < (3, 8) and last == "Verdict: no deadlock found.":
         want = ()
     if want:
         pos = 0
