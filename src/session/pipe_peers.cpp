@@ -405,6 +405,14 @@ std::vector<pid_t> pipePeerChildren(const Snapshot& snap) {
     if (anyChild) {
       for (pid_t c : childrenOf(static_cast<pid_t>(p.pid)).value_or(std::vector<pid_t>{})) waitedFor.insert(c);
     }
+    // An idle event loop watching a child's exit (asyncio's pidfd child watcher, 3.12's
+    // default) waits for that child as a thread in os.waitpid() would.
+    for (const auto& l : p.loops) {
+      if (!l.tid || !l.stateRead || l.stopping || l.readyCallbacks > 0 || l.timers > 0) continue;
+      for (const auto& fd : l.fds) {
+        if (fd.childPid > 0) waitedFor.insert(static_cast<pid_t>(fd.childPid));
+      }
+    }
   }
   std::vector<pid_t> out;
   if (pipes.empty() && waitedFor.empty()) return out;

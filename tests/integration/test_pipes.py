@@ -123,12 +123,14 @@ def test_popen_stdin_write_while_stdout_fills(pyhang, python):
 STDIN_OPEN = PROGRAMS_DIR / "subprocess_wait_stdin_open.py"
 
 
-@pytest.mark.parametrize("child_kind", ["cat", "python", "aio"])
-def test_wait_on_a_child_reading_the_stdin_left_open(pyhang, python, child_kind):
+@pytest.mark.parametrize("child_kind,children", [("cat", True), ("python", True), ("aio", True), ("aio", False)],
+                         ids=["cat", "python", "aio", "aio-no-children"])
+def test_wait_on_a_child_reading_the_stdin_left_open(pyhang, python, child_kind, children):
     """Popen.wait() (or asyncio's await proc.wait()) while the parent still holds the child's stdin:
     the child (cat, a process that is not Python, or Python) reads until an end of file that only
-    the waiting parent could give."""
-    pid, doc, rc, text = read_hang(pyhang, python, STDIN_OPEN, child_kind)
+    the waiting parent could give. Without --children, cat is shown from /proc: the child that
+    the loop's pidfd watch (3.12+) or its waitpid() thread waits for."""
+    pid, doc, rc, text = read_hang(pyhang, python, STDIN_OPEN, child_kind, children=children)
     assert rc == 1, text.stdout
     f = only_finding(doc, "read-cycle")
     parent, child = parent_and_child(f, pid)
