@@ -192,6 +192,39 @@ void analyze(Snapshot& snap) {
                  cycles.end());
   }
 
+  // Before 3.12 asyncio's child watcher is a thread in waitpid() for the child: a cycle through
+  // it and one through the loop's thread (reading the child's pipe) tell the same story. The
+  // loop's says what the program does.
+  {
+    auto watcher = [&](size_t k) {
+      const auto& frames = ex.thread(g.units[k].id).frames;
+      return std::any_of(frames.begin(), frames.end(), [](const Frame& f) {
+        return f.location.function == "_do_waitpid" && f.location.file.ends_with("/asyncio/unix_events.py");
+      });
+    };
+    auto sameButWatcher = [&](const std::vector<size_t>& cy, const std::vector<size_t>& other) {
+      if (&cy == &other || cy.size() != other.size()) return false;
+      std::vector<size_t> onlyHere, onlyThere;
+      for (size_t k : cy) {
+        if (std::find(other.begin(), other.end(), k) == other.end()) onlyHere.push_back(k);
+      }
+      for (size_t k : other) {
+        if (std::find(cy.begin(), cy.end(), k) == cy.end()) onlyThere.push_back(k);
+      }
+      return onlyHere.size() == 1 && onlyThere.size() == 1 && watcher(onlyHere[0]) && !watcher(onlyThere[0]) &&
+             g.units[onlyHere[0]].id.process == g.units[onlyThere[0]].id.process;
+    };
+    std::vector<bool> drop(cycles.size(), false);
+    for (size_t i = 0; i < cycles.size(); ++i) {
+      for (size_t j = 0; j < cycles.size() && !drop[i]; ++j) drop[i] = i != j && sameButWatcher(cycles[i], cycles[j]);
+    }
+    std::vector<std::vector<size_t>> kept;
+    for (size_t i = 0; i < cycles.size(); ++i) {
+      if (!drop[i]) kept.push_back(std::move(cycles[i]));
+    }
+    cycles = std::move(kept);
+  }
+
   // A semaphore whose every permit is held by threads that each wait for one more (a nested
   // acquire run by as many threads as there are permits): one finding for the semaphore. Its
   // holders' self-loops and the cycles among them tell the same story in pieces.

@@ -25,9 +25,11 @@ int64_t loopWaitsOnlyForChild(const Snapshot& snap, const Process& p, const Thre
   if (!inner || inner->location.function != "select" || !inner->location.file.ends_with("/selectors.py")) return 0;
   std::set<int64_t> children;
   std::vector<int64_t> pipeFds;
+  bool readsPipe = false;
   for (const auto& fd : loop->fds) {
     if (fd.childPid > 0) children.insert(fd.childPid);
     else if (fd.pipeWriteEnd) pipeFds.push_back(fd.fd);
+    else if (fd.fd == t.readingFd && t.readingFromPipe && t.readingFrom && !t.readingOutsideWriter) readsPipe = true;
     else if (!fd.wakeup) return 0;
   }
   for (const auto& other : p.threads) {
@@ -39,6 +41,13 @@ int64_t loopWaitsOnlyForChild(const Snapshot& snap, const Process& p, const Thre
     children.insert(other.waitingForChild);
   }
   if (children.size() != 1) return 0;
+  // A pipe the loop reads (the child's stdout, another stream paused): only when the child is
+  // the one process that could write to it, then the read too waits for the child.
+  if (readsPipe) {
+    for (const auto& q : snap.processes) {
+      if (q.writeEnds.count(t.readingFrom) && q.pid != *children.begin()) return 0;
+    }
+  }
   // The write end of a pipe (the child's stdin) is readable only once its readers have closed
   // it (a pipe, or before 3.12 the socket pair asyncio makes): the child reads it now (the kernel
   // says so), so that too waits for the child.

@@ -240,8 +240,14 @@ UnitState unitState(const Snapshot& snap, size_t pi, size_t ti) {
   const bool loopThread = !t.polledFds.empty() && std::any_of(p.loops.begin(), p.loops.end(), [&](const EventLoop& l) {
                             return l.tid == t.tid;
                           });
+  // An idle loop in epoll whose thread reads a pipe (the session marks one watched pipe beside
+  // a child's exit: `await proc.stdout.read()`): only when that child alone can write to it.
+  const bool epollLoop = t.polledFds.empty() && std::any_of(p.loops.begin(), p.loops.end(), [&](const EventLoop& l) {
+                           return l.tid == t.tid;
+                         });
   if (t.readingFrom && !t.readingOutsideWriter && !loopThread && (!u.wait || u.wait->op == WaitOp::kIo)) {
-    kernelShown(WaitOp::kPipeRead, t.readingFrom, "read()");
+    if (!epollLoop) kernelShown(WaitOp::kPipeRead, t.readingFrom, "read()");
+    else if (loopWaitsOnlyForChild(snap, p, t)) kernelShown(WaitOp::kPipeRead, t.readingFrom, "asyncio's event loop, for a task");
   }
   // Blocked taking a file lock (flock(), lockf()) that only processes of this report hold
   // (the kernel says so): it waits for one of them to release it.

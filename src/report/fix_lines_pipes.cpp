@@ -27,6 +27,26 @@ const SourceLocation* aioProcWaitCaller(const Snapshot& s, const Finding& f) {
   return nullptr;
 }
 
+// The program's frame that awaits a read of an asyncio stream (StreamReader.read(), readline()...)
+// in a task of the loop run by thread `tid`.
+static const SourceLocation* aioStreamReadCaller(const Process& p, int64_t tid) {
+  const EventLoop* loop = nullptr;
+  for (const auto& l : p.loops) {
+    if (l.tid == tid) loop = &l;
+  }
+  if (!loop) return nullptr;
+  for (const auto& task : p.tasks) {
+    if (task.loop && task.loop != loop->address) continue;
+    for (size_t k = 1; k < task.frames.size(); ++k) {
+      if (task.frames[k].location.file.ends_with("/asyncio/streams.py") &&
+          !task.frames[k - 1].location.file.ends_with("/asyncio/streams.py")) {
+        return &task.frames[k - 1].location;
+      }
+    }
+  }
+  return nullptr;
+}
+
 // A read cycle closed by a lock: the reader holds what the writer must take before it writes.
 std::string readCycleFix(const Snapshot& s, const Finding& f) {
   for (const auto& reader : f.participants) {
@@ -100,7 +120,22 @@ std::string fullPipeFix(const Snapshot& s, const Finding& f) {
     }
   }
   // A parent reading one of a child's pipes to its end (stdout) while the child, or a process it
-  // started, fills another one (stderr) that only the parent could read.
+  // started, fills another one (stderr) that only the parent could read. With asyncio the other
+  // pipe's stream stopped reading when its buffer filled: the task's await names the place.
+  for (const auto& reader : f.participants) {
+    const Process* rp = processOf(s, reader.pid);
+    if (!rp || !reader.waitsFor || reader.waitsFor->op != WaitOp::kPipeRead || reader.waitsFor->how.rfind("asyncio", 0) != 0) continue;
+    const SourceLocation* at = aioStreamReadCaller(*rp, reader.tid);
+    if (!at) continue;
+    for (const auto& writer : f.participants) {
+      if (writer.pid == reader.pid || !writer.waitsFor || writer.waitsFor->op != WaitOp::kPipeWrite) continue;
+      auto other = rp->pipeReadEnds.find(writer.waitsFor->object);
+      if (other == rp->pipeReadEnds.end()) continue;
+      return fmt::format("use `await proc.communicate()` instead of reading one of the child's pipes to its end at {}: "
+                         "asyncio stops reading the other pipe's stream once its buffer holds twice the stream's limit (128 "
+                         "KiB by default), and then that pipe (fd {} here) fills and the child waits.", place(*at), other->second);
+    }
+  }
   for (const auto& reader : f.participants) {
     const Process* rp = processOf(s, reader.pid);
     if (!rp || !rp->isPython || !reader.waitsFor || reader.waitsFor->op != WaitOp::kPipeRead || reader.at.file.empty()) continue;

@@ -496,6 +496,7 @@ Result<Snapshot> inspectLive(const std::vector<pid_t>& pids, const InspectOption
     if (firstError) return fail(*firstError);
     return fail(ErrorKind::kNotFound, "none of the processes could be read");
   }
+  markLoopPipeReads(snap);
   if (!options.children) addKernelOnlyPeers(snap);
   confirmAnyChildWaits(snap);
   attachPipeReaders(snap);

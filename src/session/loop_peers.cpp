@@ -107,4 +107,37 @@ void attachLoopPeers(Snapshot& snap) {
   }
 }
 
+void markLoopPipeReads(Snapshot& snap) {
+  for (auto& p : snap.processes) {
+    if (p.pid <= 0 || p.source != "live" || p.kernelState == 'Z' || p.kernelState == 'X') continue;
+    for (const auto& l : p.loops) {
+      if (!l.tid || !l.stateRead || l.stopping || l.readyCallbacks > 0 || l.timers > 0) continue;
+      size_t children = 0;
+      std::vector<int64_t> reads;
+      bool other = false;
+      for (const auto& fd : l.fds) {
+        if (fd.wakeup || fd.pipeWriteEnd) continue;
+        if (fd.childPid > 0) ++children;
+        else if (fd.read && !fd.write) reads.push_back(fd.fd);
+        else other = true;
+      }
+      // Before 3.12 (the thread-based child watcher) a thread waits in waitpid() for the child.
+      for (const auto& th : p.threads) {
+        children += th.tid != l.tid && th.waitingForChild > 0 && std::any_of(th.frames.begin(), th.frames.end(), [](const Frame& f) {
+                      return f.location.function == "_do_waitpid" && f.location.file.ends_with("/asyncio/unix_events.py");
+                    });
+      }
+      if (other || children != 1 || reads.size() != 1) continue;
+      auto t = std::find_if(p.threads.begin(), p.threads.end(), [&](const Thread& th) { return th.tid == l.tid; });
+      if (t == p.threads.end() || t->readingFd >= 0 || t->kernelWaitKind != "poll") continue;
+      auto ends = fdEnds(static_cast<pid_t>(p.pid));
+      if (!ends) continue;
+      if (std::any_of(ends->begin(), ends->end(), [&](const FdEnd& e) { return e.fd == reads.front() && e.pipe && !e.writable; })) {
+        t->readingFd = reads.front();
+        t->kernelWait += fmt::format(", for a task that reads a pipe (fd {})", reads.front());
+      }
+    }
+  }
+}
+
 }  // namespace pyhang

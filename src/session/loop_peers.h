@@ -9,4 +9,10 @@ namespace pyhang {
 
 void attachLoopPeers(Snapshot& snap);
 
+// An idle event loop whose only watches are one child's exit, pipes that child reads (its stdin)
+// and one pipe it reads (`await proc.stdout.read()`: the stream of another pipe is paused, its
+// buffer full): the loop's thread waits to read that pipe as a thread in read() would, and its
+// readingFd is set to it, so that the pipe's writers are searched like a blocked read's.
+void markLoopPipeReads(Snapshot& snap);
+
 }  // namespace pyhang

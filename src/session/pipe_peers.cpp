@@ -435,8 +435,9 @@ std::vector<pid_t> pipePeerChildren(const Snapshot& snap) {
 void nameOutsidePipePeers(Snapshot& snap) {
   // A read whose pipe no process of the snapshot can write to was not searched further (it is
   // no part of a deadlock): its writers are outside.
+  // (Not for an event loop's thread: its read is one of the loop's watches, named by the loop.)
   auto outsideWriter = [&](const Thread& t) {
-    return t.readingFrom && t.readingFromPipe &&
+    return t.readingFrom && t.readingFromPipe && t.kernelWaitKind != "poll" &&
            (t.readingOutsideWriter || std::none_of(snap.processes.begin(), snap.processes.end(), [&](const Process& q) {
               return q.writeEnds.count(t.readingFrom) > 0;
             }));

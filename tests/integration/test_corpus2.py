@@ -918,6 +918,14 @@ HANGS: Dict[str, Hang] = {
     }, live_only=True, fix=["read the child's pipes together, with communicate()",
                             "instead of reading one to its end at @read_report"], fix_live_only=True),
     # os.wait() for any child, while every child waits to read what the parent has not written.
+    # The asyncio form: the loop reads stdout only (stderr's stream paused, its buffer full).
+    # 3.6 and 3.7 watch children with a SIGCHLD handler, which pyhang counts as a way out.
+    "c2_hang_aio_read_stdout_stderr_fills.py": Hang(["full-pipe"], {
+        "MainThread": At(None, ""),
+        "child:sh": At(None, ""),
+        "child:seq": At(None, ""),
+    }, live_only=True, min_version=(3, 8), fix=["use `await proc.communicate()` instead of reading one of the child's "
+                                                "pipes to its end at @read_stdout"], fix_live_only=True),
     "c2_hang_prefork_wait_before_config.py": Hang(["read-cycle", "read-cycle"], {
         "MainThread": At("master_wait", "main"),
         "child:MainThread": At("worker_read", "worker"),
