@@ -163,73 +163,89 @@ def _gcore_or_error(pid: int, directory: Path):
         return e
 
 
+# Programs read at once: each chunk is started, read live, cored and killed before the next
+# starts. All at once (150 programs, a few with children that compute) kept every busy child
+# running through minutes of reads and cores, which two workers on two cores felt.
+CHUNK = 16
+
+
 def read_all(python: Interp, pyhang: str, jobs: Dict[str, Job], tmp_path_factory,
              with_cores: bool = True) -> Dict[str, Dict[str, Reading]]:
     """Each program of `jobs`, read live (text, then JSON) and from gcore cores, once per
-    interpreter. The programs run side by side and their cores are taken two at a time (on
-    2 cores a 78-core set took 31 s with two gdbs at once, 36 s with four, 39 s with eight).
-    Without `with_cores`, live readings only."""
+    interpreter, CHUNK programs at a time. The programs of a chunk run side by side and their
+    cores are taken two at a time (on 2 cores a 78-core set took 31 s with two gdbs at once,
+    36 s with four, 39 s with eight). Without `with_cores`, live readings only."""
     key = (python.id, min(jobs))
     if key not in _READINGS:
         directory = tmp_path_factory.mktemp("cores")
-        live: Dict[str, Reading] = {}
-        cores: Dict[str, List[Path]] = {}
-        with ExitStack() as stack:
-            starts = {name: started(python, name, parent_asleep=True) if job.parent_asleep
-                      else hung_program(python, program(name), env=CORPUS_ENV) for name, job in jobs.items()}
-            # Entered side by side: some programs need seconds of work to reach their hang. At
-            # most 8 at once: a hundred interpreters starting together on two cores delay
-            # threads by tenths of a second, more than the sleeps that order some programs' steps.
-            with ThreadPoolExecutor(max_workers=min(8, len(starts))) as pool:
-                entering = {name: pool.submit(cm.__enter__) for name, cm in starts.items()}
-                for name, future in entering.items():
-                    if future.exception() is None:
-                        stack.push(starts[name])  # its __exit__ kills the program
-            # A program that failed to start (or to stay hung) fails its own tests, not the test
-            # that happened to ask first; the others are read as usual.
-            failed = {name: _StartFailed(name, future.exception())
-                      for name, future in entering.items() if future.exception() is not None}
-            progs = {name: future.result() for name, future in entering.items() if name not in failed}
-            for name, prog in progs.items():
-                extra = ["--children"] if jobs[name].children else []
-                text = run_pyhang(pyhang, "remote", prog.pid, *extra)
-                settle_asleep(prog.pid)
-                doc, proc = pyhang_json(pyhang, "remote", prog.pid, *extra, with_proc=True)
-                live[name] = Reading(text, doc, proc.returncode, prog.pid)
-            targets = []
-            for name, prog in progs.items():
-                if not with_cores:
-                    break
-                pids = [prog.pid] + ([p for p in prog.members() if p != prog.pid] if jobs[name].children else [])
-                targets += [(name, pid) for pid in pids]
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                made = list(pool.map(lambda t: _gcore_or_error(t[1], directory), targets))
-            # A program that died before its core was taken fails its own tests (live and core,
-            # with how it ended), not the test that asked for the reading first.
-            died = {name: core for (name, _), core in zip(targets, made) if isinstance(core, BaseException)}
-            for (name, _), core in zip(targets, made):
-                if name not in died:
-                    cores.setdefault(name, []).append(core)
-            for name, error in died.items():
-                prog = progs[name]
-                how = prog._describe() if hasattr(prog, "_describe") else ""
-                failed[name] = _StartFailed(name, AssertionError(f"died before its core was taken: {error}\n{how}"))
-                for f in cores.pop(name, []):
-                    f.unlink()
-                live.pop(name, None)
-        readings: Dict[str, Dict[str, Reading]] = {name: {"live": reading} for name, reading in live.items()}
-        readings.update(failed)
-        try:
-            for name, files in cores.items():
-                ctext = run_pyhang(pyhang, "core", *files)
-                cdoc, cproc = pyhang_json(pyhang, "core", *files, with_proc=True)
-                readings[name] = {"live": live[name], "core": Reading(ctext, cdoc, cproc.returncode, live[name].pid)}
-        finally:
-            for files in cores.values():
-                for f in files:
-                    f.unlink()
+        names = sorted(jobs)
+        readings: Dict[str, Dict[str, Reading]] = {}
+        for at in range(0, len(names), CHUNK):
+            chunk = {name: jobs[name] for name in names[at:at + CHUNK]}
+            readings.update(_read_chunk(python, pyhang, chunk, directory, with_cores))
         _READINGS[key] = readings
     return _READINGS[key]
+
+
+def _read_chunk(python: Interp, pyhang: str, jobs: Dict[str, Job], directory: Path,
+                with_cores: bool) -> Dict[str, Dict[str, Reading]]:
+    live: Dict[str, Reading] = {}
+    cores: Dict[str, List[Path]] = {}
+    with ExitStack() as stack:
+        starts = {name: started(python, name, parent_asleep=True) if job.parent_asleep
+                  else hung_program(python, program(name), env=CORPUS_ENV) for name, job in jobs.items()}
+        # Entered side by side: some programs need seconds of work to reach their hang. At
+        # most 8 at once: a hundred interpreters starting together on two cores delay
+        # threads by tenths of a second, more than the sleeps that order some programs' steps.
+        with ThreadPoolExecutor(max_workers=min(8, len(starts))) as pool:
+            entering = {name: pool.submit(cm.__enter__) for name, cm in starts.items()}
+            for name, future in entering.items():
+                if future.exception() is None:
+                    stack.push(starts[name])  # its __exit__ kills the program
+        # A program that failed to start (or to stay hung) fails its own tests, not the test
+        # that happened to ask first; the others are read as usual.
+        failed = {name: _StartFailed(name, future.exception())
+                  for name, future in entering.items() if future.exception() is not None}
+        progs = {name: future.result() for name, future in entering.items() if name not in failed}
+        for name, prog in progs.items():
+            extra = ["--children"] if jobs[name].children else []
+            text = run_pyhang(pyhang, "remote", prog.pid, *extra)
+            settle_asleep(prog.pid)
+            doc, proc = pyhang_json(pyhang, "remote", prog.pid, *extra, with_proc=True)
+            live[name] = Reading(text, doc, proc.returncode, prog.pid)
+        targets = []
+        for name, prog in progs.items():
+            if not with_cores:
+                break
+            pids = [prog.pid] + ([p for p in prog.members() if p != prog.pid] if jobs[name].children else [])
+            targets += [(name, pid) for pid in pids]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            made = list(pool.map(lambda t: _gcore_or_error(t[1], directory), targets))
+        # A program that died before its core was taken fails its own tests (live and core,
+        # with how it ended), not the test that asked for the reading first.
+        died = {name: core for (name, _), core in zip(targets, made) if isinstance(core, BaseException)}
+        for (name, _), core in zip(targets, made):
+            if name not in died:
+                cores.setdefault(name, []).append(core)
+        for name, error in died.items():
+            prog = progs[name]
+            how = prog._describe() if hasattr(prog, "_describe") else ""
+            failed[name] = _StartFailed(name, AssertionError(f"died before its core was taken: {error}\n{how}"))
+            for f in cores.pop(name, []):
+                f.unlink()
+            live.pop(name, None)
+    readings: Dict[str, Dict[str, Reading]] = {name: {"live": reading} for name, reading in live.items()}
+    readings.update(failed)
+    try:
+        for name, files in cores.items():
+            ctext = run_pyhang(pyhang, "core", *files)
+            cdoc, cproc = pyhang_json(pyhang, "core", *files, with_proc=True)
+            readings[name] = {"live": live[name], "core": Reading(ctext, cdoc, cproc.returncode, live[name].pid)}
+    finally:
+        for files in cores.values():
+            for f in files:
+                f.unlink()
+    return readings
 
 
 # --------------------------------------------------------------------------------------------
