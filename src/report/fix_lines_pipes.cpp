@@ -72,6 +72,20 @@ std::string readCycleFix(const Snapshot& s, const Finding& f) {
     if (part.waitsFor && part.waitsFor->op == WaitOp::kPipeRead) reader = &part;
   }
   if (!reader) return "";
+  // A task awaiting a child's output before it wrote the input the child reads first.
+  for (const auto& loop : f.participants) {
+    if (!loop.waitsFor || loop.waitsFor->op != WaitOp::kPipeRead || loop.waitsFor->how.rfind("asyncio", 0) != 0) continue;
+    const Process* rp = processOf(s, loop.pid);
+    const SourceLocation* at = rp ? aioStreamReadCaller(*rp, loop.tid) : nullptr;
+    for (const auto& child : f.participants) {
+      const Process* cp = processOf(s, child.pid);
+      if (!at || !cp || cp->ppid != loop.pid || !child.waitsFor || child.waitsFor->op != WaitOp::kPipeRead) continue;
+      return fmt::format("write the child's input first (proc.stdin.write(...); await proc.stdin.drain(); and close it if "
+                         "{} reads to the end) before awaiting its output at {}, or use `await proc.communicate(input)`: "
+                         "the child reads its stdin before it writes.",
+                         cp->name.empty() ? "the child" : cp->name, place(*at));
+    }
+  }
   for (const auto& holder : f.participants) {
     if (&holder == reader || !holder.waitsFor || holder.waitsFor->op == WaitOp::kPipeRead) continue;
     for (const auto& [h, since] : holder.holds) {

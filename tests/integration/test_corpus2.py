@@ -932,6 +932,13 @@ HANGS: Dict[str, Hang] = {
         "child:seq": At(None, ""),
     }, live_only=True, min_version=(3, 8), fix=["use `await proc.communicate()` instead of reading one of the child's "
                                                 "pipes to its end at @read_stdout"], fix_live_only=True),
+    # A task awaits a child's output before writing the input the child reads first.
+    "c2_hang_aio_read_before_write.py": Hang(["read-cycle"], {
+        "MainThread": At(None, ""),
+        "child:cat": At(None, ""),
+    }, live_only=True, min_version=(3, 8), fix=["write the child's input first", "before awaiting its output at "
+                                                "@read_greeting, or use `await proc.communicate(input)`"],
+        fix_live_only=True),
     "c2_hang_prefork_wait_before_config.py": Hang(["read-cycle", "read-cycle"], {
         "MainThread": At("master_wait", "main"),
         "child:MainThread": At("worker_read", "worker"),
