@@ -177,9 +177,19 @@ std::optional<Finding> cycleFinding(const WaitGraph& g, const Explainer& ex,
   Finding f;
   const UnitState& first = g.units[cycle.front()];
   bool anyJoin = false, anyPipe = false;
-  for (size_t k = 0; k < cycle.size(); ++k) {
+  // The edge from the k-th unit to the next; in a cycle merged around a wait for any child (one
+  // finding for all of its children) the next may not be what it waits for: then its edge to
+  // any other unit of the cycle.
+  auto cycleEdge = [&](size_t k) -> const Edge* {
     const UnitState& u = g.units[cycle[k]];
-    const Edge* e = edgeTo(u, g.units[cycle[(k + 1) % cycle.size()]].id);
+    if (const Edge* e = edgeTo(u, g.units[cycle[(k + 1) % cycle.size()]].id)) return e;
+    for (const auto& e : u.edges) {
+      if (std::any_of(cycle.begin(), cycle.end(), [&](size_t j) { return j != cycle[k] && g.units[j].id == e.to; })) return &e;
+    }
+    return nullptr;
+  };
+  for (size_t k = 0; k < cycle.size(); ++k) {
+    const Edge* e = cycleEdge(k);
     if (e && e->isJoin) anyJoin = true;
     if (e && e->isPipe) anyPipe = true;
   }
@@ -408,11 +418,10 @@ std::optional<Finding> cycleFinding(const WaitGraph& g, const Explainer& ex,
     for (size_t k = 0; k < cycle.size(); ++k) {
       const UnitState& u = g.units[cycle[k]];
       const Thread& t = ex.thread(u.id);
-      const UnitId& next = g.units[cycle[(k + 1) % cycle.size()]].id;
       if (u.wait && u.wait->op == WaitOp::kPipeWrite && !t.writingSocket) allSockets = false;
       f.lines.push_back(fmt::format("  {} {}", ex.threadLabel(u.id), ex.waitTarget(u)));
       f.lines.push_back(fmt::format("      {}", ex.atPhrase(u)));
-      const Edge* e = edgeTo(u, next);
+      const Edge* e = cycleEdge(k);
       if (e && e->isPipe) {
         // A writer waits for the pipe's readers; a reader in the same cycle for its writers.
         const bool reading = u.wait && u.wait->op == WaitOp::kPipeRead;

@@ -225,6 +225,31 @@ void analyze(Snapshot& snap) {
     cycles = std::move(kept);
   }
 
+  // A wait for whichever child exits first (os.wait(), a shell) closes one cycle through each
+  // child; they are one deadlock: one finding with the waiter and all of those children.
+  for (size_t i = 0; i < g.units.size(); ++i) {
+    const UnitState& u = g.units[i];
+    if (!u.wait || u.wait->op != WaitOp::kJoin || u.wait->targetPid != -1) continue;
+    // One cycle per child it goes through next (other cycles through the same child differ
+    // elsewhere: they stay apart).
+    std::vector<size_t> through;
+    std::set<size_t> successors;
+    for (size_t c = 0; c < cycles.size(); ++c) {
+      auto at = std::find(cycles[c].begin(), cycles[c].end(), i);
+      if (at == cycles[c].end()) continue;
+      size_t next = std::next(at) == cycles[c].end() ? cycles[c].front() : *std::next(at);
+      if (successors.insert(next).second) through.push_back(c);
+    }
+    if (through.size() < 2) continue;
+    std::vector<size_t>& merged = cycles[through.front()];
+    for (size_t c : through) {
+      for (size_t k : cycles[c]) {
+        if (std::find(merged.begin(), merged.end(), k) == merged.end()) merged.push_back(k);
+      }
+    }
+    for (auto c = through.rbegin(); c != std::prev(through.rend()); ++c) cycles.erase(cycles.begin() + static_cast<std::ptrdiff_t>(*c));
+  }
+
   // A semaphore whose every permit is held by threads that each wait for one more (a nested
   // acquire run by as many threads as there are permits): one finding for the semaphore. Its
   // holders' self-loops and the cycles among them tell the same story in pieces.

@@ -72,6 +72,30 @@ std::string readCycleFix(const Snapshot& s, const Finding& f) {
     if (part.waitsFor && part.waitsFor->op == WaitOp::kPipeRead) reader = &part;
   }
   if (!reader) return "";
+  // A parent waiting for its children to exit (os.wait(), waitpid(), join()) before it writes
+  // what they read first.
+  for (const auto& parent : f.participants) {
+    const Process* pp = processOf(s, parent.pid);
+    if (!pp || !parent.waitsFor || parent.waitsFor->op != WaitOp::kJoin || parent.at.file.empty()) continue;
+    std::vector<std::string> fds;
+    for (const auto& child : f.participants) {
+      const Process* cp = processOf(s, child.pid);
+      if (!cp || cp->ppid != parent.pid || !child.waitsFor || child.waitsFor->op != WaitOp::kPipeRead) continue;
+      if (auto end = pp->writeEnds.find(child.waitsFor->object); end != pp->writeEnds.end()) {
+        fds.push_back(fmt::format("fd {}", end->second));
+      }
+    }
+    if (fds.empty()) continue;
+    if (inFunction(threadOf(s, parent), "wait", "/subprocess.py")) {
+      return fmt::format("close Popen's stdin before wait() at {} (proc.stdin.close()), or use communicate(input=...), which "
+                         "writes the input and closes it: the child reads its stdin to the end first.", place(parent.at));
+    }
+    return fmt::format("write what the child{} read{} first ({} here; close {} if {} read to the end) before waiting for "
+                       "{} to exit at {}, or wait from another thread.",
+                       fds.size() > 1 ? "ren" : "", fds.size() > 1 ? "" : "s", fmt::join(fds, ", "),
+                       fds.size() > 1 ? "them" : "it", fds.size() > 1 ? "they" : "it", fds.size() > 1 ? "them" : "it",
+                       place(parent.at));
+  }
   // A task awaiting a child's output before it wrote the input the child reads first.
   for (const auto& loop : f.participants) {
     if (!loop.waitsFor || loop.waitsFor->op != WaitOp::kPipeRead || loop.waitsFor->how.rfind("asyncio", 0) != 0) continue;

@@ -939,10 +939,12 @@ HANGS: Dict[str, Hang] = {
     }, live_only=True, min_version=(3, 8), fix=["write the child's input first", "before awaiting its output at "
                                                 "@read_greeting, or use `await proc.communicate(input)`"],
         fix_live_only=True),
-    "c2_hang_prefork_wait_before_config.py": Hang(["read-cycle", "read-cycle"], {
+    "c2_hang_prefork_wait_before_config.py": Hang(["read-cycle"], {
         "MainThread": At("master_wait", "main"),
-        "child:MainThread": At("worker_read", "worker"),
-    }, children=True, live_only=True),
+        "child:worker-0": At("worker_read", "worker"),
+        "child:worker-1": At("worker_read", "worker"),
+    }, children=True, live_only=True, fix=["write what the children read first (fd ", "before waiting for them to "
+                                           "exit at @master_wait, or wait from another thread."], fix_live_only=True),
     # A forked worker waits for an event only a thread of its parent sets (threads are not
     # copied by fork); live, the fix says so (a core does not tell a fork from an exec).
     "c2_hang_fork_refresher_event.py": Hang(["all-blocked"], {

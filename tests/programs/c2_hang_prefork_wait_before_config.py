@@ -9,7 +9,8 @@ import threading
 from _appkit import ready
 
 
-def worker(settings_fd):
+def worker(n, settings_fd):
+    threading.current_thread().name = "worker-%d" % n
     with os.fdopen(settings_fd, "rb") as pipe:
         settings = json.loads(pipe.readline())  # LINE:worker_read
     print("worker", os.getpid(), "serving on", settings["port"])
@@ -23,7 +24,7 @@ def main():
         pid = os.fork()
         if pid == 0:
             os.close(w)
-            worker(r)
+            worker(n, r)
         os.close(r)
         pipes.append(w)
     threading.Timer(0.5, ready).start()
