@@ -72,6 +72,22 @@ std::string readCycleFix(const Snapshot& s, const Finding& f) {
     if (part.waitsFor && part.waitsFor->op == WaitOp::kPipeRead) reader = &part;
   }
   if (!reader) return "";
+  for (const auto& holder : f.participants) {
+    if (&holder == reader || !holder.waitsFor || holder.waitsFor->op == WaitOp::kPipeRead) continue;
+    for (const auto& [h, since] : holder.holds) {
+      for (const auto& needer : f.participants) {
+        if (&needer == &holder || &needer == reader || !needer.waitsFor || !h.object ||
+            needer.waitsFor->op != WaitOp::kAcquire || needer.waitsFor->object != h.object || needer.pid != holder.pid) {
+          continue;
+        }
+        const std::string held = nameOf(objectOf(s, holder.pid, h.object));
+        return fmt::format("{} holds {} (since {}) while it waits at {}, and {}, which would answer the read at {}, must "
+                           "take {} first (at {}): release {} before that wait.",
+                           who(holder), held, place(since), place(holder.at), who(needer), place(reader->at), held,
+                           place(needer.at), held);
+      }
+    }
+  }
   // A parent waiting for its children to exit (os.wait(), waitpid(), join()) before it writes
   // what they read first.
   for (const auto& parent : f.participants) {
@@ -80,7 +96,11 @@ std::string readCycleFix(const Snapshot& s, const Finding& f) {
     std::vector<std::string> fds;
     for (const auto& child : f.participants) {
       const Process* cp = processOf(s, child.pid);
-      if (!cp || cp->ppid != parent.pid || !child.waitsFor || child.waitsFor->op != WaitOp::kPipeRead) continue;
+      const Thread* ct = threadOf(s, child);
+      if (!cp || !ct || !ct->readingFromPipe || cp->ppid != parent.pid || !child.waitsFor ||
+          child.waitsFor->op != WaitOp::kPipeRead) {
+        continue;
+      }
       if (auto end = pp->writeEnds.find(child.waitsFor->object); end != pp->writeEnds.end()) {
         fds.push_back(fmt::format("fd {}", end->second));
       }
@@ -103,27 +123,16 @@ std::string readCycleFix(const Snapshot& s, const Finding& f) {
     const SourceLocation* at = rp ? aioStreamReadCaller(*rp, loop.tid) : nullptr;
     for (const auto& child : f.participants) {
       const Process* cp = processOf(s, child.pid);
-      if (!at || !cp || cp->ppid != loop.pid || !child.waitsFor || child.waitsFor->op != WaitOp::kPipeRead) continue;
+      const Thread* ct = threadOf(s, child);
+      // (Its stdin: before 3.12 asyncio gives a child's stdin a socket pair, not a pipe.)
+      if (!at || !cp || !ct || (!ct->readingFromPipe && ct->readingFd != 0) || cp->ppid != loop.pid || !child.waitsFor ||
+          child.waitsFor->op != WaitOp::kPipeRead) {
+        continue;
+      }
       return fmt::format("write the child's input first (proc.stdin.write(...); await proc.stdin.drain(); and close it if "
                          "{} reads to the end) before awaiting its output at {}, or use `await proc.communicate(input)`: "
                          "the child reads its stdin before it writes.",
                          cp->name.empty() ? "the child" : cp->name, place(*at));
-    }
-  }
-  for (const auto& holder : f.participants) {
-    if (&holder == reader || !holder.waitsFor || holder.waitsFor->op == WaitOp::kPipeRead) continue;
-    for (const auto& [h, since] : holder.holds) {
-      for (const auto& needer : f.participants) {
-        if (&needer == &holder || &needer == reader || !needer.waitsFor || !h.object ||
-            needer.waitsFor->op != WaitOp::kAcquire || needer.waitsFor->object != h.object || needer.pid != holder.pid) {
-          continue;
-        }
-        const std::string held = nameOf(objectOf(s, holder.pid, h.object));
-        return fmt::format("{} holds {} (since {}) while it waits at {}, and {}, which would answer the read at {}, must "
-                           "take {} first (at {}): release {} before that wait.",
-                           who(holder), held, place(since), place(holder.at), who(needer), place(reader->at), held,
-                           place(needer.at), held);
-      }
     }
   }
   return "";
