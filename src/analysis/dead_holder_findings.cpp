@@ -50,7 +50,8 @@ void deadHolderFindings(const Snapshot& snap, const WaitGraph& g, const Explaine
       std::vector<std::string> dead;
       for (const auto& c : p.children) {
         if (c.state == "zombie" || c.state == "exited" || c.returncode) {
-          std::string how = c.returncode ? fmt::format(", exit code {}", *c.returncode)
+          std::string how = c.returncode && *c.returncode < 0 ? fmt::format(", killed by signal {}", -*c.returncode)
+                            : c.returncode ? fmt::format(", exit code {}", *c.returncode)
                             : c.state == "zombie" ? ", exited (a zombie, not reaped yet)"
                                                   : ", exited";
           dead.push_back(fmt::format("process {} (pid {}{})", c.name, c.pid, how));

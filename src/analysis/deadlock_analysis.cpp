@@ -335,8 +335,11 @@ void analyze(Snapshot& snap) {
     if (!stuck || mine.empty()) continue;
     Finding f;
     f.kind = "all-blocked";
-    f.lines.push_back(fmt::format("Found a hang (all threads of {} blocked): none of its {} thread{} can make progress.",
-                                  ex.processLabel(p), mine.size(), mine.size() == 1 ? "" : "s"));
+    f.lines.push_back(mine.size() == 1
+                          ? fmt::format("Found a hang (all threads of {} blocked): its only thread cannot make progress.",
+                                        ex.processLabel(p))
+                          : fmt::format("Found a hang (all threads of {} blocked): none of its {} threads can make progress.",
+                                        ex.processLabel(p), mine.size()));
     for (size_t i : mine) {
       const UnitState& u = g.units[i];
       involved.insert(i);
@@ -415,8 +418,10 @@ void analyze(Snapshot& snap) {
   if (d.findings.empty() && allBlocked) {
     Finding f;
     f.kind = "all-blocked";
-    f.lines.push_back(fmt::format("Found a hang (all threads blocked): none of the {} threads can make progress.",
-                                  g.units.size()));
+    f.lines.push_back(g.units.size() == 1
+                          ? std::string("Found a hang (all threads blocked): the only thread cannot make progress.")
+                          : fmt::format("Found a hang (all threads blocked): none of the {} threads can make progress.",
+                                        g.units.size()));
     std::vector<std::string> services;
     bool lostJob = false;
     for (size_t i = 0; i < g.units.size(); ++i) {

@@ -303,6 +303,17 @@ Result<ProcStatus> LiveProcess::status() const {
   if (stat.empty() || !parseStat(stat, s.state, s.comm, s.ppid)) {
     return fail(ErrorKind::kProcessGone, fmt::format("no process with pid {}", pid_));
   }
+  if (s.state == 'Z') {
+    // Field 52 (exit_code, Linux 3.5+): fields after the command start at 3 (the state).
+    std::istringstream rest(stat.substr(stat.rfind(')') + 1));
+    std::string field;
+    for (int i = 3; i <= 52 && rest >> field; ++i) {
+      if (i == 52 && !field.empty() && field.size() < 12 &&
+          std::all_of(field.begin(), field.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        s.waitStatus = std::stoi(field);
+      }
+    }
+  }
   return s;
 }
 

@@ -23,6 +23,7 @@ struct ProcStatus {
   pid_t ppid = 0;
   char state = '?';      // R, S, D, T, t, Z, X
   std::string comm;
+  int waitStatus = -1;   // a zombie's wait status (exit code field of /proc/PID/stat), -1 unknown
 };
 
 struct ProcThread {

@@ -183,6 +183,15 @@ std::string idleSitesClause(const Finding& f, const SyncObject& o, int64_t pid) 
   if (sites.empty() || std::any_of(sites.begin(), sites.end(), [](const WakeSite* w) { return !w->runners.empty(); })) {
     return "";
   }
+  // A call in a helper that is also found where the helper is handed along (a thread's target
+  // at module level) is told once, where it is.
+  auto direct = [&](const WakeSite* w) {
+    return std::any_of(sites.begin(), sites.end(), [&](const WakeSite* d) {
+      return d != w && d->via.file.empty() && d->call == w->call && d->at.file == w->via.file && d->at.line == w->via.line;
+    });
+  };
+  sites.erase(std::remove_if(sites.begin(), sites.end(), [&](const WakeSite* w) { return !w->via.file.empty() && direct(w); }),
+              sites.end());
   // One entry per call and function: "items.put() (app.py:24, 25 in produce())".
   std::vector<std::string> places, functions;
   std::vector<std::pair<std::pair<std::string, std::string>, std::vector<std::string>>> groups;

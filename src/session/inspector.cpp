@@ -256,6 +256,11 @@ void attachKernelView(Target& t) {
     }
     if (!descendant) c.state = "unknown";
     else c.state = (st->state == 'Z' || st->state == 'X') ? "zombie" : "running";
+    // A zombie's exit code, as Python will report it once it reaps the child.
+    if (descendant && !c.returncode && st->waitStatus >= 0) {
+      const int ws = st->waitStatus;
+      c.returncode = (ws & 0x7f) == 0 ? (ws >> 8) & 0xff : -(ws & 0x7f);
+    }
   }
   if (!t.runtime) return;  // a process shown from /proc: its threads came from there
   t.out.osThreadCount = static_cast<int64_t>(t.kernelThreads.size());

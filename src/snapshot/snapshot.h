@@ -378,7 +378,7 @@ struct Process {
   struct Child {
     int64_t pid = 0;
     std::string name;
-    std::optional<int> returncode;
+    std::optional<int> returncode;  // as Python's returncode: the exit code, or -N for signal N
     std::string state;          // live: "running", "zombie" (exited, not reaped), "exited" or "unknown"
   };
   std::vector<Child> children;

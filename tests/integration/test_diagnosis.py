@@ -359,6 +359,8 @@ def check_text(obs: Observation) -> None:
     for f in obs.findings:
         first = f["participants"][0]
         header = HEADERS[f["kind"]].format(n=len(f["participants"]), first=obs.label(first["thread"]))
+        if f["kind"] == "all-blocked" and len(f["participants"]) == 1:
+            header = "Found a hang (all threads blocked): the only thread cannot make progress."
         # A forked child's lock held by a thread of its parent, which is in the report too.
         forked = "Found a deadlock (lock held at fork time by a thread of the parent):"
         assert f["explanation"][0] == header or (f["kind"] == "held-by-dead-thread" and f["explanation"][0] == forked), \
@@ -1021,7 +1023,7 @@ def test_all_blocked_queue_put_full(python, pyhang):
     check_deadlock(obs, all_blocked({
         "MainThread": P(At("hang_queue_put_full.py", "put", "main"), W("queue", {"results"}, "queue-put", "put()"), ANY),
     }))
-    assert obs.findings[0]["explanation"][0] == "Found a hang (all threads blocked): none of the 1 threads can make progress."
+    assert obs.findings[0]["explanation"][0] == "Found a hang (all threads blocked): the only thread cannot make progress."
 
 
 def test_all_blocked_queue_join_missing_task_done(python, pyhang):

@@ -49,7 +49,7 @@ TEST(PipeAnalysis, AReadFromAPipeOnlyItsOwnProcessCouldWriteIsAHang) {
   const Finding& f = d.findings[0];
   EXPECT_EQ(f.kind, "all-blocked");
   EXPECT_EQ(f.lines, (std::vector<std::string>{
-                         "Found a hang (all threads blocked): none of the 1 threads can make progress.",
+                         "Found a hang (all threads blocked): the only thread cannot make progress.",
                          "  Thread 4242 \"MainThread\" waits to read from a pipe (pipe:[77]) (fd 3)",
                          "      at prog.py:23 in read_log (data = os.read(fd, 4096))",
                          "    whose write end only its own process holds (fd 4), and no other thread of it will write to "
