@@ -240,15 +240,23 @@ std::string siteCall(const WakeSite& site) {
                      baseName(site.at.file), site.at.line, site.call, baseName(site.via.file), site.via.line);
 }
 
+const Process* processOf(const Snapshot& snap, int64_t pid) {
+  for (const auto& q : snap.processes) {
+    if (q.pid == pid) return &q;
+  }
+  return nullptr;
+}
+
 // Why the call at `site` can still be made: a thread that may act is in the function around it
 // (it makes the call, or calls the helper that does), or the call is handed to a timer or a
 // scheduler one of whose threads sleeps or waits with a timeout. "" when neither.
-std::string siteMayRun(const Process& p, const WakeSite& site, const Finding& f) {
+std::string siteMayRun(const Snapshot& snap, const Process& p, const WakeSite& site, const Finding& f) {
   if (!site.reference) {
     for (const auto& r : site.runners) {
-      if (r.blocked || r.loopBlocked || !r.task.empty()) continue;
-      for (const auto& t : p.threads) {
-        if (t.tid != r.tid || !mayAct(p, t, f)) continue;
+      const Process* q = processOf(snap, r.pid);
+      if (r.blocked || r.loopBlocked || !r.task.empty() || !q) continue;
+      for (const auto& t : q->threads) {
+        if (t.tid != r.tid || !mayAct(*q, t, f)) continue;
         return fmt::format("thread {} \"{}\" is in {}(), which calls {}", r.tid, r.thread, site.at.function, siteCall(site));
       }
     }
@@ -306,13 +314,6 @@ std::string freeWorkerLater(const Snapshot& snap, const Finding& f) {
   return "";
 }
 
-const Process* processOf(const Snapshot& snap, int64_t pid) {
-  for (const auto& q : snap.processes) {
-    if (q.pid == pid) return &q;
-  }
-  return nullptr;
-}
-
 // Why a join or lock-order cycle closed by a gate or a lease, or a starved pool, may still end; ""
 // when nothing says so (see setAsideHandOffReleases).
 std::string handOffReason(const Snapshot& snap, const Finding& f) {
@@ -344,7 +345,7 @@ std::string handOffReason(const Snapshot& snap, const Finding& f) {
       }
     }
     if (because.empty()) {
-      if (std::string why = siteMayRun(*p, site, f); !why.empty()) because = fmt::format("{}; {}", why, anyThread);
+      if (std::string why = siteMayRun(snap, *p, site, f); !why.empty()) because = fmt::format("{}; {}", why, anyThread);
     }
   }
   // A pool starved by its own workers: a thread outside it that can still run (a watchdog,
@@ -357,7 +358,7 @@ std::string handOffReason(const Snapshot& snap, const Finding& f) {
     const Process* p = processOf(snap, site.pid);
     auto o = p ? p->objects.find(site.object) : decltype(p->objects.end()){};
     if (!completes || !p || o == p->objects.end() || o->second.kind != ObjectKind::kFuture) continue;
-    if (std::string why = siteMayRun(*p, site, f); !why.empty()) {
+    if (std::string why = siteMayRun(snap, *p, site, f); !why.empty()) {
       because = fmt::format("{}: the future may still be cancelled or completed", why);
     }
   }

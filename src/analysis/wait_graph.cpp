@@ -19,7 +19,11 @@ bool crossProcessWait(const Process& p, const WaitInfo& w) {
   if (w.op == WaitOp::kIo || w.op == WaitOp::kPipeWrite || w.op == WaitOp::kPipeRead || w.op == WaitOp::kFileLock) return true;
   if (w.op == WaitOp::kJoin && w.targetPid) return true;
   if (!w.object) return true;   // a service loop: "for results from the pool's workers"
-  auto it = p.objects.find(w.object);
+  return crossProcessObject(p, w.object);
+}
+
+bool crossProcessObject(const Process& p, uint64_t object) {
+  auto it = p.objects.find(object);
   if (it == p.objects.end()) return false;
   const SyncObject& o = it->second;
   switch (o.kind) {

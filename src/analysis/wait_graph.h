@@ -101,6 +101,8 @@ WaitGraph buildWaitGraph(const Snapshot& snapshot);
 // joins, pipes and sockets, and the library's service loops that wait for worker processes. A
 // threading lock, Condition, Event, Queue or Thread lives in one process: only its threads can.
 bool crossProcessWait(const Process& p, const WaitInfo& w);
+// An object other processes may use too (a multiprocessing lock, queue or event, a manager's).
+bool crossProcessObject(const Process& p, uint64_t object);
 
 // The standard library's synchronisation modules (threading, queue, concurrent.futures,
 // multiprocessing, subprocess, selectors), whose waits the reports describe by what they mean.

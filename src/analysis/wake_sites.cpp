@@ -1,5 +1,7 @@
 #include "analysis/wake_sites.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <set>
@@ -94,8 +96,19 @@ std::vector<std::string> programFiles(const Process& p, const Finding& f) {
 // `at`: that frame's index (frames run outermost first).
 int lineIn(const std::vector<Frame>& frames, const std::string& file, const std::string& function, int def, int end,
            size_t* at = nullptr) {
+  // A process forked by multiprocessing keeps its parent's frames under Process._bootstrap, and
+  // never returns to them (it exits when its target returns): not a place it runs.
+  size_t first = 0;
+  for (size_t i = frames.size(); i-- > 1;) {
+    const Frame& fr = frames[i];
+    if (fr.kind == Frame::Kind::kPython && fr.location.function == "_bootstrap" &&
+        fr.location.file.ends_with("multiprocessing/process.py")) {
+      first = i;
+      break;
+    }
+  }
   int line = 0;
-  for (size_t i = 0; i < frames.size(); ++i) {
+  for (size_t i = first; i < frames.size(); ++i) {
     const Frame& fr = frames[i];
     if (fr.kind != Frame::Kind::kPython || fr.location.file != file || fr.location.function != function) continue;
     if (def > 0 && (fr.location.line < def || fr.location.line >= end)) continue;
@@ -124,24 +137,32 @@ bool participates(const Finding& f, int64_t pid, int64_t tid, const std::string&
   });
 }
 
-// The threads and tasks of `p` in the function around `at` (its def..end in `lines`).
-void addRunners(const Process& p, const Finding& f, const std::vector<std::string>& lines, WakeSite& site) {
+// The threads and tasks of `p` in the function around `at` (its def..end in `lines`); for an
+// object processes share (a multiprocessing queue), those of every process of the snapshot.
+void addRunners(const Snapshot& snap, const Process& p, const Finding& f, const std::vector<std::string>& lines,
+                WakeSite& site) {
   auto [function, def] = enclosingFunction(lines, site.at.line);
   int end = def > 0 ? functionEnd(lines, def) : 0;
-  for (const auto& t : p.threads) {
-    size_t at = 0;
-    int line = lineIn(t.frames, site.at.file, function, def, end, &at);
-    if (line == 0) continue;
-    WakeSite::Runner r{t.tid, t.name, "", std::max(line, 0), participates(f, p.pid, t.tid, "")};
-    if (r.blocked) r.interruptedBy = handlerAbove(t.frames, at);
-    site.runners.push_back(r);
-  }
-  for (const auto& task : p.tasks) {
-    int line = lineIn(task.frames, site.at.file, function, def, end);
-    if (line == 0) continue;
-    WakeSite::Runner r{task.tid, "", task.name, std::max(line, 0), participates(f, p.pid, 0, task.name)};
-    r.loopBlocked = !r.blocked && task.tid && participates(f, p.pid, task.tid, "");
-    site.runners.push_back(r);
+  const bool shared = crossProcessObject(p, site.object);
+  for (const auto& q : snap.processes) {
+    if (&q != &p && !shared) continue;
+    for (const auto& t : q.threads) {
+      size_t at = 0;
+      int line = lineIn(t.frames, site.at.file, function, def, end, &at);
+      if (line == 0) continue;
+      WakeSite::Runner r{q.pid, "", t.tid, t.name, "", std::max(line, 0), participates(f, q.pid, t.tid, "")};
+      if (&q != &p) r.process = q.name.empty() ? fmt::format("pid {}", q.pid) : fmt::format("{} (pid {})", q.name, q.pid);
+      if (r.blocked) r.interruptedBy = handlerAbove(t.frames, at);
+      site.runners.push_back(r);
+    }
+    for (const auto& task : q.tasks) {
+      int line = lineIn(task.frames, site.at.file, function, def, end);
+      if (line == 0) continue;
+      WakeSite::Runner r{q.pid, "", task.tid, "", task.name, std::max(line, 0), participates(f, q.pid, 0, task.name)};
+      if (&q != &p) r.process = q.name.empty() ? fmt::format("pid {}", q.pid) : fmt::format("{} (pid {})", q.name, q.pid);
+      r.loopBlocked = !r.blocked && task.tid && participates(f, q.pid, task.tid, "");
+      site.runners.push_back(r);
+    }
   }
 }
 
@@ -162,7 +183,7 @@ bool awaitedThere(const std::string& text, const std::string& name) {
 
 // A helper function that makes a wake call (`def end_lease(): lease.release()`) is woken through
 // by whoever calls it or hands it to a timer: one site per such use, in the program's files.
-void addHelperUses(const Process& p, Finding& f, const SourceLines& source, const std::vector<std::string>& files,
+void addHelperUses(const Snapshot& snap, const Process& p, Finding& f, const SourceLines& source, const std::vector<std::string>& files,
                    const WakeSite& direct) {
   // A wrapper's own method of the same name (`def release(self): self._lock.release()`) or a
   // protocol method: its uses are every `.release()` in the program, not calls of this helper.
@@ -196,7 +217,7 @@ void addHelperUses(const Process& p, Finding& f, const SourceLines& source, cons
       site.reference = use.reference;
       site.at = SourceLocation{file, use.line, enclosingFunction(*lines, use.line).first};
       site.via = direct.at;
-      addRunners(p, f, *lines, site);
+      addRunners(snap, p, f, *lines, site);
       f.wakeSites.push_back(std::move(site));
       ++added;
     }
@@ -204,7 +225,7 @@ void addHelperUses(const Process& p, Finding& f, const SourceLines& source, cons
 }
 
 // A ThreadPoolExecutor's shutdown(cancel_futures=True) cancels every future still queued in it.
-void addShutdownCancels(const Process& p, Finding& f, const SourceLines& source, const std::vector<std::string>& files,
+void addShutdownCancels(const Snapshot& snap, const Process& p, Finding& f, const SourceLines& source, const std::vector<std::string>& files,
                         uint64_t future) {
   for (const auto& file : files) {
     const std::vector<std::string>* lines = source(p.pid, file);
@@ -218,7 +239,7 @@ void addShutdownCancels(const Process& p, Finding& f, const SourceLines& source,
       site.pid = p.pid;
       site.call = "shutdown(cancel_futures=True)";
       site.at = SourceLocation{file, use.line, enclosingFunction(*lines, use.line).first};
-      addRunners(p, f, *lines, site);
+      addRunners(snap, p, f, *lines, site);
       f.wakeSites.push_back(std::move(site));
     }
   }
@@ -272,7 +293,7 @@ void attachTo(Snapshot& snap, Finding& f, const SourceLines& source) {
           const std::vector<std::string> before(lines->begin() + def, lines->begin() + (call.line - 1));
           site.afterOwnAcquire = !findCalls(before, {call.key}, {"acquire"}, 1).empty();
         }
-        addRunners(*p, f, *lines, site);
+        addRunners(snap, *p, f, *lines, site);
         // A barrier's wait() that a party is in now: that party is counted already.
         const bool barrier = o.kind == ObjectKind::kBarrier || o.kind == ObjectKind::kAsyncBarrier;
         if (barrier && std::any_of(site.runners.begin(), site.runners.end(),
@@ -284,13 +305,13 @@ void attachTo(Snapshot& snap, Finding& f, const SourceLines& source) {
       }
     }
   }
-  for (const auto& [p, files, future] : queuedFutures) addShutdownCancels(*p, f, source, files, future);
+  for (const auto& [p, files, future] : queuedFutures) addShutdownCancels(snap, *p, f, source, files, future);
   // Then one call up: the helpers' callers, each direct site once (a copy: the list grows).
   for (const auto& [p, index] : direct) {
     if (f.wakeSites.size() >= kMaxSitesPerFinding) break;
     const WakeSite site = f.wakeSites[index];
     if (site.reference) continue;
-    addHelperUses(*p, f, source, programFiles(*p, f), site);
+    addHelperUses(snap, *p, f, source, programFiles(*p, f), site);
   }
 }
 

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 #include "report/fix_lines_internal.h"
 #include "report/object_state.h"
@@ -121,7 +124,13 @@ std::vector<std::string> wakeSiteLines(const Finding& f) {
   std::vector<std::string> out;
   if (f.wakeSites.empty()) return out;
   out.push_back("  Calls that would end these waits (found by name in the source, may be incomplete):");
+  // An object processes share, waited for in two of them, finds each call twice, with the same
+  // runners (searched in every process): told once.
+  std::set<std::tuple<std::string, std::string, int, int, std::vector<std::pair<int64_t, int64_t>>>> told;
   for (const auto& site : f.wakeSites) {
+    std::vector<std::pair<int64_t, int64_t>> by;
+    for (const auto& r : site.runners) by.emplace_back(r.pid, r.tid);
+    if (!told.insert({site.call, site.at.file, site.at.line, site.via.line, by}).second) continue;
     const bool module = site.at.function == "<module>";
     std::string where = module ? fmt::format("{} (module level)", place(site.at))
                                : fmt::format("{} in {}()", place(site.at), site.at.function);
@@ -130,6 +139,7 @@ std::vector<std::string> wakeSiteLines(const Finding& f) {
       std::string who = !r.task.empty() ? fmt::format("task \"{}\"", r.task)
                                         : r.thread.empty() ? fmt::format("Thread {}", r.tid)
                                                            : fmt::format("Thread {} \"{}\"", r.tid, r.thread);
+      if (!r.process.empty()) who += " of process " + r.process;
       std::string at = r.line > 0 ? fmt::format(" at line {}", r.line) : "";
       // Through a helper, the runner is in the caller: name it, for "runs it" would read as the helper.
       const std::string it = site.via.file.empty() ? std::string("it") : site.at.function + "()";

@@ -26,7 +26,7 @@ std::string waitUnderLockFix(const Snapshot& s, const Finding& f, const Particip
     bool all = std::all_of(sites.begin(), sites.end(), [&](const WakeSite* w) {
       return !w->runners.empty() && std::all_of(w->runners.begin(), w->runners.end(), [&](const WakeSite::Runner& r) {
         return std::any_of(f.participants.begin(), f.participants.end(), [&](const Participant& x) {
-          bool same = x.pid == w->pid && (r.task.empty() ? x.task.empty() && x.tid == r.tid : x.task == r.task);
+          bool same = x.pid == r.pid && (r.task.empty() ? x.task.empty() && x.tid == r.tid : x.task == r.task);
           if (same && x.waitsFor && x.waitsFor->object == hold.first.object) who = fix_lines_internal::who(x);
           return same && x.waitsFor && x.waitsFor->object == hold.first.object;
         });
@@ -71,7 +71,7 @@ QueueHop blockedConsumerOf(const Snapshot& s, const Finding& f, const Participan
     for (const auto& r : w.runners) {
       if (!r.blocked) continue;
       for (const auto& x : f.participants) {
-        bool same = x.pid == w.pid && (r.task.empty() ? x.task.empty() && x.tid == r.tid : x.task == r.task);
+        bool same = x.pid == r.pid && (r.task.empty() ? x.task.empty() && x.tid == r.tid : x.task == r.task);
         if (!same || &x == self || !x.waitsFor || x.waitsFor->op != WaitOp::kQueuePut) continue;
         const SyncObject* other = waitedObject(s, x);
         if (!other || other->address == q.address) continue;
@@ -155,8 +155,8 @@ std::string laterCallFix(const Snapshot& s, const Finding& f, const SyncObject& 
     for (const auto& r : w.runners) {
       if (!r.blocked || r.line <= 0 || r.line >= w.at.line) continue;
       for (const auto& x : f.participants) {
-        if (x.pid != pid || x.task != r.task || (r.task.empty() && x.tid != r.tid)) continue;
-        const SyncObject* waited = x.waitsFor ? objectOf(s, pid, x.waitsFor->object) : nullptr;
+        if (x.pid != r.pid || x.task != r.task || (r.task.empty() && x.tid != r.tid)) continue;
+        const SyncObject* waited = x.waitsFor ? objectOf(s, x.pid, x.waitsFor->object) : nullptr;
         std::string forWhat = waited && waited != &o ? fmt::format(" (for {})", nameOf(waited)) : "";
         if (waited && waited->kind == ObjectKind::kAsyncFuture && waited->names.empty()) forWhat.clear();  // "the Future"
         if (waited && !waited->threadName.empty() &&
@@ -165,7 +165,7 @@ std::string laterCallFix(const Snapshot& s, const Finding& f, const SyncObject& 
         }
         return fmt::format("{} ({} in {}()) would end the wait, but {} reaches it only after line {}, where it waits "
                            "itself{}: make that call before the wait.",
-                           w.call, place(w.at), w.at.function, who(x), r.line, forWhat);
+                           w.call, place(w.at), w.at.function, who(x, manyProcesses(f), &s), r.line, forWhat);
       }
     }
   }
@@ -228,7 +228,7 @@ std::string poolCheckoutFix(const Finding& f, const Participant& part, const Syn
     }
   }
   auto getter = [&](const WakeSite::Runner& r) {
-    return r.task.empty() && std::any_of(getters.begin(), getters.end(), [&](const Participant* x) { return x->tid == r.tid; });
+    return r.task.empty() && std::any_of(getters.begin(), getters.end(), [&](const Participant* x) { return x->tid == r.tid && x->pid == r.pid; });
   };
   std::set<int64_t> putters;
   const WakeSite* took = nullptr;   // where a getter took the item it holds (a helper's `with`)
@@ -297,6 +297,30 @@ std::string executorCallbackCycleFix(const Snapshot& s, const Finding& f) {
   return "";
 }
 
+// A multiprocessing.Queue's feeder thread pickles each item after put() has returned: when the
+// pickling (an item's __getstate__ or __reduce__) waits for a lock that a thread holds while it
+// waits for the answer, the item never leaves the process.
+std::string feederPicklingFix(const Snapshot& s, const Finding& f) {
+  for (const auto& part : f.participants) {
+    const Thread* t = threadOf(s, part);
+    if (!t || !part.waitsFor || part.waitsFor->op != WaitOp::kAcquire || !inFunction(t, "_feed", "/multiprocessing/queues.py")) {
+      continue;
+    }
+    for (const auto& holder : f.participants) {
+      const bool holds = std::any_of(holder.holds.begin(), holder.holds.end(),
+                                     [&](const auto& h) { return h.first.object == part.waitsFor->object; });
+      if (&holder == &part || holder.pid != part.pid || !holds) continue;
+      const std::string lock = nameOf(waitedObject(s, part));
+      return fmt::format("a multiprocessing.Queue's feeder thread pickles each item after put() has returned, and here "
+                         "the pickling waits for {} at {}, which {} holds while it waits at {}: do not hold {} from the "
+                         "put() until the answer comes (release it once the item is built), or make the item picklable "
+                         "without it.",
+                         lock, place(part.at), who(holder), place(holder.at), lock);
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 // A thread blocked inside a Python signal handler, for something only the code the handler
@@ -340,6 +364,7 @@ std::string signalHandlerWaitFix(const Snapshot& s, const Finding& f) {
 
 std::string allBlockedFix(const Snapshot& s, const Finding& f) {
   if (std::string cycle = executorCallbackCycleFix(s, f); !cycle.empty()) return cycle;
+  if (std::string feeder = feederPicklingFix(s, f); !feeder.empty()) return feeder;
   if (std::string handler = signalHandlerWaitFix(s, f); !handler.empty()) return handler;
   // An event loop asleep past callbacks another thread added without waking it.
   if (f.summary.find("ready callback") != std::string::npos && f.summary.ends_with("added without waking it")) {

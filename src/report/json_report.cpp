@@ -328,7 +328,8 @@ void renderJson(const Snapshot& snap, const RenderOptions& opts, std::ostream& o
         for (const auto& w : f.wakeSites) {
           json runners = json::array();
           for (const auto& r : w.runners) {
-            runners.push_back({{"tid", r.tid},
+            runners.push_back({{"pid", r.pid},
+                               {"tid", r.tid},
                                {"thread", r.thread.empty() ? json(nullptr) : json(r.thread)},
                                {"task", r.task.empty() ? json(nullptr) : json(r.task)},
                                {"line", r.line > 0 ? json(r.line) : json(nullptr)},

@@ -467,6 +467,8 @@ struct WakeSite {
   // `at` is where the program calls or hands along that helper (`Timer(60, end_lease)`).
   SourceLocation via;            // empty file when the call is at `at` itself
   struct Runner {
+    int64_t pid = 0;             // its process: the site's, or another sharing a multiprocessing object
+    std::string process;         // that other process's name ("" for the site's own)
     int64_t tid = 0;
     std::string thread;          // thread name, or "" for a task
     std::string task;            // asyncio task name, or ""

@@ -1097,7 +1097,19 @@ HANGS: Dict[str, Hang] = {
     "c2_hang_mp_event_handshake.py": Hang(["all-blocked"], {
         "MainThread": At("parent_wait", "main"),
         "child:MainThread": At("child_wait", "child"),
-    }, children=True, live_only=True),
+    }, children=True, live_only=True, fix=[
+        "child_ready.set() (c2_hang_mp_event_handshake.py:", " in child()) would end the wait, but process "
+        "handshake-child (pid ", ") reaches it only after line ", ", where it waits itself (for parent_ready): make "
+        "that call before the wait."]),
+    # A multiprocessing.Queue's feeder thread pickles the job after put() returned; the pickling
+    # (__getstate__) waits for the lock the main thread holds while it waits for the answer.
+    "c2_hang_mp_feeder_pickles_under_lock.py": Hang(["all-blocked"], {
+        "QueueFeederThread": At("getstate_with", "__getstate__"),
+        "MainThread": At("results_get", "main", holds=["registry_with"]),
+        "child:MainThread": At("jobs_get", "render"),
+    }, children=True, live_only=True, fix=[
+        "a multiprocessing.Queue's feeder thread pickles each item after put() has returned, and here the pickling "
+        "waits for registry_lock at @getstate_with, which \"MainThread\" holds while it waits at @results_get"]),
     # A coroutine awaits an executor job that waits for a Future only the coroutine completes, later.
     "c2_hang_aio_executor_waits_own_ack.py": Hang(["all-blocked"], {
         "task:Task-1": At("await", "main"),

@@ -280,5 +280,63 @@ TEST(WakeSites, AttachedToAFindingWithWhoRunsEachFunction) {
   EXPECT_TRUE(sites[1].runners.empty());
 }
 
+
+const std::vector<std::string> kForked = {
+    "import multiprocessing",  // 1
+    "def feed(jobs):",         // 2
+    "    jobs.put(1)",         // 3
+    "def main():",             // 4
+    "    p.start()",           // 5
+    "    jobs.get()",          // 6
+    "    jobs.put(2)",         // 7
+};
+
+TEST(WakeSites, AMultiprocessingQueueIsPutIntoByAnyProcessNotByAForkedCopyOfTheParent) {
+  // Given a parent (pid 10) whose main thread waits on a multiprocessing queue in main(), and a
+  // forked child (pid 20) that runs feed() under Process._bootstrap, above its copy of main()
+  Process parent;
+  SyncObject jobs;
+  jobs.address = 0x1000;
+  jobs.kind = ObjectKind::kQueue;
+  jobs.type = "multiprocessing.queues.Queue";
+  jobs.names = {"jobs"};
+  parent.objects[jobs.address] = jobs;
+  Snapshot snap = waitingOn(parent, {threadIn(10, "MainThread", {"/srv/app.py", 6, "main"})}, "all-blocked",
+                            WaitOp::kQueueGet, jobs.address);
+  Process child;
+  child.pid = 20;
+  child.name = "feeder";
+  Thread worker = threadIn(20, "MainThread", {"/srv/app.py", 5, "main"});
+  Frame bootstrap;
+  bootstrap.kind = Frame::Kind::kPython;
+  bootstrap.location = {"/usr/lib/python3.12/multiprocessing/process.py", 314, "_bootstrap"};
+  Frame feed;
+  feed.kind = Frame::Kind::kPython;
+  feed.location = {"/srv/app.py", 3, "feed"};
+  worker.frames.push_back(bootstrap);
+  worker.frames.push_back(feed);
+  child.threads = {worker};
+  snap.processes.push_back(child);
+  // When the wake sites are attached
+  attachWakeSites(snap, [&](int64_t, const std::string& file) -> const std::vector<std::string>* {
+    return file == "/srv/app.py" ? &kForked : nullptr;
+  });
+  // Then the child runs feed(), and only the parent runs main(): the child's main() frame is
+  // its parent's, copied by fork(), to which it never returns
+  const auto& sites = snap.diagnosis.findings[0].wakeSites;
+  ASSERT_EQ(sites.size(), 2u);
+  EXPECT_EQ(sites[0].at.line, 3);
+  ASSERT_EQ(sites[0].runners.size(), 1u);
+  EXPECT_EQ(sites[0].runners[0].pid, 20);
+  EXPECT_EQ(sites[0].runners[0].process, "feeder (pid 20)");
+  EXPECT_FALSE(sites[0].runners[0].blocked);
+  EXPECT_EQ(sites[1].at.line, 7);
+  ASSERT_EQ(sites[1].runners.size(), 1u);
+  EXPECT_EQ(sites[1].runners[0].pid, 10);
+  EXPECT_EQ(sites[1].runners[0].process, "");
+  EXPECT_EQ(sites[1].runners[0].line, 6);
+  EXPECT_TRUE(sites[1].runners[0].blocked);
+}
+
 }  // namespace
 }  // namespace pyhang
